@@ -1,0 +1,74 @@
+"""agents.csv: one row per agent with a shift in the site's time zone.
+
+Unlike debtor rows, a bad agent row stops the run (exit 2): silently planning without an agent
+would misstate capacity, and the file is small enough to fix by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from contactplan.errors import InputError
+from contactplan.io import values
+from contactplan.io.csvfile import read_csv
+from contactplan.model import Agent
+
+REQUIRED = ("agent_id", "pool", "shift_start", "shift_end", "timezone", "contacts_per_hour")
+KNOWN = (*REQUIRED, "break_start", "break_end", "segments", "languages", "days", "name")
+
+
+def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
+    """Agents, unknown column names, and the file's sha256."""
+    table, unknown = read_csv(path, REQUIRED, KNOWN)
+    agents: list[Agent] = []
+    seen: dict[str, int] = {}
+
+    def fail(line: int, column: str, message: str) -> InputError:
+        return InputError(table.path, message, line=line, column=column, column_index=table.column_index(column))
+
+    for row in table.rows:
+        v = {k: row.values.get(k, "") for k in KNOWN}
+        for column in REQUIRED:
+            if not v[column]:
+                raise fail(row.line, column, "is blank")
+        if v["agent_id"] in seen:
+            raise fail(row.line, "agent_id", f"duplicate agent_id (first on line {seen[v['agent_id']]})")
+        seen[v["agent_id"]] = row.line
+        try:
+            ZoneInfo(v["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise fail(row.line, "timezone", f"'{v['timezone']}' is not an IANA time zone such as America/Sao_Paulo") \
+                from None
+        parsed = {}
+        for column in ("shift_start", "shift_end", "break_start", "break_end"):
+            if v[column]:
+                try:
+                    parsed[column] = values.parse_time(v[column])
+                except ValueError as exc:
+                    raise fail(row.line, column, f"'{v[column]}' {exc}") from None
+        if parsed["shift_start"] == parsed["shift_end"]:
+            raise fail(row.line, "shift_end", "shift ends when it starts")
+        if ("break_start" in parsed) != ("break_end" in parsed):
+            raise fail(row.line, "break_end", "give both break_start and break_end, or neither")
+        try:
+            cph = float(v["contacts_per_hour"].replace(",", "."))
+        except ValueError:
+            raise fail(row.line, "contacts_per_hour", f"'{v['contacts_per_hour']}' is not a number") from None
+        if not 0 <= cph <= 1000:
+            raise fail(row.line, "contacts_per_hour", "must be between 0 and 1000")
+        try:
+            days = values.parse_days(v["days"])
+        except ValueError as exc:
+            raise fail(row.line, "days", f"'{v['days']}' {exc}") from None
+        agents.append(Agent(
+            agent_id=v["agent_id"], pool=v["pool"], timezone=v["timezone"],
+            shift_start=parsed["shift_start"], shift_end=parsed["shift_end"], contacts_per_hour=cph,
+            break_start=parsed.get("break_start"), break_end=parsed.get("break_end"),
+            segments=values.parse_list(v["segments"]) or frozenset({"*"}),
+            languages=frozenset(x.lower() for x in values.parse_list(v["languages"])),
+            days=days, line=row.line,
+        ))
+    if not agents:
+        raise InputError(table.path, "no agents: the file has a header but no rows")
+    return agents, unknown, table.sha256

@@ -1,0 +1,127 @@
+"""Reading CSV files as users really export them.
+
+Accepted without options: UTF-8 with or without BOM, and Windows-1252 (what Brazilian Excel
+writes) when the bytes are not valid UTF-8; comma, semicolon or tab delimiters, detected from
+the header line; quoted fields with embedded newlines; trailing blank lines. Every row keeps the
+physical line number where it starts, so errors can point at ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from contactplan.errors import InputError
+
+_DELIMITERS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    values: dict[str, str]
+
+
+@dataclass
+class CsvTable:
+    path: str
+    header: list[str]
+    encoding: str
+    delimiter: str
+    rows: list[Row]
+    sha256: str = ""
+
+    def column_index(self, name: str) -> int:
+        """1-based position of a column, for file:line:column messages."""
+        return self.header.index(name) + 1 if name in self.header else 0
+
+
+def _decode(path: str, raw: bytes) -> tuple[str, str]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        # Excel in Brazil saves "CSV (separado por vírgulas)" as cp1252; every byte decodes there
+        # except five unassigned ones, which we report rather than guess.
+        try:
+            return raw.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"not UTF-8 and not Windows-1252 text (byte offset {exc.start})") from None
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in _DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_csv(path: str | Path, required: tuple[str, ...], known: tuple[str, ...]) -> tuple[CsvTable, list[str]]:
+    """Read a whole CSV file. Returns the table and the names of columns we do not know.
+
+    Raises InputError for problems with the file as a whole: unreadable, empty, a missing
+    required column, a duplicated or blank header name.
+    """
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes() if name != "-" else _stdin_bytes()
+    except OSError as exc:
+        raise InputError(name, f"cannot read file: {exc.strerror or exc}") from None
+    text, encoding = _decode(name, raw)
+    if not text.strip():
+        raise InputError(name, "file is empty; expected a header row and data rows")
+    first_line = text.splitlines()[0]
+    delimiter = _sniff_delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        raise InputError(name, f"malformed header: {exc}", line=1) from None
+    _check_header(name, header, required)
+    unknown = [h for h in header if h not in known]
+    rows: list[Row] = []
+    line = reader.line_num + 1
+    try:
+        for record in reader:
+            start, line = line, reader.line_num + 1
+            if not record or all(not v.strip() for v in record):
+                continue  # blank lines (often trailing ones from Excel) carry no data
+            if len(record) > len(header):
+                extra = record[len(header):]
+                if any(v.strip() for v in extra):
+                    raise InputError(name, f"row has {len(record)} fields but the header has {len(header)}; "
+                                     "check the delimiter and quoting", line=start)
+            values = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
+            rows.append(Row(start, values))
+    except csv.Error as exc:
+        raise InputError(name, f"malformed CSV: {exc}", line=reader.line_num) from None
+    return CsvTable(name, header, encoding, delimiter, rows, hashlib.sha256(raw).hexdigest()), unknown
+
+
+def _stdin_bytes() -> bytes:
+    import sys
+
+    return sys.stdin.buffer.read()
+
+
+def _check_header(path: str, header: list[str], required: tuple[str, ...]) -> None:
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header, start=1):
+        if not h:
+            raise InputError(path, "blank column name in the header", line=1, column_index=i)
+        if h in seen:
+            raise InputError(path, f"column '{h}' appears twice in the header (columns {seen[h]} and {i})", line=1,
+                             column_index=i)
+        seen[h] = i
+    missing = [r for r in required if r not in seen]
+    if missing:
+        raise InputError(path, f"missing required column(s): {', '.join(missing)}; header has: {', '.join(header)}",
+                         line=1)
+
+
+def iter_lines(table: CsvTable) -> Iterator[Row]:
+    yield from table.rows

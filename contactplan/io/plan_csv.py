@@ -1,0 +1,109 @@
+"""plan.csv, the output contract: one row per planned contact.
+
+Columns (fixed order): plan_id, plan_date, debtor_id, channel, destination, window_start,
+window_end, timezone, window_start_utc, window_end_utc, pool, rank, expected_value, rules.
+Windows are half-open: the dialer may start an attempt at window_start and must not start one at
+or after window_end. Written atomically (temporary file, then rename) and readable by the owner only.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from contactplan.errors import InputError
+from contactplan.model import Channel, PlannedContact
+
+COLUMNS = ("plan_id", "plan_date", "debtor_id", "channel", "destination", "window_start", "window_end", "timezone",
+           "window_start_utc", "window_end_utc", "pool", "rank", "expected_value", "rules")
+
+
+def _utc(t: dt.datetime) -> str:
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for c in contacts:
+        zone = ZoneInfo(c.timezone)
+        w.writerow([plan_id, plan_date.isoformat(), c.debtor_id, c.channel.value, c.destination,
+                    c.window_start.astimezone(zone).isoformat(), c.window_end.astimezone(zone).isoformat(),
+                    c.timezone, _utc(c.window_start), _utc(c.window_end), c.pool, c.rank,
+                    f"{c.expected_value:.2f}", ";".join(c.rules)])
+    return buf.getvalue()
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write the whole file or nothing: an interrupted run leaves the previous file intact."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)  # created 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_plan(path: str | Path | None, plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact]) -> None:
+    text = render(plan_id, plan_date, contacts)
+    if path is None or str(path) == "-":
+        sys.stdout.write(text)
+    else:
+        write_atomic(path, text)
+
+
+def _when(path: str, line: int, column: str, raw: str) -> dt.datetime:
+    try:
+        t = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(path, "is not an ISO 8601 date-time", line=line, column=column,
+                         column_index=COLUMNS.index(column) + 1) from None
+    if t.tzinfo is None:
+        raise InputError(path, "needs a UTC offset (e.g. -03:00)", line=line, column=column,
+                         column_index=COLUMNS.index(column) + 1)
+    return t
+
+
+def read_plan(path: str | Path) -> tuple[dt.date | None, list[PlannedContact]]:
+    """Read a plan.csv back (ours or another system's in the same layout)."""
+    from contactplan.io.csvfile import read_csv
+
+    required = ("debtor_id", "channel", "destination", "window_start", "window_end")
+    table, _ = read_csv(path, required, COLUMNS)
+    contacts, plan_date = [], None
+    for row in table.rows:
+        v = row.values
+        try:
+            channel = Channel(v["channel"].lower())
+        except ValueError:
+            raise InputError(table.path, "must be voice, ivr, sms, whatsapp or email", line=row.line,
+                             column="channel", column_index=table.column_index("channel")) from None
+        if v.get("plan_date"):
+            try:
+                plan_date = dt.date.fromisoformat(v["plan_date"])
+            except ValueError:
+                raise InputError(table.path, "is not a date (YYYY-MM-DD)", line=row.line, column="plan_date",
+                                 column_index=table.column_index("plan_date")) from None
+        start = _when(table.path, row.line, "window_start", v["window_start"])
+        contacts.append(PlannedContact(
+            debtor_id=v["debtor_id"], channel=channel, destination=v["destination"], window_start=start,
+            window_end=_when(table.path, row.line, "window_end", v["window_end"]),
+            timezone=v.get("timezone") or "UTC", pool=v.get("pool", ""), rank=int(v.get("rank") or 0),
+            expected_value=Decimal(v.get("expected_value") or "0"),
+            rules=tuple(r for r in v.get("rules", "").split(";") if r)))
+    return plan_date, contacts

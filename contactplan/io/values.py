@@ -1,0 +1,142 @@
+"""Parsing cell values. Each parser raises ValueError with a message fit for a user.
+
+Messages may quote the offending value only for non-personal columns; the readers decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+_TRUE = {"true", "1", "yes", "y", "sim", "s", "t", "verdadeiro"}
+_FALSE = {"false", "0", "no", "n", "não", "nao", "f", "falso"}
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_bool(text: str) -> bool | None:
+    """true/false/1/0/yes/no/sim/não; blank is None (unknown)."""
+    t = text.strip().lower()
+    if not t:
+        return None
+    if t in _TRUE:
+        return True
+    if t in _FALSE:
+        return False
+    raise ValueError("expected true/false, 1/0, yes/no or sim/não")
+
+
+def parse_money(text: str) -> Decimal:
+    """Decimal with a dot or a comma as the decimal separator ("1.234,56", "1234.56", "1234,56").
+
+    A single separator followed by exactly three digits ("1,234" or "1.234") is ambiguous between a
+    thousands separator and a decimal one, so it is refused rather than guessed.
+    """
+    t = text.strip().replace(" ", "").replace("R$", "").replace("$", "")
+    if not t:
+        raise ValueError("is blank; expected an amount such as 1234.56")
+    if "," in t and "." in t:
+        dec = "," if t.rfind(",") > t.rfind(".") else "."
+        thousands = "." if dec == "," else ","
+        t = t.replace(thousands, "").replace(dec, ".")
+    elif t.count(",") == 1 or t.count(".") == 1:
+        sep = "," if "," in t else "."
+        whole, frac = t.split(sep)
+        digits = whole.lstrip("-")
+        if len(frac) == 3 and digits.isdigit() and 1 <= len(digits) <= 3 and digits != "0":
+            raise ValueError("is ambiguous (thousands or decimal separator?); write it as 1234.00 or 1234,00")
+        t = t.replace(",", ".")
+    elif t.count(",") > 1 or t.count(".") > 1:
+        t = t.replace(",", "").replace(".", "")  # only thousands separators: 1.234.567
+    try:
+        value = Decimal(t)
+    except InvalidOperation:
+        raise ValueError("is not an amount; expected digits with a dot or comma for cents") from None
+    if not value.is_finite():
+        raise ValueError("is not a finite amount")
+    return value
+
+
+def parse_probability(text: str) -> float | None:
+    t = text.strip().replace(",", ".")
+    if not t:
+        return None
+    try:
+        p = float(t)
+    except ValueError:
+        raise ValueError("is not a number between 0 and 1") from None
+    if not 0.0 <= p <= 1.0:
+        raise ValueError("must be between 0 and 1")
+    return p
+
+
+def parse_int(text: str, *, minimum: int | None = None) -> int | None:
+    t = text.strip()
+    if not t:
+        return None
+    try:
+        n = int(t)
+    except ValueError:
+        raise ValueError("is not a whole number") from None
+    if minimum is not None and n < minimum:
+        raise ValueError(f"must be at least {minimum}")
+    return n
+
+
+def parse_time(text: str) -> dt.time:
+    """HH:MM, 24-hour clock. 24:00 is accepted as the end of the day."""
+    m = _TIME.match(text.strip())
+    if not m:
+        raise ValueError("expected a time as HH:MM (24-hour clock)")
+    h, mi = int(m.group(1)), int(m.group(2))
+    if h == 24 and mi == 0:
+        return dt.time.max
+    if not (0 <= h <= 23 and 0 <= mi <= 59):
+        raise ValueError("is not a valid time of day")
+    return dt.time(h, mi)
+
+
+def parse_window(text: str) -> tuple[dt.time, dt.time] | None:
+    """"HH:MM-HH:MM" local time; blank is None."""
+    t = text.strip()
+    if not t:
+        return None
+    parts = t.split("-")
+    if len(parts) != 2:
+        raise ValueError("expected a window as HH:MM-HH:MM")
+    start, end = parse_time(parts[0]), parse_time(parts[1])
+    if end <= start:
+        raise ValueError("window must end after it starts")
+    return start, end
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """Weekdays as ranges or lists: "Mon-Fri", "Mon-Sat", "Mon,Wed,Fri", "Sat". Monday is 0."""
+    t = text.strip().lower()
+    if not t:
+        return frozenset(range(5))
+    days: set[int] = set()
+    for part in re.split(r"[,;]", t):
+        part = part.strip()
+        if "-" in part:
+            a, b = (p.strip()[:3] for p in part.split("-", 1))
+            if a not in _WEEKDAYS or b not in _WEEKDAYS:
+                raise ValueError("expected weekdays such as Mon-Fri or Mon,Wed,Fri")
+            i, j = _WEEKDAYS.index(a), _WEEKDAYS.index(b)
+            if j < i:
+                raise ValueError("weekday range must go forward, e.g. Mon-Sat")
+            days.update(range(i, j + 1))
+        else:
+            if part[:3] not in _WEEKDAYS:
+                raise ValueError("expected weekdays such as Mon-Fri or Mon,Wed,Fri")
+            days.add(_WEEKDAYS.index(part[:3]))
+    return frozenset(days)
+
+
+def parse_list(text: str) -> frozenset[str]:
+    """A list inside one cell, separated by ';' or '|' (',' is often the file delimiter)."""
+    return frozenset(p.strip() for p in re.split(r"[;|]", text) if p.strip())
+
+
+WEEKDAY_NAMES = _WEEKDAYS

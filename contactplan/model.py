@@ -1,0 +1,179 @@
+"""The domain vocabulary: debtors, their destinations, agent pools, slots, options and plans.
+
+Everything here is a frozen value. Times are timezone-aware; dates are the debtor's local
+calendar date. Nothing in this module reads the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+class Channel(enum.StrEnum):
+    """How a debtor is contacted. Values are the contract names used in files."""
+
+    VOICE = "voice"  # a call by a human agent from a pool
+    IVR = "ivr"  # automated / prerecorded voice ("URA ativa")
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    EMAIL = "email"
+
+    @property
+    def needs_agent(self) -> bool:
+        return self is Channel.VOICE
+
+    @property
+    def is_phone(self) -> bool:
+        return self is not Channel.EMAIL
+
+
+class LineType(enum.StrEnum):
+    MOBILE = "mobile"
+    HOME = "home"
+    WORK = "work"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A phone (E.164) or e-mail address of the debtor, with where it came from."""
+
+    address: str
+    line_type: LineType
+    # True when the number may reach a wireless device (TCPA treats these as cell phones).
+    maybe_mobile: bool = False
+    # The source column; phones are never printed in messages, the column is.
+    column: str = ""
+
+
+@dataclass(frozen=True)
+class Debtor:
+    """One person, after merging every account row that shares ``debtor_id``."""
+
+    debtor_id: str
+    country: str  # ISO alpha-2, upper case
+    region: str  # UF / state code, upper case ("" when only the area code told us)
+    balance: Decimal
+    zones: tuple[str, ...]  # candidate IANA zones; a contact must be allowed in all of them
+    zone_source: str  # override | municipality | region | area_code
+    zone_note: str
+    destinations: tuple[Destination, ...]
+    flags: frozenset[str] = frozenset()  # do_not_contact, cease_and_desist, ...
+    consents: dict[str, bool | None] = field(default_factory=dict)  # sms_consent -> True/False/None
+    municipality_code: str = ""
+    p_pay: float | None = None
+    days_past_due: int | None = None
+    segment: str = ""
+    language: str = ""
+    preferred_channel: Channel | None = None
+    preferred_window: tuple[dt.time, dt.time] | None = None
+    account_ids: tuple[str, ...] = ()
+    lines: tuple[int, ...] = ()  # source line numbers, for messages
+
+    def __hash__(self) -> int:  # consents is a dict; identity is the debtor id
+        return hash(self.debtor_id)
+
+    @property
+    def primary_zone(self) -> str:
+        return self.zones[0]
+
+    def destinations_for(self, channel: Channel) -> tuple[Destination, ...]:
+        """Destinations a channel can use, best first (mobile before landlines)."""
+        if channel is Channel.EMAIL:
+            return tuple(d for d in self.destinations if d.line_type is LineType.EMAIL)
+        if channel in (Channel.SMS, Channel.WHATSAPP):
+            return tuple(d for d in self.destinations if d.line_type is LineType.MOBILE)
+        order = {LineType.MOBILE: 0, LineType.HOME: 1, LineType.WORK: 2}
+        phones = [d for d in self.destinations if d.line_type in order]
+        return tuple(sorted(phones, key=lambda d: order[d.line_type]))
+
+
+@dataclass(frozen=True)
+class Agent:
+    agent_id: str
+    pool: str
+    timezone: str
+    shift_start: dt.time
+    shift_end: dt.time
+    contacts_per_hour: float
+    break_start: dt.time | None = None
+    break_end: dt.time | None = None
+    segments: frozenset[str] = frozenset({"*"})
+    languages: frozenset[str] = frozenset()
+    days: frozenset[int] = frozenset(range(5))  # ISO weekday - 1: Monday = 0
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Agents that share a queue: what they serve and how many contacts they make per slot."""
+
+    name: str
+    segments: frozenset[str]
+    languages: frozenset[str]
+    capacity: tuple[int, ...]  # contacts per slot index
+
+    def serves(self, debtor: Debtor) -> bool:
+        if "*" not in self.segments and debtor.segment not in self.segments:
+            return False
+        return not (self.languages and debtor.language and debtor.language not in self.languages)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A half-open UTC interval [start, end) of the planning grid."""
+
+    index: int
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True)
+class PlannedContact:
+    """One row of plan.csv: a debtor, a channel, a destination and a window."""
+
+    debtor_id: str
+    channel: Channel
+    destination: str
+    window_start: dt.datetime  # aware; written with the debtor's offset and in UTC
+    window_end: dt.datetime
+    timezone: str
+    pool: str = ""
+    rank: int = 0
+    expected_value: Decimal = Decimal("0")
+    rules: tuple[str, ...] = ()
+    slot: int = -1
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Why a debtor (or one of its channels) was not planned, and when that could change."""
+
+    debtor_id: str
+    rule_id: str
+    citation: str
+    reason: str
+    channel: Channel | None = None  # None: the whole debtor
+    next_eligible: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A bad input row: never planned, always reported with file:line:column."""
+
+    path: str
+    line: int
+    column: str
+    column_index: int
+    message: str
+    debtor_id: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}"
+        if self.column_index:
+            where += f":{self.column_index}"
+        col = f" {self.column}:" if self.column else ""
+        return f"{where}:{col} {self.message}"
