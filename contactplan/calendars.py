@@ -1,0 +1,41 @@
+"""The only module that calls the `holidays` package.
+
+Holiday data changes between releases of `holidays`, so its version is recorded with every plan.
+Calendars are built per (country, subdivision, year, categories) once and reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import holidays
+
+HOLIDAYS_VERSION = holidays.__version__
+
+
+@lru_cache(maxsize=4096)
+def _calendar(country: str, subdiv: str, year: int, categories: tuple[str, ...]) -> holidays.HolidayBase:
+    return holidays.country_holidays(country, subdiv=subdiv or None, years=year, categories=categories)
+
+
+def supports(country: str, subdiv: str) -> bool:
+    try:
+        _calendar(country, subdiv, 2000, ("public",))
+    except NotImplementedError:
+        return False
+    return True
+
+
+class Calendars:
+    """Holiday look-ups for the debtors' countries and subdivisions."""
+
+    def holiday(self, country: str, subdiv: str, day: dt.date, categories: tuple[str, ...] = ("public",)) -> str | None:
+        """Name of the holiday on ``day`` (national or of ``subdiv``), or None."""
+        try:
+            cal = _calendar(country, subdiv, day.year, tuple(categories))
+        except NotImplementedError:
+            # A subdivision the package does not know: fall back to national holidays only,
+            # never to "no holidays at all".
+            cal = _calendar(country, "", day.year, tuple(categories))
+        return cal.get(day)

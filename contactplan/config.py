@@ -1,0 +1,131 @@
+"""contactplan.toml: slot length, channel costs and effectiveness, channel capacities, packs.
+
+Strict like the packs: an unknown key is an error naming the file and the key path. Every value
+has a documented default, so the file is optional.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from contactplan.errors import InputError
+from contactplan.model import Channel
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    enabled: bool = True
+    cost: float = 0.0  # money per contact, in the portfolio's currency
+    effectiveness: float = 1.0  # relative chance that a contact leads to payment
+    per_day: int | None = None  # None: no limit of its own
+    per_slot: int | None = None
+
+
+DEFAULT_CHANNELS = {
+    Channel.VOICE: ChannelConfig(cost=2.00, effectiveness=1.00),
+    Channel.IVR: ChannelConfig(cost=0.30, effectiveness=0.35),
+    Channel.WHATSAPP: ChannelConfig(cost=0.05, effectiveness=0.30),
+    Channel.SMS: ChannelConfig(cost=0.08, effectiveness=0.20),
+    Channel.EMAIL: ChannelConfig(cost=0.01, effectiveness=0.08),
+}
+# Relative chance of reaching the debtor by local hour: late mornings and after work are best.
+DEFAULT_HOURS = {7: 0.7, 8: 0.9, 9: 1.0, 10: 1.0, 11: 0.95, 12: 0.8, 13: 0.8, 14: 0.9, 15: 0.9, 16: 0.9,
+                 17: 0.95, 18: 1.05, 19: 1.05, 20: 0.95}
+
+
+@dataclass(frozen=True)
+class Config:
+    slot_minutes: int = 30
+    min_window_minutes: int = 15
+    default_p_pay: float = 0.05
+    report_timezone: str = "America/Sao_Paulo"
+    packs: tuple[str, ...] = ("br", "us")
+    channels: dict[Channel, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
+    hour_effectiveness: dict[int, float] = field(default_factory=lambda: dict(DEFAULT_HOURS))
+    source: str = "(defaults)"
+
+    def hour_factor(self, hour: int) -> float:
+        return self.hour_effectiveness.get(hour, 0.7)
+
+
+_TOP = {"slot_minutes", "min_window_minutes", "default_p_pay", "report_timezone", "packs", "channels", "hours",
+        "database_url"}
+_CHANNEL_KEYS = {"enabled", "cost", "effectiveness", "per_day", "per_slot"}
+
+
+def _num(source: str, key: str, value: Any, lo: float, hi: float, integer: bool = False) -> Any:
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok or not lo <= value <= hi:
+        kind = "a whole number" if integer else "a number"
+        raise InputError(source, f"{key}: must be {kind} between {lo} and {hi}")
+    return value
+
+
+def load_config(path: str | Path | None) -> Config:
+    if path is None:
+        return Config()
+    source = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(source, f"cannot read config: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(source, f"invalid TOML: {exc}") from None
+    for key in sorted(set(data) - _TOP):
+        raise InputError(source, f"{key}: unknown key; expected one of {', '.join(sorted(_TOP))}")
+    slot = _num(source, "slot_minutes", data.get("slot_minutes", 30), 5, 240, integer=True)
+    if 1440 % slot:
+        raise InputError(source, "slot_minutes: must divide a day evenly (e.g. 15, 30, 60)")
+    min_window = _num(source, "min_window_minutes", data.get("min_window_minutes", 15), 1, slot, integer=True)
+    p_pay = _num(source, "default_p_pay", data.get("default_p_pay", 0.05), 0, 1)
+    tz = data.get("report_timezone", "America/Sao_Paulo")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InputError(source, "report_timezone: must be an IANA zone such as America/Sao_Paulo") from None
+    packs = data.get("packs", ["br", "us"])
+    if not isinstance(packs, list) or not all(isinstance(p, str) for p in packs):
+        raise InputError(source, "packs: must be a list of built-in pack names or pack file paths")
+    channels = dict(DEFAULT_CHANNELS)
+    raw_channels = data.get("channels", {})
+    if not isinstance(raw_channels, dict):
+        raise InputError(source, "channels: must be a table such as [channels.voice]")
+    for name, raw in raw_channels.items():
+        try:
+            channel = Channel(name)
+        except ValueError:
+            raise InputError(source, f"channels.{name}: unknown channel; expected voice, ivr, sms, whatsapp, email") \
+                from None
+        if not isinstance(raw, dict):
+            raise InputError(source, f"channels.{name}: must be a table")
+        for key in sorted(set(raw) - _CHANNEL_KEYS):
+            raise InputError(source, f"channels.{name}.{key}: unknown key; expected one of "
+                                     f"{', '.join(sorted(_CHANNEL_KEYS))}")
+        base = channels[channel]
+        enabled = raw.get("enabled", base.enabled)
+        if not isinstance(enabled, bool):
+            raise InputError(source, f"channels.{name}.enabled: must be true or false")
+        channels[channel] = ChannelConfig(
+            enabled=enabled,
+            cost=_num(source, f"channels.{name}.cost", raw.get("cost", base.cost), 0, 1e6),
+            effectiveness=_num(source, f"channels.{name}.effectiveness", raw.get("effectiveness", base.effectiveness),
+                               0, 100),
+            per_day=_num(source, f"channels.{name}.per_day", raw["per_day"], 0, 10**9, integer=True)
+            if "per_day" in raw else None,
+            per_slot=_num(source, f"channels.{name}.per_slot", raw["per_slot"], 0, 10**9, integer=True)
+            if "per_slot" in raw else None,
+        )
+    hours = dict(DEFAULT_HOURS)
+    raw_hours = data.get("hours", {})
+    if not isinstance(raw_hours, dict):
+        raise InputError(source, "hours: must be a table of local hour (\"0\"..\"23\") to factor")
+    for key, value in raw_hours.items():
+        if not key.isdigit() or not 0 <= int(key) <= 23:
+            raise InputError(source, f"hours.{key}: keys are local hours \"0\" to \"23\"")
+        hours[int(key)] = _num(source, f"hours.{key}", value, 0, 100)
+    return Config(slot_minutes=slot, min_window_minutes=min_window, default_p_pay=float(p_pay), report_timezone=tz,
+                  packs=tuple(packs), channels=channels, hour_effectiveness=hours, source=source)

@@ -1,0 +1,1 @@
+"""Rule kinds (code) and rule packs (TOML data in ``packs/``)."""

@@ -1,0 +1,167 @@
+"""What every rule kind shares.
+
+A rule kind is code; a pack (TOML) instantiates kinds with parameters and a citation. Each kind
+answers two kinds of question, on purpose through different code:
+
+* generation: which debtors, channels, destinations and time intervals are allowed
+  (``excludes``, ``destination_ok``, ``allowed``) -- used to build the solver's options;
+* specification: ``check`` looks at concrete planned contacts and reports violations -- used by
+  the audit, which therefore never trusts the option builder.
+
+A property test ties the two: every plan the solver returns passes ``check`` with no violation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from contactplan.model import Channel, Debtor, Destination, PlannedContact
+
+if TYPE_CHECKING:
+    from contactplan.calendars import Calendars
+
+ALL_CHANNELS = tuple(Channel)
+
+
+class Severity(enum.StrEnum):
+    LAW = "law"
+    SELF_REGULATION = "self_regulation"
+    POLICY = "policy"
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    id: str
+    kind: str
+    title: str
+    citation: str
+    severity: Severity
+    pack: str
+    reference: str = ""
+    confidence: str = ""
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    channels: tuple[Channel, ...] = ALL_CHANNELS
+    regions: frozenset[str] = frozenset()  # empty: every region of the pack's country
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule_id: str
+    severity: Severity
+    citation: str
+    debtor_id: str
+    message: str
+    channel: Channel | None = None
+    at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What rules may consult besides the debtor: the plan date and the calendars."""
+
+    plan_date: dt.date
+    calendars: Calendars
+
+
+Interval = tuple[dt.datetime, dt.datetime]  # aware UTC, half-open
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Base of every kind. Subclasses override only the questions they answer."""
+
+    meta: RuleMeta
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    kind: ClassVar[str] = ""
+    # Whether allowed() depends only on the debtor's country, region, municipality and zones
+    # (true for hours and holidays), so the option builder may share results across debtors.
+    regional: ClassVar[bool] = True
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    def applies(self, debtor: Debtor, on: dt.date) -> bool:
+        m = self.meta
+        if m.effective_from and on < m.effective_from:
+            return False
+        if m.effective_to and on > m.effective_to:
+            return False
+        return not m.regions or debtor.region in m.regions
+
+    def covers(self, channel: Channel) -> bool:
+        return channel in self.meta.channels
+
+    # --- generation -----------------------------------------------------------------------
+    def excludes(self, debtor: Debtor, ctx: Context) -> str | None:
+        """Reason the whole debtor may not be contacted today, or None."""
+        return None
+
+    def channel_blocked(self, debtor: Debtor, channel: Channel, ctx: Context) -> str | None:
+        """Reason this channel may not be used for the debtor today, or None."""
+        return None
+
+    def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination) -> str | None:
+        """Reason this destination may not be used on this channel, or None."""
+        return None
+
+    def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
+        """UTC intervals on the plan date when this rule allows contact; None means no time limit."""
+        return None
+
+    def daily_limit(self, channel: Channel) -> int | None:
+        return None
+
+    # --- specification --------------------------------------------------------------------
+    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        """Violations of this rule by the debtor's planned contacts (all of them, any channel)."""
+        return []
+
+    def violation(self, debtor: Debtor, message: str, contact: PlannedContact | None = None) -> Violation:
+        return Violation(self.meta.id, self.meta.severity, self.meta.citation, debtor.debtor_id, message,
+                         contact.channel if contact else None, contact.window_start if contact else None)
+
+    def relevant(self, contacts: Sequence[PlannedContact]) -> list[PlannedContact]:
+        return [c for c in contacts if self.covers(c.channel)]
+
+
+class ParamError(ValueError):
+    """A pack parameter is wrong; ``key`` is the path inside ``params``."""
+
+    def __init__(self, key: str, message: str):
+        self.key = key
+        super().__init__(message)
+
+
+def take(params: dict[str, Any], key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+    if key not in params:
+        if default is ...:
+            raise ParamError(key, "is required")
+        return default
+    value = params[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple)
+                                                                               else (kind,))):
+        raise ParamError(key, f"must be {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
+    return value
+
+
+def no_extra(params: dict[str, Any], allowed: set[str]) -> None:
+    extra = sorted(set(params) - allowed)
+    if extra:
+        raise ParamError(extra[0], f"unknown parameter; expected one of {', '.join(sorted(allowed)) or '(none)'}")
+
+
+def intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    for s1, e1 in a:
+        for s2, e2 in b:
+            s, e = max(s1, s2), min(e1, e2)
+            if s < e:
+                out.append((s, e))
+    return sorted(out)

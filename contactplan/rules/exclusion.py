@@ -1,0 +1,46 @@
+"""exclusion: a debtor flag that forbids every contact on the covered channels.
+
+Examples: do_not_contact (LGPD art. 18 §2; 12 CFR 1006.14(h)), cease_and_desist (15 U.S.C.
+1692c(c)), bankruptcy (11 U.S.C. 362(a)(6) automatic stay), disputed (1692g(b)), deceased.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from contactplan.model import Channel, Debtor, PlannedContact
+from contactplan.rules.base import ALL_CHANNELS, Context, ParamError, Rule, Violation, no_extra, take
+
+FLAGS = ("do_not_contact", "cease_and_desist", "disputed", "bankruptcy", "deceased", "attorney_represented")
+
+
+@dataclass(frozen=True)
+class Exclusion(Rule):
+    kind = "exclusion"
+    regional = False
+
+    @classmethod
+    def build(cls, meta, params: dict) -> Exclusion:
+        no_extra(params, {"flag"})
+        flag = take(params, "flag", str)
+        if flag not in FLAGS:
+            raise ParamError("flag", f"must be one of {', '.join(FLAGS)}")
+        return cls(meta, {"flag": flag})
+
+    def excludes(self, debtor: Debtor, ctx: Context) -> str | None:
+        # A flag that covers only some channels removes those channels, not the debtor.
+        if self.meta.channels == ALL_CHANNELS and self.params["flag"] in debtor.flags:
+            return f"{self.params['flag']} is set"
+        return None
+
+    def channel_blocked(self, debtor: Debtor, channel: Channel, ctx: Context) -> str | None:
+        if self.covers(channel) and self.params["flag"] in debtor.flags:
+            return f"{self.params['flag']} is set"
+        return None
+
+    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        if self.params["flag"] not in debtor.flags:
+            return []
+        return [self.violation(debtor, f"{c.channel} contact planned while {self.params['flag']} is set", c)
+                for c in self.relevant(contacts)]

@@ -1,0 +1,59 @@
+"""holidays: no contact on a public holiday of the debtor's country or state (UF).
+
+SP Lei 15.426/2014 art. 2 forbids collection calls "nos feriados"; the Brazilian default extends
+that to every UF as courtesy under CDC art. 71 (rest and leisure). Holidays are evaluated on the
+debtor's local calendar date in every candidate zone. Municipal holidays come with the rule engine
+(user-supplied file); the `holidays` package knows only São Paulo city among municipalities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from contactplan.model import Channel, Debtor, PlannedContact
+from contactplan.rules.base import Context, Interval, ParamError, Rule, Violation, no_extra, take
+
+_CATEGORIES = {"public", "optional", "bank"}
+
+
+@dataclass(frozen=True)
+class Holidays(Rule):
+    kind = "holidays"
+
+    @classmethod
+    def build(cls, meta, params: dict) -> Holidays:
+        no_extra(params, {"subdivision", "categories"})
+        categories = take(params, "categories", list, ["public"])
+        bad = [c for c in categories if c not in _CATEGORIES]
+        if bad or not categories:
+            raise ParamError("categories", f"must be a non-empty list of {', '.join(sorted(_CATEGORIES))}")
+        return cls(meta, {"subdivision": take(params, "subdivision", bool, True), "categories": tuple(categories)})
+
+    def holiday(self, debtor: Debtor, day: dt.date, ctx: Context) -> str | None:
+        region = debtor.region if self.params["subdivision"] else ""
+        return ctx.calendars.holiday(debtor.country, region, day, self.params["categories"])
+
+    def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
+        if not self.covers(channel):
+            return None
+        # The plan date is the local date in every candidate zone, so one look-up decides.
+        return [] if self.holiday(debtor, ctx.plan_date, ctx) else None
+
+    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        out = []
+        for c in self.relevant(contacts):
+            days = set()
+            for name in debtor.zones:
+                zone = ZoneInfo(name)
+                days.add(c.window_start.astimezone(zone).date())
+                days.add((c.window_end - dt.timedelta(microseconds=1)).astimezone(zone).date())
+            for day in sorted(days):
+                name = self.holiday(debtor, day, ctx)
+                if name:
+                    where = f"{debtor.country}-{debtor.region}" if self.params["subdivision"] else debtor.country
+                    out.append(self.violation(debtor, f"{c.channel} contact on {day}, a holiday in {where}: {name}",
+                                              c))
+        return out

@@ -1,0 +1,122 @@
+"""calling_hours: contact only inside weekday windows, in the debtor's local time.
+
+The windows are the law's clock hours ("das 8h às 20h") read as half-open [08:00, 20:00) for the
+*whole* contact window, not just its start, and ``end_margin_minutes`` ends it earlier so that a
+call or message started at the edge still finishes inside the legal window (rules-brazil.md §4.3).
+When a debtor has several candidate zones the window must hold in every one of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from contactplan.io.values import WEEKDAY_NAMES, parse_window
+from contactplan.model import Channel, Debtor, PlannedContact
+from contactplan.rules.base import Context, Interval, ParamError, Rule, Violation, intersect, no_extra, take
+
+UTC = dt.timezone.utc
+Window = tuple[dt.time, dt.time]
+
+
+def _local_end(day: dt.date, end: dt.time, zone: ZoneInfo) -> dt.datetime:
+    if end == dt.time.max:  # 24:00 closes the day
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone)
+    return dt.datetime.combine(day, end, zone)
+
+
+def parse_weekly(raw: dict) -> dict[int, tuple[Window, ...]]:
+    """{"mon-fri": "08:00-20:00", "sat": "08:00-14:00"} -> {0: ((08:00, 20:00),), ...}.
+
+    A day that is not named has no window: contact is forbidden all day (Sunday in the SP model).
+    A value may be a list of windows ("09:00-12:00", "14:00-18:00").
+    """
+    weekly: dict[int, list[Window]] = {d: [] for d in range(7)}
+    for key, value in raw.items():
+        days = _days(key)
+        for text in value if isinstance(value, list) else [value]:
+            if not isinstance(text, str):
+                raise ParamError(f"windows.{key}", "must be \"HH:MM-HH:MM\" or a list of them")
+            try:
+                window = parse_window(text)
+            except ValueError as exc:
+                raise ParamError(f"windows.{key}", f"'{text}' {exc}") from None
+            if window is None:
+                raise ParamError(f"windows.{key}", "is blank")
+            for d in days:
+                weekly[d].append(window)
+    return {d: tuple(sorted(ws)) for d, ws in weekly.items()}
+
+
+def _days(key: str) -> list[int]:
+    k = key.strip().lower()
+    if "-" in k:
+        a, b = k.split("-", 1)
+        if a in WEEKDAY_NAMES and b in WEEKDAY_NAMES and WEEKDAY_NAMES.index(a) <= WEEKDAY_NAMES.index(b):
+            return list(range(WEEKDAY_NAMES.index(a), WEEKDAY_NAMES.index(b) + 1))
+    elif k in WEEKDAY_NAMES:
+        return [WEEKDAY_NAMES.index(k)]
+    raise ParamError(f"windows.{key}", "day key must be mon..sun or a range such as mon-fri")
+
+
+@dataclass(frozen=True)
+class CallingHours(Rule):
+    kind = "calling_hours"
+
+    @classmethod
+    def build(cls, meta, params: dict) -> CallingHours:
+        no_extra(params, {"windows", "end_margin_minutes"})
+        weekly = parse_weekly(take(params, "windows", dict))
+        margin = take(params, "end_margin_minutes", int, 0)
+        if not 0 <= margin < 240:
+            raise ParamError("end_margin_minutes", "must be between 0 and 239")
+        return cls(meta, {"weekly": weekly, "margin": dt.timedelta(minutes=margin)})
+
+    @property
+    def weekly(self) -> dict[int, tuple[Window, ...]]:
+        return self.params["weekly"]
+
+    @property
+    def margin(self) -> dt.timedelta:
+        return self.params["margin"]
+
+    def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
+        if not self.covers(channel):
+            return None
+        day = ctx.plan_date
+        result: list[Interval] | None = None
+        for name in debtor.zones:
+            zone = ZoneInfo(name)
+            intervals = []
+            for start, end in self.weekly[day.weekday()]:
+                s = dt.datetime.combine(day, start, zone).astimezone(UTC)
+                e = (_local_end(day, end, zone) - self.margin).astimezone(UTC)
+                if s < e:
+                    intervals.append((s, e))
+            result = intervals if result is None else intersect(result, intervals)
+        return result or []
+
+    def describe(self, weekday: int) -> str:
+        windows = self.weekly[weekday]
+        if not windows:
+            return f"no contact on {WEEKDAY_NAMES[weekday].capitalize()}"
+        text = ", ".join(f"{s:%H:%M}-{'24:00' if e == dt.time.max else f'{e:%H:%M}'}" for s, e in windows)
+        margin = int(self.margin.total_seconds() // 60)
+        return f"allowed {text}" + (f" ending {margin} min early" if margin else "")
+
+    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        out = []
+        for c in self.relevant(contacts):
+            for name in debtor.zones:
+                zone = ZoneInfo(name)
+                start, end = c.window_start.astimezone(zone), c.window_end.astimezone(zone)
+                day = start.date()
+                fits = any(start.time() >= s and end <= _local_end(day, e, zone) - self.margin
+                           for s, e in self.weekly[day.weekday()])
+                if not fits or end <= start:
+                    out.append(self.violation(debtor, (
+                        f"{c.channel} window {start:%H:%M}-{end:%H:%M} local {name} on "
+                        f"{WEEKDAY_NAMES[day.weekday()].capitalize()} {day}: {self.describe(day.weekday())}"), c))
+        return out

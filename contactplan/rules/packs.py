@@ -1,0 +1,166 @@
+"""Rule packs: strictly validated TOML that instantiates rule kinds with citations.
+
+A pack file has one ``[pack]`` table and any number of ``[[rule]]`` tables. Unknown keys, an
+unknown kind, a wrong type or a bad parameter are errors naming the file and the key path, e.g.
+``br.toml: rule[3].params.windows.sun: day key must be ...``. Packs are chosen per debtor from
+its country; every applicable rule must hold (strictest wins), so adding a rule can only narrow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from contactplan.errors import InputError
+from contactplan.model import Channel, Debtor
+from contactplan.rules.base import ParamError, Rule, RuleMeta, Severity
+from contactplan.rules.consent import Consent, WorkNumber
+from contactplan.rules.exclusion import Exclusion
+from contactplan.rules.frequency import DailyCap
+from contactplan.rules.holidays import Holidays
+from contactplan.rules.hours import CallingHours
+
+KINDS: dict[str, type[Rule]] = {k.kind: k for k in (CallingHours, Holidays, Consent, WorkNumber, Exclusion, DailyCap)}
+BUILTIN = ("br", "us")
+_PACK_KEYS = {"id", "title", "country", "version", "description"}
+_RULE_KEYS = {"id", "kind", "title", "citation", "severity", "reference", "confidence", "effective_from",
+              "effective_to", "channels", "regions", "params"}
+_RULE_REQUIRED = ("id", "kind", "title", "citation", "severity")
+
+
+@dataclass(frozen=True)
+class RulePack:
+    id: str
+    title: str
+    country: str
+    version: str
+    rules: tuple[Rule, ...]
+    source: str
+    sha256: str
+
+    def rules_for(self, debtor: Debtor, on: dt.date) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.applies(debtor, on))
+
+
+class PackSet:
+    """The packs in force, by country. A country without a pack cannot be planned."""
+
+    def __init__(self, packs: list[RulePack]):
+        self.packs = packs
+        self.by_country = {p.country: p for p in packs}
+
+    def rules_for(self, debtor: Debtor, on: dt.date) -> tuple[Rule, ...]:
+        pack = self.by_country.get(debtor.country)
+        return pack.rules_for(debtor, on) if pack else ()
+
+    def covers(self, country: str) -> bool:
+        return country in self.by_country
+
+    @property
+    def sha256(self) -> str:
+        h = hashlib.sha256()
+        for p in sorted(self.packs, key=lambda p: p.id):
+            h.update(p.sha256.encode())
+        return h.hexdigest()
+
+
+def _fail(source: str, key: str, message: str) -> InputError:
+    return InputError(source, f"{key}: {message}")
+
+
+def _type(source: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        name = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise _fail(source, key, f"must be {name}, got {type(value).__name__}")
+    return value
+
+
+def parse_pack(text: str, source: str) -> RulePack:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(source, f"invalid TOML: {exc}") from None
+    unknown = sorted(set(data) - {"pack", "rule"})
+    if unknown:
+        raise _fail(source, unknown[0], "unknown top-level key; expected [pack] and [[rule]]")
+    head = _type(source, "pack", data.get("pack"), dict) if "pack" in data else None
+    if head is None:
+        raise _fail(source, "pack", "missing [pack] table with id, title and country")
+    for key in sorted(set(head) - _PACK_KEYS):
+        raise _fail(source, f"pack.{key}", f"unknown key; expected one of {', '.join(sorted(_PACK_KEYS))}")
+    for key in ("id", "title", "country"):
+        if key not in head:
+            raise _fail(source, f"pack.{key}", "is required")
+        _type(source, f"pack.{key}", head[key], str)
+    pack_id = head["id"]
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(_type(source, "rule", data.get("rule", []), list)):
+        where = f"rule[{i}]"
+        _type(source, where, raw, dict)
+        for key in sorted(set(raw) - _RULE_KEYS):
+            raise _fail(source, f"{where}.{key}", f"unknown key; expected one of {', '.join(sorted(_RULE_KEYS))}")
+        for key in _RULE_REQUIRED:
+            if key not in raw:
+                raise _fail(source, f"{where}.{key}", "is required")
+            _type(source, f"{where}.{key}", raw[key], str)
+        rule_id = raw["id"]
+        where = f"rule[{i}] ({rule_id})"
+        if rule_id in seen:
+            raise _fail(source, f"{where}.id", "duplicate rule id")
+        seen.add(rule_id)
+        if raw["kind"] not in KINDS:
+            raise _fail(source, f"{where}.kind", f"unknown kind '{raw['kind']}'; known: {', '.join(sorted(KINDS))}")
+        try:
+            severity = Severity(raw["severity"])
+        except ValueError:
+            raise _fail(source, f"{where}.severity", "must be law, self_regulation or policy") from None
+        channels = tuple(Channel)
+        if "channels" in raw:
+            names = _type(source, f"{where}.channels", raw["channels"], list)
+            try:
+                channels = tuple(Channel(n) for n in names)
+            except ValueError:
+                raise _fail(source, f"{where}.channels", "must list voice, ivr, sms, whatsapp, email") from None
+        regions = frozenset(r.upper() for r in _type(source, f"{where}.regions", raw.get("regions", []), list))
+        dates = {}
+        for key in ("effective_from", "effective_to"):
+            if key in raw:
+                dates[key] = _type(source, f"{where}.{key}", raw[key], dt.date)
+        meta = RuleMeta(id=rule_id, kind=raw["kind"], title=raw["title"], citation=raw["citation"],
+                        severity=severity, pack=pack_id, reference=raw.get("reference", ""),
+                        confidence=raw.get("confidence", ""), channels=channels, regions=regions, **dates)
+        params = _type(source, f"{where}.params", raw.get("params", {}), dict)
+        try:
+            rules.append(KINDS[raw["kind"]].build(meta, params))
+        except ParamError as exc:
+            raise _fail(source, f"{where}.params.{exc.key}", str(exc)) from None
+    return RulePack(pack_id, head["title"], head["country"].upper(), str(head.get("version", "")), tuple(rules),
+                    source, hashlib.sha256(text.encode()).hexdigest())
+
+
+def load_builtin(name: str) -> RulePack:
+    if name not in BUILTIN:
+        raise InputError(name, f"unknown built-in rule pack; available: {', '.join(BUILTIN)}")
+    text = resources.files("contactplan.rules").joinpath("packs", f"{name}.toml").read_text(encoding="utf-8")
+    return parse_pack(text, f"{name}.toml")
+
+
+def load_pack(name_or_path: str) -> RulePack:
+    if name_or_path in BUILTIN:
+        return load_builtin(name_or_path)
+    path = Path(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(name_or_path, f"cannot read rule pack: {exc.strerror or exc}") from None
+    return parse_pack(text, str(path))
+
+
+def default_packs() -> PackSet:
+    return PackSet([load_builtin(n) for n in BUILTIN])
