@@ -1,0 +1,1 @@
+"""Option building, capacities and the OR-Tools model."""

@@ -1,0 +1,114 @@
+"""The one-day assignment as a min-cost flow (OR-Tools SimpleMinCostFlow).
+
+Network, one unit of flow per planned contact:
+
+    debtor --(option: cap 1, cost -value)--> pool/slot --(pool capacity)--> channel/slot
+    debtor --(option: cap 1, cost -value)-----------------------------------> channel/slot
+    channel/slot --(per-slot limit)--> channel/day --(per-day limit)--> sink
+    debtor --(cap = daily limit, cost 0)--> sink            (not contacted today)
+
+The network is totally unimodular, so the integral optimum is the optimum of the assignment:
+min-cost flow proves optimality (measured: 100k debtors in ~3 s, where a boolean-per-option
+CP-SAT model needed 98 s at 10k). Values are scaled to integer cents.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from contactplan.config import Config
+from contactplan.model import Channel, Pool
+from contactplan.solver.options import Option
+
+SCALE = 100  # cents
+_UNLIMITED = 10**9
+
+
+class SolveStatus(enum.StrEnum):
+    OPTIMAL = "OPTIMAL"
+    INFEASIBLE = "INFEASIBLE"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class Solution:
+    status: SolveStatus
+    chosen: list[int]  # indices into the option list
+    objective: float  # expected recovery net of channel cost, in currency
+    seconds: float
+    arcs: int
+
+
+def solve(options: list[Option], daily_limit: dict[int, int], n_slots: int, pools: list[Pool],
+          config: Config) -> Solution:
+    started = time.perf_counter()
+    if not options:
+        return Solution(SolveStatus.OPTIMAL, [], 0.0, time.perf_counter() - started, 0)
+    channels = list(Channel)
+    pool_ids = {p.name: k for k, p in enumerate(pools)}
+    debtor_ids = sorted(daily_limit)
+    debtor_node = {d: k for k, d in enumerate(debtor_ids)}
+    n_debtors = len(debtor_ids)
+    # Node numbering: debtors, pool-slots, channel-slots, channel-days, sink.
+    pool_slot0 = n_debtors
+    chan_slot0 = pool_slot0 + len(pools) * n_slots
+    chan_day0 = chan_slot0 + len(channels) * n_slots
+    sink = chan_day0 + len(channels)
+    chan_index = {c: k for k, c in enumerate(channels)}
+
+    n = len(options)
+    tails = np.empty(n, dtype=np.int32)
+    heads = np.empty(n, dtype=np.int32)
+    costs = np.empty(n, dtype=np.int64)
+    for k, o in enumerate(options):
+        tails[k] = debtor_node[o.debtor]
+        if o.pool:
+            heads[k] = pool_slot0 + pool_ids[o.pool] * n_slots + o.slot
+        else:
+            heads[k] = chan_slot0 + chan_index[o.channel] * n_slots + o.slot
+        costs[k] = -round(o.value * SCALE)
+
+    t2, h2, c2 = [], [], []  # structural arcs, all cost 0
+    voice = chan_index[Channel.VOICE]
+    for p, pool in enumerate(pools):
+        for s in range(n_slots):
+            if pool.capacity[s] > 0:
+                t2.append(pool_slot0 + p * n_slots + s)
+                h2.append(chan_slot0 + voice * n_slots + s)
+                c2.append(pool.capacity[s])
+    for c, channel in enumerate(channels):
+        cc = config.channels[channel]
+        for s in range(n_slots):
+            t2.append(chan_slot0 + c * n_slots + s)
+            h2.append(chan_day0 + c)
+            c2.append(cc.per_slot if cc.per_slot is not None else _UNLIMITED)
+        t2.append(chan_day0 + c)
+        h2.append(sink)
+        c2.append(cc.per_day if cc.per_day is not None else _UNLIMITED)
+    for d in debtor_ids:
+        t2.append(debtor_node[d])
+        h2.append(sink)
+        c2.append(daily_limit[d])
+
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, np.ones(n, dtype=np.int64), costs)
+    mcf.add_arcs_with_capacity_and_unit_cost(np.array(t2, dtype=np.int32), np.array(h2, dtype=np.int32),
+                                             np.array(c2, dtype=np.int64), np.zeros(len(t2), dtype=np.int64))
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    for d in debtor_ids:
+        supplies[debtor_node[d]] = daily_limit[d]
+    supplies[sink] = -int(sum(daily_limit.values()))
+    mcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
+    status = mcf.solve()
+    seconds = time.perf_counter() - started
+    if status == mcf.OPTIMAL:
+        flows = mcf.flows(np.arange(n, dtype=np.int32))
+        chosen = [int(k) for k in np.nonzero(flows)[0]]
+        return Solution(SolveStatus.OPTIMAL, chosen, -mcf.optimal_cost() / SCALE, seconds, n + len(t2))
+    mapped = SolveStatus.INFEASIBLE if status == mcf.INFEASIBLE else SolveStatus.FAILED
+    return Solution(mapped, [], 0.0, seconds, n + len(t2))

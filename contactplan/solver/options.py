@@ -1,0 +1,208 @@
+"""From debtors and rules to options: (debtor, channel, destination, slot, pool, window, value).
+
+Rules decide which options exist; the optimiser only chooses among them. A debtor with no option
+gets an Exclusion naming the rule that removed its last possibility (and the next date it could be
+contacted when the reason is the calendar), so every debtor read is accounted for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from contactplan.config import Config
+from contactplan.model import Channel, Debtor, Destination, Exclusion, Pool, Slot
+from contactplan.rules.base import Context, Interval, Rule, intersect
+from contactplan.rules.packs import PackSet
+
+UTC = dt.timezone.utc
+# Pseudo-rules for reasons that are facts about the input, not law.
+NO_PACK = ("input.no_rule_pack", "No rule pack for the debtor's country")
+NO_DESTINATION = ("input.no_destination", "The debtor has no destination this channel can use")
+TOO_SHORT = ("grid.window_too_short", "The allowed time is shorter than the minimum contact window")
+NO_POOL = ("capacity.no_pool", "No agent pool serves this debtor's segment or language in an allowed slot")
+NOT_WORTH = ("value.not_worth_contacting", "Expected recovery does not cover the channel's cost")
+
+
+@dataclass(frozen=True)
+class Option:
+    debtor: int  # index into the debtor list
+    channel: Channel
+    destination: Destination
+    slot: int
+    pool: str  # "" for channels without agents
+    window: Interval
+    value: float
+    rules: tuple[str, ...]
+
+
+@dataclass
+class Options:
+    options: list[Option] = field(default_factory=list)
+    exclusions: list[Exclusion] = field(default_factory=list)  # one per debtor without any option
+    channel_reasons: dict[str, dict[Channel, tuple[str, str]]] = field(default_factory=dict)
+    daily_limit: dict[int, int] = field(default_factory=dict)  # debtor index -> max contacts today
+    rule_index: dict[str, Rule] = field(default_factory=dict)
+
+
+def local_day(debtor: Debtor, day: dt.date) -> list[Interval]:
+    """The plan date in every candidate zone at once: contacts must fall on that local date everywhere."""
+    result: list[Interval] | None = None
+    for name in debtor.zones:
+        zone = ZoneInfo(name)
+        iv = [(dt.datetime.combine(day, dt.time(0), zone).astimezone(UTC),
+               dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone).astimezone(UTC))]
+        result = iv if result is None else intersect(result, iv)
+    return result or []
+
+
+def allowed_intervals(debtor: Debtor, channel: Channel, rules: tuple[Rule, ...], ctx: Context
+                      ) -> tuple[list[Interval], Rule | None]:
+    """Allowed UTC intervals on the plan date and, when empty, the rule that emptied them."""
+    intervals = local_day(debtor, ctx.plan_date)
+    for rule in rules:
+        limit = rule.allowed(debtor, channel, ctx)
+        if limit is not None:
+            intervals = intersect(intervals, limit)
+            if not intervals:
+                return [], rule
+    return intervals, None
+
+
+def slot_windows(intervals: list[Interval], slots: list[Slot], min_window: dt.timedelta) -> dict[int, Interval]:
+    """For each slot, the longest allowed piece inside it (at least ``min_window`` long)."""
+    out: dict[int, Interval] = {}
+    if not intervals:
+        return out
+    first, last = intervals[0][0], intervals[-1][1]
+    for slot in slots:
+        if slot.end <= first or slot.start >= last:
+            continue
+        best: Interval | None = None
+        for s, e in intervals:
+            piece = (max(s, slot.start), min(e, slot.end))
+            if piece[1] - piece[0] >= min_window and (best is None or piece[1] - piece[0] > best[1] - best[0]):
+                best = piece
+        if best:
+            out[slot.index] = best
+    return out
+
+
+def next_eligible(debtor: Debtor, rules_for, ctx: Context, channels: list[Channel], horizon: int = 21) -> dt.date | None:
+    """First later date with some allowed time on any channel (calendar rules only)."""
+    for days in range(1, horizon + 1):
+        day = ctx.plan_date + dt.timedelta(days=days)
+        later = Context(day, ctx.calendars)
+        rules = rules_for(debtor, day)
+        if any(allowed_intervals(debtor, ch, rules, later)[0] for ch in channels):
+            return day
+    return None
+
+
+def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: list[Slot], pools: list[Pool],
+                  config: Config) -> Options:
+    result = Options()
+    channels = [c for c, cc in config.channels.items() if cc.enabled]
+    min_window = dt.timedelta(minutes=config.min_window_minutes)
+    window_cache: dict[tuple, tuple[dict[int, Interval], Rule | None, bool]] = {}
+    for i, debtor in enumerate(debtors):
+        if not packs.covers(debtor.country):
+            result.exclusions.append(Exclusion(debtor.debtor_id, NO_PACK[0], "", f"{NO_PACK[1]} ({debtor.country})"))
+            continue
+        rules = packs.rules_for(debtor, ctx.plan_date)
+        for r in rules:
+            result.rule_index[r.id] = r
+        gate = next(((r, why) for r in rules if (why := r.excludes(debtor, ctx))), None)
+        if gate:
+            rule, why = gate
+            result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, why))
+            continue
+        limits = [(r, r.daily_limit(c)) for r in rules for c in channels if r.daily_limit(c) is not None]
+        limit = min((n for _, n in limits), default=1)
+        if limit == 0:
+            rule = next(r for r, n in limits if n == 0)
+            result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, "daily limit is 0"))
+            continue
+        result.daily_limit[i] = min(limit, 1)  # one contact per debtor per day is the most this planner makes
+        reasons: dict[Channel, tuple[str, str]] = {}
+        time_blocked: list[Channel] = []
+        found = 0
+        value_base = float(debtor.balance) * (debtor.p_pay if debtor.p_pay is not None else config.default_p_pay)
+        for channel in channels:
+            blocked = next(((r, why) for r in rules if (why := r.channel_blocked(debtor, channel, ctx))), None)
+            if blocked:
+                reasons[channel] = (blocked[0].id, blocked[1])
+                continue
+            dests = debtor.destinations_for(channel)
+            if not dests:
+                reasons[channel] = (NO_DESTINATION[0], NO_DESTINATION[1])
+                continue
+            dest, last_refusal = None, None
+            for d in dests:
+                refusal = next(((r, why) for r in rules if (why := r.destination_ok(debtor, channel, d))), None)
+                if refusal is None:
+                    dest = d
+                    break
+                last_refusal = refusal
+            if dest is None:
+                reasons[channel] = (last_refusal[0].id, last_refusal[1])
+                continue
+            key = (debtor.country, debtor.region, debtor.municipality_code, debtor.zones, channel,
+                   tuple(r.id for r in rules))
+            shareable = all(r.regional for r in rules if type(r).allowed is not Rule.allowed)
+            cached = window_cache.get(key) if shareable else None
+            if cached is None:
+                intervals, emptied_by = allowed_intervals(debtor, channel, rules, ctx)
+                cached = (slot_windows(intervals, slots, min_window), emptied_by, bool(intervals))
+                window_cache[key] = cached
+            windows, emptied_by, any_time = cached
+            if not windows:
+                reasons[channel] = (emptied_by.id, f"no allowed time today ({emptied_by.meta.title})") if emptied_by \
+                    else TOO_SHORT
+                time_blocked.append(channel)
+                continue
+            applied = tuple(r.id for r in rules if r.covers(channel))
+            cc = config.channels[channel]
+            zone = ZoneInfo(debtor.primary_zone)
+            serving = [p for p in pools if p.serves(debtor)] if channel.needs_agent else []
+            made = 0
+            for slot_index, window in windows.items():
+                hour = window[0].astimezone(zone).hour
+                value = value_base * cc.effectiveness * config.hour_factor(hour) - cc.cost
+                if value <= 0:
+                    continue
+                if channel.needs_agent:
+                    for pool in serving:
+                        if pool.capacity[slot_index] > 0:
+                            result.options.append(Option(i, channel, dest, slot_index, pool.name, window, value,
+                                                         applied))
+                            made += 1
+                else:
+                    result.options.append(Option(i, channel, dest, slot_index, "", window, value, applied))
+                    made += 1
+            if not made:
+                if channel.needs_agent and not any(p.capacity[s] > 0 for p in serving for s in windows):
+                    reasons[channel] = NO_POOL
+                else:
+                    reasons[channel] = NOT_WORTH
+            found += made
+        result.channel_reasons[debtor.debtor_id] = reasons
+        if not found:
+            result.exclusions.append(_debtor_exclusion(debtor, reasons, result.rule_index, time_blocked, ctx, packs))
+    return result
+
+
+def _debtor_exclusion(debtor: Debtor, reasons: dict[Channel, tuple[str, str]], rule_index: dict[str, Rule],
+                      time_blocked: list[Channel], ctx: Context, packs: PackSet) -> Exclusion:
+    """Name the one reason that blocked the most channels (ties: the first channel in contract order)."""
+    counts = Counter(rule_id for rule_id, _ in reasons.values())
+    rule_id = max(counts, key=lambda r: (counts[r], -list(counts).index(r))) if counts else NO_DESTINATION[0]
+    why = next((w for r, w in reasons.values() if r == rule_id), "")
+    detail = "; ".join(f"{c}: {r}" for c, (r, _) in reasons.items())
+    rule = rule_index.get(rule_id)
+    # Only time can lift a calendar block by itself; flags and consents need the data to change.
+    nxt = next_eligible(debtor, packs.rules_for, ctx, time_blocked) if time_blocked else None
+    return Exclusion(debtor.debtor_id, rule_id, rule.meta.citation if rule else "", f"{why} [{detail}]",
+                     next_eligible=nxt)
