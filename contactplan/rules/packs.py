@@ -48,15 +48,25 @@ class RulePack:
 
 
 class PackSet:
-    """The packs in force, by country. A country without a pack cannot be planned."""
+    """The packs in force, by country. A country without a pack cannot be planned.
+
+    Several packs for one country layer (country, then company policy): every rule of every
+    layer must hold, so a later layer can only narrow what an earlier one allows.
+    """
 
     def __init__(self, packs: list[RulePack]):
         self.packs = packs
-        self.by_country = {p.country: p for p in packs}
+        self.by_country: dict[str, list[RulePack]] = {}
+        seen: set[str] = set()
+        for p in packs:
+            clash = seen & {r.id for r in p.rules}
+            if clash:
+                raise InputError(p.source, f"rule id {sorted(clash)[0]} is already defined by another pack")
+            seen |= {r.id for r in p.rules}
+            self.by_country.setdefault(p.country, []).append(p)
 
     def rules_for(self, debtor: Debtor, on: dt.date) -> tuple[Rule, ...]:
-        pack = self.by_country.get(debtor.country)
-        return pack.rules_for(debtor, on) if pack else ()
+        return tuple(r for p in self.by_country.get(debtor.country, ()) for r in p.rules_for(debtor, on))
 
     def covers(self, country: str) -> bool:
         return country in self.by_country
@@ -162,5 +172,10 @@ def load_pack(name_or_path: str) -> RulePack:
     return parse_pack(text, str(path))
 
 
+def load_packs(names: tuple[str, ...] | list[str]) -> PackSet:
+    """Built-in pack names or paths to pack files, in layering order."""
+    return PackSet([load_pack(n) for n in names])
+
+
 def default_packs() -> PackSet:
-    return PackSet([load_builtin(n) for n in BUILTIN])
+    return load_packs(BUILTIN)

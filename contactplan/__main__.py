@@ -1,0 +1,3 @@
+from contactplan.cli import main
+
+main()

@@ -1,0 +1,177 @@
+"""The ``contactplan`` command: parse arguments, call the library, render, map errors to exit codes.
+
+Data goes to stdout or ``-o FILE``; people read stderr. Exit codes: 0 ok, 1 the audit found
+violations (nothing written), 2 usage or invalid input, 3 no feasible plan. The clock is read
+here and only here, to default ``--date`` to today in the configured report zone.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import io
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn, Optional
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from contactplan.config import load_config
+from contactplan.errors import ContactplanError, ExitCode, RowErrors
+from contactplan.io.plan_csv import write_atomic, write_plan
+from contactplan.planner import build_plan, load_inputs
+from contactplan.rules.packs import BUILTIN, load_pack, load_packs
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]},
+                  help="Compliant daily contact plans for debt-collection contact centres.")
+rules_app = typer.Typer(no_args_is_help=True, help="Show the rule packs and their legal sources.")
+app.add_typer(rules_app, name="rules")
+err = Console(stderr=True)
+
+
+class OnError(enum.StrEnum):
+    reject = "reject"
+    fail = "fail"
+
+
+def _fail(exc: ContactplanError) -> NoReturn:
+    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(int(exc.exit_code))
+
+
+def _date(text: str | None, zone: str) -> dt.date:
+    if text is None:
+        return dt.datetime.now(ZoneInfo(zone)).date()  # the CLI, not the library, reads the clock
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a date; use YYYY-MM-DD", param_hint="--date") from None
+
+
+REJECT_COLUMNS = ("file", "line", "column_index", "column", "debtor_id", "message")
+
+
+def _rejects_csv(rejections) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(REJECT_COLUMNS)
+    for r in rejections:
+        w.writerow([r.path, r.line, r.column_index, r.column, r.debtor_id, r.message])
+    return buf.getvalue()
+
+
+@app.command()
+def plan(
+    debtors: Annotated[Path, typer.Option("--debtors", "-d", help="debtors.csv (one row per account; - for stdin)")],
+    agents: Annotated[Path, typer.Option("--agents", "-a", help="agents.csv (one row per agent)")],
+    date: Annotated[Optional[str], typer.Option("--date", help="Plan date YYYY-MM-DD (default: today in the "
+                                                "config's report_timezone)")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Plan CSV to write (default stdout)")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="contactplan.toml")] = None,
+    on_error: Annotated[OnError, typer.Option("--on-error", help="reject: plan without the bad debtor rows and "
+                                              "report them; fail: exit 2 and write nothing")] = OnError.reject,
+    rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write every rejected row (file, line, "
+                                                    "column, reason) to this CSV")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and print the summary; write nothing")] = False,
+) -> None:
+    """Plan today's contacts: rules in each debtor's local time, OR-Tools within capacity, self-audited."""
+    from contactplan.report import render_summary
+
+    try:
+        cfg = load_config(config)
+        plan_date = _date(date, cfg.report_timezone)
+        packs = load_packs(cfg.packs)
+        inputs = load_inputs(str(debtors), str(agents))
+        if inputs.debtors.rejections and on_error is OnError.fail:
+            raise RowErrors(inputs.debtors.rejections)
+        result = build_plan(inputs, plan_date, cfg, packs)
+        target = None if dry_run else (None if output is None or str(output) == "-" else str(output))
+        if not dry_run:
+            if rejects is not None:
+                write_atomic(rejects, _rejects_csv(result.rejections))
+            write_plan(target, result.plan_id, result.plan_date, result.contacts)
+    except ContactplanError as exc:
+        _fail(exc)
+    render_summary(result, err, written_to=target or ("(dry run, nothing written)" if dry_run else "stdout"),
+                   unknown_columns={inputs.debtors.path: inputs.debtors.unknown_columns,
+                                    inputs.agents_path: inputs.agents_unknown})
+
+
+@app.command()
+def generate(
+    debtors: Annotated[int, typer.Option("--debtors", "-n", min=0, help="Number of debtors (persons)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for debtors.csv and agents.csv")],
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed; equal inputs give equal files")] = 1,
+    country: Annotated[str, typer.Option("--country", help="BR or US")] = "BR",
+) -> None:
+    """Write a synthetic portfolio (debtors.csv, agents.csv) for demos and benchmarks.
+
+    Phone numbers are random but valid and may belong to real people: never load them in a live dialer."""
+    from contactplan.generate import write_portfolio
+
+    if country.upper() not in ("BR", "US"):
+        raise typer.BadParameter("must be BR or US", param_hint="--country")
+    d, a = write_portfolio(output, debtors, seed, country.upper())
+    err.print(f"Wrote {d} ({debtors} debtors) and {a}")
+
+
+@rules_app.command("list")
+def rules_list(
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="contactplan.toml")] = None,
+) -> None:
+    """List the rules in force with their id, kind, severity and citation."""
+    try:
+        packs = load_packs(load_config(config).packs)
+    except ContactplanError as exc:
+        _fail(exc)
+    table = Table(title="Rules in force")
+    for col in ("pack", "id", "kind", "severity", "channels", "regions", "citation"):
+        table.add_column(col, overflow="fold")
+    for p in packs.packs:
+        for r in p.rules:
+            m = r.meta
+            table.add_row(p.id, m.id, m.kind, m.severity.value, ",".join(m.channels), ",".join(sorted(m.regions))
+                          or "all", m.citation)
+    Console().print(table)
+
+
+@rules_app.command("show")
+def rules_show(pack: Annotated[str, typer.Argument(help=f"Built-in pack ({', '.join(BUILTIN)}) or a pack file")]
+               ) -> None:
+    """Show one pack: every rule with its parameters, citation, confidence and effective dates."""
+    try:
+        p = load_pack(pack)
+    except ContactplanError as exc:
+        _fail(exc)
+    out = Console()
+    out.print(f"[bold]{p.id}[/bold] {p.title} (country {p.country}, version {p.version}, sha256 {p.sha256[:12]})")
+    for r in p.rules:
+        m = r.meta
+        out.print(f"\n[bold]{m.id}[/bold] ({m.kind}, {m.severity.value}) {m.title}")
+        out.print(f"  citation: {m.citation}", highlight=False)
+        if m.confidence:
+            out.print(f"  confidence: {m.confidence}", highlight=False)
+        scope = f"  channels: {', '.join(m.channels)}; regions: {', '.join(sorted(m.regions)) or 'all'}"
+        if m.effective_from or m.effective_to:
+            scope += f"; effective {m.effective_from or '...'} to {m.effective_to or '...'}"
+        out.print(scope, highlight=False)
+        if hasattr(r, "describe"):
+            out.print("  " + "; ".join(f"{name.capitalize()}: {r.describe(d)}" for d, name in
+                                       enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))), highlight=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

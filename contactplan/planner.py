@@ -1,0 +1,189 @@
+"""The daily plan, end to end: inputs -> options -> optimiser -> self-audit -> Plan.
+
+``build_plan`` never writes anything and never reads the clock: the plan date is an input.
+Every debtor read ends in exactly one of planned, excluded (rule id, citation, next eligible
+date) or rejected (file:line:column), and ``Plan.counts`` proves that they add up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import metadata
+from pathlib import Path
+
+from contactplan.audit import audit_plan
+from contactplan.calendars import HOLIDAYS_VERSION, Calendars
+from contactplan.config import Config
+from contactplan.errors import Infeasible, PlanRejected
+from contactplan.io.agents import read_agents
+from contactplan.io.debtors import DebtorFile, read_debtors
+from contactplan.model import Agent, Debtor, Exclusion, PlannedContact, Pool, Rejection, Slot
+from contactplan.rules.base import Context, Violation
+from contactplan.rules.packs import PackSet, load_packs
+from contactplan.solver.capacity import build_pools, slot_grid
+from contactplan.solver.flow import SolveStatus, solve
+from contactplan.solver.options import build_options
+
+# A debtor with options whose contact did not fit in today's capacity: the optimiser chose
+# debtors with a higher expected recovery. Not a rule of law, so no citation.
+NOT_SELECTED = ("capacity.not_selected", "Capacity went to debtors with a higher expected recovery")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    debtors: DebtorFile
+    agents: list[Agent]
+    agents_path: str
+    agents_sha256: str
+    agents_unknown: list[str]
+
+
+def load_inputs(debtors: str | Path, agents: str | Path) -> Inputs:
+    """Read and validate both input files. Whole-file problems raise InputError; bad debtor
+    rows become rejections in ``Inputs.debtors.rejections``."""
+    debtor_file = read_debtors(debtors)
+    agent_list, unknown, sha = read_agents(agents)
+    return Inputs(debtor_file, agent_list, str(agents), sha, unknown)
+
+
+@dataclass(frozen=True)
+class Counts:
+    read: int  # distinct debtor ids in the file
+    planned: int
+    excluded: int
+    rejected: int
+    rows: int
+    rejected_rows: int
+
+    @property
+    def add_up(self) -> bool:
+        return self.read == self.planned + self.excluded + self.rejected
+
+
+@dataclass(frozen=True)
+class Plan:
+    plan_id: str
+    plan_date: dt.date
+    contacts: tuple[PlannedContact, ...]
+    exclusions: tuple[Exclusion, ...]
+    rejections: tuple[Rejection, ...]
+    counts: Counts
+    status: SolveStatus
+    objective: float
+    options: int
+    pools: tuple[Pool, ...]
+    slots: tuple[Slot, ...]
+    config: Config
+    provenance: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    violations: tuple[Violation, ...] = ()
+    zone_sources: dict[str, int] = field(default_factory=dict)  # override|municipality|region|area_code -> debtors
+    zone_notes: dict[str, int] = field(default_factory=dict)  # ambiguity or fallback note -> debtors
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def plan_id_for(plan_date: dt.date, *parts: str) -> str:
+    """Deterministic: the same inputs, packs, config and date give the same plan id."""
+    digest = hashlib.sha256("\x1f".join((plan_date.isoformat(), *parts)).encode()).hexdigest()
+    return f"CP-{plan_date:%Y%m%d}-{digest[:8]}"
+
+
+def build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None = None, packs: PackSet | None = None,
+               *, calendars: Calendars | None = None) -> Plan:
+    """Plan one day. Raises PlanRejected (exit 1) if the independent audit finds any violation in
+    the optimiser's plan, and Infeasible (exit 3) if the solver cannot produce a plan."""
+    config = config or Config()
+    packs = packs or load_packs(config.packs)
+    calendars = calendars or Calendars()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    debtors = inputs.debtors.debtors
+    ctx = Context(plan_date, calendars)
+    zones = {z for d in debtors for z in d.zones}
+    slots = slot_grid(plan_date, zones, config.slot_minutes)
+    pools = build_pools(inputs.agents, slots, inputs.agents_path)
+    timings["capacity"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    opts = build_options(debtors, packs, ctx, slots, pools, config)
+    timings["rules"] = time.perf_counter() - t0
+
+    solution = solve(opts.options, opts.daily_limit, len(slots), pools, config)
+    timings["solve"] = solution.seconds
+    if solution.status is not SolveStatus.OPTIMAL:
+        raise Infeasible(f"the solver returned {solution.status} for {len(opts.options)} options")
+
+    t0 = time.perf_counter()
+    contacts = _contacts(debtors, opts.options, solution.chosen)
+    planned_ids = {c.debtor_id for c in contacts}
+    excluded_ids = {e.debtor_id for e in opts.exclusions}
+    exclusions = list(opts.exclusions)
+    for i in sorted(opts.daily_limit):
+        debtor = debtors[i]
+        if debtor.debtor_id not in planned_ids and debtor.debtor_id not in excluded_ids:
+            exclusions.append(Exclusion(debtor.debtor_id, NOT_SELECTED[0], "", NOT_SELECTED[1],
+                                        next_eligible=plan_date + dt.timedelta(days=1)))
+    timings["extract"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    by_id = {d.debtor_id: d for d in debtors}
+    violations = audit_plan(contacts, by_id, packs, plan_date, pools=pools, slots=slots, config=config,
+                            calendars=calendars)
+    timings["audit"] = time.perf_counter() - t0
+    if violations:
+        first = "; ".join(f"{v.rule_id} debtor {v.debtor_id}: {v.message}" for v in violations[:3])
+        raise PlanRejected(f"the independent audit found {len(violations)} violation(s) in the optimiser's plan; "
+                           f"nothing was written. First: {first}")
+
+    df = inputs.debtors
+    counts = Counts(read=len(df.read_ids), planned=len(planned_ids), excluded=len(exclusions),
+                    rejected=df.rejected_debtors, rows=df.rows, rejected_rows=len(df.rejections))
+    provenance = {
+        "contactplan": _version("contactplan"), "ortools": _version("ortools"), "holidays": HOLIDAYS_VERSION,
+        "debtors_sha256": df.sha256, "agents_sha256": inputs.agents_sha256, "packs_sha256": packs.sha256,
+        "config": config.source, "packs": ",".join(p.id for p in packs.packs),
+    }
+    config_key = repr((config.slot_minutes, config.min_window_minutes, config.default_p_pay,
+                       sorted(config.channels.items()), sorted(config.hour_effectiveness.items())))
+    plan_id = plan_id_for(plan_date, df.sha256, inputs.agents_sha256, packs.sha256, config_key)
+    sources: dict[str, int] = defaultdict(int)
+    notes: dict[str, int] = defaultdict(int)
+    for d in debtors:
+        sources[d.zone_source] += 1
+        # Worth a planner's attention: several candidate zones (contact only where all allow) or
+        # a zone taken from the phone's area code because the address did not give one.
+        if len(d.zones) > 1 or d.zone_source == "area_code":
+            notes[d.zone_note] += 1
+    return Plan(plan_id, plan_date, tuple(contacts), tuple(sorted(exclusions, key=lambda e: e.debtor_id)),
+                tuple(df.rejections), counts, solution.status, solution.objective, len(opts.options),
+                tuple(pools), tuple(slots), config, provenance, timings, tuple(violations), dict(sources), dict(notes))
+
+
+def _contacts(debtors: list[Debtor], options, chosen: list[int]) -> list[PlannedContact]:
+    """Planned contacts in dialer order: by window, channel and pool; rank 1 is the most valuable
+    contact of its (channel, pool, window start) queue."""
+    picked = sorted((options[k] for k in chosen),
+                    key=lambda o: (o.window[0], o.channel.value, o.pool, -o.value, debtors[o.debtor].debtor_id))
+    out: list[PlannedContact] = []
+    rank, queue = 0, None
+    for o in picked:
+        key = (o.window[0], o.channel, o.pool)
+        rank = rank + 1 if key == queue else 1
+        queue = key
+        debtor = debtors[o.debtor]
+        out.append(PlannedContact(
+            debtor_id=debtor.debtor_id, channel=o.channel, destination=o.destination.address,
+            window_start=o.window[0], window_end=o.window[1], timezone=debtor.primary_zone, pool=o.pool,
+            rank=rank, expected_value=Decimal(f"{o.value:.2f}"), rules=o.rules, slot=o.slot))
+    return out

@@ -1,0 +1,102 @@
+"""The planner's summary on stderr (rich): counts that add up, exclusions by rule, contacts per
+channel, and contacts per hour against capacity. Never prints personal data: debtors appear by
+id only, rejected rows by file:line:column."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+
+from contactplan.model import Channel
+from contactplan.planner import Plan
+
+MAX_REJECTIONS_SHOWN = 20
+
+
+def render_summary(plan: Plan, console: Console, *, written_to: str | None, unknown_columns: dict[str, list[str]]
+                   ) -> None:
+    c = plan.counts
+    console.print(f"[bold]Plan {plan.plan_id}[/bold] for {plan.plan_date} "
+                  f"(packs {plan.provenance.get('packs', '')}, config {plan.config.source})")
+    for path, cols in unknown_columns.items():
+        if cols:
+            console.print(f"[yellow]warning:[/yellow] {path}: ignored unknown column(s): {', '.join(cols)}")
+    for r in plan.rejections[:MAX_REJECTIONS_SHOWN]:
+        console.print(f"[red]rejected[/red] {r}")
+    if len(plan.rejections) > MAX_REJECTIONS_SHOWN:
+        console.print(f"[red]... and {len(plan.rejections) - MAX_REJECTIONS_SHOWN} more rejected rows "
+                      "(use --rejects FILE for the full list)[/red]")
+    mark = "[green]add up[/green]" if c.add_up else "[red]DO NOT ADD UP[/red]"
+    console.print(f"Debtors read {c.read} ({c.rows} rows): planned {c.planned} + excluded {c.excluded} "
+                  f"+ rejected {c.rejected} ({c.rejected_rows} rows) -- counts {mark}")
+    console.print(f"Solver: {plan.status}, objective {plan.objective:,.2f} (expected recovery net of channel "
+                  f"cost), {plan.options} options")
+    sources = ", ".join(f"{k} {n}" for k, n in sorted(plan.zone_sources.items(), key=lambda kv: -kv[1]))
+    console.print(f"Time zones from: {sources or '-'}")
+    for note, n in sorted(plan.zone_notes.items(), key=lambda kv: -kv[1]):
+        console.print(f"[yellow]time zone:[/yellow] {n} debtor(s): {note}", highlight=False)
+    _exclusions(plan, console)
+    _per_channel(plan, console)
+    _per_hour(plan, console)
+    timing = ", ".join(f"{k} {v:.2f}s" for k, v in plan.timings.items())
+    console.print(f"Timings: {timing}")
+    if written_to:
+        console.print(f"Wrote {len(plan.contacts)} contacts to {written_to}")
+
+
+def _exclusions(plan: Plan, console: Console) -> None:
+    if not plan.exclusions:
+        return
+    by_rule = Counter(e.rule_id for e in plan.exclusions)
+    citation = {e.rule_id: e.citation for e in plan.exclusions}
+    table = Table(title="Excluded debtors by rule", title_justify="left")
+    table.add_column("rule")
+    table.add_column("debtors", justify="right")
+    table.add_column("citation", overflow="fold")
+    for rule_id, n in by_rule.most_common():
+        table.add_row(rule_id, str(n), citation[rule_id] or "-")
+    console.print(table)
+
+
+def _per_channel(plan: Plan, console: Console) -> None:
+    table = Table(title="Contacts per channel", title_justify="left")
+    table.add_column("channel")
+    table.add_column("contacts", justify="right")
+    table.add_column("expected value", justify="right")
+    n = Counter(c.channel for c in plan.contacts)
+    value: dict[Channel, float] = defaultdict(float)
+    for c in plan.contacts:
+        value[c.channel] += float(c.expected_value)
+    for channel in Channel:
+        table.add_row(channel.value, str(n[channel]), f"{value[channel]:,.2f}")
+    console.print(table)
+
+
+def _per_hour(plan: Plan, console: Console) -> None:
+    """Per hour in the report zone: agent calls against pool capacity, and the other channels."""
+    zone = ZoneInfo(plan.config.report_timezone)
+    capacity: Counter[dt.datetime] = Counter()
+    for slot in plan.slots:
+        hour = slot.start.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+        capacity[hour] += sum(p.capacity[slot.index] for p in plan.pools)
+    used: dict[dt.datetime, Counter[Channel]] = defaultdict(Counter)
+    for c in plan.contacts:
+        used[c.window_start.astimezone(zone).replace(minute=0, second=0, microsecond=0)][c.channel] += 1
+    hours = sorted(h for h in set(capacity) | set(used) if capacity[h] or used.get(h))
+    if not hours:
+        return
+    table = Table(title=f"Contacts per hour ({plan.config.report_timezone})", title_justify="left")
+    table.add_column("hour")
+    table.add_column("voice / capacity", justify="right")
+    for channel in Channel:
+        if channel is not Channel.VOICE:
+            table.add_column(channel.value, justify="right")
+    for h in hours:
+        u = used.get(h, Counter())
+        table.add_row(f"{h:%a %H:%M}", f"{u[Channel.VOICE]} / {capacity[h]}",
+                      *(str(u[ch]) for ch in Channel if ch is not Channel.VOICE))
+    console.print(table)

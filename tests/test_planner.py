@@ -1,0 +1,205 @@
+"""build_plan end to end on small, hand-made portfolios."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from contactplan import audit_plan, build_plan
+from contactplan.config import ChannelConfig, Config
+from contactplan.errors import PlanRejected
+from contactplan.model import Channel, Slot
+from contactplan.rules.packs import default_packs
+from contactplan.solver import flow
+from contactplan.solver.capacity import agent_contacts_in, build_pools, slot_grid
+from contactplan.solver.options import Option
+from factories import CALENDARS, SUNDAY, TUESDAY, make_agent, make_debtor, make_inputs
+
+PACKS = default_packs()
+UTC = dt.UTC
+VOICE_ONLY = Config(channels={**Config().channels, **{ch: ChannelConfig(enabled=False)
+                                                      for ch in (Channel.IVR, Channel.SMS, Channel.WHATSAPP,
+                                                                 Channel.EMAIL)}})
+
+
+def test_acre_and_sao_paulo_get_windows_in_their_own_local_time():
+    sp = make_debtor("SP1", region="SP", email=None)
+    ac = make_debtor("AC1", region="AC", mobile="+5568999123456", email=None)
+    plan = build_plan(make_inputs([sp, ac], [make_agent(per_hour=10)]), TUESDAY, packs=PACKS)
+    by_id = {c.debtor_id: c for c in plan.contacts}
+    assert set(by_id) == {"SP1", "AC1"}
+    for debtor, zone in ((sp, "America/Sao_Paulo"), (ac, "America/Rio_Branco")):
+        c = by_id[debtor.debtor_id]
+        assert c.timezone == zone
+        local_start, local_end = c.window_start.astimezone(ZoneInfo(zone)), c.window_end.astimezone(ZoneInfo(zone))
+        assert local_start.time() >= dt.time(8, 0)
+        assert local_end.time() <= dt.time(19, 55)
+    # The agents sit in Sao Paulo (08:00-20:00 there = 11:00-23:00 UTC); Acre opens at 13:00 UTC.
+    assert by_id["AC1"].window_start >= dt.datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("day", "sp_planned"), [
+    (dt.date(2026, 7, 8), True), (dt.date(2026, 7, 9), False), (dt.date(2026, 7, 10), True)])
+def test_sao_paulo_holiday_excludes_sp_not_rj(day, sp_planned):
+    sp = make_debtor("SP1", region="SP")
+    rj = make_debtor("RJ1", region="RJ", mobile="+5521987654321")
+    plan = build_plan(make_inputs([sp, rj], [make_agent()]), day, packs=PACKS)
+    planned = {c.debtor_id for c in plan.contacts}
+    assert "RJ1" in planned
+    assert ("SP1" in planned) is sp_planned
+    if not sp_planned:
+        (ex,) = plan.exclusions
+        assert ex.debtor_id == "SP1"
+        assert ex.rule_id in ("br.default.holidays", "br.sp.holidays")
+        assert "Lei" in ex.citation or "CDC" in ex.citation
+        assert ex.next_eligible == dt.date(2026, 7, 10)
+
+
+def test_sunday_excludes_everyone_until_monday():
+    debtors = [make_debtor("SP1"), make_debtor("AC1", region="AC", mobile="+5568999123456")]
+    plan = build_plan(make_inputs(debtors, [make_agent(days=range(7))]), SUNDAY, packs=PACKS)
+    assert plan.contacts == ()
+    assert {e.next_eligible for e in plan.exclusions} == {SUNDAY + dt.timedelta(days=1)}
+    assert plan.counts.add_up and plan.counts.excluded == 2
+
+
+def test_flags_exclude_with_rule_and_citation():
+    debtors = [make_debtor(f"D{flag}", flags=frozenset({flag}))
+               for flag in ("do_not_contact", "cease_and_desist", "deceased", "bankruptcy", "disputed")]
+    plan = build_plan(make_inputs(debtors, [make_agent()]), TUESDAY, packs=PACKS)
+    assert plan.contacts == ()
+    assert len(plan.exclusions) == 5
+    assert all(e.rule_id.startswith("br.") and e.citation and e.next_eligible is None for e in plan.exclusions)
+
+
+def test_capacity_is_never_exceeded_and_the_rest_are_accounted_for():
+    debtors = [make_debtor(f"D{i:03d}", balance=str(100 + i), email=None) for i in range(60)]
+    agent = make_agent(start="09:00", end="11:00", per_hour=4)  # 8 calls, 2 per half hour
+    plan = build_plan(make_inputs(debtors, [agent]), TUESDAY, VOICE_ONLY, PACKS)
+    per_slot = Counter(c.window_start for c in plan.contacts)
+    assert len(plan.contacts) == 8 and set(per_slot.values()) == {2}
+    assert plan.counts.planned == 8 and plan.counts.excluded == 52 and plan.counts.add_up
+    # The optimiser keeps the most valuable debtors (largest balances at equal p_pay).
+    assert {c.debtor_id for c in plan.contacts} == {f"D{i:03d}" for i in range(52, 60)}
+    assert Counter(e.rule_id for e in plan.exclusions) == {"capacity.not_selected": 52}
+
+
+def test_channel_daily_limit_from_config():
+    debtors = [make_debtor(f"D{i}", mobile=None) for i in range(10)]
+    config = Config(channels={**Config().channels, Channel.EMAIL: ChannelConfig(cost=0.01, effectiveness=0.08,
+                                                                              per_day=3)})
+    plan = build_plan(make_inputs(debtors, []), TUESDAY, config, PACKS)
+    assert len(plan.contacts) == 3 and {c.channel for c in plan.contacts} == {Channel.EMAIL}
+
+
+def test_agent_capacity_honours_break_and_site_zone():
+    agent = make_agent(timezone="America/Manaus", start="08:00", end="12:00", per_hour=10,
+                       break_start="10:00", break_end="10:30")
+    slots = slot_grid(TUESDAY, {"America/Sao_Paulo", "America/Manaus"}, 30)
+    by_start = {s.start: s for s in slots}
+
+    def at(h, m):
+        return agent_contacts_in(agent, by_start[dt.datetime(2026, 11, 24, h, m, tzinfo=UTC)])
+    assert at(11, 30) == 0  # 07:30 Manaus, before the shift
+    assert at(12, 0) == 5  # 08:00 Manaus
+    assert at(14, 0) == 0  # 10:00 Manaus, break
+    assert at(14, 30) == 5
+    assert at(16, 0) == 0  # 12:00 Manaus, shift over
+    (pool,) = build_pools([agent], slots)
+    assert sum(pool.capacity) == 35
+
+
+def test_self_audit_refuses_an_illegal_plan(monkeypatch):
+    """If option generation were wrong, the independent audit stops the plan: nothing to write."""
+    import contactplan.planner as planner
+
+    real = planner.build_options
+
+    def broken(*args, **kwargs):
+        opts = real(*args, **kwargs)
+        opts.options = [dataclasses.replace(o, window=(o.window[0] + dt.timedelta(hours=12),
+                                                        o.window[1] + dt.timedelta(hours=12)))
+                        for o in opts.options]
+        return opts
+
+    monkeypatch.setattr(planner, "build_options", broken)
+    with pytest.raises(PlanRejected, match="violation"):
+        build_plan(make_inputs([make_debtor()], [make_agent()]), TUESDAY, packs=PACKS)
+
+
+def test_plan_is_deterministic():
+    debtors = [make_debtor(f"D{i}", balance=str(500 + 7 * i)) for i in range(30)]
+    a = build_plan(make_inputs(debtors, [make_agent()]), TUESDAY, packs=PACKS)
+    b = build_plan(make_inputs(debtors, [make_agent()]), TUESDAY, packs=PACKS)
+    assert a.plan_id == b.plan_id and a.contacts == b.contacts
+    c = build_plan(make_inputs(debtors, [make_agent()]), TUESDAY + dt.timedelta(days=1), packs=PACKS)
+    assert c.plan_id != a.plan_id
+
+
+def test_rank_orders_each_queue_by_value():
+    debtors = [make_debtor(f"D{i}", balance=str(100 * (i + 1)), email=None) for i in range(6)]
+    plan = build_plan(make_inputs(debtors, [make_agent(start="09:00", end="09:30", per_hour=12)]), TUESDAY,
+                      packs=PACKS)
+    queue = [c for c in plan.contacts if c.channel is Channel.VOICE]
+    assert [c.rank for c in queue] == list(range(1, 7))
+    assert [c.expected_value for c in queue] == sorted((c.expected_value for c in queue), reverse=True)
+
+
+# --- the flow model is optimal: compare with brute force on tiny instances --------------------
+def _brute_force(options, limit_per_debtor, capacity):
+    best = 0.0
+    for pick in itertools.product(*[[None, *[k for k, o in enumerate(options) if o.debtor == d]]
+                                    for d in sorted(limit_per_debtor)]):
+        chosen = [k for k in pick if k is not None]
+        use = Counter((options[k].pool, options[k].slot) for k in chosen if options[k].pool)
+        if all(n <= capacity[key] for key, n in use.items()):
+            best = max(best, sum(options[k].value for k in chosen))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_flow_matches_brute_force(seed):
+    import random
+
+    from contactplan.model import Destination, LineType, Pool
+
+    rng = random.Random(seed)
+    n_slots, debtors = 2, 4
+    pools = [Pool("p", frozenset({"*"}), frozenset(), (1, 1)), Pool("q", frozenset({"*"}), frozenset(), (1, 0))]
+    dest = Destination("+5511987654321", LineType.MOBILE, True)
+    options = []
+    for d in range(debtors):
+        for _ in range(rng.randint(1, 3)):
+            slot = rng.randrange(n_slots)
+            pool = rng.choice(["p", "q", ""])
+            channel = Channel.VOICE if pool else Channel.SMS
+            options.append(Option(d, channel, dest, slot, pool, (None, None), round(rng.uniform(0.5, 50), 2), ()))
+    solution = flow.solve(options, dict.fromkeys(range(debtors), 1), n_slots, pools, Config())
+    capacity = {("p", 0): 1, ("p", 1): 1, ("q", 0): 1, ("q", 1): 0}
+    assert solution.status is flow.SolveStatus.OPTIMAL
+    assert solution.objective == pytest.approx(_brute_force(options, dict.fromkeys(range(debtors), 1), capacity))
+    assert len({options[k].debtor for k in solution.chosen}) == len(solution.chosen)
+
+
+def test_audit_catches_overbooked_pool():
+    debtors = [make_debtor(f"D{i}", email=None) for i in range(3)]
+    plan = build_plan(make_inputs(debtors, [make_agent(start="09:00", end="09:30", per_hour=4)]), TUESDAY,
+                      VOICE_ONLY, PACKS)
+    assert len(plan.contacts) == 2
+    (left_out,) = {"D0", "D1", "D2"} - {c.debtor_id for c in plan.contacts}
+    extra = dataclasses.replace(plan.contacts[0], debtor_id=left_out)
+    found = audit_plan([*plan.contacts, extra], {d.debtor_id: d for d in debtors}, PACKS, TUESDAY,
+                       pools=list(plan.pools), slots=list(plan.slots), config=plan.config, calendars=CALENDARS)
+    assert [v.rule_id for v in found] == ["audit.capacity"]
+
+
+def test_slot_grid_covers_every_local_day():
+    slots = slot_grid(TUESDAY, {"America/Noronha", "America/Rio_Branco"}, 30)
+    assert slots[0].start == dt.datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # midnight UTC-2
+    assert slots[-1].end == dt.datetime(2026, 11, 25, 5, 0, tzinfo=UTC)  # midnight UTC-5
+    assert all(isinstance(s, Slot) and s.end - s.start == dt.timedelta(minutes=30) for s in slots)
