@@ -131,7 +131,7 @@ def rules_list(
         _fail(exc)
     table = Table(title="Rules in force")
     for col in ("pack", "id", "kind", "severity", "channels", "regions", "citation"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col in ("pack", "id"))
     for p in packs.packs:
         for r in p.rules:
             m = r.meta

@@ -93,6 +93,9 @@ def _parse_account(row: Row) -> _Account:
     country = v["country"].upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise _RowError("country", f"must be an ISO 3166 alpha-2 code such as BR or US{_quoted('country', v['country'])}")
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise _RowError("country", f"is not a known country code; use ISO 3166 alpha-2 such as BR or US"
+                                   f"{_quoted('country', v['country'])}")
     try:
         balance = values.parse_money(v["balance"])
     except ValueError as exc:

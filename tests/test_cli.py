@@ -1,0 +1,159 @@
+"""The command line: exit codes per failure path, streams, nothing half-written."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from contactplan.cli import app
+from contactplan.generate import write_portfolio
+from contactplan.io.plan_csv import COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def portfolio(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("portfolio")
+    debtors, agents = write_portfolio(directory, 150, seed=7)
+    return debtors, agents
+
+
+def plan_args(debtors, agents, *extra):
+    return ["plan", "--debtors", str(debtors), "--agents", str(agents), "--date", "2026-11-24", *extra]
+
+
+def test_plan_writes_the_contract_and_a_summary(portfolio, tmp_path):
+    out = tmp_path / "plan.csv"
+    r = runner.invoke(app, plan_args(*portfolio, "-o", str(out)))
+    assert r.exit_code == 0, r.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert tuple(rows[0]) == COLUMNS and rows
+    assert {row["plan_date"] for row in rows} == {"2026-11-24"}
+    assert all(row["destination"].startswith("+55") or "@" in row["destination"] for row in rows)
+    assert "counts add up" in r.stderr and "OPTIMAL" in r.stderr
+    assert r.stdout == ""  # data goes to the file; people read stderr
+    assert out.stat().st_mode & 0o077 == 0  # readable by the owner only
+
+
+def test_plan_to_stdout(portfolio):
+    r = runner.invoke(app, plan_args(*portfolio))
+    assert r.exit_code == 0
+    assert r.stdout.splitlines()[0] == ",".join(COLUMNS)
+
+
+def test_dry_run_writes_nothing(portfolio, tmp_path):
+    out = tmp_path / "plan.csv"
+    r = runner.invoke(app, plan_args(*portfolio, "-o", str(out), "--dry-run"))
+    assert r.exit_code == 0 and not out.exists() and r.stdout == ""
+    assert "dry run" in r.stderr
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (["--date", "2026-02-30"], "not a date"),
+    (["--config", "missing.toml"], "cannot read config"),
+])
+def test_usage_errors_exit_2(portfolio, tmp_path, change, message):
+    out = tmp_path / "plan.csv"
+    args = ["plan", "--debtors", str(portfolio[0]), "--agents", str(portfolio[1]), "-o", str(out), *change]
+    r = runner.invoke(app, args if "--date" in change else [*args, "--date", "2026-11-24"])
+    assert r.exit_code == 2 and message in r.stderr and not out.exists()
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_input_exits_2_and_writes_nothing(portfolio, tmp_path):
+    out = tmp_path / "plan.csv"
+    r = runner.invoke(app, plan_args(tmp_path / "nope.csv", portfolio[1], "-o", str(out)))
+    assert r.exit_code == 2 and "nope.csv" in r.stderr and not out.exists()
+
+
+def _with_bad_row(portfolio, tmp_path):
+    text = Path(portfolio[0]).read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    bad = text[1].split(",")
+    bad[header.index("debtor_id")] = "BAD1"
+    bad[header.index("balance")] = "lots"
+    path = tmp_path / "debtors.csv"
+    path.write_text("\n".join([*text, ",".join(bad)]) + "\n", encoding="utf-8")
+    return path, len(text) + 1, header.index("balance") + 1
+
+
+def test_on_error_fail_exits_2_naming_line_and_column(portfolio, tmp_path):
+    debtors, line, col = _with_bad_row(portfolio, tmp_path)
+    out = tmp_path / "plan.csv"
+    r = runner.invoke(app, plan_args(debtors, portfolio[1], "-o", str(out), "--on-error", "fail"))
+    assert r.exit_code == 2 and not out.exists()
+    assert f"debtors.csv:{line}:{col}: balance:" in r.stderr
+
+
+def test_on_error_reject_plans_the_rest_and_writes_rejects(portfolio, tmp_path):
+    debtors, line, col = _with_bad_row(portfolio, tmp_path)
+    out, rejects = tmp_path / "plan.csv", tmp_path / "rejects.csv"
+    r = runner.invoke(app, plan_args(debtors, portfolio[1], "-o", str(out), "--rejects", str(rejects)))
+    assert r.exit_code == 0, r.stderr
+    (rej,) = list(csv.DictReader(rejects.open(encoding="utf-8")))
+    assert (rej["line"], rej["column_index"], rej["column"], rej["debtor_id"]) == (str(line), str(col), "balance",
+                                                                                  "BAD1")
+    assert "rejected 1" in r.stderr and "BAD1" not in out.read_text(encoding="utf-8")
+
+
+def test_failed_self_audit_exits_1_and_writes_nothing(portfolio, tmp_path, monkeypatch):
+    import dataclasses
+    import datetime as dt
+
+    import contactplan.planner as planner
+
+    real = planner.build_options
+
+    def broken(*args, **kwargs):
+        opts = real(*args, **kwargs)
+        opts.options = [dataclasses.replace(o, window=(o.window[0] - dt.timedelta(hours=9),
+                                                        o.window[1] - dt.timedelta(hours=9))) for o in opts.options]
+        return opts
+
+    monkeypatch.setattr(planner, "build_options", broken)
+    out = tmp_path / "plan.csv"
+    out.write_text("yesterday's plan\n")
+    r = runner.invoke(app, plan_args(*portfolio, "-o", str(out)))
+    assert r.exit_code == 1 and "violation" in r.stderr
+    assert out.read_text() == "yesterday's plan\n"  # the previous plan is intact
+
+
+def test_rules_list_and_show():
+    r = runner.invoke(app, ["rules", "list"])
+    assert r.exit_code == 0 and "br.sp.calling_hours" in r.stdout and "us.regf.call_hours" in r.stdout
+    r = runner.invoke(app, ["rules", "show", "br"])
+    assert r.exit_code == 0 and "Lei 15.426/2014" in r.stdout and "Sun: no contact" in r.stdout
+    r = runner.invoke(app, ["rules", "show", "xx.toml"])
+    assert r.exit_code == 2 and "xx.toml" in r.stderr
+
+
+def test_generate(tmp_path):
+    r = runner.invoke(app, ["generate", "--debtors", "25", "--seed", "3", "-o", str(tmp_path)])
+    assert r.exit_code == 0
+    assert len((tmp_path / "debtors.csv").read_text().splitlines()) > 25
+    r2 = runner.invoke(app, ["generate", "--debtors", "25", "--seed", "3", "-o", str(tmp_path / "again")])
+    assert r2.exit_code == 0
+    assert (tmp_path / "debtors.csv").read_bytes() == (tmp_path / "again" / "debtors.csv").read_bytes()
+
+
+def test_bundled_example_plans_cleanly(tmp_path):
+    """The README's first command, on the bundled Brazilian example."""
+    out = tmp_path / "plan.csv"
+    r = runner.invoke(app, plan_args(ROOT / "examples/br/debtors.csv", ROOT / "examples/br/agents.csv",
+                                     "-o", str(out), "--config", str(ROOT / "examples/br/contactplan.toml")))
+    assert r.exit_code == 0, r.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) > 1000
+    assert {"voice", "email"} <= {row["channel"] for row in rows}
+
+
+def test_python_dash_m_works():
+    r = subprocess.run([sys.executable, "-m", "contactplan", "--help"], capture_output=True, text=True, check=False)
+    assert r.returncode == 0 and "plan" in r.stdout

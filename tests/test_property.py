@@ -1,0 +1,63 @@
+"""The tie between generation and specification: every plan the solver returns passes the audit.
+
+Portfolios come from the generator (every UF, both Amazonas zones, Noronha, flags, consents,
+multi-account debtors, US multi-zone states) on random dates, so weekends and holidays occur.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contactplan import audit_plan, build_plan, load_inputs
+from contactplan.config import Config
+from contactplan.generate import AGENT_COLUMNS, DEBTOR_COLUMNS, generate_portfolio
+from contactplan.io.plan_csv import read_plan, render
+from contactplan.rules.packs import default_packs
+from factories import CALENDARS
+
+PACKS = default_packs()
+
+
+def _write(directory: Path, name: str, columns, rows) -> Path:
+    path = directory / name
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, columns)
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(1, 120), seed=st.integers(0, 2**32 - 1), country=st.sampled_from(["BR", "US"]),
+       day=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)), slot=st.sampled_from([15, 30, 60]),
+       agent_share=st.floats(0.05, 1.0))
+def test_every_solver_plan_passes_the_audit(n, seed, country, day, slot, agent_share):
+    debtors, agents = generate_portfolio(n, seed, country)
+    agents = agents[:max(1, int(len(agents) * agent_share))]
+    with tempfile.TemporaryDirectory() as tmp:
+        d = _write(Path(tmp), "debtors.csv", DEBTOR_COLUMNS, debtors)
+        a = _write(Path(tmp), "agents.csv", AGENT_COLUMNS, agents)
+        inputs = load_inputs(d, a)
+    config = Config(slot_minutes=slot, min_window_minutes=min(15, slot))
+    plan = build_plan(inputs, day, config, PACKS)  # raises PlanRejected if the self-audit fails
+    by_id = {x.debtor_id: x for x in inputs.debtors.debtors}
+    assert audit_plan(plan.contacts, by_id, PACKS, day, pools=list(plan.pools), slots=list(plan.slots),
+                      config=config, calendars=CALENDARS) == []
+    assert plan.counts.add_up
+    assert plan.counts.read == n
+    # The written file, read back, is the same plan and still passes.
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "plan.csv"
+        path.write_text(render(plan.plan_id, day, plan.contacts), encoding="utf-8")
+        plan_date, contacts = read_plan(path)
+    assert plan_date in (day, None)
+    assert [(c.debtor_id, c.channel, c.destination, c.window_start, c.window_end, c.pool, c.rank, c.rules)
+            for c in contacts] == [(c.debtor_id, c.channel, c.destination, c.window_start, c.window_end, c.pool,
+                                    c.rank, c.rules) for c in plan.contacts]
+    assert audit_plan(contacts, by_id, PACKS, day, calendars=CALENDARS) == []

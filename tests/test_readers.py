@@ -1,0 +1,188 @@
+"""Input contracts: bad rows are rejected with file:line:column and a reason, never with personal data."""
+
+from __future__ import annotations
+
+import pytest
+
+from contactplan.config import load_config
+from contactplan.errors import InputError
+from contactplan.io.agents import read_agents
+from contactplan.io.debtors import read_debtors
+from contactplan.rules.packs import load_pack, parse_pack
+
+HEADER = "debtor_id,account_id,name,country,region,phone_mobile,email,balance,do_not_contact\n"
+
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_accounts_merge_into_one_debtor(tmp_path):
+    path = write(tmp_path, "d.csv", HEADER + "D1,A1,Ana Silva,BR,SP,(11) 98765-4321,,100.50,false\n"
+                                             'D1,A2,Ana Silva,BR,SP,,ana@example.com,"1.234,56",sim\n')
+    f = read_debtors(path)
+    (d,) = f.debtors
+    assert str(d.balance) == "1335.06"
+    assert d.flags == {"do_not_contact"}  # a flag on any account holds for the person
+    assert [x.address for x in d.destinations] == ["+5511987654321", "ana@example.com"]
+    assert d.zones == ("America/Sao_Paulo",)
+    assert d.account_ids == ("A1", "A2")
+    assert f.rejections == []
+
+
+BAD_ROWS = [
+    ("D2,A3,Bruno Lima,BR,XX,11987654321,,10,no", 5, "region", "unknown Brazilian UF 'XX'"),
+    ("D3,A4,Carla Dias,BR,RJ,12345,,10,no", 6, "phone_mobile", "not a valid phone number"),
+    ("D4,A5,Davi Reis,BR,RJ,21987654321,,abc,no", 8, "balance", "is not an amount"),
+    ("D5,A6,Eva Souza,BR,RJ,21987654321,,-5,no", 8, "balance", "must not be negative"),
+    ("D6,A7,Fabio Melo,BR,RJ,21987654321,,10,talvez", 9, "do_not_contact", "true/false"),
+    ("D7,A8,Gil Rocha,ZZ,RJ,21987654321,,10,no", 4, "country", "country"),
+    ("D8,A9,Hugo Alves,BR,RJ,,,10,no", 6, "phone_mobile", "no contact method"),
+]
+
+
+@pytest.mark.parametrize(("row", "column_index", "column", "message"), BAD_ROWS)
+def test_bad_row_is_rejected_with_line_column_and_reason(tmp_path, row, column_index, column, message):
+    path = write(tmp_path, "d.csv", HEADER + "D1,A1,Ana Silva,BR,SP,11987654321,,1,no\n" + row + "\n")
+    f = read_debtors(path)
+    assert [d.debtor_id for d in f.debtors] == ["D1"]
+    (r,) = f.rejections
+    assert (r.line, r.column, r.column_index) == (3, column, column_index)
+    assert str(r).startswith(f"{path}:3:{column_index}: {column}:")
+    assert message.lower() in r.message.lower()
+    # Personal data never appears in the message: no name, no phone digits, no e-mail.
+    name = row.split(",")[2]
+    assert name not in str(r) and "987654321" not in str(r) and "12345" not in str(r)
+    assert f.rejected_debtors == 1 and f.read_ids == {"D1", row.split(",")[0]}
+
+
+def test_one_bad_account_rejects_the_whole_debtor(tmp_path):
+    path = write(tmp_path, "d.csv", HEADER + "D5,A6,Eva,BR,RJ,21987654321,,10,no\nD5,A7,Eva,BR,RJ,21987654321,,x,no\n")
+    f = read_debtors(path)
+    assert f.debtors == []
+    assert [(r.line, r.column) for r in f.rejections] == [(2, "debtor_id"), (3, "balance")]
+
+
+def test_accounts_disagreeing_on_state_are_rejected(tmp_path):
+    path = write(tmp_path, "d.csv", HEADER + "D5,A6,Eva,BR,RJ,21987654321,,10,no\nD5,A7,Eva,BR,SP,21987654321,,1,no\n")
+    f = read_debtors(path)
+    assert f.debtors == [] and f.rejected_debtors == 1
+    assert "region" in str(f.rejections[0])
+
+
+def test_brazilian_excel_export_semicolon_cp1252_decimal_comma(tmp_path):
+    text = "debtor_id;balance;country;region;phone_mobile;city;legacy_code\nD1;1234,56;BR;SP;11987654321;São Paulo;x\n"
+    f = read_debtors(write(tmp_path, "d.csv", text, "cp1252"))
+    assert (f.encoding, f.delimiter, str(f.debtors[0].balance)) == ("cp1252", ";", "1234.56")
+    assert f.unknown_columns == ["legacy_code"]
+
+
+def test_utf8_bom_is_accepted(tmp_path):
+    text = "\ufeffdebtor_id,balance,country,region,email\nD1,10,BR,SP,a@example.com\n"
+    assert read_debtors(write(tmp_path, "d.csv", text)).debtors[0].debtor_id == "D1"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "file is empty"),
+    ("debtor_id,balance,country\nD1,1,BR\n", "missing required column(s): region"),
+    ("debtor_id,balance,country,region,email,email\n", "appears twice"),
+    ("debtor_id,balance,country,region\nD1,1,BR,SP\n", "no contact column"),
+])
+def test_unusable_debtor_file_is_an_input_error(tmp_path, text, message):
+    with pytest.raises(InputError, match="d.csv") as info:
+        read_debtors(write(tmp_path, "d.csv", text))
+    assert message in str(info.value)
+    assert info.value.exit_code == 2
+
+
+def test_missing_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="nope.csv"):
+        read_debtors(tmp_path / "nope.csv")
+
+
+AGENTS = "agent_id,pool,shift_start,shift_end,timezone,contacts_per_hour\n"
+
+
+@pytest.mark.parametrize(("row", "where"), [
+    ("A2,p,25:00,14:00,America/Sao_Paulo,10", ":3:3: shift_start:"),
+    ("A2,p,08:00,14:00,Mars/Olympus,10", ":3:5: timezone:"),
+    ("A2,p,08:00,14:00,America/Sao_Paulo,-1", ":3:6: contacts_per_hour:"),
+    ("A1,p,08:00,14:00,America/Sao_Paulo,10", ":3:1: agent_id:"),  # duplicate agent
+])
+def test_bad_agent_row_fails_the_file(tmp_path, row, where):
+    path = write(tmp_path, "a.csv", AGENTS + "A1,p,08:00,14:00,America/Sao_Paulo,10\n" + row + "\n")
+    with pytest.raises(InputError) as info:
+        read_agents(path)
+    assert where in str(info.value)
+
+
+def test_agents_with_breaks_and_days(tmp_path):
+    text = AGENTS.strip() + ",break_start,break_end,days,segments\nA1,p,08:00,17:00,America/Manaus,12,12:00,13:00,Mon-Sat,cards;retail\n"
+    (agent,), unknown, _ = read_agents(write(tmp_path, "a.csv", text))
+    assert agent.days == frozenset(range(6)) and agent.segments == {"cards", "retail"} and unknown == []
+
+
+# --- rule packs and config are validated strictly, with the key path -------------------------
+PACK = """[pack]
+id = "t"
+title = "test"
+country = "BR"
+
+[[rule]]
+id = "t.hours"
+kind = "calling_hours"
+title = "hours"
+citation = "test"
+severity = "policy"
+params = { windows = { "mon-fri" = "08:00-20:00" } }
+"""
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("severity = \"policy\"", "severity = \"hard\""), "rule[0] (t.hours).severity: must be law"),
+    (("kind = \"calling_hours\"", "kind = \"calling_hour\""), "rule[0] (t.hours).kind: unknown kind"),
+    (("citation = \"test\"", "citation = \"test\"\ncolour = \"red\""), "rule[0].colour: unknown key"),
+    (("\"mon-fri\"", "\"mon-fry\""), "rule[0] (t.hours).params.windows.mon-fry: day key"),
+    (("08:00-20:00", "20:00-08:00"), "rule[0] (t.hours).params.windows.mon-fri"),
+    (("citation = \"test\"\n", ""), "rule[0].citation: is required"),
+])
+def test_pack_errors_name_the_key_path(change, message):
+    with pytest.raises(InputError) as info:
+        parse_pack(PACK.replace(*change), "t.toml")
+    assert str(info.value).startswith("t.toml: ") and message in str(info.value)
+
+
+def test_duplicate_rule_id_is_an_error():
+    rule = PACK[PACK.index("[[rule]]"):]
+    with pytest.raises(InputError, match="duplicate rule id"):
+        parse_pack(PACK + "\n" + rule, "t.toml")
+
+
+def test_builtin_packs_load_and_every_rule_cites_a_source():
+    for name in ("br", "us"):
+        pack = load_pack(name)
+        assert pack.rules and all(r.meta.citation and r.meta.title for r in pack.rules)
+        assert len({r.id for r in pack.rules}) == len(pack.rules)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("slot_minute = 30", "slot_minute: unknown key"),
+    ("slot_minutes = 7", "slot_minutes: must divide a day"),
+    ("[channels.fax]\ncost = 1", "channels.fax: unknown channel"),
+    ("[channels.sms]\nprice = 1", "channels.sms.price: unknown key"),
+    ("[channels.sms]\nper_day = -1", "channels.sms.per_day"),
+    ("report_timezone = \"Mars/Base\"", "report_timezone"),
+    ("slot_minutes = ", "invalid TOML"),
+])
+def test_config_errors_name_the_key(tmp_path, text, message):
+    with pytest.raises(InputError) as info:
+        load_config(write(tmp_path, "contactplan.toml", text))
+    assert message in str(info.value) and "contactplan.toml" in str(info.value)
+
+
+def test_config_values(tmp_path):
+    cfg = load_config(write(tmp_path, "c.toml", "slot_minutes = 15\n[channels.voice]\nper_slot = 40\n"
+                                                "[channels.email]\nenabled = false\n"))
+    assert cfg.slot_minutes == 15 and cfg.channels["voice"].per_slot == 40 and not cfg.channels["email"].enabled
