@@ -7,7 +7,9 @@ date) or rejected (file:line:column), and ``Plan.counts`` proves that they add u
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import time
 from collections import defaultdict
@@ -46,7 +48,8 @@ class Inputs:
 def load_inputs(debtors: str | Path, agents: str | Path) -> Inputs:
     """Read and validate both input files. Whole-file problems raise InputError; bad debtor
     rows become rejections in ``Inputs.debtors.rejections``."""
-    debtor_file = read_debtors(debtors)
+    with _bulk():
+        debtor_file = read_debtors(debtors)
     agent_list, unknown, sha = read_agents(agents)
     return Inputs(debtor_file, agent_list, str(agents), sha, unknown)
 
@@ -93,6 +96,19 @@ def _version(package: str) -> str:
         return "unknown"
 
 
+@contextlib.contextmanager
+def _bulk():
+    """Millions of small acyclic objects (rows, options): the cyclic GC only re-scans them.
+    Measured on 100k debtors it took over a third of the run; reference counting frees them anyway."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def plan_id_for(plan_date: dt.date, *parts: str) -> str:
     """Deterministic: the same inputs, packs, config and date give the same plan id."""
     digest = hashlib.sha256("\x1f".join((plan_date.isoformat(), *parts)).encode()).hexdigest()
@@ -116,7 +132,8 @@ def build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None = None,
     timings["capacity"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    opts = build_options(debtors, packs, ctx, slots, pools, config)
+    with _bulk():
+        opts = build_options(debtors, packs, ctx, slots, pools, config)
     timings["rules"] = time.perf_counter() - t0
 
     solution = solve(opts.options, opts.daily_limit, len(slots), pools, config)
@@ -125,7 +142,7 @@ def build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None = None,
         raise Infeasible(f"the solver returned {solution.status} for {len(opts.options)} options")
 
     t0 = time.perf_counter()
-    contacts = _contacts(debtors, opts.options, solution.chosen)
+    contacts = _contacts(debtors, opts.options, solution.chosen, solution.pool_of)
     planned_ids = {c.debtor_id for c in contacts}
     excluded_ids = {e.debtor_id for e in opts.exclusions}
     exclusions = list(opts.exclusions)
@@ -170,20 +187,21 @@ def build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None = None,
                 tuple(pools), tuple(slots), config, provenance, timings, tuple(violations), dict(sources), dict(notes))
 
 
-def _contacts(debtors: list[Debtor], options, chosen: list[int]) -> list[PlannedContact]:
+def _contacts(debtors: list[Debtor], options, chosen: list[int], pool_of: dict[int, str]) -> list[PlannedContact]:
     """Planned contacts in dialer order: by window, channel and pool; rank 1 is the most valuable
     contact of its (channel, pool, window start) queue."""
-    picked = sorted((options[k] for k in chosen),
-                    key=lambda o: (o.window[0], o.channel.value, o.pool, -o.value, debtors[o.debtor].debtor_id))
+    picked = sorted(((options[k], pool_of.get(k, "")) for k in chosen),
+                    key=lambda op: (op[0].window[0], op[0].channel.value, op[1], -op[0].value,
+                                    debtors[op[0].debtor].debtor_id))
     out: list[PlannedContact] = []
     rank, queue = 0, None
-    for o in picked:
-        key = (o.window[0], o.channel, o.pool)
+    for o, pool in picked:
+        key = (o.window[0], o.channel, pool)
         rank = rank + 1 if key == queue else 1
         queue = key
         debtor = debtors[o.debtor]
         out.append(PlannedContact(
             debtor_id=debtor.debtor_id, channel=o.channel, destination=o.destination.address,
-            window_start=o.window[0], window_end=o.window[1], timezone=debtor.primary_zone, pool=o.pool,
+            window_start=o.window[0], window_end=o.window[1], timezone=debtor.primary_zone, pool=pool,
             rank=rank, expected_value=Decimal(f"{o.value:.2f}"), rules=o.rules, slot=o.slot))
     return out

@@ -151,18 +151,22 @@ def test_rank_orders_each_queue_by_value():
 
 
 # --- the flow model is optimal: compare with brute force on tiny instances --------------------
-def _brute_force(options, limit_per_debtor, capacity):
+def _brute_force(options, debtors, capacity):
+    """Best value over every choice of at most one (option, pool) per debtor within capacity."""
+    alternatives = {d: [None] for d in range(debtors)}
+    for k, o in enumerate(options):
+        for pool in o.pools or ("",):
+            alternatives[o.debtor].append((k, pool))
     best = 0.0
-    for pick in itertools.product(*[[None, *[k for k, o in enumerate(options) if o.debtor == d]]
-                                    for d in sorted(limit_per_debtor)]):
-        chosen = [k for k in pick if k is not None]
-        use = Counter((options[k].pool, options[k].slot) for k in chosen if options[k].pool)
+    for pick in itertools.product(*alternatives.values()):
+        chosen = [p for p in pick if p is not None]
+        use = Counter((pool, options[k].slot) for k, pool in chosen if pool)
         if all(n <= capacity[key] for key, n in use.items()):
-            best = max(best, sum(options[k].value for k in chosen))
+            best = max(best, sum(options[k].value for k, _ in chosen))
     return best
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(12))
 def test_flow_matches_brute_force(seed):
     import random
 
@@ -171,19 +175,25 @@ def test_flow_matches_brute_force(seed):
     rng = random.Random(seed)
     n_slots, debtors = 2, 4
     pools = [Pool("p", frozenset({"*"}), frozenset(), (1, 1)), Pool("q", frozenset({"*"}), frozenset(), (1, 0))]
+    capacity = {("p", 0): 1, ("p", 1): 1, ("q", 0): 1, ("q", 1): 0}
     dest = Destination("+5511987654321", LineType.MOBILE, True)
     options = []
     for d in range(debtors):
         for _ in range(rng.randint(1, 3)):
             slot = rng.randrange(n_slots)
-            pool = rng.choice(["p", "q", ""])
-            channel = Channel.VOICE if pool else Channel.SMS
-            options.append(Option(d, channel, dest, slot, pool, (None, None), round(rng.uniform(0.5, 50), 2), ()))
+            served = rng.choice([("p",), ("q",), ("p", "q"), ()])
+            channel = Channel.VOICE if served else Channel.SMS
+            options.append(Option(d, channel, dest, slot, served, (None, None), round(rng.uniform(0.5, 50), 2), ()))
     solution = flow.solve(options, dict.fromkeys(range(debtors), 1), n_slots, pools, Config())
-    capacity = {("p", 0): 1, ("p", 1): 1, ("q", 0): 1, ("q", 1): 0}
     assert solution.status is flow.SolveStatus.OPTIMAL
-    assert solution.objective == pytest.approx(_brute_force(options, dict.fromkeys(range(debtors), 1), capacity))
+    assert solution.objective == pytest.approx(_brute_force(options, debtors, capacity))
     assert len({options[k].debtor for k in solution.chosen}) == len(solution.chosen)
+    # Every agent call got a pool of its class, and no pool/slot is over capacity.
+    calls = [k for k in solution.chosen if options[k].pools]
+    assert sorted(solution.pool_of) == sorted(calls)
+    assert all(solution.pool_of[k] in options[k].pools for k in calls)
+    use = Counter((solution.pool_of[k], options[k].slot) for k in calls)
+    assert all(n <= capacity[key] for key, n in use.items())
 
 
 def test_audit_catches_overbooked_pool():

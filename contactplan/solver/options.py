@@ -32,7 +32,10 @@ class Option:
     channel: Channel
     destination: Destination
     slot: int
-    pool: str  # "" for channels without agents
+    # Agent pools that may take this call (they serve the debtor and staff the slot); empty for
+    # channels without agents. The flow picks the pool, so a debtor has one option per slot, not
+    # one per pool and slot.
+    pools: tuple[str, ...]
     window: Interval
     value: float
     rules: tuple[str, ...]
@@ -106,7 +109,12 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
     result = Options()
     channels = [c for c, cc in config.channels.items() if cc.enabled]
     min_window = dt.timedelta(minutes=config.min_window_minutes)
-    window_cache: dict[tuple, tuple[dict[int, Interval], Rule | None, bool]] = {}
+    window_cache: dict[tuple, tuple[list[tuple[int, Interval, float]], Rule | None]] = {}
+    pool_by_name = {p.name: p for p in pools}
+    staffed_slots: dict[tuple[str, ...], frozenset[int]] = {}
+    per_rule_set: dict[tuple[str, ...], tuple] = {}
+    unlimited = {c for c in channels if not c.needs_agent and config.channels[c].per_slot is None
+                 and config.channels[c].per_day is None}
     for i, debtor in enumerate(debtors):
         if not packs.covers(debtor.country):
             result.exclusions.append(Exclusion(debtor.debtor_id, NO_PACK[0], "", f"{NO_PACK[1]} ({debtor.country})"))
@@ -119,16 +127,25 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
             rule, why = gate
             result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, why))
             continue
-        limits = [(r, r.daily_limit(c)) for r in rules for c in channels if r.daily_limit(c) is not None]
+        rule_ids = tuple(r.id for r in rules)
+        if rule_ids not in per_rule_set:
+            per_rule_set[rule_ids] = (
+                [(r, r.daily_limit(c)) for r in rules for c in channels if r.daily_limit(c) is not None],
+                all(r.regional for r in rules if type(r).allowed is not Rule.allowed),
+                {c: tuple(r.id for r in rules if r.covers(c)) for c in channels})
+        limits, shareable, applied_by_channel = per_rule_set[rule_ids]
         limit = min((n for _, n in limits), default=1)
         if limit == 0:
             rule = next(r for r, n in limits if n == 0)
             result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, "daily limit is 0"))
             continue
-        result.daily_limit[i] = min(limit, 1)  # one contact per debtor per day is the most this planner makes
+        # One contact per debtor per day is the most this planner makes (the option pruning below
+        # relies on it).
+        result.daily_limit[i] = 1
         reasons: dict[Channel, tuple[str, str]] = {}
         time_blocked: list[Channel] = []
         found = 0
+        best_free: Option | None = None
         value_base = float(debtor.balance) * (debtor.p_pay if debtor.p_pay is not None else config.default_p_pay)
         for channel in channels:
             blocked = next(((r, why) for r in rules if (why := r.channel_blocked(debtor, channel, ctx))), None)
@@ -149,45 +166,55 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
             if dest is None:
                 reasons[channel] = (last_refusal[0].id, last_refusal[1])
                 continue
-            key = (debtor.country, debtor.region, debtor.municipality_code, debtor.zones, channel,
-                   tuple(r.id for r in rules))
-            shareable = all(r.regional for r in rules if type(r).allowed is not Rule.allowed)
+            key = (debtor.country, debtor.region, debtor.municipality_code, debtor.zones, channel, rule_ids)
             cached = window_cache.get(key) if shareable else None
             if cached is None:
                 intervals, emptied_by = allowed_intervals(debtor, channel, rules, ctx)
-                cached = (slot_windows(intervals, slots, min_window), emptied_by, bool(intervals))
+                zone = ZoneInfo(debtor.primary_zone)
+                # Reach by the debtor's local hour at the window start (config "hours").
+                windows = [(index, window, config.hour_factor(window[0].astimezone(zone).hour))
+                           for index, window in slot_windows(intervals, slots, min_window).items()]
+                cached = (windows, emptied_by)
                 window_cache[key] = cached
-            windows, emptied_by, any_time = cached
+            windows, emptied_by = cached
             if not windows:
                 reasons[channel] = (emptied_by.id, f"no allowed time today ({emptied_by.meta.title})") if emptied_by \
                     else TOO_SHORT
                 time_blocked.append(channel)
                 continue
-            applied = tuple(r.id for r in rules if r.covers(channel))
+            applied = applied_by_channel[channel]
+            agent, free = channel.needs_agent, channel in unlimited
             cc = config.channels[channel]
-            zone = ZoneInfo(debtor.primary_zone)
-            serving = [p for p in pools if p.serves(debtor)] if channel.needs_agent else []
-            made = 0
-            for slot_index, window in windows.items():
-                hour = window[0].astimezone(zone).hour
-                value = value_base * cc.effectiveness * config.hour_factor(hour) - cc.cost
+            serving: tuple[str, ...] = ()
+            staffed: frozenset[int] = frozenset()
+            if agent:
+                serving = tuple(p.name for p in pools if p.serves(debtor))
+                if serving not in staffed_slots:
+                    staffed_slots[serving] = frozenset(
+                        s.index for s in slots if any(pool_by_name[n].capacity[s.index] > 0 for n in serving))
+                staffed = staffed_slots[serving]
+            made, worth = 0, False
+            for slot_index, window, factor in windows:
+                value = value_base * cc.effectiveness * factor - cc.cost
                 if value <= 0:
                     continue
-                if channel.needs_agent:
-                    for pool in serving:
-                        if pool.capacity[slot_index] > 0:
-                            result.options.append(Option(i, channel, dest, slot_index, pool.name, window, value,
-                                                         applied))
-                            made += 1
+                worth = True
+                if agent and slot_index not in staffed:
+                    continue
+                option = Option(i, channel, dest, slot_index, serving, window, value, applied)
+                made += 1
+                if free:
+                    # Nothing limits this channel, and the debtor gets at most one contact, so only
+                    # its single most valuable unlimited option can be in an optimal plan (exact).
+                    if best_free is None or value > best_free.value:
+                        best_free = option
                 else:
-                    result.options.append(Option(i, channel, dest, slot_index, "", window, value, applied))
-                    made += 1
+                    result.options.append(option)
             if not made:
-                if channel.needs_agent and not any(p.capacity[s] > 0 for p in serving for s in windows):
-                    reasons[channel] = NO_POOL
-                else:
-                    reasons[channel] = NOT_WORTH
+                reasons[channel] = NO_POOL if worth else NOT_WORTH
             found += made
+        if best_free is not None:
+            result.options.append(best_free)
         result.channel_reasons[debtor.debtor_id] = reasons
         if not found:
             result.exclusions.append(_debtor_exclusion(debtor, reasons, result.rule_index, time_blocked, ctx, packs))

@@ -1,0 +1,69 @@
+"""End-to-end benchmark: generate a seeded portfolio, plan it, print phase times and peak memory.
+
+    python bench/run.py                  # 10k and 100k debtors
+    python bench/run.py 10000 1000000    # chosen sizes
+
+Each size runs in its own process so the peak memory (ru_maxrss) is that size's own. Inputs are
+generated with ``contactplan generate`` logic (seed 20261124) into a temporary directory;
+the plan date is fixed (Tuesday 2026-11-24). Figures are for the machine it runs on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SEED = 20261124
+PLAN_DATE = dt.date(2026, 11, 24)
+
+
+def one(n: int) -> dict:
+    from contactplan.generate import write_portfolio
+    from contactplan.io.plan_csv import write_plan
+    from contactplan.planner import build_plan, load_inputs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        debtors, agents = write_portfolio(Path(tmp), n, SEED)
+        generate = time.perf_counter() - t
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t0 = time.perf_counter()
+        inputs = load_inputs(debtors, agents)
+        read = time.perf_counter() - t0
+        plan = build_plan(inputs, PLAN_DATE)
+        t = time.perf_counter()
+        write_plan(Path(tmp) / "plan.csv", plan.plan_id, plan.plan_date, plan.contacts)
+        write = time.perf_counter() - t
+        total = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"n": n, "generate_s": generate, "read_s": read, **{f"{k}_s": v for k, v in plan.timings.items()},
+            "write_s": write, "total_s": total, "peak_mb": peak / 1024, "before_plan_mb": base / 1024,
+            "options": plan.options, "planned": plan.counts.planned, "objective": plan.objective,
+            "status": str(plan.status)}
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--one"]:
+        print(json.dumps(one(int(argv[1]))))
+        return
+    sizes = [int(a) for a in argv] or [10_000, 100_000]
+    print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+          f"plan date {PLAN_DATE}, seed {SEED}")
+    cols = ("n", "read_s", "capacity_s", "rules_s", "solve_s", "extract_s", "audit_s", "write_s", "total_s",
+            "peak_mb", "options", "planned", "objective", "status")
+    print(" | ".join(cols))
+    for n in sizes:
+        out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(" | ".join(f"{r[c]:.2f}" if isinstance(r[c], float) else str(r[c]) for c in cols), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
