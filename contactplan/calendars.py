@@ -39,3 +39,13 @@ class Calendars:
             # never to "no holidays at all".
             cal = _calendar(country, "", day.year, tuple(categories))
         return cal.get(day)
+
+    def holiday_anywhere(self, country: str, day: dt.date, categories: tuple[str, ...] = ("public",)) -> str | None:
+        """A holiday on ``day`` in the country or in any of its subdivisions: for a debtor whose
+        state is unknown, the strictest reading (a contact must be allowed wherever they may be)."""
+        national = _calendar(country, "", day.year, tuple(categories))
+        for subdiv in ("", *national.subdivisions):
+            name = self.holiday(country, subdiv, day, categories)
+            if name:
+                return f"{name} ({subdiv})" if subdiv else name
+        return None

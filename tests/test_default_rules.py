@@ -220,3 +220,14 @@ def test_us_reg_f_hours_in_the_debtors_zone(start, ok):
     debtor = make_debtor(country="US", region="CA", mobile="+14155550123", email="x@example.com")
     at = local(TUESDAY, start, "America/Los_Angeles")
     assert (violations(debtor, [contact(debtor, Channel.EMAIL, at)], TUESDAY) == []) is ok
+
+
+def test_unknown_state_counts_a_holiday_in_any_state():
+    """Region unknown (phones from two UFs, explicit zone): the strictest reading of state holidays."""
+    debtor = make_debtor(region="", timezone="America/Sao_Paulo")
+    day = dt.date(2026, 7, 9)  # São Paulo only
+    found = violations(debtor, [contact(debtor, Channel.EMAIL, local(day, "10:00", "America/Sao_Paulo"))], day)
+    assert ids(found) == ["br.default.holidays"] and "(SP)" in found[0].message
+    plain = dt.date(2026, 7, 7)
+    assert violations(debtor, [contact(debtor, Channel.EMAIL, local(plain, "10:00", "America/Sao_Paulo"))],
+                      plain) == []

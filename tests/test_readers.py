@@ -186,3 +186,18 @@ def test_config_values(tmp_path):
     cfg = load_config(write(tmp_path, "c.toml", "slot_minutes = 15\n[channels.voice]\nper_slot = 40\n"
                                                 "[channels.email]\nenabled = false\n"))
     assert cfg.slot_minutes == 15 and cfg.channels["voice"].per_slot == 40 and not cfg.channels["email"].enabled
+
+
+def test_blank_region_is_taken_from_ibge_code_or_area_code(tmp_path):
+    text = ("debtor_id,country,region,municipality_code,phone_mobile,balance\n"
+            "D1,BR,,,(92) 99123-4567,10\n"  # DDD 92: Amazonas
+            "D2,BR,,1200401,,10\n"  # IBGE 12...: Acre
+            "D3,BR,,,(11) 99123-4567,10\n"
+            "D3,BR,,,(21) 99123-4567,10\n")  # two UFs: unknown
+    text = text.replace(",1200401,,10", ",1200401,(68) 99912-3456,10")
+    f = read_debtors(write(tmp_path, "d.csv", text))
+    assert {d.debtor_id: (d.region, d.zones) for d in f.debtors} == {
+        "D1": ("AM", ("America/Manaus",)), "D2": ("AC", ("America/Rio_Branco",)),
+        "D3": ("", ("America/Sao_Paulo",))}
+    assert {d.debtor_id: d.zone_source for d in f.debtors} == {"D1": "area_code", "D2": "municipality",
+                                                                "D3": "area_code"}

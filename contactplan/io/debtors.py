@@ -20,7 +20,7 @@ from phonenumbers import PhoneNumberType
 from contactplan.io import values
 from contactplan.io.csvfile import CsvTable, Row, read_csv
 from contactplan.model import Channel, Debtor, Destination, LineType, Rejection
-from contactplan.timezones import UnknownRegion, resolve_zones
+from contactplan.timezones import DDD_TO_UF, IBGE_STATE_PREFIX, UnknownRegion, resolve_zones
 
 REQUIRED = ("debtor_id", "balance", "country", "region")
 CONTACT_COLUMNS = ("phone_mobile", "phone_home", "phone_work", "email")
@@ -157,6 +157,9 @@ def _merge(debtor_id: str, accounts: list[_Account]) -> Debtor:
         column = "timezone" if first.get("timezone") else "municipality_code" if first.get("municipality_code") \
             else "region"
         raise _RowError(column, str(exc))
+    if not region and country == "BR":
+        region = _uf_without_region(first.get("municipality_code", ""),
+                                    {c for a in accounts for c in a.area_codes})
     destinations = tuple(dict.fromkeys(d for a in accounts for d in a.destinations))
     flags = frozenset(c for c in FLAG_COLUMNS if any(values.parse_bool(a.row.get(c, "")) for a in accounts))
     consents: dict[str, bool | None] = {}
@@ -185,6 +188,16 @@ def _merge(debtor_id: str, accounts: list[_Account]) -> Debtor:
         account_ids=tuple(a.row.get("account_id", "") for a in accounts if a.row.get("account_id")),
         lines=tuple(a.line for a in accounts),
     )
+
+
+def _uf_without_region(municipality_code: str, area_codes: set[str]) -> str:
+    """The UF when the row left region blank: from the IBGE code's state prefix, else from the area
+    codes when they all belong to one UF. State holidays and state laws need it; when it stays
+    unknown the holiday rule treats a holiday in any UF as a holiday for the debtor."""
+    if municipality_code[:2] in IBGE_STATE_PREFIX:
+        return IBGE_STATE_PREFIX[municipality_code[:2]]
+    ufs = {DDD_TO_UF[c] for c in area_codes if c in DDD_TO_UF}
+    return ufs.pop() if len(ufs) == 1 else ""
 
 
 def read_debtors(path: str | Path) -> DebtorFile:

@@ -33,6 +33,8 @@ class Holidays(Rule):
         return cls(meta, {"subdivision": take(params, "subdivision", bool, True), "categories": tuple(categories)})
 
     def holiday(self, debtor: Debtor, day: dt.date, ctx: Context) -> str | None:
+        if self.params["subdivision"] and not debtor.region:
+            return ctx.calendars.holiday_anywhere(debtor.country, day, self.params["categories"])
         region = debtor.region if self.params["subdivision"] else ""
         return ctx.calendars.holiday(debtor.country, region, day, self.params["categories"])
 
