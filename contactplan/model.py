@@ -49,6 +49,51 @@ class Destination:
     column: str = ""
 
 
+class Outcome(enum.StrEnum):
+    """Dialer / messaging dispositions accepted in history files (DESIGN.md)."""
+
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    VOICEMAIL = "voicemail"
+    CONVERSATION = "conversation"
+    PROMISE_TO_PAY = "promise_to_pay"
+    WRONG_PARTY = "wrong_party"
+    REFUSED = "refused"
+    OPT_OUT = "opt_out"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    NOT_IN_SERVICE = "not_in_service"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One past contact attempt from the history store."""
+
+    attempt_id: str
+    debtor_id: str
+    channel: Channel
+    destination: str
+    attempted_at: dt.datetime  # aware
+    outcome: Outcome
+    account_id: str = ""
+    agent_id: str = ""
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """A do-not-contact entry: a debtor, a destination, or both; one channel or all (None)."""
+
+    debtor_id: str  # "" = whoever has this destination
+    destination: str  # "" = every destination of the debtor
+    channel: Channel | None
+    reason: str
+    source: str
+    expires_on: dt.date | None = None  # suppressed on days before this date; None = for good
+
+    def active_on(self, day: dt.date) -> bool:
+        return self.expires_on is None or day < self.expires_on
+
+
 @dataclass(frozen=True)
 class Debtor:
     """One person, after merging every account row that shares ``debtor_id``."""
@@ -72,6 +117,8 @@ class Debtor:
     preferred_window: tuple[dt.time, dt.time] | None = None
     account_ids: tuple[str, ...] = ()
     lines: tuple[int, ...] = ()  # source line numbers, for messages
+    history: tuple[Attempt, ...] = ()  # past attempts from the store (recent window only)
+    suppressions: tuple[Suppression, ...] = ()  # active do-not-contact entries from the store
 
     def __hash__(self) -> int:  # consents is a dict; identity is the debtor id
         return hash(self.debtor_id)

@@ -70,3 +70,14 @@ def contact(debtor: Debtor, channel: Channel, start: dt.datetime, minutes: int =
 
 def ctx(day: dt.date) -> Context:
     return Context(day, CALENDARS)
+
+
+def attempts(debtor: Debtor, days_ago: list[int], *, plan_day: dt.date = TUESDAY, channel: Channel = Channel.VOICE,
+             outcome: str = "no_answer", at: str = "10:00") -> tuple:
+    """Past attempts at ``at`` local time, ``days_ago`` days before ``plan_day``."""
+    from contactplan.model import Attempt, Outcome
+
+    return tuple(Attempt(f"{debtor.debtor_id}-{k}", debtor.debtor_id, channel,
+                         debtor.destinations_for(channel)[0].address,
+                         local(plan_day - dt.timedelta(days=n), at, debtor.primary_zone), Outcome(outcome))
+                 for k, n in enumerate(days_ago))

@@ -118,6 +118,10 @@ class Rule:
     def daily_limit(self, channel: Channel) -> int | None:
         return None
 
+    def eligible_again(self, debtor: Debtor, ctx: Context) -> dt.date | None:
+        """When a block by this rule lifts by itself (caps and cooldowns roll off), or None."""
+        return None
+
     # --- specification --------------------------------------------------------------------
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         """Violations of this rule by the debtor's planned contacts (all of them, any channel)."""
@@ -129,6 +133,23 @@ class Rule:
 
     def relevant(self, contacts: Sequence[PlannedContact]) -> list[PlannedContact]:
         return [c for c in contacts if self.covers(c.channel)]
+
+
+@dataclass(frozen=True)
+class GateRule(Rule):
+    """A rule that, when ``gate`` gives a reason, forbids every channel it covers: the whole
+    debtor when it covers all channels, otherwise just those channels."""
+
+    regional: ClassVar[bool] = False
+
+    def gate(self, debtor: Debtor, ctx: Context) -> str | None:
+        raise NotImplementedError
+
+    def excludes(self, debtor: Debtor, ctx: Context) -> str | None:
+        return self.gate(debtor, ctx) if self.meta.channels == ALL_CHANNELS else None
+
+    def channel_blocked(self, debtor: Debtor, channel: Channel, ctx: Context) -> str | None:
+        return self.gate(debtor, ctx) if self.covers(channel) else None
 
 
 class ParamError(ValueError):

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from contactplan.model import Channel, Debtor, PlannedContact
-from contactplan.rules.base import ALL_CHANNELS, Context, ParamError, Rule, Violation, no_extra, take
+from contactplan.model import Debtor, PlannedContact
+from contactplan.rules.base import Context, GateRule, ParamError, Violation, no_extra, take
 
 FLAGS = ("do_not_contact", "cease_and_desist", "disputed", "bankruptcy", "deceased", "attorney_represented")
 
 
 @dataclass(frozen=True)
-class Exclusion(Rule):
+class Exclusion(GateRule):
     kind = "exclusion"
     regional = False
 
@@ -28,16 +28,9 @@ class Exclusion(Rule):
             raise ParamError("flag", f"must be one of {', '.join(FLAGS)}")
         return cls(meta, {"flag": flag})
 
-    def excludes(self, debtor: Debtor, ctx: Context) -> str | None:
-        # A flag that covers only some channels removes those channels, not the debtor.
-        if self.meta.channels == ALL_CHANNELS and self.params["flag"] in debtor.flags:
-            return f"{self.params['flag']} is set"
-        return None
-
-    def channel_blocked(self, debtor: Debtor, channel: Channel, ctx: Context) -> str | None:
-        if self.covers(channel) and self.params["flag"] in debtor.flags:
-            return f"{self.params['flag']} is set"
-        return None
+    def gate(self, debtor: Debtor, ctx: Context) -> str | None:
+        # A flag that covers only some channels removes those channels, not the debtor (GateRule).
+        return f"{self.params['flag']} is set" if self.params["flag"] in debtor.flags else None
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         if self.params["flag"] not in debtor.flags:

@@ -1,19 +1,36 @@
-"""daily_cap: at most N contacts per debtor per local calendar day on the covered channels.
+"""Frequency rules: daily_cap, frequency_cap (rolling days, history + today's plan) and
+conversation_cooldown.
 
+Days are the debtor's local calendar days (in every candidate zone: the strictest count wins).
 Brazil has no statutory cap except MT (Lei 11.792/2022 art. 4: 2 per day for agencies); the
-default of one contact a day is policy (rules-brazil.md §4.10) grounded in CDC arts. 42 and 71.
-Rolling windows over history (Reg F 7-in-7, cooldowns) come with the contact-history store.
+default of one contact a day and the 7-day attempt budget are policy (rules-brazil.md §4.10)
+grounded in CDC arts. 42 and 71. In the USA, Reg F 12 CFR 1006.14(b)(2): more than seven calls
+in seven consecutive days, or a call within seven days of a telephone conversation (the
+conversation day is day one), is presumed harassment.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from contactplan.model import Channel, Debtor, PlannedContact
-from contactplan.rules.base import Context, ParamError, Rule, Violation, no_extra, take
+from contactplan.model import Attempt, Channel, Debtor, Outcome, PlannedContact
+from contactplan.rules.base import Context, GateRule, ParamError, Rule, Violation, no_extra, take
+
+
+def _outcomes(params: dict, key: str, default: list[str]) -> frozenset[Outcome]:
+    names = take(params, key, list, default)
+    try:
+        return frozenset(Outcome(n) for n in names)
+    except ValueError:
+        raise ParamError(key, f"must list outcomes among {', '.join(o.value for o in Outcome)}") from None
+
+
+def _local_days(debtor: Debtor, when: dt.datetime) -> set[dt.date]:
+    return {when.astimezone(ZoneInfo(z)).date() for z in debtor.zones}
 
 
 @dataclass(frozen=True)
@@ -41,3 +58,104 @@ class DailyCap(Rule):
                     out.append(self.violation(debtor, f"{n} contacts on {day} (local {name}); at most "
                                                       f"{self.params['max']} per day"))
         return out
+
+
+@dataclass(frozen=True)
+class FrequencyCap(GateRule):
+    """At most ``max`` attempts on the covered channels in any ``window_days`` consecutive local
+    days, counting the history and today's planned contacts. Outcomes in ``not_counted`` (e.g.
+    busy, not in service: the call never connected, Reg F comment 14(b)(3)(ii)-1) do not count."""
+
+    kind = "frequency_cap"
+
+    @classmethod
+    def build(cls, meta, params: dict) -> FrequencyCap:
+        no_extra(params, {"max", "window_days", "not_counted"})
+        limit, days = take(params, "max", int), take(params, "window_days", int)
+        if limit < 0:
+            raise ParamError("max", "must be 0 or more")
+        if not 1 <= days <= 366:
+            raise ParamError("window_days", "must be between 1 and 366")
+        return cls(meta, {"max": limit, "days": days, "not_counted": _outcomes(params, "not_counted", [])})
+
+    def _counted(self, debtor: Debtor) -> list[Attempt]:
+        return [a for a in debtor.history if self.covers(a.channel) and a.outcome not in self.params["not_counted"]]
+
+    def _in_window(self, debtor: Debtor, day: dt.date) -> list[Attempt]:
+        first = day - dt.timedelta(days=self.params["days"] - 1)
+        return [a for a in self._counted(debtor) if any(first <= d <= day for d in _local_days(debtor, a.attempted_at))]
+
+    def gate(self, debtor: Debtor, ctx: Context) -> str | None:
+        n = len(self._in_window(debtor, ctx.plan_date))
+        if n >= self.params["max"]:
+            return (f"{n} counted attempts in the {self.params['days']} days to {ctx.plan_date}; "
+                    f"at most {self.params['max']}")
+        return None
+
+    def eligible_again(self, debtor: Debtor, ctx: Context) -> dt.date | None:
+        # The first later day on which the window holds fewer than max attempts (history only).
+        for ahead in range(1, self.params["days"] + 1):
+            day = ctx.plan_date + dt.timedelta(days=ahead)
+            if len(self._in_window(debtor, day)) < self.params["max"]:
+                return day
+        return None
+
+    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        planned = self.relevant(contacts)
+        out = []
+        for c in planned:
+            for day in sorted(_local_days(debtor, c.window_start)):
+                first = day - dt.timedelta(days=self.params["days"] - 1)
+                history = len(self._in_window(debtor, day))
+                today = sum(1 for p in planned if p.window_start <= c.window_start
+                            and any(first <= d <= day for d in _local_days(debtor, p.window_start)))
+                if history + today > self.params["max"]:
+                    out.append(self.violation(debtor, (
+                        f"{c.channel} contact would be attempt {history + today} in the {self.params['days']} days "
+                        f"{first}..{day}; at most {self.params['max']}"), c))
+                    break
+        return out
+
+
+@dataclass(frozen=True)
+class ConversationCooldown(GateRule):
+    """No contact on the covered channels for ``days`` local days starting on the day of a
+    conversation (the conversation day is day one: 12 CFR 1006.14(b)(2)(i)(B))."""
+
+    kind = "conversation_cooldown"
+
+    @classmethod
+    def build(cls, meta, params: dict) -> ConversationCooldown:
+        no_extra(params, {"days", "outcomes"})
+        days = take(params, "days", int)
+        if not 1 <= days <= 366:
+            raise ParamError("days", "must be between 1 and 366")
+        return cls(meta, {"days": days, "outcomes": _outcomes(params, "outcomes",
+                                                              ["conversation", "promise_to_pay", "refused"])})
+
+    def last_conversation(self, debtor: Debtor) -> dt.date | None:
+        days = [max(_local_days(debtor, a.attempted_at)) for a in debtor.history
+                if a.outcome in self.params["outcomes"]]
+        return max(days, default=None)
+
+    def _blocked_until(self, debtor: Debtor) -> dt.date | None:
+        last = self.last_conversation(debtor)
+        return last + dt.timedelta(days=self.params["days"]) if last else None
+
+    def gate(self, debtor: Debtor, ctx: Context) -> str | None:
+        until = self._blocked_until(debtor)
+        if until and ctx.plan_date < until:
+            return f"conversation on {self.last_conversation(debtor)}; no contact before {until}"
+        return None
+
+    def eligible_again(self, debtor: Debtor, ctx: Context) -> dt.date | None:
+        return self._blocked_until(debtor)
+
+    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        until = self._blocked_until(debtor)
+        if not until:
+            return []
+        return [self.violation(debtor, f"{c.channel} contact on {min(_local_days(debtor, c.window_start))}, within "
+                                       f"{self.params['days']} days of the conversation on "
+                                       f"{self.last_conversation(debtor)}", c)
+                for c in self.relevant(contacts) if min(_local_days(debtor, c.window_start)) < until]

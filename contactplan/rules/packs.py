@@ -21,11 +21,13 @@ from contactplan.model import Channel, Debtor
 from contactplan.rules.base import ParamError, Rule, RuleMeta, Severity
 from contactplan.rules.consent import Consent, WorkNumber
 from contactplan.rules.exclusion import Exclusion
-from contactplan.rules.frequency import DailyCap
+from contactplan.rules.frequency import ConversationCooldown, DailyCap, FrequencyCap
 from contactplan.rules.holidays import Holidays
 from contactplan.rules.hours import CallingHours
+from contactplan.rules.suppression import SuppressionList
 
-KINDS: dict[str, type[Rule]] = {k.kind: k for k in (CallingHours, Holidays, Consent, WorkNumber, Exclusion, DailyCap)}
+KINDS: dict[str, type[Rule]] = {k.kind: k for k in (CallingHours, Holidays, Consent, WorkNumber, Exclusion, DailyCap,
+                                                    FrequencyCap, ConversationCooldown, SuppressionList)}
 BUILTIN = ("br", "us")
 _PACK_KEYS = {"id", "title", "country", "version", "description"}
 _RULE_KEYS = {"id", "kind", "title", "citation", "severity", "reference", "confidence", "effective_from",

@@ -125,7 +125,8 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
         gate = next(((r, why) for r in rules if (why := r.excludes(debtor, ctx))), None)
         if gate:
             rule, why = gate
-            result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, why))
+            result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, why,
+                                               next_eligible=rule.eligible_again(debtor, ctx)))
             continue
         rule_ids = tuple(r.id for r in rules)
         if rule_ids not in per_rule_set:
@@ -224,12 +225,16 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
 def _debtor_exclusion(debtor: Debtor, reasons: dict[Channel, tuple[str, str]], rule_index: dict[str, Rule],
                       time_blocked: list[Channel], ctx: Context, packs: PackSet) -> Exclusion:
     """Name the one reason that blocked the most channels (ties: the first channel in contract order)."""
-    counts = Counter(rule_id for rule_id, _ in reasons.values())
+    # A channel the debtor has no destination for says little; name what blocked the others.
+    real = {c: r for c, r in reasons.items() if r[0] != NO_DESTINATION[0]} or reasons
+    counts = Counter(rule_id for rule_id, _ in real.values())
     rule_id = max(counts, key=lambda r: (counts[r], -list(counts).index(r))) if counts else NO_DESTINATION[0]
-    why = next((w for r, w in reasons.values() if r == rule_id), "")
+    why = next((w for r, w in real.values() if r == rule_id), "")
     detail = "; ".join(f"{c}: {r}" for c, (r, _) in reasons.items())
     rule = rule_index.get(rule_id)
-    # Only time can lift a calendar block by itself; flags and consents need the data to change.
-    nxt = next_eligible(debtor, packs.rules_for, ctx, time_blocked) if time_blocked else None
+    # Time lifts calendar blocks, caps and cooldowns by itself; flags and consents need the data to change.
+    nxt = rule.eligible_again(debtor, ctx) if rule else None
+    if nxt is None and time_blocked:
+        nxt = next_eligible(debtor, packs.rules_for, ctx, time_blocked)
     return Exclusion(debtor.debtor_id, rule_id, rule.meta.citation if rule else "", f"{why} [{detail}]",
                      next_eligible=nxt)

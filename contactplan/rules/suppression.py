@@ -1,0 +1,66 @@
+"""suppression: the do-not-contact list kept in the store (``contactplan suppress``, and opt-out
+outcomes imported with the history).
+
+An entry names a debtor, a destination, or both, for one channel or all, with an optional
+expiry. A debtor-wide entry for every channel removes the debtor; a channel entry removes the
+channel; a destination entry removes only that phone or address (LGPD art. 18 §2 opposition;
+12 CFR 1006.14(h) and 47 CFR 64.1200 revocation in the USA).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from contactplan.model import Channel, Debtor, Destination, PlannedContact, Suppression
+from contactplan.rules.base import Context, Rule, Violation, no_extra
+
+
+def _says(s: Suppression) -> str:
+    scope = "every channel" if s.channel is None else str(s.channel)
+    where = "this destination" if s.destination else "the debtor"
+    until = f" until {s.expires_on}" if s.expires_on else ""
+    return f"suppressed ({where}, {scope}{until}; source {s.source}: {s.reason})"
+
+
+@dataclass(frozen=True)
+class SuppressionList(Rule):
+    kind = "suppression"
+    regional = False
+
+    @classmethod
+    def build(cls, meta, params: dict) -> SuppressionList:
+        no_extra(params, set())
+        return cls(meta, {})
+
+    def _active(self, debtor: Debtor, ctx: Context) -> list[Suppression]:
+        return [s for s in debtor.suppressions if s.active_on(ctx.plan_date)]
+
+    def excludes(self, debtor: Debtor, ctx: Context) -> str | None:
+        hit = next((s for s in self._active(debtor, ctx) if not s.destination and s.channel is None), None)
+        return _says(hit) if hit and self.meta.channels == tuple(Channel) else None
+
+    def channel_blocked(self, debtor: Debtor, channel: Channel, ctx: Context) -> str | None:
+        if not self.covers(channel):
+            return None
+        hit = next((s for s in self._active(debtor, ctx)
+                    if not s.destination and s.channel in (None, channel)), None)
+        return _says(hit) if hit else None
+
+    def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination) -> str | None:
+        # The store only loads entries active on the plan date (see store.load_for_plan), so no date here.
+        if not self.covers(channel):
+            return None
+        hit = next((s for s in debtor.suppressions if s.destination == dest.address
+                    and s.channel in (None, channel)), None)
+        return _says(hit) if hit else None
+
+    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        out = []
+        for c in self.relevant(contacts):
+            day = ctx.plan_date
+            hit = next((s for s in debtor.suppressions if s.active_on(day) and s.channel in (None, c.channel)
+                        and s.destination in ("", c.destination)), None)
+            if hit:
+                out.append(self.violation(debtor, f"{c.channel} contact while {_says(hit)}", c))
+        return out
