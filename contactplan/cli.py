@@ -13,35 +13,34 @@ import enum
 import io
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Optional
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from contactplan.cli_common import DbOption, err, fail, now
+from contactplan.cli_store import history_app, suppress_app
 from contactplan.config import load_config
-from contactplan.errors import ContactplanError, ExitCode, RowErrors
+from contactplan.errors import ContactplanError, RowErrors
 from contactplan.io.plan_csv import write_atomic, write_plan
-from contactplan.planner import build_plan, load_inputs
+from contactplan.planner import build_plan, load_inputs, with_history
 from contactplan.rules.packs import BUILTIN, load_pack, load_packs
+from contactplan.store import open_store, resolve_url
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Compliant daily contact plans for debt-collection contact centres.")
 rules_app = typer.Typer(no_args_is_help=True, help="Show the rule packs and their legal sources.")
 app.add_typer(rules_app, name="rules")
-err = Console(stderr=True)
+app.add_typer(history_app, name="history")
+app.add_typer(suppress_app, name="suppress")
 
 
 class OnError(enum.StrEnum):
     reject = "reject"
     fail = "fail"
-
-
-def _fail(exc: ContactplanError) -> NoReturn:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(int(exc.exit_code))
 
 
 def _date(text: str | None, zone: str) -> dt.date:
@@ -51,6 +50,16 @@ def _date(text: str | None, zone: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"'{text}' is not a date; use YYYY-MM-DD", param_hint="--date") from None
+
+
+def _store_for_plan(url: str, dry_run: bool):
+    """The store, or None for a dry run on an embedded database that does not exist yet (a dry
+    run creates nothing)."""
+    if dry_run:
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            return None
+        return open_store(url, migrate=False)
+    return open_store(url)
 
 
 REJECT_COLUMNS = ("file", "line", "column_index", "column", "debtor_id", "message")
@@ -77,9 +86,15 @@ def plan(
                                               "report them; fail: exit 2 and write nothing")] = OnError.reject,
     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write every rejected row (file, line, "
                                                     "column, reason) to this CSV")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and print the summary; write nothing")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and print the summary; write nothing "
+                                          "(no file, no archive)")] = False,
+    db: DbOption = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Plan without the database: no history, no "
+                                           "suppressions, no archive")] = False,
 ) -> None:
-    """Plan today's contacts: rules in each debtor's local time, OR-Tools within capacity, self-audited."""
+    """Plan today's contacts: rules in each debtor's local time, OR-Tools within capacity, self-audited.
+
+    History and suppressions come from the database, and the plan is archived there."""
     from contactplan.report import render_summary
 
     try:
@@ -89,14 +104,21 @@ def plan(
         inputs = load_inputs(str(debtors), str(agents))
         if inputs.debtors.rejections and on_error is OnError.fail:
             raise RowErrors(inputs.debtors.rejections)
+        store = None if no_store else _store_for_plan(resolve_url(db, cfg.database_url), dry_run)
+        if store is not None:
+            ids = {d.debtor_id for d in inputs.debtors.debtors}
+            dests = {x.address for d in inputs.debtors.debtors for x in d.destinations}
+            inputs = with_history(inputs, *store.load_for_plan(ids, dests, plan_date))
         result = build_plan(inputs, plan_date, cfg, packs)
         target = None if dry_run else (None if output is None or str(output) == "-" else str(output))
         if not dry_run:
+            if store is not None:
+                store.archive_plan(result, now())
             if rejects is not None:
                 write_atomic(rejects, _rejects_csv(result.rejections))
             write_plan(target, result.plan_id, result.plan_date, result.contacts)
     except ContactplanError as exc:
-        _fail(exc)
+        fail(exc)
     render_summary(result, err, written_to=target or ("(dry run, nothing written)" if dry_run else "stdout"),
                    unknown_columns={inputs.debtors.path: inputs.debtors.unknown_columns,
                                     inputs.agents_path: inputs.agents_unknown})
@@ -128,7 +150,7 @@ def rules_list(
     try:
         packs = load_packs(load_config(config).packs)
     except ContactplanError as exc:
-        _fail(exc)
+        fail(exc)
     table = Table(title="Rules in force")
     for col in ("pack", "id", "kind", "severity", "channels", "regions", "citation"):
         table.add_column(col, overflow="fold", no_wrap=col in ("pack", "id"))
@@ -147,7 +169,7 @@ def rules_show(pack: Annotated[str, typer.Argument(help=f"Built-in pack ({', '.j
     try:
         p = load_pack(pack)
     except ContactplanError as exc:
-        _fail(exc)
+        fail(exc)
     out = Console()
     out.print(f"[bold]{p.id}[/bold] {p.title} (country {p.country}, version {p.version}, sha256 {p.sha256[:12]})")
     for r in p.rules:

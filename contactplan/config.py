@@ -47,6 +47,7 @@ class Config:
     channels: dict[Channel, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
     hour_effectiveness: dict[int, float] = field(default_factory=lambda: dict(DEFAULT_HOURS))
     source: str = "(defaults)"
+    database_url: str | None = None
 
     def hour_factor(self, hour: int) -> float:
         return self.hour_effectiveness.get(hour, 0.7)
@@ -129,5 +130,8 @@ def load_config(path: str | Path | None) -> Config:
         if not key.isdigit() or not 0 <= int(key) <= 23:
             raise InputError(source, f"hours.{key}: keys are local hours \"0\" to \"23\"")
         hours[int(key)] = _num(source, f"hours.{key}", value, 0, 100)
-    return Config(slot_minutes=slot, min_window_minutes=min_window, default_p_pay=float(p_pay), report_timezone=tz,
+    database_url = data.get("database_url")
+    if database_url is not None and not isinstance(database_url, str):
+        raise InputError(source, "database_url: must be a URL such as sqlite:///contactplan.db")
+    return Config(database_url=database_url, slot_minutes=slot, min_window_minutes=min_window, default_p_pay=float(p_pay), report_timezone=tz,
                   packs=tuple(packs), channels=channels, hour_effectiveness=hours, source=source)

@@ -8,6 +8,7 @@ date) or rejected (file:line:column), and ``Plan.counts`` proves that they add u
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -24,7 +25,7 @@ from contactplan.config import Config
 from contactplan.errors import Infeasible, PlanRejected
 from contactplan.io.agents import read_agents
 from contactplan.io.debtors import DebtorFile, read_debtors
-from contactplan.model import Agent, Debtor, Exclusion, PlannedContact, Pool, Rejection, Slot
+from contactplan.model import Agent, Attempt, Debtor, Exclusion, PlannedContact, Pool, Rejection, Slot, Suppression
 from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.capacity import build_pools, slot_grid
@@ -52,6 +53,21 @@ def load_inputs(debtors: str | Path, agents: str | Path) -> Inputs:
         debtor_file = read_debtors(debtors)
     agent_list, unknown, sha = read_agents(agents)
     return Inputs(debtor_file, agent_list, str(agents), sha, unknown)
+
+
+def with_history(inputs: Inputs, history: dict[str, list[Attempt]], suppressed: dict[str, list[Suppression]],
+                 suppressed_destinations: dict[str, list[Suppression]]) -> Inputs:
+    """The inputs with each debtor's recent attempts and active suppressions from the store
+    (a destination entry applies to whichever debtor has that phone or address)."""
+    debtors = []
+    for d in inputs.debtors.debtors:
+        entries = list(suppressed.get(d.debtor_id, ()))
+        for dest in d.destinations:
+            entries.extend(suppressed_destinations.get(dest.address, ()))
+        attempts = tuple(sorted(history.get(d.debtor_id, ()), key=lambda a: a.attempted_at))
+        debtors.append(dataclasses.replace(d, history=attempts, suppressions=tuple(entries)) if attempts or entries
+                       else d)
+    return dataclasses.replace(inputs, debtors=dataclasses.replace(inputs.debtors, debtors=debtors))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,168 @@
+"""``contactplan history ...`` and ``contactplan suppress ...``: the store's commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from contactplan.cli_common import DbOption, err, fail, mask, now, parse_date
+from contactplan.errors import ContactplanError, InputError
+from contactplan.io.csvfile import read_csv
+from contactplan.io.history import read_history
+from contactplan.model import Channel, Suppression
+from contactplan.store import open_store, redact, resolve_url
+
+history_app = typer.Typer(no_args_is_help=True, help="Contact history: import dialer outcomes, show, purge.")
+suppress_app = typer.Typer(no_args_is_help=True, help="The do-not-contact list.")
+ShowDestinations = Annotated[bool, typer.Option("--show-destinations", help="Print full phone numbers and e-mails "
+                                                "(personal data; masked by default)")]
+
+
+@history_app.command("import")
+def history_import(
+    file: Annotated[Path, typer.Argument(help="Outcomes CSV: attempt_id, debtor_id, channel, destination, "
+                                         "attempted_at, outcome[, agent_id, account_id]")],
+    db: DbOption = None,
+    default_country: Annotated[str, typer.Option("--default-country", help="Country for phone numbers not in "
+                                                 "E.164")] = "BR",
+) -> None:
+    """Import outcomes: all or nothing, and re-importing the same attempts adds nothing."""
+    try:
+        attempts, sha, unknown = read_history(str(file), default_country.upper())
+        url = resolve_url(db)
+        rows, added = open_store(url).import_attempts(attempts, sha256=sha, source=str(file), now=now())
+    except ContactplanError as exc:
+        fail(exc)
+    if unknown:
+        err.print(f"[yellow]warning:[/yellow] {file}: ignored unknown column(s): {', '.join(unknown)}")
+    opt_outs = sum(1 for a in attempts if a.outcome == "opt_out")
+    err.print(f"{file}: {rows} attempts read, {added} added, {rows - added} already in {redact(url)}"
+              + (f"; {opt_outs} opt-out(s) recorded as suppressions" if opt_outs else ""))
+
+
+@history_app.command("show")
+def history_show(debtor_id: Annotated[str, typer.Argument(help="The debtor's id")], db: DbOption = None,
+                 show_destinations: ShowDestinations = False) -> None:
+    """Every stored attempt of one debtor, in the time zone it was made in."""
+    try:
+        attempts = open_store(resolve_url(db)).history(debtor_id)
+    except ContactplanError as exc:
+        fail(exc)
+    table = Table(title=f"History of {debtor_id} ({len(attempts)} attempts)")
+    for col in ("attempted_at", "channel", "destination", "outcome", "attempt_id", "agent"):
+        table.add_column(col)
+    for a in attempts:
+        table.add_row(a.attempted_at.isoformat(), a.channel.value,
+                      a.destination if show_destinations else mask(a.destination), a.outcome.value, a.attempt_id,
+                      a.agent_id)
+    Console().print(table)
+
+
+@history_app.command("purge")
+def history_purge(
+    before: Annotated[str, typer.Option("--before", help="Delete attempts and archived plans before this date "
+                                        "(YYYY-MM-DD, UTC)")],
+    db: DbOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would be deleted")] = False,
+) -> None:
+    """Retention (LGPD art. 15-16): delete old attempts and archived plans. Suppressions are kept."""
+    day = parse_date(before, "--before")
+    try:
+        counts = open_store(resolve_url(db)).purge(day, dry_run=dry_run)
+    except ContactplanError as exc:
+        fail(exc)
+    verb = "would delete" if dry_run else "deleted"
+    err.print(f"{verb} {counts['attempts']} attempts and {counts['plans']} archived plans before {day}")
+
+
+def _channel(text: str | None, option: str) -> Channel | None:
+    if not text:
+        return None
+    try:
+        return Channel(text.lower())
+    except ValueError:
+        raise typer.BadParameter("must be voice, ivr, sms, whatsapp or email", param_hint=option) from None
+
+
+@suppress_app.command("add")
+def suppress_add(
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept with the entry)")],
+    debtor: Annotated[Optional[str], typer.Option("--debtor", help="Debtor id")] = None,
+    destination: Annotated[Optional[str], typer.Option("--destination", help="Phone (E.164) or e-mail")] = None,
+    channel: Annotated[Optional[str], typer.Option("--channel", help="Only this channel (default all)")] = None,
+    source: Annotated[str, typer.Option("--source", help="Who asked / where it came from")] = "manual",
+    expires: Annotated[Optional[str], typer.Option("--expires", help="First day contact is allowed again "
+                                                   "(YYYY-MM-DD); default never")] = None,
+    db: DbOption = None,
+) -> None:
+    """Add one do-not-contact entry for a debtor, a destination, or both."""
+    if not debtor and not destination:
+        raise typer.BadParameter("give --debtor, --destination or both", param_hint="--debtor")
+    entry = Suppression(debtor or "", destination or "", _channel(channel, "--channel"), reason, source,
+                        parse_date(expires, "--expires") if expires else None)
+    try:
+        added = open_store(resolve_url(db)).add_suppressions([entry], now())
+    except ContactplanError as exc:
+        fail(exc)
+    err.print("added 1 suppression" if added else "already present (same debtor, destination, channel, source)")
+
+
+SUPPRESS_COLUMNS = ("debtor_id", "destination", "channel", "reason", "source", "expires_on")
+
+
+@suppress_app.command("import")
+def suppress_import(file: Annotated[Path, typer.Argument(help="CSV with debtor_id, destination, channel, reason, "
+                                                          "source, expires_on")], db: DbOption = None) -> None:
+    """Import do-not-contact entries: all or nothing; entries already present are kept."""
+    try:
+        table, unknown = read_csv(str(file), ("reason",), SUPPRESS_COLUMNS)
+        entries = []
+        for row in table.rows:
+            v = row.values
+            if not v.get("debtor_id") and not v.get("destination"):
+                raise InputError(table.path, "needs a debtor_id, a destination or both", line=row.line,
+                                 column="debtor_id", column_index=table.column_index("debtor_id"))
+            try:
+                channel = Channel(v["channel"].lower()) if v.get("channel") else None
+            except ValueError:
+                raise InputError(table.path, "must be voice, ivr, sms, whatsapp, email or blank (all)", line=row.line,
+                                 column="channel", column_index=table.column_index("channel")) from None
+            try:
+                expires = dt.date.fromisoformat(v["expires_on"]) if v.get("expires_on") else None
+            except ValueError:
+                raise InputError(table.path, "is not a date (YYYY-MM-DD)", line=row.line, column="expires_on",
+                                 column_index=table.column_index("expires_on")) from None
+            if not v["reason"]:
+                raise InputError(table.path, "is blank", line=row.line, column="reason",
+                                 column_index=table.column_index("reason"))
+            entries.append(Suppression(v.get("debtor_id", ""), v.get("destination", ""), channel, v["reason"],
+                                       v.get("source") or Path(file).name, expires))
+        added = open_store(resolve_url(db)).add_suppressions(entries, now())
+    except ContactplanError as exc:
+        fail(exc)
+    if unknown:
+        err.print(f"[yellow]warning:[/yellow] {file}: ignored unknown column(s): {', '.join(unknown)}")
+    err.print(f"{file}: {len(entries)} entries read, {added} added")
+
+
+@suppress_app.command("list")
+def suppress_list(debtor: Annotated[Optional[str], typer.Option("--debtor", help="Only this debtor")] = None,
+                  db: DbOption = None, show_destinations: ShowDestinations = False) -> None:
+    """The do-not-contact list."""
+    try:
+        entries = open_store(resolve_url(db)).suppressions(debtor_id=debtor)
+    except ContactplanError as exc:
+        fail(exc)
+    table = Table(title=f"Suppressions ({len(entries)})")
+    for col in ("debtor", "destination", "channel", "expires_on", "source", "reason"):
+        table.add_column(col, overflow="fold")
+    for s in entries:
+        dest = s.destination if show_destinations or not s.destination else mask(s.destination)
+        table.add_row(s.debtor_id or "*", dest or "*", s.channel.value if s.channel else "*",
+                      str(s.expires_on or "never"), s.source, s.reason)
+    Console().print(table)

@@ -1,0 +1,384 @@
+"""The store: contact history, the do-not-contact list and the plan archive (SQLAlchemy 2.x).
+
+Every database access of contactplan lives here. The default is an embedded SQLite file
+(``contactplan.db``); production uses PostgreSQL through a URL. The schema is created and
+upgraded by the Alembic migrations in ``contactplan/migrations`` when a store is opened.
+
+Times are stored in UTC with the original UTC offset beside them (``utc_offset_minutes``), so an
+attempt made at 19:58-03:00 reads back as 19:58-03:00. Nothing here reads the clock: "now" is an
+argument.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from contactplan.errors import ContactplanError, InputError
+from contactplan.model import Attempt, Channel, Outcome, PlannedContact, Suppression
+
+DEFAULT_URL = "sqlite:///contactplan.db"
+ENV_URL = "CONTACTPLAN_DB"
+UTC = dt.UTC
+_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
+
+
+class StoreError(ContactplanError):
+    """The database cannot be opened or written (exit 2: fix the URL, permissions or server)."""
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ImportRow(Base):
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(255))  # file name only
+    rows: Mapped[int] = mapped_column(Integer)
+    added: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class AttemptRow(Base):
+    __tablename__ = "attempts"
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    attempt_id: Mapped[str] = mapped_column(String(128), unique=True)
+    debtor_id: Mapped[str] = mapped_column(String(128))
+    account_id: Mapped[str] = mapped_column(String(128), default="")
+    channel: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(String(320))
+    attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    utc_offset_minutes: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(32))
+    agent_id: Mapped[str] = mapped_column(String(128), default="")
+    import_id: Mapped[int | None] = mapped_column(_ID, ForeignKey("imports.id", ondelete="SET NULL"), nullable=True)
+    __table_args__ = (Index("ix_attempts_debtor_time", "debtor_id", "attempted_at"),
+                      Index("ix_attempts_time", "attempted_at"))
+
+
+class SuppressionRow(Base):
+    __tablename__ = "suppressions"
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    debtor_id: Mapped[str] = mapped_column(String(128), default="")  # "" = whoever has the destination
+    destination: Mapped[str] = mapped_column(String(320), default="")  # "" = every destination
+    channel: Mapped[str] = mapped_column(String(16), default="")  # "" = every channel
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    __table_args__ = (UniqueConstraint("debtor_id", "destination", "channel", "source", name="uq_suppression"),
+                      Index("ix_suppressions_debtor", "debtor_id"), Index("ix_suppressions_destination", "destination"))
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+    plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    plan_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    objective: Mapped[float] = mapped_column(Float)
+    options: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[dict] = mapped_column(JSON)
+    provenance: Mapped[dict] = mapped_column(JSON)
+
+
+class PlannedContactRow(Base):
+    __tablename__ = "planned_contacts"
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.plan_id", ondelete="CASCADE"), index=True)
+    debtor_id: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(String(320))
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    window_end: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    timezone: Mapped[str] = mapped_column(String(64))
+    pool: Mapped[str] = mapped_column(String(128), default="")
+    rank: Mapped[int] = mapped_column(Integer)
+    expected_value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    rules: Mapped[str] = mapped_column(Text)
+
+
+def resolve_url(url: str | None, config_url: str | None = None) -> str:
+    """--db beats CONTACTPLAN_DB beats the config's database_url beats the embedded default."""
+    url = url or os.environ.get(ENV_URL) or config_url or DEFAULT_URL
+    # Plain postgresql:// means psycopg 3 here (the driver we depend on), not psycopg2.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the morning's writer
+    cur.execute("PRAGMA busy_timeout=30000")  # a second writer waits instead of failing
+    cur.close()
+
+
+class Store:
+    """An open database. Use ``open_store(url)``."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreError(f"database {redact(str(self.engine.url))}: {exc.orig}") from None
+
+    def _insert(self, table):
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(table)
+
+    # --- history -------------------------------------------------------------------------------
+    def import_attempts(self, attempts: Sequence[Attempt], *, sha256: str, source: str, now: dt.datetime,
+                        opt_out_source: str = "history") -> tuple[int, int]:
+        """Add attempts in one transaction; returns (rows in file, rows added). Attempts whose
+        attempt_id is already stored are skipped, so re-importing a file adds nothing. Opt-out
+        outcomes add a suppression of that destination on that channel."""
+        with self.transaction() as conn:
+            done = conn.execute(select(ImportRow.added).where(ImportRow.sha256 == sha256)).first()
+            if done is not None:
+                return len(attempts), 0
+            before = conn.execute(select(func.count()).select_from(AttemptRow)).scalar_one()
+            import_id = conn.execute(ImportRow.__table__.insert().values(
+                sha256=sha256, source=os.path.basename(source), rows=len(attempts), added=0,
+                imported_at=now)).inserted_primary_key[0]
+            stmt = self._insert(AttemptRow.__table__).on_conflict_do_nothing(index_elements=["attempt_id"])
+            batch: list[dict] = []
+            for a in attempts:
+                batch.append({"attempt_id": a.attempt_id, "debtor_id": a.debtor_id, "account_id": a.account_id,
+                              "channel": a.channel.value, "destination": a.destination,
+                              "attempted_at": a.attempted_at,
+                              "utc_offset_minutes": int(a.attempted_at.utcoffset().total_seconds() // 60),
+                              "outcome": a.outcome.value, "agent_id": a.agent_id, "import_id": import_id})
+                if len(batch) == 20_000:
+                    conn.execute(stmt, batch)
+                    batch = []
+            if batch:
+                conn.execute(stmt, batch)
+            added = conn.execute(select(func.count()).select_from(AttemptRow)).scalar_one() - before
+            conn.execute(ImportRow.__table__.update().where(ImportRow.id == import_id).values(added=added))
+            opt_outs = [Suppression(a.debtor_id, a.destination, a.channel, f"opt_out outcome, attempt {a.attempt_id}",
+                                    opt_out_source) for a in attempts if a.outcome is Outcome.OPT_OUT]
+            self._add_suppressions(conn, opt_outs, now)
+        return len(attempts), added
+
+    def history(self, debtor_id: str) -> list[Attempt]:
+        with self.transaction() as conn:
+            rows = conn.execute(select(AttemptRow).where(AttemptRow.debtor_id == debtor_id)
+                                .order_by(AttemptRow.attempted_at, AttemptRow.attempt_id)).all()
+        return [_attempt(r) for r in rows]
+
+    def purge(self, before: dt.date, *, dry_run: bool = False) -> dict[str, int]:
+        """Delete attempts made, and archived plans dated, before ``before`` (UTC midnight).
+        Suppressions are kept: forgetting a do-not-contact request would break it."""
+        cutoff = dt.datetime.combine(before, dt.time(0), UTC)
+        with self.transaction() as conn:
+            counts = {
+                "attempts": conn.execute(select(func.count()).select_from(AttemptRow)
+                                         .where(AttemptRow.attempted_at < cutoff)).scalar_one(),
+                "plans": conn.execute(select(func.count()).select_from(PlanRow)
+                                      .where(PlanRow.plan_date < before)).scalar_one(),
+            }
+            if not dry_run:
+                conn.execute(delete(AttemptRow).where(AttemptRow.attempted_at < cutoff))
+                old = select(PlanRow.plan_id).where(PlanRow.plan_date < before)
+                conn.execute(delete(PlannedContactRow).where(PlannedContactRow.plan_id.in_(old)))
+                conn.execute(delete(PlanRow).where(PlanRow.plan_date < before))
+                conn.execute(delete(ImportRow).where(~ImportRow.id.in_(
+                    select(AttemptRow.import_id).where(AttemptRow.import_id.is_not(None)))))
+        return counts
+
+    # --- suppressions --------------------------------------------------------------------------
+    def _add_suppressions(self, conn: Connection, entries: Iterable[Suppression], now: dt.datetime) -> int:
+        rows = [{"debtor_id": s.debtor_id, "destination": s.destination,
+                 "channel": s.channel.value if s.channel else "", "reason": s.reason, "source": s.source,
+                 "created_at": now, "expires_on": s.expires_on} for s in entries]
+        if not rows:
+            return 0
+        before = conn.execute(select(func.count()).select_from(SuppressionRow)).scalar_one()
+        stmt = self._insert(SuppressionRow.__table__).on_conflict_do_nothing(
+            index_elements=["debtor_id", "destination", "channel", "source"])
+        conn.execute(stmt, rows)
+        return conn.execute(select(func.count()).select_from(SuppressionRow)).scalar_one() - before
+
+    def add_suppressions(self, entries: Sequence[Suppression], now: dt.datetime) -> int:
+        """Add entries in one transaction; an entry already present (same debtor, destination,
+        channel and source) is kept as it was. Returns how many were added."""
+        with self.transaction() as conn:
+            return self._add_suppressions(conn, entries, now)
+
+    def suppressions(self, *, debtor_id: str | None = None) -> list[Suppression]:
+        query = select(SuppressionRow).order_by(SuppressionRow.debtor_id, SuppressionRow.destination,
+                                                SuppressionRow.channel, SuppressionRow.source)
+        if debtor_id is not None:
+            query = query.where(SuppressionRow.debtor_id == debtor_id)
+        with self.transaction() as conn:
+            return [_suppression(r) for r in conn.execute(query).all()]
+
+    # --- what a plan needs ---------------------------------------------------------------------
+    def load_for_plan(self, debtor_ids: set[str], destinations: set[str], plan_date: dt.date,
+                      lookback_days: int = 35) -> tuple[dict[str, list[Attempt]], dict[str, list[Suppression]],
+                                                        dict[str, list[Suppression]]]:
+        """History of the last ``lookback_days`` (enough for every shipped window), and the
+        suppressions active on the plan date by debtor and by destination."""
+        since = dt.datetime.combine(plan_date - dt.timedelta(days=lookback_days), dt.time(0), UTC)
+        history: dict[str, list[Attempt]] = defaultdict(list)
+        by_debtor: dict[str, list[Suppression]] = defaultdict(list)
+        by_destination: dict[str, list[Suppression]] = defaultdict(list)
+        with self.transaction() as conn:
+            for row in conn.execute(select(AttemptRow).where(AttemptRow.attempted_at >= since)):
+                if row.debtor_id in debtor_ids:
+                    history[row.debtor_id].append(_attempt(row))
+            for row in conn.execute(select(SuppressionRow)):
+                s = _suppression(row)
+                if not s.active_on(plan_date):
+                    continue
+                if s.debtor_id and s.debtor_id in debtor_ids:
+                    by_debtor[s.debtor_id].append(s)
+                elif not s.debtor_id and s.destination in destinations:
+                    by_destination[s.destination].append(s)
+        return history, by_debtor, by_destination
+
+    # --- plan archive --------------------------------------------------------------------------
+    def archive_plan(self, plan, now: dt.datetime) -> None:
+        """Store the plan and its contacts; archiving the same plan id again replaces it."""
+        c = plan.counts
+        with self.transaction() as conn:
+            conn.execute(delete(PlannedContactRow).where(PlannedContactRow.plan_id == plan.plan_id))
+            conn.execute(delete(PlanRow).where(PlanRow.plan_id == plan.plan_id))
+            conn.execute(PlanRow.__table__.insert().values(
+                plan_id=plan.plan_id, plan_date=plan.plan_date, created_at=now, status=str(plan.status),
+                objective=plan.objective, options=plan.options,
+                counts={"read": c.read, "planned": c.planned, "excluded": c.excluded, "rejected": c.rejected,
+                        "rows": c.rows, "rejected_rows": c.rejected_rows},
+                provenance=dict(plan.provenance)))
+            rows = [{"plan_id": plan.plan_id, "debtor_id": p.debtor_id, "channel": p.channel.value,
+                     "destination": p.destination, "window_start": p.window_start, "window_end": p.window_end,
+                     "timezone": p.timezone, "pool": p.pool, "rank": p.rank, "expected_value": p.expected_value,
+                     "rules": ";".join(p.rules)} for p in plan.contacts]
+            for k in range(0, len(rows), 20_000):
+                conn.execute(PlannedContactRow.__table__.insert(), rows[k:k + 20_000])
+
+    def plans(self) -> list[dict]:
+        with self.transaction() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(PlanRow).order_by(PlanRow.plan_date))]
+
+    def planned_contacts(self, plan_id: str) -> list[PlannedContact]:
+        from zoneinfo import ZoneInfo
+
+        with self.transaction() as conn:
+            rows = conn.execute(select(PlannedContactRow).where(PlannedContactRow.plan_id == plan_id)
+                                .order_by(PlannedContactRow.id)).all()
+        return [PlannedContact(r.debtor_id, Channel(r.channel), r.destination,
+                               r.window_start.astimezone(ZoneInfo(r.timezone)),
+                               r.window_end.astimezone(ZoneInfo(r.timezone)), r.timezone, r.pool, r.rank,
+                               Decimal(r.expected_value), tuple(x for x in r.rules.split(";") if x)) for r in rows]
+
+
+def _attempt(row: Any) -> Attempt:
+    zone = dt.timezone(dt.timedelta(minutes=row.utc_offset_minutes))
+    return Attempt(row.attempt_id, row.debtor_id, Channel(row.channel), row.destination,
+                   row.attempted_at.astimezone(zone), Outcome(row.outcome), row.account_id, row.agent_id)
+
+
+def _suppression(row: Any) -> Suppression:
+    return Suppression(row.debtor_id, row.destination, Channel(row.channel) if row.channel else None, row.reason,
+                       row.source, row.expires_on)
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open (and create or upgrade to the latest schema) the database at ``url``."""
+    try:
+        engine = create_engine(url, future=True)
+    except (SQLAlchemyError, ValueError, ImportError) as exc:
+        raise InputError(redact(url), f"not a usable database URL: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name != "postgresql":
+        raise InputError(redact(url), "only sqlite:/// and postgresql:// databases are supported")
+    store = Store(engine)
+    if migrate:
+        upgrade(store)
+    return store
+
+
+def upgrade(store: Store) -> None:
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(resources.files("contactplan") / "migrations"))
+    try:
+        with store.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except OperationalError as exc:
+        raise StoreError(f"cannot open database {redact(str(store.engine.url))}: {exc.orig}") from None

@@ -1,0 +1,175 @@
+"""The store against SQLite and a real PostgreSQL server: idempotent, transactional, zones preserved."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+import pytest
+from typer.testing import CliRunner
+
+from contactplan.cli import app
+from contactplan.errors import InputError
+from contactplan.io.history import read_history
+from contactplan.model import Channel, Outcome, Suppression
+from contactplan.store import open_store
+
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+HEADER = ["attempt_id", "debtor_id", "channel", "destination", "attempted_at", "outcome", "agent_id"]
+ROWS = [
+    ["A1", "D1", "voice", "+5511987654321", "2026-11-20T19:58:00-03:00", "no_answer", "AG1"],
+    ["A2", "D1", "sms", "(11) 98765-4321", "2026-11-21T10:00:00-03:00", "opt_out", ""],
+    ["A3", "D2", "voice", "+5568999123456", "2026-11-21T08:00:00-05:00", "conversation", "AG2"],
+    ["A4", "D2", "email", "X@Example.com", "2026-11-22T13:00:00Z", "delivered", ""],
+]
+
+
+def write_history(path, rows=ROWS):
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        w.writerows(rows)
+    return path
+
+
+def test_import_is_idempotent_and_keeps_the_offset(db_url, tmp_path):
+    store = open_store(db_url)
+    attempts, sha, _ = read_history(write_history(tmp_path / "h.csv"))
+    assert store.import_attempts(attempts, sha256=sha, source="h.csv", now=NOW) == (4, 4)
+    assert store.import_attempts(attempts, sha256=sha, source="h.csv", now=NOW) == (4, 0)
+    # A different file repeating some attempt ids adds only the new ones.
+    more, sha2, _ = read_history(write_history(tmp_path / "h2.csv", ROWS[2:] + [
+        ["A5", "D2", "voice", "+5568999123456", "2026-11-22T09:00:00-05:00", "busy", "AG2"]]))
+    assert store.import_attempts(more, sha256=sha2, source="h2.csv", now=NOW) == (3, 1)
+    d1 = store.history("D1")
+    assert [a.attempt_id for a in d1] == ["A1", "A2"]
+    assert d1[0].attempted_at.isoformat() == "2026-11-20T19:58:00-03:00"
+    assert d1[1].destination == "+5511987654321" and d1[1].outcome is Outcome.OPT_OUT
+    assert store.history("D2")[0].attempted_at.utcoffset() == dt.timedelta(hours=-5)
+    assert store.history("D2")[1].destination == "x@example.com"
+
+
+def test_opt_out_creates_a_suppression(db_url, tmp_path):
+    store = open_store(db_url)
+    attempts, sha, _ = read_history(write_history(tmp_path / "h.csv"))
+    store.import_attempts(attempts, sha256=sha, source="h.csv", now=NOW)
+    (s,) = store.suppressions()
+    assert (s.debtor_id, s.destination, s.channel, s.source) == ("D1", "+5511987654321", Channel.SMS, "history")
+
+
+@pytest.mark.parametrize(("row", "column", "message"), [
+    (["A9", "D1", "fax", "+5511987654321", "2026-11-20T10:00:00-03:00", "no_answer", ""], 3, "channel"),
+    (["A9", "D1", "voice", "+5511987654321", "2026-11-20T10:00:00", "no_answer", ""], 5, "UTC offset"),
+    (["A9", "D1", "voice", "+5511987654321", "yesterday", "no_answer", ""], 5, "ISO 8601"),
+    (["A9", "D1", "voice", "+5511987654321", "2026-11-20T10:00:00-03:00", "hung_up", ""], 6, "outcome"),
+    (["A9", "D1", "voice", "12", "2026-11-20T10:00:00-03:00", "no_answer", ""], 4, "phone number"),
+    (["A1", "D1", "voice", "+5511987654321", "2026-11-20T10:00:00-03:00", "no_answer", ""], 1, "repeats line 2"),
+])
+def test_a_bad_row_rejects_the_whole_file(db_url, tmp_path, row, column, message):
+    path = write_history(tmp_path / "h.csv", ROWS + [row])
+    with pytest.raises(InputError) as info:
+        read_history(path)
+    assert f"h.csv:6:{column}:" in str(info.value) and message in str(info.value)
+    assert "987654321" not in str(info.value)  # no phone numbers in errors
+
+
+def test_cli_import_bad_file_imports_nothing(db_url, tmp_path):
+    path = write_history(tmp_path / "h.csv", ROWS + [["A9", "D1", "voice", "+5511987654321", "x", "busy", ""]])
+    r = CliRunner().invoke(app, ["history", "import", str(path), "--db", db_url])
+    assert r.exit_code == 2 and "h.csv:6:5: attempted_at:" in r.stderr
+    assert open_store(db_url).history("D1") == []
+
+
+def test_suppressions_dedupe_and_expire(db_url):
+    store = open_store(db_url)
+    entries = [Suppression("D1", "", None, "asked", "call centre"),
+               Suppression("", "+5511987654321", Channel.SMS, "STOP", "sms gateway", dt.date(2026, 12, 1)),
+               Suppression("D2", "", Channel.VOICE, "lawyer", "legal", dt.date(2026, 11, 24))]
+    assert store.add_suppressions(entries, NOW) == 3
+    assert store.add_suppressions(entries, NOW) == 0
+    _, by_debtor, by_dest = store.load_for_plan({"D1", "D2"}, {"+5511987654321"}, dt.date(2026, 11, 24))
+    assert set(by_debtor) == {"D1"}  # D2's entry ended on 2026-11-24
+    assert by_dest["+5511987654321"][0].channel is Channel.SMS
+    _, by_debtor, _ = store.load_for_plan({"D2"}, set(), dt.date(2026, 11, 23))
+    assert set(by_debtor) == {"D2"}
+
+
+def test_purge_keeps_suppressions(db_url, tmp_path):
+    store = open_store(db_url)
+    attempts, sha, _ = read_history(write_history(tmp_path / "h.csv"))
+    store.import_attempts(attempts, sha256=sha, source="h.csv", now=NOW)
+    assert store.purge(dt.date(2026, 11, 21), dry_run=True) == {"attempts": 1, "plans": 0}
+    assert [a.attempt_id for a in store.history("D1")] == ["A1", "A2"]
+    store.purge(dt.date(2026, 11, 21))
+    assert [a.attempt_id for a in store.history("D1")] == ["A2"]
+    assert len(store.suppressions()) == 1
+
+
+def test_plan_reads_history_and_archives(db_url, tmp_path):
+    from contactplan.generate import write_portfolio
+
+    debtors, agents = write_portfolio(tmp_path, 60, seed=11)
+    first = next(csv.DictReader(debtors.open(encoding="utf-8")))
+    runner = CliRunner()
+    # Suppress the first debtor entirely: the plan must exclude it with the suppression rule.
+    r = runner.invoke(app, ["suppress", "add", "--debtor", first["debtor_id"], "--reason", "asked", "--db", db_url])
+    assert r.exit_code == 0, r.stderr
+    out = tmp_path / "plan.csv"
+    args = ["plan", "--debtors", str(debtors), "--agents", str(agents), "--date", "2026-11-24", "-o", str(out),
+            "--db", db_url]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.stderr
+    assert first["debtor_id"] not in out.read_text()
+    assert "br.lgpd.suppression_list" in r.stderr
+    store = open_store(db_url)
+    (plan,) = store.plans()
+    archived = store.planned_contacts(plan["plan_id"])
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(archived) == len(rows) and plan["provenance"]["debtors_sha256"]
+    assert [c.window_start.isoformat() for c in archived] == [row["window_start"] for row in rows]
+    # Planning again archives the same plan id once; a dry run archives nothing new.
+    assert runner.invoke(app, args).exit_code == 0
+    assert runner.invoke(app, [*args[:-4], "--date", "2026-11-25", "--dry-run", "--db", db_url]).exit_code == 0
+    assert len(open_store(db_url).plans()) == 1
+
+
+def test_history_show_masks_destinations(db_url, tmp_path):
+    path = write_history(tmp_path / "h.csv")
+    runner = CliRunner()
+    assert runner.invoke(app, ["history", "import", str(path), "--db", db_url]).exit_code == 0
+    r = runner.invoke(app, ["history", "show", "D1", "--db", db_url])
+    assert r.exit_code == 0 and "A1" in r.stdout and "987654321" not in r.stdout
+    r = runner.invoke(app, ["history", "show", "D1", "--db", db_url, "--show-destinations"])
+    assert "+5511987654321" in r.stdout
+
+
+def test_suppress_import_all_or_nothing(db_url, tmp_path):
+    good = tmp_path / "s.csv"
+    good.write_text("debtor_id,destination,channel,reason,source,expires_on\n"
+                    "D1,,,asked,crm,\n,+5511987654321,sms,STOP,gateway,2027-01-01\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("debtor_id,destination,channel,reason,source,expires_on\nD3,,,x,crm,\nD4,,fax,x,crm,\n",
+                   encoding="utf-8")
+    runner = CliRunner()
+    r = runner.invoke(app, ["suppress", "import", str(bad), "--db", db_url])
+    assert r.exit_code == 2 and "bad.csv:3:3: channel:" in r.stderr
+    assert open_store(db_url).suppressions() == []
+    r = runner.invoke(app, ["suppress", "import", str(good), "--db", db_url])
+    assert r.exit_code == 0 and "2 added" in r.stderr
+    r = runner.invoke(app, ["suppress", "list", "--db", db_url])
+    assert r.exit_code == 0 and "987654321" not in r.stdout and "2027-01-01" in r.stdout
+
+
+def test_dry_run_creates_no_database(tmp_path):
+    from contactplan.generate import write_portfolio
+
+    debtors, agents = write_portfolio(tmp_path, 20, seed=2)
+    db = tmp_path / "fresh.db"
+    r = CliRunner().invoke(app, ["plan", "--debtors", str(debtors), "--agents", str(agents), "--date", "2026-11-24",
+                                 "--dry-run", "--db", f"sqlite:///{db}"])
+    assert r.exit_code == 0 and not db.exists()
+
+
+def test_unreachable_database_is_exit_2(tmp_path):
+    r = CliRunner().invoke(app, ["suppress", "list", "--db", "postgresql://nobody:secret@127.0.0.1:1/none"])
+    assert r.exit_code == 2 and "secret" not in r.stderr and "Traceback" not in r.stderr
