@@ -24,7 +24,7 @@ from contactplan.cli_common import DbOption, err, fail, now
 from contactplan.cli_store import history_app, suppress_app
 from contactplan.config import load_config
 from contactplan.errors import ContactplanError, RowErrors
-from contactplan.io.plan_csv import write_atomic, write_plan
+from contactplan.io.plan_csv import write_atomic, write_bytes_atomic, write_plan
 from contactplan.planner import build_plan, load_inputs, with_history
 from contactplan.rules.packs import BUILTIN, load_pack, load_packs
 from contactplan.store import open_store, resolve_url
@@ -50,6 +50,31 @@ def _date(text: str | None, zone: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"'{text}' is not a date; use YYYY-MM-DD", param_hint="--date") from None
+
+
+class ExportFormat(enum.StrEnum):
+    csv = "csv"
+    vicidial = "vicidial"
+    genesys = "genesys"
+    batches = "batches"
+
+
+def _write(plan, inputs, fmt: ExportFormat, target: str | None, encoding: str, delimiter: str,
+           vicidial_variant: str, whatsapp_template: str) -> None:
+    from contactplan.io import dialers
+
+    if fmt is ExportFormat.csv and (encoding, delimiter) == ("utf-8", ","):
+        write_plan(target, plan.plan_id, plan.plan_date, plan.contacts)
+    elif fmt is ExportFormat.csv and target is not None and not Path(target).is_dir():
+        data = dialers.encode_text(target, dialers.plan_csv_text(plan, delimiter), encoding)
+        write_bytes_atomic(target, data)
+    elif fmt is ExportFormat.csv and target is None:
+        sys.stdout.write(dialers.plan_csv_text(plan, delimiter))
+    else:
+        files = dialers.export_plan(fmt.value, plan, inputs.debtors.debtors, target, encoding=encoding,
+                                    delimiter=delimiter, vicidial_variant=vicidial_variant,
+                                    whatsapp_template=whatsapp_template)
+        err.print(f"Wrote {len(files)} {fmt.value} file(s) to {target}")
 
 
 def _store_for_plan(url: str, dry_run: bool):
@@ -88,6 +113,16 @@ def plan(
                                                     "column, reason) to this CSV")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and print the summary; write nothing "
                                           "(no file, no archive)")] = False,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv: the plan contract (file or stdout); "
+                                              "vicidial, genesys, batches: files in the -o directory "
+                                              "(docs/exports.md)")] = ExportFormat.csv,
+    encoding: Annotated[str, typer.Option("--encoding", help="Output encoding, e.g. cp1252 for Excel")] = "utf-8",
+    delimiter: Annotated[str, typer.Option("--delimiter", help="CSV delimiter: , ; tab or |")] = ",",
+    vicidial_variant: Annotated[str, typer.Option("--vicidial-variant", help="standard (23 columns) or forcegmt "
+                                                  "(adds the UTC offset for the CLI loader's --forcegmt)")
+                                ] = "standard",
+    whatsapp_template: Annotated[str, typer.Option("--whatsapp-template", help="Approved WhatsApp template name "
+                                                   "for the batch file")] = "payment_reminder",
     db: DbOption = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Plan without the database: no history, no "
                                            "suppressions, no archive")] = False,
@@ -97,6 +132,10 @@ def plan(
     History and suppressions come from the database, and the plan is archived there."""
     from contactplan.report import render_summary
 
+    delimiter = "\t" if delimiter in ("tab", "\\t") else delimiter
+    if fmt is not ExportFormat.csv and (output is None or str(output) == "-") and not dry_run:
+        raise typer.BadParameter(f"--format {fmt.value} writes several files: give a directory with -o",
+                                 param_hint="--output")
     try:
         cfg = load_config(config)
         plan_date = _date(date, cfg.report_timezone)
@@ -116,7 +155,7 @@ def plan(
                 store.archive_plan(result, now())
             if rejects is not None:
                 write_atomic(rejects, _rejects_csv(result.rejections))
-            write_plan(target, result.plan_id, result.plan_date, result.contacts)
+            _write(result, inputs, fmt, target, encoding, delimiter, vicidial_variant, whatsapp_template)
     except ContactplanError as exc:
         fail(exc)
     render_summary(result, err, written_to=target or ("(dry run, nothing written)" if dry_run else "stdout"),

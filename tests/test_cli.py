@@ -157,3 +157,26 @@ def test_bundled_example_plans_cleanly(tmp_path):
 def test_python_dash_m_works():
     r = subprocess.run([sys.executable, "-m", "contactplan", "--help"], capture_output=True, text=True, check=False)
     assert r.returncode == 0 and "plan" in r.stdout
+
+
+def test_export_formats_from_the_cli(portfolio, tmp_path):
+    r = runner.invoke(app, plan_args(*portfolio, "--format", "vicidial"))
+    assert r.exit_code == 2 and "directory" in r.stderr
+    out = tmp_path / "vici"
+    r = runner.invoke(app, plan_args(*portfolio, "--format", "vicidial", "-o", str(out)))
+    assert r.exit_code == 0, r.stderr
+    assert any(p.name.endswith("_lists.csv") for p in out.iterdir())
+    assert all(len(line.split("|")) == 23 for p in out.glob("vicidial_*.txt") for line in p.read_text().splitlines())
+
+
+def test_excel_csv_round_trips_through_the_reader(portfolio, tmp_path):
+    from contactplan.io.plan_csv import read_plan
+
+    out = tmp_path / "plan.csv"
+    r = runner.invoke(app, plan_args(*portfolio, "-o", str(out), "--delimiter", ";", "--encoding", "cp1252"))
+    assert r.exit_code == 0, r.stderr
+    assert out.read_bytes().splitlines()[0].count(b";") == len(COLUMNS) - 1
+    day, contacts = read_plan(out)
+    plain = tmp_path / "plain.csv"
+    assert runner.invoke(app, plan_args(*portfolio, "-o", str(plain))).exit_code == 0
+    assert read_plan(plain) == (day, contacts)

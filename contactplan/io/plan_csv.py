@@ -43,20 +43,24 @@ def render(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact])
     return buf.getvalue()
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write the whole file or nothing: an interrupted run leaves the previous file intact."""
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write the whole file or nothing (mode 0600): an interrupted run leaves the previous file intact."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)  # created 0600
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def write_plan(path: str | Path | None, plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact]) -> None:
