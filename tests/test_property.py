@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import random
 import tempfile
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from contactplan import audit_plan, build_plan, load_inputs
 from contactplan.config import Config
 from contactplan.generate import AGENT_COLUMNS, DEBTOR_COLUMNS, generate_portfolio
 from contactplan.io.plan_csv import read_plan, render
+from contactplan.model import Attempt, Channel, Outcome, Suppression
+from contactplan.planner import with_history
 from contactplan.rules.packs import default_packs
 from factories import CALENDARS
 
@@ -33,20 +36,46 @@ def _write(directory: Path, name: str, columns, rows) -> Path:
     return path
 
 
+def _random_store_data(inputs, day: dt.date, seed: int):
+    """Recent attempts (every outcome, some today) and suppressions for a random part of the portfolio."""
+    rng = random.Random(seed)
+    history, by_debtor, by_destination = {}, {}, {}
+    for debtor in inputs.debtors.debtors:
+        roll = rng.random()
+        if roll < 0.5:
+            history[debtor.debtor_id] = [
+                Attempt(f"{debtor.debtor_id}-{k}", debtor.debtor_id, rng.choice(list(Channel)),
+                        rng.choice(debtor.destinations).address,
+                        dt.datetime.combine(day - dt.timedelta(days=rng.randrange(0, 12)),
+                                            dt.time(rng.randrange(24), rng.randrange(60)), dt.UTC),
+                        rng.choice(list(Outcome)))
+                for k in range(rng.randrange(1, 14))]
+        elif roll < 0.6:
+            by_debtor[debtor.debtor_id] = [Suppression(debtor.debtor_id, "", rng.choice([None, *Channel]), "asked", "t")]
+        elif roll < 0.7:
+            dest = rng.choice(debtor.destinations).address
+            by_destination[dest] = [Suppression("", dest, rng.choice([None, *Channel]), "STOP", "t")]
+    return with_history(inputs, history, by_debtor, by_destination)
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(1, 120), seed=st.integers(0, 2**32 - 1), country=st.sampled_from(["BR", "US"]),
        day=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)), slot=st.sampled_from([15, 30, 60]),
-       agent_share=st.floats(0.05, 1.0))
-def test_every_solver_plan_passes_the_audit(n, seed, country, day, slot, agent_share):
+       agent_share=st.floats(0.05, 1.0), with_store=st.booleans())
+def test_every_solver_plan_passes_the_audit(n, seed, country, day, slot, agent_share, with_store):
     debtors, agents = generate_portfolio(n, seed, country)
     agents = agents[:max(1, int(len(agents) * agent_share))]
     with tempfile.TemporaryDirectory() as tmp:
         d = _write(Path(tmp), "debtors.csv", DEBTOR_COLUMNS, debtors)
         a = _write(Path(tmp), "agents.csv", AGENT_COLUMNS, agents)
         inputs = load_inputs(d, a)
+    if with_store:
+        inputs = _random_store_data(inputs, day, seed)
     config = Config(slot_minutes=slot, min_window_minutes=min(15, slot))
     plan = build_plan(inputs, day, config, PACKS)  # raises PlanRejected if the self-audit fails
     by_id = {x.debtor_id: x for x in inputs.debtors.debtors}
+    if with_store:
+        assert any(x.history or x.suppressions for x in by_id.values()) or n < 5
     assert audit_plan(plan.contacts, by_id, PACKS, day, pools=list(plan.pools), slots=list(plan.slots),
                       config=config, calendars=CALENDARS) == []
     assert plan.counts.add_up
