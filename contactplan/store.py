@@ -42,7 +42,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contactplan.errors import ContactplanError, InputError
@@ -186,8 +186,8 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except OperationalError as exc:
-            raise StoreError(f"database {redact(str(self.engine.url))}: {exc.orig}") from None
+        except DBAPIError as exc:  # server down, disk full, a value the schema refuses
+            raise StoreError(f"database {redact(str(self.engine.url))}: {exc.orig}; nothing was written") from None
 
     def _insert(self, table):
         if self.dialect == "postgresql":
