@@ -107,6 +107,9 @@ def plan(
                                                 "config's report_timezone)")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Plan CSV to write (default stdout)")] = None,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="contactplan.toml")] = None,
+    policy: Annotated[Optional[list[str]], typer.Option("--policy", "-p", help="Company policy pack (TOML file or "
+                                                        "built-in name such as br-febraban), layered on the "
+                                                        "country packs; repeatable")] = None,
     on_error: Annotated[OnError, typer.Option("--on-error", help="reject: plan without the bad debtor rows and "
                                               "report them; fail: exit 2 and write nothing")] = OnError.reject,
     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write every rejected row (file, line, "
@@ -139,7 +142,7 @@ def plan(
     try:
         cfg = load_config(config)
         plan_date = _date(date, cfg.report_timezone)
-        packs = load_packs(cfg.packs)
+        packs = load_packs((*cfg.packs, *(policy or ())))
         inputs = load_inputs(str(debtors), str(agents))
         if inputs.debtors.rejections and on_error is OnError.fail:
             raise RowErrors(inputs.debtors.rejections)
@@ -184,10 +187,12 @@ def generate(
 @rules_app.command("list")
 def rules_list(
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="contactplan.toml")] = None,
+    policy: Annotated[Optional[list[str]], typer.Option("--policy", "-p", help="Policy pack(s) layered on top")
+                      ] = None,
 ) -> None:
-    """List the rules in force with their id, kind, severity and citation."""
+    """List the rules in force (country packs, then policy layers) with id, kind, severity and citation."""
     try:
-        packs = load_packs(load_config(config).packs)
+        packs = load_packs((*load_config(config).packs, *(policy or ())))
     except ContactplanError as exc:
         fail(exc)
     table = Table(title="Rules in force")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contactplan.errors import InputError
 from contactplan.model import Channel
+from contactplan.rules.packs import BUILTIN
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def load_config(path: str | Path | None) -> Config:
     if not isinstance(packs, list) or not all(isinstance(p, str) for p in packs):
         raise InputError(source, "packs: must be a list of built-in pack names or pack file paths")
     # A pack path is relative to the config file, not to wherever the planner happens to run.
-    packs = [p if p in ("br", "us") or Path(p).is_absolute() else str(Path(path).parent / p) for p in packs]
+    packs = [p if p in BUILTIN or Path(p).is_absolute() else str(Path(path).parent / p) for p in packs]
     channels = dict(DEFAULT_CHANNELS)
     raw_channels = data.get("channels", {})
     if not isinstance(raw_channels, dict):

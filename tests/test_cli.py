@@ -180,3 +180,29 @@ def test_excel_csv_round_trips_through_the_reader(portfolio, tmp_path):
     plain = tmp_path / "plain.csv"
     assert runner.invoke(app, plan_args(*portfolio, "-o", str(plain))).exit_code == 0
     assert read_plan(plain) == (day, contacts)
+
+
+def test_policy_layers_can_only_narrow(portfolio, tmp_path):
+    policy = ROOT / "examples/br/policy.toml"
+    out = tmp_path / "plan.csv"
+    carnival = ["plan", "--debtors", str(portfolio[0]), "--agents", str(portfolio[1]), "--date", "2027-02-08",
+                "-o", str(out)]
+    r = runner.invoke(app, carnival)
+    assert r.exit_code == 0 and len(out.read_text().splitlines()) > 1  # Carnival is not a public holiday
+    r = runner.invoke(app, [*carnival, "--policy", str(policy)])
+    assert r.exit_code == 0 and len(out.read_text().splitlines()) == 1 and "acme.carnival" in r.stderr
+    # Febraban (opt-in) starts Saturday calls at 09:00; the default pack allows 08:00.
+    saturday = ["plan", "--debtors", str(portfolio[0]), "--agents", str(portfolio[1]), "--date", "2026-11-28",
+                "-o", str(out), "--policy", "br-febraban"]
+    assert runner.invoke(app, saturday).exit_code == 0
+    calls = [row for row in csv.DictReader(out.open(encoding="utf-8")) if row["channel"] == "voice"]
+    assert calls and min(row["window_start"][11:16] for row in calls) >= "09:00"
+
+
+def test_policy_cannot_redefine_a_law_rule(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[pack]\nid = "x"\ntitle = "x"\ncountry = "BR"\n\n[[rule]]\nid = "br.sp.calling_hours"\n'
+                   'kind = "calling_hours"\ntitle = "t"\ncitation = "c"\nseverity = "policy"\n'
+                   'params = { windows = { "mon-sun" = "00:00-24:00" } }\n', encoding="utf-8")
+    r = runner.invoke(app, ["rules", "list", "--policy", str(bad)])
+    assert r.exit_code == 2 and "br.sp.calling_hours is already defined" in r.stderr

@@ -137,7 +137,8 @@ def test_western_amazonas_is_utc_minus_5():
     west = make_debtor(region="AM", municipality_code="1300201", mobile="+5597991234567")  # Atalaia do Norte
     manaus_eight = local(TUESDAY, "08:00", "America/Manaus")  # 07:00 in Atalaia do Norte
     assert west.zones == ("America/Eirunepe",)
-    assert ids(violations(west, [contact(west, Channel.VOICE, manaus_eight)], TUESDAY)) == ["br.default.call_hours"]
+    assert ids(violations(west, [contact(west, Channel.VOICE, manaus_eight)], TUESDAY)) == [
+        "br.am.calling_hours", "br.default.call_hours"]
     at_eight = local(TUESDAY, "08:00", "America/Eirunepe")
     assert violations(west, [contact(west, Channel.VOICE, at_eight)], TUESDAY) == []
 
@@ -231,3 +232,54 @@ def test_unknown_state_counts_a_holiday_in_any_state():
     plain = dt.date(2026, 7, 7)
     assert violations(debtor, [contact(debtor, Channel.EMAIL, local(plain, "10:00", "America/Sao_Paulo"))],
                       plain) == []
+
+
+# --- state laws: both sides of each state's edges ----------------------------------------------
+@pytest.mark.parametrize(("uf", "zone", "day", "start", "minutes", "expected"), [
+    ("RJ", "America/Sao_Paulo", TUESDAY, "08:59", 15, ["br.rj.calling_hours"]),
+    ("RJ", "America/Sao_Paulo", TUESDAY, "09:00", 15, []),
+    ("RJ", "America/Sao_Paulo", TUESDAY, "18:45", 15, []),
+    ("RJ", "America/Sao_Paulo", TUESDAY, "18:46", 15, ["br.rj.calling_hours"]),
+    ("RJ", "America/Sao_Paulo", SATURDAY, "10:00", 15, ["br.rj.calling_hours"]),
+    ("ES", "America/Sao_Paulo", TUESDAY, "18:45", 15, []),
+    ("ES", "America/Sao_Paulo", TUESDAY, "18:46", 15, ["br.es.calling_hours"]),
+    ("ES", "America/Sao_Paulo", SATURDAY, "10:00", 15, ["br.es.calling_hours"]),
+    ("AM", "America/Manaus", TUESDAY, "17:45", 15, []),
+    ("AM", "America/Manaus", TUESDAY, "17:46", 15, ["br.am.calling_hours"]),
+    ("AM", "America/Manaus", SATURDAY, "10:00", 15, ["br.am.calling_hours"]),
+    ("MG", "America/Sao_Paulo", SATURDAY, "10:00", 15, []),  # no state law: the default allows Saturday
+])
+def test_state_call_windows(uf, zone, day, start, minutes, expected):
+    code = {"AM": "1302603"}.get(uf, "")
+    debtor = make_debtor(region=uf, municipality_code=code, mobile=None, home="+552133334444")
+    c = contact(debtor, Channel.VOICE, local(day, start, zone), minutes)
+    assert ids(violations(debtor, [c], day)) == expected
+
+
+@pytest.mark.parametrize(("channel", "start", "expected"), [
+    (Channel.SMS, "07:59", ["br.al.calling_hours", "br.default.message_hours"]),
+    (Channel.SMS, "08:00", []),
+    (Channel.WHATSAPP, "19:50", ["br.default.message_hours"]),  # AL law ends 20:00; the policy 10 min earlier
+])
+def test_alagoas_covers_text_messages(channel, start, expected):
+    debtor = make_debtor(region="AL", mobile="+5582987654321")
+    c = contact(debtor, channel, local(TUESDAY, start, "America/Maceio"), 10)
+    assert ids(violations(debtor, [c], TUESDAY)) == expected
+
+
+@pytest.mark.parametrize(("dpd", "violates"), [(None, False), (1825, False), (1826, True)])
+def test_prescribed_debt(dpd, violates):
+    import dataclasses
+
+    debtor = dataclasses.replace(make_debtor(), days_past_due=dpd)
+    c = contact(debtor, Channel.EMAIL, local(TUESDAY, "10:00", "America/Sao_Paulo"))
+    assert (ids(violations(debtor, [c], TUESDAY)) == ["br.stj.prescribed_debt"]) is violates
+
+
+@pytest.mark.parametrize(("start", "expected"), [
+    ("07:29", ["us.regf.message_hours", "us.wa.residence_hours"]), ("07:59", ["us.regf.message_hours"]),
+    ("08:00", [])])
+def test_washington_residence_hours(start, expected):
+    debtor = make_debtor(country="US", region="WA", mobile="+12065550123", email="x@example.com")
+    c = contact(debtor, Channel.EMAIL, local(TUESDAY, start, "America/Los_Angeles"), 1)
+    assert ids(violations(debtor, [c], TUESDAY)) == expected

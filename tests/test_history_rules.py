@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -132,3 +133,33 @@ def test_destination_suppression_blocks_only_that_number():
 def test_suppression_expiry(expires, active):
     debtor = dataclasses.replace(make_debtor(), suppressions=(sup(channel=Channel.VOICE, expires_on=expires),))
     assert ("br.lgpd.suppression_list" in ids(debtor, [call(debtor)])) is active
+
+
+# --- US state caps: MA 2 in 7, WA 3 in 7 --------------------------------------------------------
+@pytest.mark.parametrize(("state", "past", "violates"), [("MA", 1, False), ("MA", 2, True),
+                                                         ("WA", 2, False), ("WA", 3, True)])
+def test_us_state_caps(state, past, violates):
+    debtor = us_debtor(region=state)
+    debtor = dataclasses.replace(debtor, history=attempts(debtor, list(range(1, past + 1))))
+    rule = {"MA": "us.ma.two_in_seven", "WA": "us.wa.three_per_week"}[state]
+    zone = debtor.primary_zone
+    found = ids(debtor, [contact(debtor, Channel.VOICE, local(TUESDAY, "10:00", zone))])
+    assert (rule in found) is violates
+
+
+# --- US daylight saving time: the window follows the debtor's clock on the transition days --------
+@pytest.mark.parametrize(("day", "first_utc"), [
+    (dt.date(2027, 3, 13), dt.datetime(2027, 3, 13, 16, 0, tzinfo=dt.UTC)),  # PST, UTC-8
+    (dt.date(2027, 3, 14), dt.datetime(2027, 3, 14, 15, 0, tzinfo=dt.UTC)),  # spring forward: PDT, UTC-7
+    (dt.date(2026, 11, 1), dt.datetime(2026, 11, 1, 16, 0, tzinfo=dt.UTC)),  # fall back: PST again
+])
+def test_dst_transition_days(day, first_utc):
+    debtors = [us_debtor(debtor_id=f"D{i}", email=None, balance=str(1000 + i)) for i in range(40)]
+    agent = make_agent(timezone=LA, start="00:00", end="24:00", per_hour=2, days=range(7))
+    plan = build_plan(make_inputs(debtors, [agent]), day, packs=PACKS)
+    assert plan.contacts
+    assert min(c.window_start for c in plan.contacts) == first_utc
+    for c in plan.contacts:
+        start = c.window_start.astimezone(ZoneInfo(LA))
+        end = c.window_end.astimezone(ZoneInfo(LA))
+        assert start.date() == day and dt.time(8, 0) <= start.time() and end.time() <= dt.time(20, 55)

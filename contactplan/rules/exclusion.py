@@ -37,3 +37,33 @@ class Exclusion(GateRule):
             return []
         return [self.violation(debtor, f"{c.channel} contact planned while {self.params['flag']} is set", c)
                 for c in self.relevant(contacts)]
+
+
+@dataclass(frozen=True)
+class DebtAge(GateRule):
+    """debt_age: no collection contact once the debt is older than ``max_days_past_due``.
+
+    Brazil: STJ 3ª Turma (REsp 2.088.100/SP, 2023) bars extrajudicial collection of prescribed
+    debt (5 years, CC art. 206 §5 I; binding thesis pending, Tema 1.264); Febraban SARB 27/2023
+    bars phone collection after 1,825 days. A debtor without ``days_past_due`` is not blocked.
+    """
+
+    kind = "debt_age"
+
+    @classmethod
+    def build(cls, meta, params: dict) -> DebtAge:
+        no_extra(params, {"max_days_past_due"})
+        limit = take(params, "max_days_past_due", int)
+        if limit < 0:
+            raise ParamError("max_days_past_due", "must be 0 or more")
+        return cls(meta, {"max": limit})
+
+    def gate(self, debtor: Debtor, ctx: Context) -> str | None:
+        dpd = debtor.days_past_due
+        if dpd is not None and dpd > self.params["max"]:
+            return f"debt is {dpd} days past due; no collection contact after {self.params['max']} days"
+        return None
+
+    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        why = self.gate(debtor, ctx)
+        return [self.violation(debtor, f"{c.channel} contact: {why}", c) for c in self.relevant(contacts)] if why else []

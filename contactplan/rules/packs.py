@@ -20,15 +20,16 @@ from contactplan.errors import InputError
 from contactplan.model import Channel, Debtor
 from contactplan.rules.base import ParamError, Rule, RuleMeta, Severity
 from contactplan.rules.consent import Consent, WorkNumber
-from contactplan.rules.exclusion import Exclusion
+from contactplan.rules.exclusion import DebtAge, Exclusion
 from contactplan.rules.frequency import ConversationCooldown, DailyCap, FrequencyCap
 from contactplan.rules.holidays import Holidays
 from contactplan.rules.hours import CallingHours
 from contactplan.rules.suppression import SuppressionList
 
 KINDS: dict[str, type[Rule]] = {k.kind: k for k in (CallingHours, Holidays, Consent, WorkNumber, Exclusion, DailyCap,
-                                                    FrequencyCap, ConversationCooldown, SuppressionList)}
-BUILTIN = ("br", "us")
+                                                    FrequencyCap, ConversationCooldown, SuppressionList, DebtAge)}
+BUILTIN = ("br", "us", "br-febraban")  # br-febraban is opt-in (bank signatories)
+DEFAULT = ("br", "us")
 _PACK_KEYS = {"id", "title", "country", "version", "description"}
 _RULE_KEYS = {"id", "kind", "title", "citation", "severity", "reference", "confidence", "effective_from",
               "effective_to", "channels", "regions", "params"}
@@ -180,4 +181,4 @@ def load_packs(names: tuple[str, ...] | list[str]) -> PackSet:
 
 
 def default_packs() -> PackSet:
-    return load_packs(BUILTIN)
+    return load_packs(DEFAULT)
