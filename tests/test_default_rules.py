@@ -283,3 +283,14 @@ def test_washington_residence_hours(start, expected):
     debtor = make_debtor(country="US", region="WA", mobile="+12065550123", email="x@example.com")
     c = contact(debtor, Channel.EMAIL, local(TUESDAY, start, "America/Los_Angeles"), 1)
     assert ids(violations(debtor, [c], TUESDAY)) == expected
+
+
+def test_address_and_phone_zones_disagree_window_fits_both():
+    import dataclasses
+
+    debtor = dataclasses.replace(make_debtor(region="SP"), zones=("America/Sao_Paulo", "America/Rio_Branco"))
+    # 08:00 in Acre is 10:00 in Sao Paulo: earlier is forbidden, from then on it fits both.
+    assert violations(debtor, [contact(debtor, Channel.EMAIL, local(TUESDAY, "09:59", "America/Sao_Paulo"), 1)],
+                      TUESDAY)
+    assert violations(debtor, [contact(debtor, Channel.EMAIL, local(TUESDAY, "10:00", "America/Sao_Paulo"), 1)],
+                      TUESDAY) == []

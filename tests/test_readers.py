@@ -201,3 +201,24 @@ def test_blank_region_is_taken_from_ibge_code_or_area_code(tmp_path):
         "D3": ("", ("America/Sao_Paulo",))}
     assert {d.debtor_id: d.zone_source for d in f.debtors} == {"D1": "area_code", "D2": "municipality",
                                                                 "D3": "area_code"}
+
+
+def test_phone_area_code_in_another_zone_adds_that_zone(tmp_path):
+    text = ("debtor_id,country,region,municipality_code,phone_mobile,balance\n"
+            "D1,BR,SP,,(68) 99912-3456,10\n"  # lives in SP, Acre mobile (UTC-5)
+            "D2,BR,PE,2611606,(81) 99912-3456,10\n"  # Recife, DDD 81 (Recife or Noronha): agrees
+            "D3,BR,BA,,(11) 99912-3456,10\n"  # Bahia and SP keep the same clock: nothing to add
+            "D4,BR,AC,,(68) 99912-3456,10\n")  # Acre address, Acre mobile
+    f = read_debtors(write(tmp_path, "d.csv", text))
+    zones = {d.debtor_id: d.zones for d in f.debtors}
+    assert zones == {"D1": ("America/Sao_Paulo", "America/Rio_Branco"), "D2": ("America/Recife",),
+                     "D3": ("America/Bahia",), "D4": ("America/Rio_Branco",)}
+    d1 = next(d for d in f.debtors if d.debtor_id == "D1")
+    assert "America/Rio_Branco" in d1.zone_note and "every zone" in d1.zone_note
+    assert "99912" not in d1.zone_note
+
+
+def test_explicit_time_zone_is_not_second_guessed_by_the_phone(tmp_path):
+    text = "debtor_id,country,region,timezone,phone_mobile,balance\nD1,BR,SP,America/Sao_Paulo,(68) 99912-3456,10\n"
+    (d,) = read_debtors(write(tmp_path, "d.csv", text)).debtors
+    assert d.zones == ("America/Sao_Paulo",) and d.zone_source == "override"

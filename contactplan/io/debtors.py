@@ -8,11 +8,14 @@ Messages never quote names, phones, e-mails or documents.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -20,7 +23,7 @@ from phonenumbers import PhoneNumberType
 from contactplan.io import values
 from contactplan.io.csvfile import CsvTable, Row, read_csv
 from contactplan.model import Channel, Debtor, Destination, LineType, Rejection
-from contactplan.timezones import DDD_TO_UF, IBGE_STATE_PREFIX, UnknownRegion, resolve_zones
+from contactplan.timezones import DDD_TO_UF, DDD_ZONES, IBGE_STATE_PREFIX, UnknownRegion, phone_zones, resolve_zones
 
 REQUIRED = ("debtor_id", "balance", "country", "region")
 CONTACT_COLUMNS = ("phone_mobile", "phone_home", "phone_work", "email")
@@ -157,6 +160,9 @@ def _merge(debtor_id: str, accounts: list[_Account]) -> Debtor:
         column = "timezone" if first.get("timezone") else "municipality_code" if first.get("municipality_code") \
             else "region"
         raise _RowError(column, str(exc))
+    zones, note = zr.zones, zr.note
+    if zr.source in ("municipality", "region"):
+        zones, note = _with_phone_zones(zr.zones, zr.note, [d for a in accounts for d in a.destinations], country)
     if not region and country == "BR":
         region = _uf_without_region(first.get("municipality_code", ""),
                                     {c for a in accounts for c in a.area_codes})
@@ -180,7 +186,7 @@ def _merge(debtor_id: str, accounts: list[_Account]) -> Debtor:
     pw = next((values.parse_window(a.row["preferred_window"]) for a in accounts if a.row.get("preferred_window")), None)
     return Debtor(
         debtor_id=debtor_id, country=country, region=region, balance=balance,
-        zones=zr.zones, zone_source=zr.source, zone_note=zr.note, destinations=destinations,
+        zones=zones, zone_source=zr.source, zone_note=note, destinations=destinations,
         flags=flags, consents=consents, municipality_code=first.get("municipality_code", ""),
         p_pay=p_pay, days_past_due=max(dpd_known) if dpd_known else None,
         segment=first.get("segment", ""), language=first.get("language", "").lower(),
@@ -188,6 +194,52 @@ def _merge(debtor_id: str, accounts: list[_Account]) -> Debtor:
         account_ids=tuple(a.row.get("account_id", "") for a in accounts if a.row.get("account_id")),
         lines=tuple(a.line for a in accounts),
     )
+
+
+_REFERENCE_INSTANTS = (dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC), dt.datetime(2026, 7, 15, 12, tzinfo=dt.UTC))
+
+
+@lru_cache(maxsize=1024)
+def _clock(zone: str) -> tuple[dt.timedelta, ...]:
+    """A zone's UTC offsets in January and July: zones with equal clocks cannot disagree on a window."""
+    return tuple(t.astimezone(ZoneInfo(zone)).utcoffset() for t in _REFERENCE_INSTANTS)
+
+
+@lru_cache(maxsize=65536)
+def _prefix_zones(prefix: str, e164: str) -> tuple[str, ...]:
+    return phone_zones(e164)
+
+
+def _zones_of_phone(e164: str, country: str) -> tuple[str, ...]:
+    if e164.startswith("+55"):
+        return DDD_ZONES.get(e164[3:5], ())
+    if e164.startswith("+1"):
+        return _prefix_zones(e164[:8], e164)  # NANP zones are per area code and exchange
+    return ()
+
+
+def _with_phone_zones(zones: tuple[str, ...], note: str, destinations, country: str) -> tuple[tuple[str, ...], str]:
+    """Add the zones of the debtor's phone area codes when their clocks differ from the address's:
+    the contact must then be allowed in every candidate zone (Reg F 1006.6(b)(1)(i) commentary;
+    the same caution in Brazil, where people keep their DDD when they move)."""
+    address_clocks = {_clock(z) for z in zones}
+    clocks = set(address_clocks)
+    extra: list[str] = []
+    for d in destinations:
+        if d.line_type is LineType.EMAIL:
+            continue
+        candidates = _zones_of_phone(d.address, country)
+        # An area code that may be the address's own place agrees with it (DDD 81 is Recife or Noronha).
+        if any(_clock(z) in address_clocks for z in candidates):
+            continue
+        for z in candidates:
+            if _clock(z) not in clocks:
+                extra.append(z)
+                clocks.add(_clock(z))
+    if not extra:
+        return zones, note
+    return (*zones, *extra), (f"{note}; a phone's area code points to {', '.join(extra)}: "
+                              "contacted only when allowed in every zone")
 
 
 def _uf_without_region(municipality_code: str, area_codes: set[str]) -> str:
