@@ -28,7 +28,16 @@ def supports(country: str, subdiv: str) -> bool:
 
 
 class Calendars:
-    """Holiday look-ups for the debtors' countries and subdivisions."""
+    """Holiday look-ups for the debtors' countries and subdivisions, plus the user's municipal
+    holidays (the `holidays` package has none): {IBGE municipality code: {date: name}}."""
+
+    def __init__(self, municipal: dict[str, dict[dt.date, str]] | None = None, source: str = "", sha256: str = ""):
+        self.municipal = municipal or {}
+        self.municipal_source = source
+        self.sha256 = sha256  # of the municipal file: part of the plan id
+
+    def municipal_holiday(self, municipality_code: str, day: dt.date) -> str | None:
+        return self.municipal.get(municipality_code, {}).get(day)
 
     def holiday(self, country: str, subdiv: str, day: dt.date, categories: tuple[str, ...] = ("public",)) -> str | None:
         """Name of the holiday on ``day`` (national or of ``subdiv``), or None."""
@@ -49,3 +58,24 @@ class Calendars:
             if name:
                 return f"{name} ({subdiv})" if subdiv else name
         return None
+
+
+def read_municipal_holidays(path: str) -> Calendars:
+    """municipality_code,date,name CSV (e.g. a city's anniversary); any bad row fails the file."""
+    from contactplan.errors import InputError
+    from contactplan.io.csvfile import read_csv
+
+    table, _ = read_csv(path, ("municipality_code", "date"), ("municipality_code", "date", "name"))
+    days: dict[str, dict[dt.date, str]] = {}
+    for row in table.rows:
+        code = row.values["municipality_code"]
+        if not (len(code) == 7 and code.isdigit()):
+            raise InputError(table.path, "must be the 7-digit IBGE code", line=row.line, column="municipality_code",
+                             column_index=table.column_index("municipality_code"))
+        try:
+            day = dt.date.fromisoformat(row.values["date"])
+        except ValueError:
+            raise InputError(table.path, "is not a date (YYYY-MM-DD)", line=row.line, column="date",
+                             column_index=table.column_index("date")) from None
+        days.setdefault(code, {})[day] = row.values.get("name") or "municipal holiday"
+    return Calendars(days, table.path, table.sha256)

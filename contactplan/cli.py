@@ -22,6 +22,7 @@ from rich.table import Table
 
 from contactplan.cli_common import DbOption, err, fail, now
 from contactplan.cli_store import history_app, suppress_app
+from contactplan.calendars import Calendars, read_municipal_holidays
 from contactplan.config import load_config
 from contactplan.errors import ContactplanError, RowErrors
 from contactplan.io.plan_csv import write_atomic, write_bytes_atomic, write_plan
@@ -110,6 +111,8 @@ def plan(
     policy: Annotated[Optional[list[str]], typer.Option("--policy", "-p", help="Company policy pack (TOML file or "
                                                         "built-in name such as br-febraban), layered on the "
                                                         "country packs; repeatable")] = None,
+    municipal_holidays: Annotated[Optional[Path], typer.Option("--municipal-holidays", help="municipality_code,"
+                                                               "date,name CSV of municipal holidays")] = None,
     on_error: Annotated[OnError, typer.Option("--on-error", help="reject: plan without the bad debtor rows and "
                                               "report them; fail: exit 2 and write nothing")] = OnError.reject,
     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write every rejected row (file, line, "
@@ -151,7 +154,9 @@ def plan(
             ids = {d.debtor_id for d in inputs.debtors.debtors}
             dests = {x.address for d in inputs.debtors.debtors for x in d.destinations}
             inputs = with_history(inputs, *store.load_for_plan(ids, dests, plan_date))
-        result = build_plan(inputs, plan_date, cfg, packs)
+        municipal = municipal_holidays or cfg.municipal_holidays
+        calendars = read_municipal_holidays(str(municipal)) if municipal else Calendars()
+        result = build_plan(inputs, plan_date, cfg, packs, calendars=calendars)
         target = None if dry_run else (None if output is None or str(output) == "-" else str(output))
         if not dry_run:
             if store is not None:

@@ -49,13 +49,14 @@ class Config:
     hour_effectiveness: dict[int, float] = field(default_factory=lambda: dict(DEFAULT_HOURS))
     source: str = "(defaults)"
     database_url: str | None = None
+    municipal_holidays: str | None = None  # municipality_code,date,name CSV
 
     def hour_factor(self, hour: int) -> float:
         return self.hour_effectiveness.get(hour, 0.7)
 
 
 _TOP = {"slot_minutes", "min_window_minutes", "default_p_pay", "report_timezone", "packs", "channels", "hours",
-        "database_url"}
+        "database_url", "municipal_holidays"}
 _CHANNEL_KEYS = {"enabled", "cost", "effectiveness", "per_day", "per_slot"}
 
 
@@ -134,5 +135,10 @@ def load_config(path: str | Path | None) -> Config:
     database_url = data.get("database_url")
     if database_url is not None and not isinstance(database_url, str):
         raise InputError(source, "database_url: must be a URL such as sqlite:///contactplan.db")
-    return Config(database_url=database_url, slot_minutes=slot, min_window_minutes=min_window, default_p_pay=float(p_pay), report_timezone=tz,
+    municipal = data.get("municipal_holidays")
+    if municipal is not None and not isinstance(municipal, str):
+        raise InputError(source, "municipal_holidays: must be a path to a municipality_code,date,name CSV")
+    if municipal and not Path(municipal).is_absolute():
+        municipal = str(Path(path).parent / municipal)
+    return Config(database_url=database_url, municipal_holidays=municipal, slot_minutes=slot, min_window_minutes=min_window, default_p_pay=float(p_pay), report_timezone=tz,
                   packs=tuple(packs), channels=channels, hour_effectiveness=hours, source=source)

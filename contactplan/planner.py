@@ -186,10 +186,11 @@ def build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None = None,
         "contactplan": _version("contactplan"), "ortools": _version("ortools"), "holidays": HOLIDAYS_VERSION,
         "debtors_sha256": df.sha256, "agents_sha256": inputs.agents_sha256, "packs_sha256": packs.sha256,
         "config": config.source, "packs": ",".join(p.id for p in packs.packs),
+        "municipal_holidays": calendars.municipal_source,
     }
     config_key = repr((config.slot_minutes, config.min_window_minutes, config.default_p_pay,
                        sorted(config.channels.items()), sorted(config.hour_effectiveness.items())))
-    plan_id = plan_id_for(plan_date, df.sha256, inputs.agents_sha256, packs.sha256, config_key)
+    plan_id = plan_id_for(plan_date, df.sha256, inputs.agents_sha256, packs.sha256, config_key, calendars.sha256)
     sources: dict[str, int] = defaultdict(int)
     notes: dict[str, int] = defaultdict(int)
     for d in debtors:

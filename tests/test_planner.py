@@ -213,3 +213,35 @@ def test_slot_grid_covers_every_local_day():
     assert slots[0].start == dt.datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # midnight UTC-2
     assert slots[-1].end == dt.datetime(2026, 11, 25, 5, 0, tzinfo=UTC)  # midnight UTC-5
     assert all(isinstance(s, Slot) and s.end - s.start == dt.timedelta(minutes=30) for s in slots)
+
+
+# --- municipal holidays from the user's file: day before / of / after, one city and not the next ----
+@pytest.mark.parametrize(("day", "capital_planned"), [
+    (dt.date(2027, 1, 22), True), (dt.date(2027, 1, 25), False), (dt.date(2027, 1, 26), True)])
+def test_municipal_holiday_in_one_city_only(tmp_path, day, capital_planned):
+    from contactplan.calendars import read_municipal_holidays
+
+    path = tmp_path / "municipal.csv"
+    path.write_text("municipality_code,date,name\n3550308,2027-01-25,Aniversário de São Paulo\n", encoding="utf-8")
+    calendars = read_municipal_holidays(str(path))
+    capital = make_debtor("SAO", region="SP", municipality_code="3550308")
+    campinas = make_debtor("CPS", region="SP", municipality_code="3509502")
+    plan = build_plan(make_inputs([capital, campinas], [make_agent()]), day, packs=PACKS, calendars=calendars)
+    planned = {c.debtor_id for c in plan.contacts}
+    assert "CPS" in planned and ("SAO" in planned) is capital_planned
+    if not capital_planned:
+        (ex,) = plan.exclusions
+        assert ex.rule_id in ("br.default.holidays", "br.sp.holidays") and ex.next_eligible == dt.date(2027, 1, 26)
+        found = audit_plan([dataclasses.replace(plan.contacts[0], debtor_id="SAO")], {"SAO": capital}, PACKS, day,
+                           calendars=calendars)
+        assert any("municipality 3550308" in v.message for v in found)
+
+
+def test_bad_municipal_file_names_line_and_column(tmp_path):
+    from contactplan.calendars import read_municipal_holidays
+    from contactplan.errors import InputError
+
+    path = tmp_path / "municipal.csv"
+    path.write_text("municipality_code,date,name\n3550308,2027-01-25,ok\n355030,2027-01-25,short\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"municipal.csv:3:1: municipality_code:"):
+        read_municipal_holidays(str(path))

@@ -25,14 +25,20 @@ class Holidays(Rule):
 
     @classmethod
     def build(cls, meta, params: dict) -> Holidays:
-        no_extra(params, {"subdivision", "categories"})
+        no_extra(params, {"subdivision", "categories", "municipal"})
         categories = take(params, "categories", list, ["public"])
         bad = [c for c in categories if c not in _CATEGORIES]
         if bad or not categories:
             raise ParamError("categories", f"must be a non-empty list of {', '.join(sorted(_CATEGORIES))}")
-        return cls(meta, {"subdivision": take(params, "subdivision", bool, True), "categories": tuple(categories)})
+        return cls(meta, {"subdivision": take(params, "subdivision", bool, True), "categories": tuple(categories),
+                          "municipal": take(params, "municipal", bool, False)})
 
     def holiday(self, debtor: Debtor, day: dt.date, ctx: Context) -> str | None:
+        # Municipal holidays come from the user's file keyed by IBGE code (--municipal-holidays).
+        if self.params["municipal"] and debtor.municipality_code:
+            name = ctx.calendars.municipal_holiday(debtor.municipality_code, day)
+            if name:
+                return f"{name} (municipality {debtor.municipality_code})"
         if self.params["subdivision"] and not debtor.region:
             return ctx.calendars.holiday_anywhere(debtor.country, day, self.params["categories"])
         region = debtor.region if self.params["subdivision"] else ""
