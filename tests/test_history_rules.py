@@ -163,3 +163,42 @@ def test_dst_transition_days(day, first_utc):
         start = c.window_start.astimezone(ZoneInfo(LA))
         end = c.window_end.astimezone(ZoneInfo(LA))
         assert start.date() == day and dt.time(8, 0) <= start.time() and end.time() <= dt.time(20, 55)
+
+
+# --- min_gap: 2 hours after the last call; preferred window -------------------------------------------
+@pytest.mark.parametrize(("start", "violates"), [("09:59", True), ("10:00", False)])
+def test_min_gap_two_hours_after_the_last_call(start, violates):
+    debtor = make_debtor()
+    debtor = dataclasses.replace(debtor, history=attempts(debtor, [0], at="08:00"))
+    c = contact(debtor, Channel.VOICE, local(TUESDAY, start, "America/Sao_Paulo"))
+    assert ("br.policy.min_gap_calls" in ids(debtor, [c])) is violates
+    # A text is not a call: no gap needed.
+    sms = contact(debtor, Channel.SMS, local(TUESDAY, "08:30", "America/Sao_Paulo"))
+    assert "br.policy.min_gap_calls" not in ids(debtor, [sms])
+
+
+def test_planner_respects_min_gap():
+    debtor = make_debtor(email=None)
+    debtor = dataclasses.replace(debtor, history=attempts(debtor, [0], at="12:10"))
+    plan = build_plan(make_inputs([debtor], [make_agent(start="08:00", end="15:00", per_hour=10)]), TUESDAY,
+                      packs=PACKS)
+    calls = [c for c in plan.contacts if c.channel is Channel.VOICE]
+    assert all(c.window_start >= local(TUESDAY, "14:10", "America/Sao_Paulo") for c in calls)
+
+
+@pytest.mark.parametrize(("start", "minutes", "violates"), [("13:59", 15, True), ("14:00", 15, False),
+                                                            ("15:45", 15, False), ("15:46", 15, True)])
+def test_preferred_window(start, minutes, violates):
+    debtor = dataclasses.replace(make_debtor(), preferred_window=(dt.time(14, 0), dt.time(16, 0)))
+    c = contact(debtor, Channel.EMAIL, local(TUESDAY, start, "America/Sao_Paulo"), minutes)
+    assert ("br.cdc.preferred_window" in ids(debtor, [c])) is violates
+
+
+def test_planner_keeps_to_the_preferred_window():
+    debtors = [dataclasses.replace(make_debtor(f"D{i}"), preferred_window=(dt.time(18, 0), dt.time(19, 0)))
+               for i in range(5)]
+    plan = build_plan(make_inputs(debtors, [make_agent()]), TUESDAY, packs=PACKS)
+    assert len(plan.contacts) == 5
+    for c in plan.contacts:
+        assert local(TUESDAY, "18:00", "America/Sao_Paulo") <= c.window_start
+        assert c.window_end <= local(TUESDAY, "19:00", "America/Sao_Paulo")

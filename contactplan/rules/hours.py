@@ -120,3 +120,86 @@ class CallingHours(Rule):
                         f"{c.channel} window {start:%H:%M}-{end:%H:%M} local {name} on "
                         f"{WEEKDAY_NAMES[day.weekday()].capitalize()} {day}: {self.describe(day.weekday())}"), c))
         return out
+
+
+@dataclass(frozen=True)
+class PreferredWindow(Rule):
+    """preferred_window: when the debtor said when to call (``preferred_window`` column, local
+    time), contact only then. In the USA a time known to be inconvenient is forbidden (15 U.S.C.
+    1692c(a)(1); 12 CFR 1006.6(b)(1)(i)); in Brazil it is CDC art. 71 courtesy."""
+
+    kind = "preferred_window"
+    regional = False
+
+    @classmethod
+    def build(cls, meta, params: dict) -> PreferredWindow:
+        no_extra(params, set())
+        return cls(meta, {})
+
+    def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
+        if not self.covers(channel) or debtor.preferred_window is None:
+            return None
+        start, end = debtor.preferred_window
+        day = ctx.plan_date
+        result: list[Interval] | None = None
+        for name in debtor.zones:
+            zone = ZoneInfo(name)
+            s = dt.datetime.combine(day, start, zone).astimezone(UTC)
+            e = _local_end(day, end, zone).astimezone(UTC)
+            result = [(s, e)] if result is None else intersect(result, [(s, e)])
+        return result or []
+
+    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        if debtor.preferred_window is None:
+            return []
+        start, end = debtor.preferred_window
+        out = []
+        for c in self.relevant(contacts):
+            for name in debtor.zones:
+                zone = ZoneInfo(name)
+                s, e = c.window_start.astimezone(zone), c.window_end.astimezone(zone)
+                if not (s.time() >= start and e <= _local_end(s.date(), end, zone)):
+                    out.append(self.violation(debtor, f"{c.channel} window {s:%H:%M}-{e:%H:%M} local {name} is outside "
+                                                      f"the debtor's preferred {start:%H:%M}-{end:%H:%M}", c))
+                    break
+        return out
+
+
+@dataclass(frozen=True)
+class MinGap(Rule):
+    """min_gap: at least ``hours`` between the last attempt on the covered channels and the next
+    one (Reg F comment 14(b)(2)(i)-2: calls in rapid succession rebut the presumption of
+    compliance; rules-us-intl US-F-14 suggests >= 2 h per number)."""
+
+    kind = "min_gap"
+    regional = False
+
+    @classmethod
+    def build(cls, meta, params: dict) -> MinGap:
+        no_extra(params, {"hours"})
+        hours = take(params, "hours", (int, float))
+        if not 0 < hours <= 24 * 14:
+            raise ParamError("hours", "must be more than 0 and at most 336")
+        return cls(meta, {"gap": dt.timedelta(hours=hours)})
+
+    def _last(self, debtor: Debtor, before: dt.datetime | None = None) -> dt.datetime | None:
+        times = [a.attempted_at for a in debtor.history if self.covers(a.channel)
+                 and (before is None or a.attempted_at < before)]
+        return max(times, default=None)
+
+    def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
+        last = self._last(debtor) if self.covers(channel) else None
+        if last is None:
+            return None
+        return [((last + self.params["gap"]).astimezone(UTC), dt.datetime.max.replace(tzinfo=UTC))]
+
+    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        out = []
+        planned = sorted(self.relevant(contacts), key=lambda c: c.window_start)
+        for k, c in enumerate(planned):
+            previous = [t for t in (self._last(debtor, c.window_start),
+                                    planned[k - 1].window_start if k else None) if t is not None]
+            if previous and c.window_start < max(previous) + self.params["gap"]:
+                out.append(self.violation(debtor, f"{c.channel} contact {c.window_start:%Y-%m-%d %H:%M %z} is less than "
+                                                  f"{self.params['gap']} after the previous attempt", c))
+        return out

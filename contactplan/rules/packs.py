@@ -23,11 +23,12 @@ from contactplan.rules.consent import Consent, WorkNumber
 from contactplan.rules.exclusion import DebtAge, Exclusion
 from contactplan.rules.frequency import ConversationCooldown, DailyCap, FrequencyCap
 from contactplan.rules.holidays import Holidays
-from contactplan.rules.hours import CallingHours
+from contactplan.rules.hours import CallingHours, MinGap, PreferredWindow
 from contactplan.rules.suppression import SuppressionList
 
 KINDS: dict[str, type[Rule]] = {k.kind: k for k in (CallingHours, Holidays, Consent, WorkNumber, Exclusion, DailyCap,
-                                                    FrequencyCap, ConversationCooldown, SuppressionList, DebtAge)}
+                                                    FrequencyCap, ConversationCooldown, SuppressionList, DebtAge,
+                                                    PreferredWindow, MinGap)}
 BUILTIN = ("br", "us", "br-febraban")  # br-febraban is opt-in (bank signatories)
 DEFAULT = ("br", "us")
 _PACK_KEYS = {"id", "title", "country", "version", "description"}

@@ -133,8 +133,9 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
             per_rule_set[rule_ids] = (
                 [(r, r.daily_limit(c)) for r in rules for c in channels if r.daily_limit(c) is not None],
                 all(r.regional for r in rules if type(r).allowed is not Rule.allowed),
+                [r for r in rules if not r.regional and type(r).allowed is not Rule.allowed],
                 {c: tuple(r.id for r in rules if r.covers(c)) for c in channels})
-        limits, shareable, applied_by_channel = per_rule_set[rule_ids]
+        limits, shareable, personal_rules, applied_by_channel = per_rule_set[rule_ids]
         limit = min((n for _, n in limits), default=1)
         if limit == 0:
             rule = next(r for r, n in limits if n == 0)
@@ -168,7 +169,10 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
                 reasons[channel] = (last_refusal[0].id, last_refusal[1])
                 continue
             key = (debtor.country, debtor.region, debtor.municipality_code, debtor.zones, channel, rule_ids)
-            cached = window_cache.get(key) if shareable else None
+            # Rules that read the debtor's own data (history, preferred window) share nothing
+            # unless they leave this debtor's time unrestricted.
+            share = shareable or all(r.allowed(debtor, channel, ctx) is None for r in personal_rules)
+            cached = window_cache.get(key) if share else None
             if cached is None:
                 intervals, emptied_by = allowed_intervals(debtor, channel, rules, ctx)
                 zone = ZoneInfo(debtor.primary_zone)
@@ -176,7 +180,8 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
                 windows = [(index, window, config.hour_factor(window[0].astimezone(zone).hour))
                            for index, window in slot_windows(intervals, slots, min_window).items()]
                 cached = (windows, emptied_by)
-                window_cache[key] = cached
+                if share:
+                    window_cache[key] = cached
             windows, emptied_by = cached
             if not windows:
                 reasons[channel] = (emptied_by.id, f"no allowed time today ({emptied_by.meta.title})") if emptied_by \
