@@ -219,21 +219,19 @@ def rules_show(pack: Annotated[str, typer.Argument(help=f"Built-in pack ({', '.j
         p = load_pack(pack)
     except ContactplanError as exc:
         fail(exc)
-    out = Console()
+    out = Console(soft_wrap=True)
     out.print(f"[bold]{p.id}[/bold] {p.title} (country {p.country}, version {p.version}, sha256 {p.sha256[:12]})")
     for r in p.rules:
         m = r.meta
         out.print(f"\n[bold]{m.id}[/bold] ({m.kind}, {m.severity.value}) {m.title}")
-        out.print(f"  citation: {m.citation}", highlight=False)
+        out.print(f"  citation: {m.citation}", highlight=False, markup=False)
         if m.confidence:
-            out.print(f"  confidence: {m.confidence}", highlight=False)
+            out.print(f"  confidence: {m.confidence}", highlight=False, markup=False)
         scope = f"  channels: {', '.join(m.channels)}; regions: {', '.join(sorted(m.regions)) or 'all'}"
         if m.effective_from or m.effective_to:
             scope += f"; effective {m.effective_from or '...'} to {m.effective_to or '...'}"
         out.print(scope, highlight=False)
-        if hasattr(r, "describe"):
-            out.print("  " + "; ".join(f"{name.capitalize()}: {r.describe(d)}" for d, name in
-                                       enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))), highlight=False)
+        out.print(f"  rule: {r.summary()}", highlight=False, markup=False)
 
 
 def main() -> None:

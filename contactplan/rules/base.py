@@ -131,6 +131,16 @@ class Rule:
         return Violation(self.meta.id, self.meta.severity, self.meta.citation, debtor.debtor_id, message,
                          contact.channel if contact else None, contact.window_start if contact else None)
 
+    def summary(self) -> str:
+        """The rule's parameters in words, for ``contactplan rules show``."""
+        def show(value: Any) -> str:
+            if isinstance(value, (frozenset, set, tuple, list)):
+                return "[" + ", ".join(sorted(str(v) for v in value)) + "]"
+            if isinstance(value, dt.timedelta):
+                return f"{value.total_seconds() / 3600:g} h"
+            return str(value)
+        return ", ".join(f"{k} = {show(v)}" for k, v in self.params.items()) or "no parameters"
+
     def relevant(self, contacts: Sequence[PlannedContact]) -> list[PlannedContact]:
         return [c for c in contacts if self.covers(c.channel)]
 

@@ -106,6 +106,9 @@ class CallingHours(Rule):
         margin = int(self.margin.total_seconds() // 60)
         return f"allowed {text}" + (f" ending {margin} min early" if margin else "")
 
+    def summary(self) -> str:
+        return "; ".join(f"{WEEKDAY_NAMES[d].capitalize()}: {self.describe(d)}" for d in range(7))
+
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         out = []
         for c in self.relevant(contacts):
