@@ -202,3 +202,17 @@ def test_planner_keeps_to_the_preferred_window():
     for c in plan.contacts:
         assert local(TUESDAY, "18:00", "America/Sao_Paulo") <= c.window_start
         assert c.window_end <= local(TUESDAY, "19:00", "America/Sao_Paulo")
+
+
+@pytest.mark.parametrize(("today", "blocked"), [(1, False), (2, True)])
+def test_washington_cell_cap_is_per_number(today, blocked):
+    debtor = us_debtor(region="WA", mobile="+12065550123", home="+12065550199", email=None)
+    debtor = dataclasses.replace(debtor, history=attempts(debtor, [0] * today, at="08:00", channel=Channel.SMS))
+    at = local(TUESDAY, "11:00", debtor.primary_zone)
+    to_cell = contact(debtor, Channel.VOICE, at, destination="+12065550123")
+    to_home = contact(debtor, Channel.VOICE, at, destination="+12065550199")
+    assert ("us.wa.cell_two_per_day" in ids(debtor, [to_cell])) is blocked
+    assert "us.wa.cell_two_per_day" not in ids(debtor, [to_home])
+    plan = build_plan(make_inputs([debtor], [make_agent(timezone=LA)]), TUESDAY, packs=PACKS)
+    if blocked:
+        assert all(c.destination != "+12065550123" for c in plan.contacts)

@@ -107,7 +107,7 @@ class Rule:
         """Reason this channel may not be used for the debtor today, or None."""
         return None
 
-    def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination) -> str | None:
+    def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         """Reason this destination may not be used on this channel, or None."""
         return None
 

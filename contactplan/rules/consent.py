@@ -40,7 +40,7 @@ class Consent(Rule):
             raise ParamError("line_types", "only [\"mobile\"] is supported")
         return cls(meta, {"field": field, "mode": mode, "mobile_only": bool(line_types)})
 
-    def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination) -> str | None:
+    def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         if not self.covers(channel) or (self.params["mobile_only"] and not dest.maybe_mobile):
             return None
         field, answer = self.params["field"], debtor.consents.get(self.params["field"])
@@ -54,7 +54,7 @@ class Consent(Rule):
         out = []
         for c in self.relevant(contacts):
             dest = _destination(debtor, c)
-            reason = self.destination_ok(debtor, c.channel, dest) if dest else None
+            reason = self.destination_ok(debtor, c.channel, dest, ctx) if dest else None
             if reason:
                 out.append(self.violation(debtor, f"{c.channel} to {dest.column}: {reason}", c))
         return out
@@ -72,7 +72,7 @@ class WorkNumber(Rule):
         no_extra(params, {"flag"})
         return cls(meta, {"flag": take(params, "flag", str, "no_work_calls")})
 
-    def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination) -> str | None:
+    def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         if self.covers(channel) and dest.line_type is LineType.WORK and self.params["flag"] in debtor.flags:
             return f"{self.params['flag']} is set"
         return None
@@ -81,7 +81,7 @@ class WorkNumber(Rule):
         out = []
         for c in self.relevant(contacts):
             dest = _destination(debtor, c)
-            if dest and self.destination_ok(debtor, c.channel, dest):
+            if dest and self.destination_ok(debtor, c.channel, dest, ctx):
                 out.append(self.violation(debtor, f"{c.channel} to the work number while {self.params['flag']} is set",
                                           c))
         return out

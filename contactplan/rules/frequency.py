@@ -70,22 +70,43 @@ class FrequencyCap(GateRule):
 
     @classmethod
     def build(cls, meta, params: dict) -> FrequencyCap:
-        no_extra(params, {"max", "window_days", "not_counted"})
+        no_extra(params, {"max", "window_days", "not_counted", "scope"})
         limit, days = take(params, "max", int), take(params, "window_days", int)
         if limit < 0:
             raise ParamError("max", "must be 0 or more")
         if not 1 <= days <= 366:
             raise ParamError("window_days", "must be between 1 and 366")
-        return cls(meta, {"max": limit, "days": days, "not_counted": _outcomes(params, "not_counted", [])})
+        scope = take(params, "scope", str, "debtor")
+        if scope not in ("debtor", "destination"):
+            # Per account is never stricter than per person: a contact counts against each account.
+            raise ParamError("scope", "must be debtor (all the person's numbers) or destination (per number)")
+        return cls(meta, {"max": limit, "days": days, "not_counted": _outcomes(params, "not_counted", []),
+                          "scope": scope})
 
-    def _counted(self, debtor: Debtor) -> list[Attempt]:
-        return [a for a in debtor.history if self.covers(a.channel) and a.outcome not in self.params["not_counted"]]
+    @property
+    def per_destination(self) -> bool:
+        return self.params["scope"] == "destination"
 
-    def _in_window(self, debtor: Debtor, day: dt.date) -> list[Attempt]:
+    def _counted(self, debtor: Debtor, destination: str | None = None) -> list[Attempt]:
+        return [a for a in debtor.history if self.covers(a.channel) and a.outcome not in self.params["not_counted"]
+                and (destination is None or a.destination == destination)]
+
+    def _in_window(self, debtor: Debtor, day: dt.date, destination: str | None = None) -> list[Attempt]:
         first = day - dt.timedelta(days=self.params["days"] - 1)
-        return [a for a in self._counted(debtor) if any(first <= d <= day for d in _local_days(debtor, a.attempted_at))]
+        return [a for a in self._counted(debtor, destination)
+                if any(first <= d <= day for d in _local_days(debtor, a.attempted_at))]
+
+    def destination_ok(self, debtor: Debtor, channel: Channel, dest, ctx: Context) -> str | None:
+        if not self.per_destination or not self.covers(channel):
+            return None
+        n = len(self._in_window(debtor, ctx.plan_date, dest.address))
+        if n >= self.params["max"]:
+            return f"{n} counted attempts to this number in the {self.params['days']} days to {ctx.plan_date}"
+        return None
 
     def gate(self, debtor: Debtor, ctx: Context) -> str | None:
+        if self.per_destination:
+            return None
         n = len(self._in_window(debtor, ctx.plan_date))
         if n >= self.params["max"]:
             return (f"{n} counted attempts in the {self.params['days']} days to {ctx.plan_date}; "
@@ -94,6 +115,8 @@ class FrequencyCap(GateRule):
 
     def eligible_again(self, debtor: Debtor, ctx: Context) -> dt.date | None:
         # The first later day on which the window holds fewer than max attempts (history only).
+        if self.per_destination:
+            return None
         for ahead in range(1, self.params["days"] + 1):
             day = ctx.plan_date + dt.timedelta(days=ahead)
             if len(self._in_window(debtor, day)) < self.params["max"]:
@@ -104,10 +127,12 @@ class FrequencyCap(GateRule):
         planned = self.relevant(contacts)
         out = []
         for c in planned:
+            same = c.destination if self.per_destination else None
             for day in sorted(_local_days(debtor, c.window_start)):
                 first = day - dt.timedelta(days=self.params["days"] - 1)
-                history = len(self._in_window(debtor, day))
+                history = len(self._in_window(debtor, day, same))
                 today = sum(1 for p in planned if p.window_start <= c.window_start
+                            and (same is None or p.destination == same)
                             and any(first <= d <= day for d in _local_days(debtor, p.window_start)))
                 if history + today > self.params["max"]:
                     out.append(self.violation(debtor, (

@@ -47,7 +47,7 @@ class SuppressionList(Rule):
                     if not s.destination and s.channel in (None, channel)), None)
         return _says(hit) if hit else None
 
-    def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination) -> str | None:
+    def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         # The store only loads entries active on the plan date (see store.load_for_plan), so no date here.
         if not self.covers(channel):
             return None

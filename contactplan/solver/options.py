@@ -160,7 +160,7 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
                 continue
             dest, last_refusal = None, None
             for d in dests:
-                refusal = next(((r, why) for r in rules if (why := r.destination_ok(debtor, channel, d))), None)
+                refusal = next(((r, why) for r in rules if (why := r.destination_ok(debtor, channel, d, ctx))), None)
                 if refusal is None:
                     dest = d
                     break
