@@ -68,7 +68,9 @@ def audit_plan(contacts: Iterable[PlannedContact], debtors: dict[str, Debtor], p
 
 
 def _slot_of(slots: list[Slot], c: PlannedContact) -> Slot | None:
-    return next((s for s in slots if s.start <= c.window_start and c.window_end <= s.end), None)
+    """The slot an attempt starts in: capacity is spent when the dialer starts the contact (our
+    own windows never cross a slot; another system's may, and are counted where they start)."""
+    return next((s for s in slots if s.start <= c.window_start < s.end), None)
 
 
 def _capacity(contacts: Iterable[PlannedContact], debtors: dict[str, Debtor], pools: list[Pool], slots: list[Slot],
@@ -81,7 +83,7 @@ def _capacity(contacts: Iterable[PlannedContact], debtors: dict[str, Debtor], po
     for c in contacts:
         slot = _slot_of(slots, c)
         if slot is None:
-            out.append(_core("audit.slot", c.debtor_id, "window does not fit inside one planning slot", c))
+            out.append(_core("audit.slot", c.debtor_id, "window starts outside the plan day's grid", c))
             continue
         channel_slot[(c.channel, slot.index)] += 1
         channel_day[c.channel] += 1

@@ -20,15 +20,27 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from contactplan.cli_common import DbOption, err, fail, now
+from contactplan.cli_common import (
+    ConfigOption,
+    DbOption,
+    MunicipalOption,
+    NoStoreOption,
+    PolicyOption,
+    err,
+    fail,
+    now,
+    open_existing_store,
+    rule_context,
+    store_data_for,
+)
+from contactplan.cli_review import audit, explain
 from contactplan.cli_store import history_app, suppress_app
-from contactplan.calendars import Calendars, read_municipal_holidays
 from contactplan.config import load_config
 from contactplan.errors import ContactplanError, RowErrors
 from contactplan.io.plan_csv import write_atomic, write_bytes_atomic, write_plan
 from contactplan.planner import build_plan, load_inputs, with_history
 from contactplan.rules.packs import BUILTIN, load_pack, load_packs
-from contactplan.store import open_store, resolve_url
+from contactplan.store import resolve_url
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -37,6 +49,8 @@ rules_app = typer.Typer(no_args_is_help=True, help="Show the rule packs and thei
 app.add_typer(rules_app, name="rules")
 app.add_typer(history_app, name="history")
 app.add_typer(suppress_app, name="suppress")
+app.command()(audit)
+app.command()(explain)
 
 
 class OnError(enum.StrEnum):
@@ -60,6 +74,20 @@ class ExportFormat(enum.StrEnum):
     batches = "batches"
 
 
+def plan_html(plan) -> str:
+    from contactplan.html import render_html
+    from contactplan.report import hourly_usage
+
+    c = plan.counts
+    summary = [("plan", plan.plan_id), ("date", str(plan.plan_date)), ("debtors read", str(c.read)),
+               ("planned", str(c.planned)), ("excluded", str(c.excluded)), ("rejected", str(c.rejected)),
+               ("solver", f"{plan.status}, objective {plan.objective:,.2f}"),
+               ("packs", plan.provenance.get("packs", "")), ("holidays data", plan.provenance.get("holidays", ""))]
+    return render_html(f"contactplan plan {plan.plan_id}", summary, plan.violations, plan.exclusions,
+                       hourly_usage(plan.contacts, plan.slots, plan.pools, plan.config.report_timezone),
+                       plan.config.report_timezone)
+
+
 def _write(plan, inputs, fmt: ExportFormat, target: str | None, encoding: str, delimiter: str,
            vicidial_variant: str, whatsapp_template: str) -> None:
     from contactplan.io import dialers
@@ -76,16 +104,6 @@ def _write(plan, inputs, fmt: ExportFormat, target: str | None, encoding: str, d
                                     delimiter=delimiter, vicidial_variant=vicidial_variant,
                                     whatsapp_template=whatsapp_template)
         err.print(f"Wrote {len(files)} {fmt.value} file(s) to {target}")
-
-
-def _store_for_plan(url: str, dry_run: bool):
-    """The store, or None for a dry run on an embedded database that does not exist yet (a dry
-    run creates nothing)."""
-    if dry_run:
-        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-            return None
-        return open_store(url, migrate=False)
-    return open_store(url)
 
 
 REJECT_COLUMNS = ("file", "line", "column_index", "column", "debtor_id", "message")
@@ -107,12 +125,9 @@ def plan(
     date: Annotated[Optional[str], typer.Option("--date", help="Plan date YYYY-MM-DD (default: today in the "
                                                 "config's report_timezone)")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Plan CSV to write (default stdout)")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="contactplan.toml")] = None,
-    policy: Annotated[Optional[list[str]], typer.Option("--policy", "-p", help="Company policy pack (TOML file or "
-                                                        "built-in name such as br-febraban), layered on the "
-                                                        "country packs; repeatable")] = None,
-    municipal_holidays: Annotated[Optional[Path], typer.Option("--municipal-holidays", help="municipality_code,"
-                                                               "date,name CSV of municipal holidays")] = None,
+    config: ConfigOption = None,
+    policy: PolicyOption = None,
+    municipal_holidays: MunicipalOption = None,
     on_error: Annotated[OnError, typer.Option("--on-error", help="reject: plan without the bad debtor rows and "
                                               "report them; fail: exit 2 and write nothing")] = OnError.reject,
     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write every rejected row (file, line, "
@@ -129,9 +144,10 @@ def plan(
                                 ] = "standard",
     whatsapp_template: Annotated[str, typer.Option("--whatsapp-template", help="Approved WhatsApp template name "
                                                    "for the batch file")] = "payment_reminder",
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write an HTML report for compliance "
+                                                 "review")] = None,
     db: DbOption = None,
-    no_store: Annotated[bool, typer.Option("--no-store", help="Plan without the database: no history, no "
-                                           "suppressions, no archive")] = False,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Plan today's contacts: rules in each debtor's local time, OR-Tools within capacity, self-audited.
 
@@ -143,19 +159,14 @@ def plan(
         raise typer.BadParameter(f"--format {fmt.value} writes several files: give a directory with -o",
                                  param_hint="--output")
     try:
-        cfg = load_config(config)
+        cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
         plan_date = _date(date, cfg.report_timezone)
-        packs = load_packs((*cfg.packs, *(policy or ())))
         inputs = load_inputs(str(debtors), str(agents))
         if inputs.debtors.rejections and on_error is OnError.fail:
             raise RowErrors(inputs.debtors.rejections)
-        store = None if no_store else _store_for_plan(resolve_url(db, cfg.database_url), dry_run)
+        store = None if no_store else open_existing_store(resolve_url(db, cfg.database_url), create=not dry_run)
         if store is not None:
-            ids = {d.debtor_id for d in inputs.debtors.debtors}
-            dests = {x.address for d in inputs.debtors.debtors for x in d.destinations}
-            inputs = with_history(inputs, *store.load_for_plan(ids, dests, plan_date))
-        municipal = municipal_holidays or cfg.municipal_holidays
-        calendars = read_municipal_holidays(str(municipal)) if municipal else Calendars()
+            inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, plan_date))
         result = build_plan(inputs, plan_date, cfg, packs, calendars=calendars)
         target = None if dry_run else (None if output is None or str(output) == "-" else str(output))
         if not dry_run:
@@ -164,6 +175,8 @@ def plan(
             if rejects is not None:
                 write_atomic(rejects, _rejects_csv(result.rejections))
             _write(result, inputs, fmt, target, encoding, delimiter, vicidial_variant, whatsapp_template)
+            if html is not None:
+                write_atomic(html, plan_html(result))
     except ContactplanError as exc:
         fail(exc)
     render_summary(result, err, written_to=target or ("(dry run, nothing written)" if dry_run else "stdout"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
 import typer
@@ -39,3 +40,45 @@ def mask(destination: str) -> str:
         user, domain = destination.split("@", 1)
         return f"{user[:1]}***@{domain}"
     return destination[:3] + "*" * max(0, len(destination) - 7) + destination[-4:]
+
+
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="contactplan.toml")]
+PolicyOption = Annotated[Optional[list[str]], typer.Option(
+    "--policy", "-p", help="Company policy pack (TOML file or built-in name such as br-febraban), layered on the "
+                           "country packs; repeatable")]
+MunicipalOption = Annotated[Optional[Path], typer.Option(
+    "--municipal-holidays", help="municipality_code,date,name CSV of municipal holidays")]
+NoStoreOption = Annotated[bool, typer.Option("--no-store", help="Without the database: no history, no "
+                                             "suppressions, no archive")]
+
+
+def rule_context(config: Path | None, policy: list[str] | None, municipal: Path | None):
+    """The config, the rule packs (country, then policy layers) and the calendars."""
+    from contactplan.calendars import Calendars, read_municipal_holidays
+    from contactplan.config import load_config
+    from contactplan.rules.packs import load_packs
+
+    cfg = load_config(config)
+    packs = load_packs((*cfg.packs, *(policy or ())))
+    path = municipal or cfg.municipal_holidays
+    return cfg, packs, read_municipal_holidays(str(path)) if path else Calendars()
+
+
+def open_existing_store(url: str, *, create: bool):
+    """The store; when it may not be created (dry runs, audits) an embedded file that does not
+    exist yet means an empty store, and None is returned."""
+    from contactplan.store import open_store
+
+    if not create:
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            return None
+        return open_store(url, migrate=False)
+    return open_store(url)
+
+
+def store_data_for(store, debtors, day: dt.date):
+    if store is None:
+        return {}, {}, {}
+    ids = {d.debtor_id for d in debtors}
+    dests = {x.address for d in debtors for x in d.destinations}
+    return store.load_for_plan(ids, dests, day)

@@ -76,18 +76,24 @@ def _per_channel(plan: Plan, console: Console) -> None:
     console.print(table)
 
 
-def _per_hour(plan: Plan, console: Console) -> None:
-    """Per hour in the report zone: agent calls against pool capacity, and the other channels."""
-    zone = ZoneInfo(plan.config.report_timezone)
+def hourly_usage(contacts, slots, pools, zone_name: str) -> list[tuple[dt.datetime, Counter, int]]:
+    """Per hour in ``zone_name``: contacts by channel and the pools' agent-call capacity."""
+    zone = ZoneInfo(zone_name)
     capacity: Counter[dt.datetime] = Counter()
-    for slot in plan.slots:
+    for slot in slots:
         hour = slot.start.astimezone(zone).replace(minute=0, second=0, microsecond=0)
-        capacity[hour] += sum(p.capacity[slot.index] for p in plan.pools)
+        capacity[hour] += sum(p.capacity[slot.index] for p in pools)
     used: dict[dt.datetime, Counter[Channel]] = defaultdict(Counter)
-    for c in plan.contacts:
+    for c in contacts:
         used[c.window_start.astimezone(zone).replace(minute=0, second=0, microsecond=0)][c.channel] += 1
     hours = sorted(h for h in set(capacity) | set(used) if capacity[h] or used.get(h))
-    if not hours:
+    return [(h, used.get(h, Counter()), capacity[h]) for h in hours]
+
+
+def _per_hour(plan: Plan, console: Console) -> None:
+    """Per hour in the report zone: agent calls against pool capacity, and the other channels."""
+    rows = hourly_usage(plan.contacts, plan.slots, plan.pools, plan.config.report_timezone)
+    if not rows:
         return
     table = Table(title=f"Contacts per hour ({plan.config.report_timezone})", title_justify="left")
     table.add_column("hour")
@@ -95,8 +101,7 @@ def _per_hour(plan: Plan, console: Console) -> None:
     for channel in Channel:
         if channel is not Channel.VOICE:
             table.add_column(channel.value, justify="right")
-    for h in hours:
-        u = used.get(h, Counter())
-        table.add_row(f"{h:%a %H:%M}", f"{u[Channel.VOICE]} / {capacity[h]}",
+    for h, u, cap in rows:
+        table.add_row(f"{h:%a %H:%M}", f"{u[Channel.VOICE]} / {cap}",
                       *(str(u[ch]) for ch in Channel if ch is not Channel.VOICE))
     console.print(table)

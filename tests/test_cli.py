@@ -206,3 +206,24 @@ def test_policy_cannot_redefine_a_law_rule(tmp_path):
                    'params = { windows = { "mon-sun" = "00:00-24:00" } }\n', encoding="utf-8")
     r = runner.invoke(app, ["rules", "list", "--policy", str(bad)])
     assert r.exit_code == 2 and "br.sp.calling_hours is already defined" in r.stderr
+
+
+def test_explain_planned_and_excluded(tmp_path):
+    debtors = tmp_path / "debtors.csv"
+    debtors.write_text("debtor_id,country,region,municipality_code,phone_mobile,balance,do_not_contact\n"
+                       "OK,BR,AM,1301407,+5597991230001,900,false\n"
+                       "NO,BR,SP,,+5511987650002,900,true\n", encoding="utf-8")
+    agents = tmp_path / "agents.csv"
+    agents.write_text("agent_id,pool,shift_start,shift_end,timezone,contacts_per_hour\n"
+                      "A1,p,08:00,20:00,America/Sao_Paulo,10\n", encoding="utf-8")
+    base = ["--debtors", str(debtors), "--agents", str(agents), "--date", "2026-11-24", "--no-store"]
+    wide = CliRunner(env={"COLUMNS": "250"})
+    r = wide.invoke(app, ["explain", "OK", *base])
+    assert r.exit_code == 0, r.stderr
+    assert "America/Eirunepe" in r.stdout and "west Amazonas" in r.stdout
+    assert "br.am.calling_hours" in r.stdout and "Planned" in r.stdout
+    r = wide.invoke(app, ["explain", "NO", *base])
+    assert r.exit_code == 0 and "Not planned" in r.stdout and "br.lgpd.do_not_contact" in r.stdout
+    assert "data change" in r.stdout
+    r = wide.invoke(app, ["explain", "NOPE", *base])
+    assert r.exit_code == 2

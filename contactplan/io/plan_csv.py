@@ -71,16 +71,32 @@ def write_plan(path: str | Path | None, plan_id: str, plan_date: dt.date, contac
         write_atomic(path, text)
 
 
-def _when(path: str, line: int, column: str, raw: str) -> dt.datetime:
+def _when(path: str, line: int, column: str, raw: str, column_index: int) -> dt.datetime:
     try:
         t = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise InputError(path, "is not an ISO 8601 date-time", line=line, column=column,
-                         column_index=COLUMNS.index(column) + 1) from None
+                         column_index=column_index) from None
     if t.tzinfo is None:
         raise InputError(path, "needs a UTC offset (e.g. -03:00)", line=line, column=column,
-                         column_index=COLUMNS.index(column) + 1)
+                         column_index=column_index)
     return t
+
+
+def _int(table, line: int, column: str, v: dict) -> int:
+    try:
+        return int(v.get(column) or 0)
+    except ValueError:
+        raise InputError(table.path, "is not a whole number", line=line, column=column,
+                         column_index=table.column_index(column)) from None
+
+
+def _decimal(table, line: int, column: str, v: dict) -> Decimal:
+    try:
+        return Decimal(v.get(column) or "0")
+    except ArithmeticError:
+        raise InputError(table.path, "is not a number", line=line, column=column,
+                         column_index=table.column_index(column)) from None
 
 
 def read_plan(path: str | Path) -> tuple[dt.date | None, list[PlannedContact]]:
@@ -99,15 +115,20 @@ def read_plan(path: str | Path) -> tuple[dt.date | None, list[PlannedContact]]:
                              column="channel", column_index=table.column_index("channel")) from None
         if v.get("plan_date"):
             try:
-                plan_date = dt.date.fromisoformat(v["plan_date"])
+                day = dt.date.fromisoformat(v["plan_date"])
             except ValueError:
                 raise InputError(table.path, "is not a date (YYYY-MM-DD)", line=row.line, column="plan_date",
                                  column_index=table.column_index("plan_date")) from None
-        start = _when(table.path, row.line, "window_start", v["window_start"])
+            if plan_date is not None and day != plan_date:
+                raise InputError(table.path, f"plan_date {day} differs from {plan_date} on earlier rows; a plan "
+                                 "covers one day", line=row.line, column="plan_date",
+                                 column_index=table.column_index("plan_date"))
+            plan_date = day
+        start = _when(table.path, row.line, "window_start", v["window_start"], table.column_index("window_start"))
         contacts.append(PlannedContact(
             debtor_id=v["debtor_id"], channel=channel, destination=v["destination"], window_start=start,
-            window_end=_when(table.path, row.line, "window_end", v["window_end"]),
-            timezone=v.get("timezone") or "UTC", pool=v.get("pool", ""), rank=int(v.get("rank") or 0),
-            expected_value=Decimal(v.get("expected_value") or "0"),
+            window_end=_when(table.path, row.line, "window_end", v["window_end"], table.column_index("window_end")),
+            timezone=v.get("timezone") or "UTC", pool=v.get("pool", ""), rank=_int(table, row.line, "rank", v),
+            expected_value=_decimal(table, row.line, "expected_value", v),
             rules=tuple(r for r in v.get("rules", "").split(";") if r)))
     return plan_date, contacts

@@ -1,0 +1,164 @@
+"""``contactplan audit`` and ``contactplan explain``: evidence for compliance officers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from contactplan.cli_common import (
+    ConfigOption,
+    DbOption,
+    MunicipalOption,
+    NoStoreOption,
+    PolicyOption,
+    err,
+    fail,
+    open_existing_store,
+    parse_date,
+    rule_context,
+    store_data_for,
+)
+from contactplan.errors import ContactplanError, ExitCode
+from contactplan.store import resolve_url
+
+
+class AuditFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def audit(
+    plan_file: Annotated[Optional[Path], typer.Argument(help="Plan CSV to check (ours or another system's)")] = None,
+    debtors: Annotated[Path, typer.Option("--debtors", "-d", help="debtors.csv the plan was made from")] = ...,
+    agents: Annotated[Optional[Path], typer.Option("--agents", "-a", help="agents.csv: also check pool "
+                                                   "capacities")] = None,
+    log: Annotated[Optional[Path], typer.Option("--log", help="Check a dialer log (history format) instead of a "
+                                                "plan: what was actually dialled or sent")] = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="Plan date, when the plan has no plan_date")] = None,
+    fmt: Annotated[AuditFormat, typer.Option("--format", "-f", help="table (stderr summary + table), json "
+                                             "(docs/audit.md schema) or csv")] = AuditFormat.table,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the json/csv report here "
+                                                   "(default stdout)")] = None,
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write an HTML report")] = None,
+    config: ConfigOption = None,
+    policy: PolicyOption = None,
+    municipal_holidays: MunicipalOption = None,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
+) -> None:
+    """Check a plan or a dialer log against the rules, the history and the capacities.
+
+    Exit 0 clean, 1 violations found, 2 bad input. Read-only: never writes to the database."""
+    from contactplan.io.agents import read_agents
+    from contactplan.io.debtors import read_debtors
+    from contactplan.io.history import read_history
+    from contactplan.io.plan_csv import read_plan, write_atomic
+    from contactplan.review import plan_date_of, review_log, review_plan, to_csv, to_json
+
+    if (plan_file is None) == (log is None):
+        raise typer.BadParameter("give a plan file or --log ATTEMPTS.csv (one of them)", param_hint="PLAN_FILE")
+    try:
+        cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
+        debtor_file = read_debtors(str(debtors))
+        store = None if no_store else open_existing_store(resolve_url(db, cfg.database_url), create=False)
+        if log is not None:
+            attempts, _, _ = read_history(str(log))
+            first = min((a.attempted_at.date() for a in attempts), default=dt.date.min)
+            data = store_data_for(store, debtor_file.debtors, first)
+            report = review_log(attempts, debtor_file, packs, source=str(log), store_data=data, config=cfg,
+                                calendars=calendars)
+        else:
+            file_date, contacts = read_plan(str(plan_file))
+            day = plan_date_of(file_date, parse_date(date, "--date") if date else None, str(plan_file))
+            agent_list = read_agents(str(agents))[0] if agents else None
+            report = review_plan(contacts, day, debtor_file, packs, source=str(plan_file), agents=agent_list,
+                                 agents_path=str(agents), store_data=store_data_for(store, debtor_file.debtors, day),
+                                 config=cfg, calendars=calendars)
+        if fmt is not AuditFormat.table:
+            text = to_json(report) if fmt is AuditFormat.json else to_csv(report)
+            if output is None or str(output) == "-":
+                sys.stdout.write(text)
+            else:
+                write_atomic(output, text)
+        if html is not None:
+            write_atomic(html, _audit_html(report))
+    except ContactplanError as exc:
+        fail(exc)
+    _print_summary(report, show_table=fmt is AuditFormat.table)
+    raise typer.Exit(int(ExitCode.OK if report.clean else ExitCode.VIOLATIONS))
+
+
+def _print_summary(report, show_table: bool) -> None:
+    s = report.summary()
+    status = "[green]clean[/green]" if report.clean else f"[red]{s['violations']} violation(s)[/red]"
+    err.print(f"Audit of {report.kind} {report.source} ({', '.join(map(str, report.dates)) or 'no contacts'}): "
+              f"{s['contacts']} contacts, {s['debtors']} debtors: {status}", highlight=False)
+    for rule_id, n in s["by_rule"].items():
+        err.print(f"  {rule_id}: {n}", highlight=False)
+    if show_table and report.violations:
+        table = Table(title="Violations")
+        for col in ("rule", "severity", "debtor", "contact", "what is wrong", "citation"):
+            table.add_column(col, overflow="fold")
+        for v in report.violations:
+            contact = f"{v.channel or ''} {v.at.isoformat() if v.at else ''}".strip()
+            table.add_row(v.rule_id, str(v.severity), v.debtor_id, contact, v.message, v.citation)
+        Console(stderr=True).print(table)
+
+
+def _audit_html(report) -> str:
+    from contactplan.html import render_html
+    from contactplan.report import hourly_usage
+
+    s = report.summary()
+    summary = [("source", report.source), ("kind", report.kind), ("dates", ", ".join(map(str, report.dates))),
+               ("contacts", str(s["contacts"])), ("debtors", str(s["debtors"])), ("violations", str(s["violations"])),
+               ("packs", report.provenance.get("packs", "")), ("holidays data", report.provenance.get("holidays", ""))]
+    return render_html(f"contactplan audit of {Path(report.source).name}", summary, report.violations, [],
+                       hourly_usage(report.contacts, report.slots, report.pools, report.report_timezone),
+                       report.report_timezone)
+
+
+def explain(
+    debtor_id: Annotated[str, typer.Argument(help="The debtor to explain")],
+    debtors: Annotated[Path, typer.Option("--debtors", "-d", help="debtors.csv")],
+    agents: Annotated[Path, typer.Option("--agents", "-a", help="agents.csv")],
+    date: Annotated[str, typer.Option("--date", help="Plan date YYYY-MM-DD")],
+    config: ConfigOption = None,
+    policy: PolicyOption = None,
+    municipal_holidays: MunicipalOption = None,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
+) -> None:
+    """Why a debtor is (not) planned: zones, every rule's effect, allowed windows, next eligible date."""
+    from contactplan.explain import explain as explain_debtor
+    from contactplan.explain import render
+    from contactplan.planner import build_plan, load_inputs, with_history
+    from contactplan.rules.base import Context
+
+    day = parse_date(date, "--date")
+    try:
+        cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
+        inputs = load_inputs(str(debtors), str(agents))
+        store = None if no_store else open_existing_store(resolve_url(db, cfg.database_url), create=False)
+        inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, day))
+        debtor = next((d for d in inputs.debtors.debtors if d.debtor_id == debtor_id), None)
+        if debtor is None:
+            rejected = [r for r in inputs.debtors.rejections if r.debtor_id == debtor_id]
+            if rejected:
+                for r in rejected:
+                    err.print(f"rejected: {r}", highlight=False)
+                raise typer.Exit(int(ExitCode.INVALID))
+            err.print(f"error: debtor {debtor_id} is not in {debtors}")
+            raise typer.Exit(int(ExitCode.INVALID))
+        plan = build_plan(inputs, day, cfg, packs, calendars=calendars)
+        render(explain_debtor(debtor, plan, packs, Context(day, calendars)), Console())
+    except ContactplanError as exc:
+        fail(exc)

@@ -1,0 +1,84 @@
+"""A self-contained HTML report for compliance review (``--html FILE`` on plan and audit).
+
+One file, no external assets (reviewers open it offline): summary, violations, exclusion
+reasons, and contacts per hour against capacity as an inline SVG chart. A few lines of script
+only fill in totals, so the page reads the same with scripts off. Debtors appear by id only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from html import escape
+
+from contactplan.model import Channel, Exclusion
+from contactplan.rules.base import Violation
+
+_COLOURS = {Channel.VOICE: "#1f77b4", Channel.IVR: "#9467bd", Channel.SMS: "#2ca02c", Channel.WHATSAPP: "#17becf",
+            Channel.EMAIL: "#bcbd22"}
+_CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
+td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}th{background:#f3f3f3}
+.clean{color:#2a7a2a}.bad{color:#b00020}.num{text-align:right}svg text{font-size:11px}"""
+
+
+def _chart(hourly: Sequence[tuple[dt.datetime, Counter, int]]) -> str:
+    if not hourly:
+        return "<p>No contacts.</p>"
+    top = max(max(sum(u.values()), cap) for _, u, cap in hourly) or 1
+    width, height, bar = 40 * len(hourly) + 60, 240, 28
+    parts = [f'<svg id="per-hour" width="{width}" height="{height + 40}" role="img" '
+             'aria-label="contacts per hour against capacity">']
+    for k, (hour, used, cap) in enumerate(hourly):
+        x, y = 50 + 40 * k, height
+        for channel in Channel:
+            n = used.get(channel, 0)
+            if n:
+                h = n / top * (height - 20)
+                y -= h
+                parts.append(f'<rect class="bar" data-channel="{channel}" data-n="{n}" x="{x}" y="{y:.1f}" '
+                             f'width="{bar}" height="{h:.1f}" fill="{_COLOURS[channel]}"><title>{hour:%H:%M} '
+                             f'{channel}: {n}</title></rect>')
+        if cap:
+            cy = height - cap / top * (height - 20)
+            parts.append(f'<line class="capacity" data-capacity="{cap}" x1="{x - 3}" x2="{x + bar + 3}" y1="{cy:.1f}" '
+                         f'y2="{cy:.1f}" stroke="#b00020" stroke-width="2"><title>{hour:%H:%M} agent capacity '
+                         f'{cap}</title></line>')
+        parts.append(f'<text x="{x}" y="{height + 15}">{hour:%H:%M}</text>')
+    parts.append(f'<text x="0" y="12">{top}</text><text x="0" y="{height}">0</text></svg>')
+    legend = " ".join(f'<span style="color:{c}">&#9632; {ch}</span>' for ch, c in _COLOURS.items())
+    return "".join(parts) + f'<p>{legend} <span style="color:#b00020">&#8213; agent capacity</span></p>'
+
+
+def render_html(title: str, summary: Sequence[tuple[str, str]], violations: Sequence[Violation],
+                exclusions: Sequence[Exclusion], hourly: Sequence[tuple[dt.datetime, Counter, int]],
+                zone: str) -> str:
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in summary)
+    status = ('<p id="status" class="clean">No violations.</p>' if not violations else
+              f'<p id="status" class="bad">{len(violations)} violation(s).</p>')
+    vrows = "".join(
+        f'<tr class="violation"><td>{escape(v.rule_id)}</td><td>{escape(str(v.severity))}</td>'
+        f'<td>{escape(v.debtor_id)}</td><td>{escape(str(v.channel or ""))}</td>'
+        f'<td>{escape(v.at.isoformat() if v.at else "")}</td><td>{escape(v.message)}</td>'
+        f'<td>{escape(v.citation)}</td></tr>' for v in violations)
+    by_rule = Counter(e.rule_id for e in exclusions)
+    citation = {e.rule_id: e.citation for e in exclusions}
+    erows = "".join(f'<tr class="exclusion"><td>{escape(r)}</td><td class="num">{n}</td>'
+                    f'<td>{escape(citation[r] or "-")}</td></tr>' for r, n in by_rule.most_common())
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title><style>{_CSS}</style></head>
+<body><h1>{escape(title)}</h1>
+<h2>Summary</h2><table id="summary">{rows}</table>{status}
+<h2>Violations</h2><p>Shown: <span id="violation-count">{len(violations)}</span></p>
+<table id="violations"><tr><th>rule</th><th>severity</th><th>debtor</th><th>channel</th><th>at</th><th>what is wrong</th>
+<th>citation</th></tr>{vrows}</table>
+<h2>Exclusion reasons</h2><table id="exclusions"><tr><th>rule</th><th>debtors</th><th>citation</th></tr>{erows}</table>
+<h2>Contacts per hour ({escape(zone)}) against agent capacity</h2>{_chart(hourly)}
+<p>Contacts in the chart: <span id="chart-total"></span></p>
+<script>
+document.getElementById("violation-count").textContent = document.querySelectorAll("tr.violation").length;
+let total = 0; document.querySelectorAll("rect.bar").forEach(r => total += Number(r.dataset.n));
+document.getElementById("chart-total").textContent = total;
+document.body.dataset.rendered = "ok";
+</script></body></html>
+"""

@@ -1,0 +1,188 @@
+"""Compliance review of any plan file or dialer log: ``contactplan audit``.
+
+This module only gathers inputs and shapes the result; the verdict comes from ``audit_plan``,
+which never looks at the solver. A plan file is checked for its one day; a log (what was actually
+dialled or sent) is checked per debtor-local day, against the history known before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from contactplan.audit import audit_plan
+from contactplan.calendars import HOLIDAYS_VERSION, Calendars
+from contactplan.config import Config
+from contactplan.errors import InputError
+from contactplan.io.debtors import DebtorFile
+from contactplan.model import Agent, Attempt, Debtor, PlannedContact, Pool, Slot
+from contactplan.rules.base import Severity, Violation
+from contactplan.rules.packs import PackSet
+from contactplan.solver.capacity import build_pools, slot_grid
+
+JSON_SCHEMA_VERSION = 1
+
+
+@dataclass
+class AuditReport:
+    source: str
+    kind: str  # "plan" or "log"
+    dates: list[dt.date]
+    contacts: list[PlannedContact]
+    violations: list[Violation]
+    provenance: dict[str, str] = field(default_factory=dict)
+    pools: list[Pool] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+    report_timezone: str = "America/Sao_Paulo"
+
+    @property
+    def clean(self) -> bool:
+        return not self.violations
+
+    def summary(self) -> dict:
+        return {
+            "contacts": len(self.contacts),
+            "debtors": len({c.debtor_id for c in self.contacts}),
+            "violations": len(self.violations),
+            "contacts_with_violations": len({(v.debtor_id, v.channel, v.at) for v in self.violations if v.at}),
+            "by_rule": dict(Counter(v.rule_id for v in self.violations).most_common()),
+            "by_severity": dict(Counter(str(v.severity) for v in self.violations).most_common()),
+        }
+
+
+def _attach(debtors: list[Debtor], history: dict[str, list[Attempt]] | None, before: dt.datetime | None,
+            suppressed: dict, by_destination: dict) -> dict[str, Debtor]:
+    """Debtors by id with the history known *before* the reviewed contacts (so a plan whose
+    attempts were imported afterwards is not counted twice) and the suppressions in force."""
+    import dataclasses
+
+    out = {}
+    for d in debtors:
+        attempts = [a for a in (history or {}).get(d.debtor_id, ()) if before is None or a.attempted_at < before]
+        entries = list(suppressed.get(d.debtor_id, ()))
+        for dest in d.destinations:
+            entries.extend(by_destination.get(dest.address, ()))
+        out[d.debtor_id] = dataclasses.replace(d, history=tuple(sorted(attempts, key=lambda a: a.attempted_at)),
+                                               suppressions=tuple(entries))
+    return out
+
+
+def _unverifiable(contacts: list[PlannedContact], debtor_file: DebtorFile) -> list[Violation]:
+    """Contacts of debtors whose rows were rejected cannot be checked: that is a finding too."""
+    bad = {r.debtor_id: r for r in debtor_file.rejections}
+    return [Violation("audit.debtor_rejected", Severity.POLICY, "contactplan input contract (README)", c.debtor_id,
+                      f"the debtor's rows are invalid ({bad[c.debtor_id].path}:{bad[c.debtor_id].line}); "
+                      "the contact cannot be verified", c.channel, c.window_start)
+            for c in contacts if c.debtor_id in bad]
+
+
+def review_plan(contacts: list[PlannedContact], plan_date: dt.date, debtor_file: DebtorFile, packs: PackSet, *,
+                source: str, agents: list[Agent] | None = None, agents_path: str = "agents.csv",
+                store_data: tuple | None = None, config: Config | None = None,
+                calendars: Calendars | None = None) -> AuditReport:
+    config = config or Config()
+    calendars = calendars or Calendars()
+    before = min((c.window_start for c in contacts), default=None)
+    history, suppressed, by_destination = store_data or ({}, {}, {})
+    debtors = _attach(debtor_file.debtors, history, before, suppressed, by_destination)
+    pools: list[Pool] = []
+    slots: list[Slot] = []
+    if agents is not None:
+        slots = slot_grid(plan_date, {z for d in debtors.values() for z in d.zones}, config.slot_minutes)
+        pools = build_pools(agents, slots, agents_path)
+    known = [c for c in contacts if c.debtor_id not in {r.debtor_id for r in debtor_file.rejections}]
+    violations = _unverifiable(contacts, debtor_file) + audit_plan(
+        known, debtors, packs, plan_date, pools=pools if agents is not None else None,
+        slots=slots if agents is not None else None, config=config, calendars=calendars)
+    return AuditReport(source, "plan", [plan_date], contacts, _sorted(violations),
+                       _provenance(debtor_file, packs, calendars), pools, slots, config.report_timezone)
+
+
+def review_log(attempts: list[Attempt], debtor_file: DebtorFile, packs: PackSet, *, source: str,
+               store_data: tuple | None = None, config: Config | None = None,
+               calendars: Calendars | None = None) -> AuditReport:
+    """What was actually dialled or sent, checked day by day in each debtor's local time."""
+    config = config or Config()
+    calendars = calendars or Calendars()
+    history, suppressed, by_destination = store_data or ({}, {}, {})
+    logged = {a.attempt_id for a in attempts}
+    history = {k: [a for a in v if a.attempt_id not in logged] for k, v in history.items()}
+    before = min((a.attempted_at for a in attempts), default=None)
+    debtors = _attach(debtor_file.debtors, history, before, suppressed, by_destination)
+    by_day: dict[dt.date, list[PlannedContact]] = defaultdict(list)
+    contacts = []
+    for a in attempts:
+        debtor = debtors.get(a.debtor_id)
+        zone = debtor.primary_zone if debtor else "UTC"
+        # An attempt is an instant; one minute stands for it (the hours rules check its start).
+        c = PlannedContact(a.debtor_id, a.channel, a.destination, a.attempted_at.astimezone(ZoneInfo(zone)),
+                           a.attempted_at.astimezone(ZoneInfo(zone)) + dt.timedelta(minutes=1), zone,
+                           pool=a.agent_id)
+        contacts.append(c)
+        by_day[c.window_start.date()].append(c)
+    violations = _unverifiable(contacts, debtor_file)
+    rejected = {r.debtor_id for r in debtor_file.rejections}
+    for day, group in sorted(by_day.items()):
+        violations += audit_plan([c for c in group if c.debtor_id not in rejected], debtors, packs, day,
+                                 calendars=calendars)
+    return AuditReport(source, "log", sorted(by_day), contacts, _sorted(violations),
+                       _provenance(debtor_file, packs, calendars), report_timezone=config.report_timezone)
+
+
+def _sorted(violations: list[Violation]) -> list[Violation]:
+    floor = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return sorted(violations, key=lambda v: (v.debtor_id, v.at or floor, v.rule_id))
+
+
+def _provenance(debtor_file: DebtorFile, packs: PackSet, calendars: Calendars) -> dict[str, str]:
+    return {"debtors_sha256": debtor_file.sha256, "packs": ",".join(p.id for p in packs.packs),
+            "packs_sha256": packs.sha256, "holidays": HOLIDAYS_VERSION,
+            "municipal_holidays": calendars.municipal_source}
+
+
+def plan_date_of(file_date: dt.date | None, given: dt.date | None, path: str) -> dt.date:
+    if given and file_date and given != file_date:
+        raise InputError(path, f"--date {given} differs from the plan's plan_date {file_date}")
+    if given or file_date:
+        return given or file_date
+    raise InputError(path, "the plan has no plan_date column; pass --date YYYY-MM-DD")
+
+
+# --- machine-readable forms -------------------------------------------------------------------
+def violation_dict(v: Violation) -> dict:
+    return {"rule_id": v.rule_id, "severity": str(v.severity), "citation": v.citation, "debtor_id": v.debtor_id,
+            "channel": str(v.channel) if v.channel else None, "at": v.at.isoformat() if v.at else None,
+            "message": v.message}
+
+
+def to_json(report: AuditReport) -> str:
+    """Schema (version 1), documented in docs/audit.md."""
+    return json.dumps({
+        "schema": JSON_SCHEMA_VERSION,
+        "status": "clean" if report.clean else "violations",
+        "kind": report.kind,
+        "source": report.source,
+        "dates": [d.isoformat() for d in report.dates],
+        "summary": report.summary(),
+        "violations": [violation_dict(v) for v in report.violations],
+        "provenance": report.provenance,
+    }, ensure_ascii=False, indent=2) + "\n"
+
+
+CSV_COLUMNS = ("rule_id", "severity", "debtor_id", "channel", "at", "message", "citation")
+
+
+def to_csv(report: AuditReport) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for v in report.violations:
+        d = violation_dict(v)
+        w.writerow([d[c] or "" for c in CSV_COLUMNS])
+    return buf.getvalue()

@@ -1,0 +1,75 @@
+"""The HTML review report, rendered by a real headless browser (Debian chromium)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+from typer.testing import CliRunner
+
+from contactplan.cli import app
+from contactplan.generate import write_portfolio
+
+runner = CliRunner()
+
+
+def _browser() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.environ.get("CONTACTPLAN_REQUIRE_BROWSER"):
+        pytest.fail("headless chromium not installed")
+    pytest.skip("headless chromium not installed")
+
+
+def render(path, tmp_path) -> str:
+    """The DOM after the page's script ran, as Chromium built it."""
+    r = subprocess.run([_browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", path.as_uri()],
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def portfolio(tmp_path_factory):
+    return write_portfolio(tmp_path_factory.mktemp("html"), 120, seed=5)
+
+
+def test_plan_report_renders_with_chart_and_exclusions(portfolio, tmp_path):
+    html, out = tmp_path / "plan.html", tmp_path / "plan.csv"
+    r = runner.invoke(app, ["plan", "--debtors", str(portfolio[0]), "--agents", str(portfolio[1]), "--date",
+                            "2026-11-24", "-o", str(out), "--html", str(html), "--no-store"])
+    assert r.exit_code == 0, r.stderr
+    dom = render(html, tmp_path)
+    assert 'data-rendered="ok"' in dom  # the page's script ran in the browser
+    contacts = len(out.read_text(encoding="utf-8").splitlines()) - 1
+    assert re.search(r'id="chart-total">(\d+)<', dom).group(1) == str(contacts)
+    assert re.search(r'id="violation-count">(\d+)<', dom).group(1) == "0"
+    assert dom.count('class="capacity"') > 0 and dom.count('class="exclusion"') > 0
+    assert "No violations." in dom
+
+
+def test_audit_report_lists_each_violation(portfolio, tmp_path):
+    out, html = tmp_path / "plan.csv", tmp_path / "audit.html"
+    assert runner.invoke(app, ["plan", "--debtors", str(portfolio[0]), "--agents", str(portfolio[1]), "--date",
+                               "2026-11-24", "-o", str(out), "--no-store"]).exit_code == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    # Plant two violations: a contact one hour before the window opens, and a second contact.
+    first = lines[1].split(",")
+    early = first.copy()
+    early[5] = early[5].replace("T08:", "T06:").replace("T09:", "T06:").replace("T1", "T0")
+    out.write_text("\n".join([*lines, ",".join(early)]) + "\n", encoding="utf-8")
+    r = runner.invoke(app, ["audit", str(out), "--debtors", str(portfolio[0]), "--agents", str(portfolio[1]),
+                            "--html", str(html), "--no-store"])
+    assert r.exit_code == 1
+    dom = render(html, tmp_path)
+    shown = int(re.search(r'id="violation-count">(\d+)<', dom).group(1))
+    assert shown == dom.count('class="violation"') >= 2
+    assert "violation(s)." in dom and first[2] in dom
+    assert "+55" not in dom  # debtors by id only: no phone numbers in the report
