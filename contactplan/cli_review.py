@@ -45,6 +45,7 @@ def audit(
     date: Annotated[Optional[str], typer.Option("--date", help="Plan date, when the plan has no plan_date")] = None,
     fmt: Annotated[AuditFormat, typer.Option("--format", "-f", help="table (stderr summary + table), json "
                                              "(docs/audit.md schema) or csv")] = AuditFormat.table,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json")] = False,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the json/csv report here "
                                                    "(default stdout)")] = None,
     html: Annotated[Optional[Path], typer.Option("--html", help="Also write an HTML report")] = None,
@@ -63,6 +64,8 @@ def audit(
     from contactplan.io.plan_csv import read_plan, write_atomic
     from contactplan.review import plan_date_of, review_log, review_plan, to_csv, to_json
 
+    if as_json:
+        fmt = AuditFormat.json
     if (plan_file is None) == (log is None):
         raise typer.BadParameter("give a plan file or --log ATTEMPTS.csv (one of them)", param_hint="PLAN_FILE")
     try:

@@ -44,8 +44,24 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
     _per_hour(plan, console)
     timing = ", ".join(f"{k} {v:.2f}s" for k, v in plan.timings.items())
     console.print(f"Timings: {timing}")
+    if written_to and written_to.startswith("(dry run"):
+        _preview(plan, console)
     if written_to:
         console.print(f"Wrote {len(plan.contacts)} contacts to {written_to}")
+
+
+def _preview(plan: Plan, console: Console, first: int = 20) -> None:
+    """What would be planned (dry run): the first contacts in dialer order, without destinations."""
+    table = Table(title=f"First {min(first, len(plan.contacts))} of {len(plan.contacts)} planned contacts",
+                  title_justify="left")
+    for col in ("debtor", "channel", "window (debtor's local time)", "zone", "pool", "rank", "value"):
+        table.add_column(col)
+    for c in plan.contacts[:first]:
+        zone = ZoneInfo(c.timezone)
+        table.add_row(c.debtor_id, c.channel.value, f"{c.window_start.astimezone(zone):%H:%M}-"
+                      f"{c.window_end.astimezone(zone):%H:%M}", c.timezone, c.pool or "-", str(c.rank),
+                      f"{c.expected_value}")
+    console.print(table)
 
 
 def _exclusions(plan: Plan, console: Console) -> None:

@@ -227,3 +227,8 @@ def test_explain_planned_and_excluded(tmp_path):
     assert "data change" in r.stdout
     r = wide.invoke(app, ["explain", "NOPE", *base])
     assert r.exit_code == 2
+
+
+def test_dry_run_previews_without_destinations(portfolio, tmp_path):
+    r = CliRunner(env={"COLUMNS": "200"}).invoke(app, plan_args(*portfolio, "--dry-run", "--no-store"))
+    assert r.exit_code == 0 and "planned contacts" in r.stderr and "+55" not in r.stderr
