@@ -30,6 +30,10 @@ class InputError(ContactplanError):
         super().__init__(f"{where}:{col} {message}")
 
 
+class OutputError(ContactplanError):
+    """A file could not be written (disk full, permissions). The previous file is intact."""
+
+
 class RowErrors(ContactplanError):
     """Rows were rejected and the user asked to fail rather than plan without them."""
 

@@ -42,7 +42,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contactplan.errors import ContactplanError, InputError
@@ -167,6 +167,9 @@ def redact(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE (below) instead of pysqlite's deferred
+    # BEGIN: two writers then queue on the lock instead of failing when a read turns into a write.
+    dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the morning's writer
@@ -186,6 +189,8 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
+        except IntegrityError:
+            raise  # a concurrent writer won a race: callers decide (retry or report)
         except DBAPIError as exc:  # server down, disk full, a value the schema refuses
             raise StoreError(f"database {redact(str(self.engine.url))}: {exc.orig}; nothing was written") from None
 
@@ -207,9 +212,12 @@ class Store:
             if done is not None:
                 return len(attempts), 0
             before = conn.execute(select(func.count()).select_from(AttemptRow)).scalar_one()
-            import_id = conn.execute(ImportRow.__table__.insert().values(
+            inserted = conn.execute(self._insert(ImportRow.__table__).values(
                 sha256=sha256, source=os.path.basename(source), rows=len(attempts), added=0,
-                imported_at=now)).inserted_primary_key[0]
+                imported_at=now).on_conflict_do_nothing(index_elements=["sha256"]).returning(ImportRow.id)).first()
+            if inserted is None:  # the same file, imported by a concurrent run that committed first
+                return len(attempts), 0
+            import_id = inserted[0]
             stmt = self._insert(AttemptRow.__table__).on_conflict_do_nothing(index_elements=["attempt_id"])
             batch: list[dict] = []
             for a in attempts:
@@ -309,7 +317,16 @@ class Store:
 
     # --- plan archive --------------------------------------------------------------------------
     def archive_plan(self, plan, now: dt.datetime) -> None:
-        """Store the plan and its contacts; archiving the same plan id again replaces it."""
+        """Store the plan and its contacts; archiving the same plan id again replaces it. Two runs
+        archiving the same plan at once: the second waits, then replaces the first's identical rows."""
+        for attempt in range(3):
+            try:
+                return self._archive(plan, now)
+            except IntegrityError:
+                if attempt == 2:
+                    raise StoreError(f"plan {plan.plan_id} is being archived by another run; try again") from None
+
+    def _archive(self, plan, now: dt.datetime) -> None:
         c = plan.counts
         with self.transaction() as conn:
             conn.execute(delete(PlannedContactRow).where(PlannedContactRow.plan_id == plan.plan_id))
@@ -354,6 +371,16 @@ def _suppression(row: Any) -> Suppression:
                        row.source, row.expires_on)
 
 
+def _private_file(url: str) -> None:
+    """Create the embedded database readable by the owner only: it holds phones and e-mails."""
+    path = url.removeprefix("sqlite:///")
+    if url.startswith("sqlite:///") and path and path != ":memory:" and not os.path.exists(path):
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise StoreError(f"cannot create database file {path}: {exc.strerror or exc}") from None
+
+
 def open_store(url: str, *, migrate: bool = True) -> Store:
     """Open (and create or upgrade to the latest schema) the database at ``url``."""
     try:
@@ -361,7 +388,9 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     except (SQLAlchemyError, ValueError, ImportError) as exc:
         raise InputError(redact(url), f"not a usable database URL: {exc}") from None
     if engine.dialect.name == "sqlite":
+        _private_file(url)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     elif engine.dialect.name != "postgresql":
         raise InputError(redact(url), "only sqlite:/// and postgresql:// databases are supported")
     store = Store(engine)

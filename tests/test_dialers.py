@@ -332,7 +332,8 @@ def test_failed_write_leaves_the_previous_file_intact(planned, tmp_path, monkeyp
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(ExportError, match="cannot write: disk full"):
+    with pytest.raises(ExportError, match=r"genesys_20261124.csv: not written \(disk full\); the previous file is "
+                                          "unchanged"):
         export_plan("genesys", plan, debtors, tmp_path, delimiter=";")
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
@@ -349,7 +350,8 @@ def test_a_failure_mid_export_says_how_many_files_were_replaced(planned, tmp_pat
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", second_fails)
-    with pytest.raises(ExportError, match=r"disk full \(1 of 3 files were written before\)"):
+    with pytest.raises(ExportError, match=r"not written \(disk full\); the previous file is unchanged "
+                                          r"\(1 of 3 files were written before\)"):
         export_plan("batches", plan, debtors, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sms_20261124.csv"]
 

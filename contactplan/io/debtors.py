@@ -34,6 +34,7 @@ OPTIONAL = ("account_id", "name", "cpf", "document", "city", "municipality_code"
             "days_past_due", "due_date", "p_pay", "segment", "language", "preferred_channel", "preferred_window",
             *CONTACT_COLUMNS, *FLAG_COLUMNS, *CONSENT_COLUMNS)
 KNOWN = (*REQUIRED, *OPTIONAL)
+DEBTOR_COLUMNS_FOR_FUZZ = KNOWN
 # Columns whose values may be quoted back in an error message (nothing that identifies a person).
 _QUOTABLE = {"balance", "country", "region", "municipality_code", "timezone", "days_past_due", "due_date", "p_pay",
              "segment", "language", "preferred_channel", "preferred_window", *FLAG_COLUMNS, *CONSENT_COLUMNS}

@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from contactplan.errors import ContactplanError
+from contactplan.errors import ContactplanError, OutputError
 from contactplan.io.plan_csv import render as render_plan_csv
 from contactplan.io.plan_csv import write_bytes_atomic
 from contactplan.model import Channel, Debtor, PlannedContact
@@ -146,8 +146,10 @@ def export_plan(fmt: str, plan: Plan, debtors: Mapping[str, Debtor] | Iterable[D
         for name, data in encoded.items():
             write_bytes_atomic(directory / name, data)
             written.append(directory / name)
-    except OSError as exc:
+    except (OSError, OutputError) as exc:
         done = f" ({len(written)} of {len(encoded)} files were written before)" if written else ""
+        if isinstance(exc, OutputError):
+            raise ExportError(f"{exc}{done}") from None
         raise ExportError(f"{directory}: cannot write: {exc.strerror or exc}{done}") from None
     return written
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from contactplan.errors import InputError
+from contactplan.errors import InputError, OutputError
 from contactplan.model import Channel, PlannedContact
 
 COLUMNS = ("plan_id", "plan_date", "debtor_id", "channel", "destination", "window_start", "window_end", "timezone",
@@ -44,16 +44,23 @@ def render(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact])
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write the whole file or nothing (mode 0600): an interrupted run leaves the previous file intact."""
+    """Write the whole file or nothing (mode 0600): an interrupted or failed run (kill -9, disk
+    full) leaves the previous file intact, and no temporary file behind when it can clean up."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)  # created 0600
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)  # created 0600
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write here: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{target}: not written ({exc.strerror or exc}); the previous file is unchanged") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
