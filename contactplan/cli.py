@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from contactplan.cli_common import (
@@ -219,8 +220,8 @@ def rules_list(
     for p in packs.packs:
         for r in p.rules:
             m = r.meta
-            table.add_row(p.id, m.id, m.kind, m.severity.value, ",".join(m.channels), ",".join(sorted(m.regions))
-                          or "all", m.citation)
+            table.add_row(*(escape(x) for x in (p.id, m.id, m.kind, m.severity.value, ",".join(m.channels),
+                                                ",".join(sorted(m.regions)) or "all", m.citation)))
     Console().print(table)
 
 
@@ -233,17 +234,18 @@ def rules_show(pack: Annotated[str, typer.Argument(help=f"Built-in pack ({', '.j
     except ContactplanError as exc:
         fail(exc)
     out = Console(soft_wrap=True)
-    out.print(f"[bold]{p.id}[/bold] {p.title} (country {p.country}, version {p.version}, sha256 {p.sha256[:12]})")
+    out.print(f"[bold]{escape(p.id)}[/bold] {escape(p.title)} (country {escape(p.country)}, version "
+              f"{escape(p.version)}, sha256 {p.sha256[:12]})")
     for r in p.rules:
         m = r.meta
-        out.print(f"\n[bold]{m.id}[/bold] ({m.kind}, {m.severity.value}) {m.title}")
+        out.print(f"\n[bold]{escape(m.id)}[/bold] ({m.kind}, {m.severity.value}) {escape(m.title)}")
         out.print(f"  citation: {m.citation}", highlight=False, markup=False)
         if m.confidence:
             out.print(f"  confidence: {m.confidence}", highlight=False, markup=False)
         scope = f"  channels: {', '.join(m.channels)}; regions: {', '.join(sorted(m.regions)) or 'all'}"
         if m.effective_from or m.effective_to:
             scope += f"; effective {m.effective_from or '...'} to {m.effective_to or '...'}"
-        out.print(scope, highlight=False)
+        out.print(scope, highlight=False, markup=False)
         out.print(f"  rule: {r.summary()}", highlight=False, markup=False)
 
 

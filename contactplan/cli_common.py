@@ -8,6 +8,7 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from contactplan.errors import ContactplanError
 
@@ -18,7 +19,7 @@ DbOption = Annotated[Optional[str], typer.Option(
 
 
 def fail(exc: ContactplanError) -> NoReturn:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(int(exc.exit_code))
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from contactplan.cli_common import (
@@ -102,17 +103,18 @@ def audit(
 def _print_summary(report, show_table: bool) -> None:
     s = report.summary()
     status = "[green]clean[/green]" if report.clean else f"[red]{s['violations']} violation(s)[/red]"
-    err.print(f"Audit of {report.kind} {report.source} ({', '.join(map(str, report.dates)) or 'no contacts'}): "
+    err.print(f"Audit of {report.kind} {escape(report.source)} ({', '.join(map(str, report.dates)) or 'no contacts'}): "
               f"{s['contacts']} contacts, {s['debtors']} debtors: {status}", highlight=False)
     for rule_id, n in s["by_rule"].items():
-        err.print(f"  {rule_id}: {n}", highlight=False)
+        err.print(f"  {escape(rule_id)}: {n}", highlight=False)
     if show_table and report.violations:
         table = Table(title="Violations")
         for col in ("rule", "severity", "debtor", "contact", "what is wrong", "citation"):
             table.add_column(col, overflow="fold")
         for v in report.violations:
             contact = f"{v.channel or ''} {v.at.isoformat() if v.at else ''}".strip()
-            table.add_row(v.rule_id, str(v.severity), v.debtor_id, contact, v.message, v.citation)
+            table.add_row(*(escape(x) for x in (v.rule_id, str(v.severity), v.debtor_id, contact, v.message,
+                                                v.citation)))
         Console(stderr=True).print(table)
 
 
@@ -157,9 +159,9 @@ def explain(
             rejected = [r for r in inputs.debtors.rejections if r.debtor_id == debtor_id]
             if rejected:
                 for r in rejected:
-                    err.print(f"rejected: {r}", highlight=False)
+                    err.print(f"rejected: {escape(str(r))}", highlight=False)
                 raise typer.Exit(int(ExitCode.INVALID))
-            err.print(f"error: debtor {debtor_id} is not in {debtors}")
+            err.print(f"error: debtor {escape(debtor_id)} is not in {escape(str(debtors))}")
             raise typer.Exit(int(ExitCode.INVALID))
         plan = build_plan(inputs, day, cfg, packs, calendars=calendars)
         render(explain_debtor(debtor, plan, packs, Context(day, calendars)), Console())

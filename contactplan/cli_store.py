@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from contactplan.cli_common import DbOption, err, fail, mask, now, parse_date
@@ -39,9 +40,10 @@ def history_import(
     except ContactplanError as exc:
         fail(exc)
     if unknown:
-        err.print(f"[yellow]warning:[/yellow] {file}: ignored unknown column(s): {', '.join(unknown)}")
+        err.print(f"[yellow]warning:[/yellow] {escape(str(file))}: ignored unknown column(s): "
+                  f"{escape(', '.join(unknown))}")
     opt_outs = sum(1 for a in attempts if a.outcome == "opt_out")
-    err.print(f"{file}: {rows} attempts read, {added} added, {rows - added} already in {redact(url)}"
+    err.print(f"{escape(str(file))}: {rows} attempts read, {added} added, {rows - added} already in {redact(url)}"
               + (f"; {opt_outs} opt-out(s) recorded as suppressions" if opt_outs else ""))
 
 
@@ -57,9 +59,9 @@ def history_show(debtor_id: Annotated[str, typer.Argument(help="The debtor's id"
     for col in ("attempted_at", "channel", "destination", "outcome", "attempt_id", "agent"):
         table.add_column(col)
     for a in attempts:
-        table.add_row(a.attempted_at.isoformat(), a.channel.value,
-                      a.destination if show_destinations else mask(a.destination), a.outcome.value, a.attempt_id,
-                      a.agent_id)
+        table.add_row(*(escape(x) for x in (a.attempted_at.isoformat(), a.channel.value,
+                                            a.destination if show_destinations else mask(a.destination),
+                                            a.outcome.value, a.attempt_id, a.agent_id)))
     Console().print(table)
 
 
@@ -146,8 +148,9 @@ def suppress_import(file: Annotated[Path, typer.Argument(help="CSV with debtor_i
     except ContactplanError as exc:
         fail(exc)
     if unknown:
-        err.print(f"[yellow]warning:[/yellow] {file}: ignored unknown column(s): {', '.join(unknown)}")
-    err.print(f"{file}: {len(entries)} entries read, {added} added")
+        err.print(f"[yellow]warning:[/yellow] {escape(str(file))}: ignored unknown column(s): "
+                  f"{escape(', '.join(unknown))}")
+    err.print(f"{escape(str(file))}: {len(entries)} entries read, {added} added")
 
 
 @suppress_app.command("list")
@@ -163,6 +166,6 @@ def suppress_list(debtor: Annotated[Optional[str], typer.Option("--debtor", help
         table.add_column(col, overflow="fold")
     for s in entries:
         dest = s.destination if show_destinations or not s.destination else mask(s.destination)
-        table.add_row(s.debtor_id or "*", dest or "*", s.channel.value if s.channel else "*",
-                      str(s.expires_on or "never"), s.source, s.reason)
+        table.add_row(*(escape(x) for x in (s.debtor_id or "*", dest or "*", s.channel.value if s.channel else "*",
+                                            str(s.expires_on or "never"), s.source, s.reason)))
     Console().print(table)

@@ -73,10 +73,11 @@ def explain(debtor: Debtor, plan: Plan, packs: PackSet, ctx: Context) -> Explana
 
 
 def render(ex: Explanation, console) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     d = ex.debtor
-    console.print(f"[bold]Debtor {d.debtor_id}[/bold] on {ex.plan_date} ({d.country}-{d.region or '?'}"
+    console.print(f"[bold]Debtor {escape(d.debtor_id)}[/bold] on {ex.plan_date} ({d.country}-{d.region or '?'}"
                   f"{', IBGE ' + d.municipality_code if d.municipality_code else ''})", highlight=False)
     console.print(f"Time zone(s): {', '.join(d.zones)} (from {d.zone_source}: {d.zone_note})", highlight=False,
                   markup=False)
@@ -90,7 +91,7 @@ def render(ex: Explanation, console) -> None:
         table.add_column(col, overflow="fold")
     for e in ex.rules:
         text = "\n".join(f"{k}: {v}" for k, v in e.effects.items())
-        table.add_row(e.rule.id, str(e.rule.meta.severity), text, e.rule.meta.citation)
+        table.add_row(escape(e.rule.id), str(e.rule.meta.severity), escape(text), escape(e.rule.meta.citation))
     console.print(table)
     for channel, intervals in ex.windows.items():
         console.print(f"Allowed {channel.value:<8} {_local(intervals, d.primary_zone)} (local {d.primary_zone})",

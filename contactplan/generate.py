@@ -17,11 +17,9 @@ drives everything, and the clock is never read.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
+import io
 import pathlib
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +28,7 @@ from typing import TypeVar
 import numpy as np
 import phonenumbers
 
+from contactplan.io.plan_csv import write_bytes_atomic
 from contactplan.timezones import (
     AM_WEST_MUNICIPALITIES,
     DDDS_BY_UF,
@@ -735,21 +734,13 @@ def _pick(values: Sequence[_T], u: float) -> _T:
 def _write_csv_atomic(
     path: pathlib.Path, columns: Sequence[str], rows: list[dict[str, str]]
 ) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(columns)
-            writer.writerows([row[c] for c in columns] for row in rows)
-            fh.flush()
-            os.fsync(fh.fileno())  # the rename must not land before the data
-        # mkstemp creates 0600; these are shareable data files, not secrets.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    # Owner-only like every file contactplan writes: the phone numbers are random but valid,
+    # so they may be real people's.
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([row[c] for c in columns] for row in rows)
+    write_bytes_atomic(path, buf.getvalue().encode("utf-8"))
 
 
 def _country_spec(country: str) -> _Country:

@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from contactplan.model import Channel
@@ -24,9 +25,11 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
                   f"(packs {plan.provenance.get('packs', '')}, config {plan.config.source})")
     for path, cols in unknown_columns.items():
         if cols:
-            console.print(f"[yellow]warning:[/yellow] {path}: ignored unknown column(s): {', '.join(cols)}")
+            console.print(f"[yellow]warning:[/yellow] {escape(path)}: ignored unknown column(s): "
+                          f"{escape(', '.join(cols))}",
+                          soft_wrap=True, highlight=False)
     for r in plan.rejections[:MAX_REJECTIONS_SHOWN]:
-        console.print(f"[red]rejected[/red] {r}")
+        console.print(f"[red]rejected[/red] {escape(str(r))}", soft_wrap=True, highlight=False)
     if len(plan.rejections) > MAX_REJECTIONS_SHOWN:
         console.print(f"[red]... and {len(plan.rejections) - MAX_REJECTIONS_SHOWN} more rejected rows "
                       "(use --rejects FILE for the full list)[/red]")
@@ -38,7 +41,7 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
     sources = ", ".join(f"{k} {n}" for k, n in sorted(plan.zone_sources.items(), key=lambda kv: -kv[1]))
     console.print(f"Time zones from: {sources or '-'}")
     for note, n in sorted(plan.zone_notes.items(), key=lambda kv: -kv[1]):
-        console.print(f"[yellow]time zone:[/yellow] {n} debtor(s): {note}", highlight=False)
+        console.print(f"[yellow]time zone:[/yellow] {n} debtor(s): {escape(note)}", highlight=False)
     _exclusions(plan, console)
     _per_channel(plan, console)
     _per_hour(plan, console)
@@ -74,7 +77,7 @@ def _exclusions(plan: Plan, console: Console) -> None:
     table.add_column("debtors", justify="right")
     table.add_column("citation", overflow="fold")
     for rule_id, n in by_rule.most_common():
-        table.add_row(rule_id, str(n), citation[rule_id] or "-")
+        table.add_row(escape(rule_id), str(n), escape(citation[rule_id] or "-"))
     console.print(table)
 
 

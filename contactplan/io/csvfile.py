@@ -72,6 +72,10 @@ def read_csv(path: str | Path, required: tuple[str, ...], known: tuple[str, ...]
     except OSError as exc:
         raise InputError(name, f"cannot read file: {exc.strerror or exc}") from None
     text, encoding = _decode(name, raw)
+    if "\x00" in text:
+        # NUL never occurs in a real export; it means a binary or corrupted file.
+        raise InputError(name, "contains a NUL byte: binary or corrupted file, not CSV text",
+                         line=text.count("\n", 0, text.index("\x00")) + 1)
     if not text.strip():
         raise InputError(name, "file is empty; expected a header row and data rows")
     first_line = text.splitlines()[0]

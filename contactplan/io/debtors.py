@@ -82,7 +82,8 @@ def _parse_phone(column: str, raw: str, country: str) -> tuple[Destination, str]
     except phonenumbers.NumberParseException:
         raise _RowError(column, f"is not a phone number (for country {country}); use E.164 such as +55 11 98765 4321")
     if not phonenumbers.is_valid_number(number):
-        raise _RowError(column, f"is not a valid phone number for country {country}")
+        raise _RowError(column, f"is not a valid phone number for country {country}"
+                                + ("; include the area code (DDD), e.g. (11) 98765-4321" if country == "BR" else ""))
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     nsn = phonenumbers.national_significant_number(number)
     area = nsn[:2] if number.country_code == 55 else nsn[:3] if number.country_code == 1 else ""
@@ -124,7 +125,7 @@ def _parse_account(row: Row) -> _Account:
         raise _RowError("phone_mobile", "no contact method: fill at least one of phone_mobile, phone_home, phone_work, "
                                         "email")
     for column, parse in (("p_pay", values.parse_probability), ("days_past_due", values.parse_int),
-                          ("preferred_window", values.parse_window)):
+                          ("preferred_window", values.parse_window), ("due_date", values.parse_date)):
         try:
             parse(v.get(column, ""))
         except ValueError as exc:

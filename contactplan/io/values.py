@@ -140,3 +140,19 @@ def parse_list(text: str) -> frozenset[str]:
 
 
 WEEKDAY_NAMES = _WEEKDAYS
+
+
+def parse_date(text: str) -> dt.date | None:
+    """YYYY-MM-DD, or DD/MM/YYYY as Brazilian spreadsheets write it. Blank -> None."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        if "/" in text:
+            day, month, year = text.split("/")
+            if len(year) != 4:
+                raise ValueError
+            return dt.date(int(year), int(month), int(day))
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("is not a date; use YYYY-MM-DD or DD/MM/YYYY") from None
