@@ -124,3 +124,20 @@ def test_database_file_is_private(tmp_path):
 def test_no_traceback_on_bad_invocations(command):
     r = CliRunner().invoke(app, command)
     assert r.exit_code == 2 and "Traceback" not in (r.stderr or "") + (r.stdout or "")
+
+
+def test_every_output_file_is_owner_only(tmp_path):
+    debtors, agents = write_portfolio(tmp_path, 60, seed=4)
+    out = {name: tmp_path / name for name in ("plan.csv", "rejects.csv", "plan.html", "audit.json", "audit.html")}
+    runner = CliRunner()
+    assert runner.invoke(app, ["plan", "--debtors", str(debtors), "--agents", str(agents), "--date", "2026-11-24",
+                               "-o", str(out["plan.csv"]), "--rejects", str(out["rejects.csv"]), "--html",
+                               str(out["plan.html"]), "--no-store"]).exit_code == 0
+    r = runner.invoke(app, ["audit", str(out["plan.csv"]), "--debtors", str(debtors), "--json", "-o",
+                            str(out["audit.json"]), "--html", str(out["audit.html"]), "--no-store"])
+    assert r.exit_code == 0, r.stderr
+    assert "+55" not in out["audit.json"].read_text(encoding="utf-8")
+    for name, path in out.items():
+        assert path.stat().st_mode & 0o077 == 0, name
+    for path in (debtors, agents):
+        assert path.stat().st_mode & 0o077 == 0
