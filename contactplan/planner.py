@@ -17,6 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import metadata
+
+import numpy as np
 from pathlib import Path
 
 from contactplan.audit import audit_plan
@@ -30,6 +32,7 @@ from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.capacity import build_pools, slot_grid
 from contactplan.solver.flow import SolveStatus, solve
+from contactplan.solver.greedy import greedy_value
 from contactplan.solver.options import build_options
 
 # A debtor with options whose contact did not fit in today's capacity: the optimiser chose
@@ -103,6 +106,17 @@ class Plan:
     violations: tuple[Violation, ...] = ()
     zone_sources: dict[str, int] = field(default_factory=dict)  # override|municipality|region|area_code -> debtors
     zone_notes: dict[str, int] = field(default_factory=dict)  # ambiguity or fallback note -> debtors
+    # The min-cost flow proves optimality: the bound equals the objective (gap 0). The greedy
+    # baseline's value on the same options, when asked for (bench/).
+    greedy: float | None = None
+
+    @property
+    def bound(self) -> float:
+        return self.objective
+
+    @property
+    def gap(self) -> float:
+        return 0.0
 
 
 def _version(package: str) -> str:
@@ -132,9 +146,15 @@ def plan_id_for(plan_date: dt.date, *parts: str) -> str:
 
 
 def build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None = None, packs: PackSet | None = None,
-               *, calendars: Calendars | None = None) -> Plan:
+               *, calendars: Calendars | None = None, baseline: bool = False) -> Plan:
     """Plan one day. Raises PlanRejected (exit 1) if the independent audit finds any violation in
     the optimiser's plan, and Infeasible (exit 3) if the solver cannot produce a plan."""
+    with _bulk():
+        return _build_plan(inputs, plan_date, config, packs, calendars, baseline)
+
+
+def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs: PackSet | None,
+                calendars: Calendars | None, baseline: bool) -> Plan:
     config = config or Config()
     packs = packs or load_packs(config.packs)
     calendars = calendars or Calendars()
@@ -148,17 +168,21 @@ def build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None = None,
     timings["capacity"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    with _bulk():
-        opts = build_options(debtors, packs, ctx, slots, pools, config)
+    opts = build_options(debtors, packs, ctx, slots, pools, config)
     timings["rules"] = time.perf_counter() - t0
 
-    solution = solve(opts.options, opts.daily_limit, len(slots), pools, config)
+    solution = solve(opts.blocks, opts.daily_limit, len(slots), pools, config)
+    greedy = None
+    if baseline:
+        t0 = time.perf_counter()
+        greedy = greedy_value(opts.blocks, opts.daily_limit, pools, config)
+        timings["greedy"] = time.perf_counter() - t0
     timings["solve"] = solution.seconds
     if solution.status is not SolveStatus.OPTIMAL:
-        raise Infeasible(f"the solver returned {solution.status} for {len(opts.options)} options")
+        raise Infeasible(f"the solver returned {solution.status} for {opts.count} options")
 
     t0 = time.perf_counter()
-    contacts = _contacts(debtors, opts.options, solution.chosen, solution.pool_of)
+    contacts = _contacts(debtors, opts.blocks, solution.chosen, solution.pool_of)
     planned_ids = {c.debtor_id for c in contacts}
     excluded_ids = {e.debtor_id for e in opts.exclusions}
     exclusions = list(opts.exclusions)
@@ -200,13 +224,16 @@ def build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None = None,
         if len(d.zones) > 1 or d.zone_source == "area_code":
             notes[d.zone_note] += 1
     return Plan(plan_id, plan_date, tuple(contacts), tuple(sorted(exclusions, key=lambda e: e.debtor_id)),
-                tuple(df.rejections), counts, solution.status, solution.objective, len(opts.options),
-                tuple(pools), tuple(slots), config, provenance, timings, tuple(violations), dict(sources), dict(notes))
+                tuple(df.rejections), counts, solution.status, solution.objective, opts.count,
+                tuple(pools), tuple(slots), config, provenance, timings, tuple(violations), dict(sources), dict(notes), greedy)
 
 
-def _contacts(debtors: list[Debtor], options, chosen: list[int], pool_of: dict[int, str]) -> list[PlannedContact]:
+def _contacts(debtors: list[Debtor], blocks, chosen: list[int], pool_of: dict[int, str]) -> list[PlannedContact]:
     """Planned contacts in dialer order: by window, channel and pool; rank 1 is the most valuable
     contact of its (channel, pool, window start) queue."""
+    starts = np.cumsum([0] + [len(b.slots) for b in blocks])
+    where = np.searchsorted(starts, chosen, side="right") - 1
+    options = {k: blocks[b].option(k - int(starts[b])) for k, b in zip(chosen, where, strict=True)}
     picked = sorted(((options[k], pool_of.get(k, "")) for k in chosen),
                     key=lambda op: (op[0].window[0], op[0].channel.value, op[1], -op[0].value,
                                     debtors[op[0].debtor].debtor_id))

@@ -113,8 +113,8 @@ def test_failed_self_audit_exits_1_and_writes_nothing(portfolio, tmp_path, monke
 
     def broken(*args, **kwargs):
         opts = real(*args, **kwargs)
-        opts.options = [dataclasses.replace(o, window=(o.window[0] - dt.timedelta(hours=9),
-                                                        o.window[1] - dt.timedelta(hours=9))) for o in opts.options]
+        for b in opts.blocks:
+            b.windows = [(s - dt.timedelta(hours=9), e - dt.timedelta(hours=9)) for s, e in b.windows]
         return opts
 
     monkeypatch.setattr(planner, "build_options", broken)

@@ -17,7 +17,7 @@ from contactplan.model import Channel, Slot
 from contactplan.rules.packs import default_packs
 from contactplan.solver import flow
 from contactplan.solver.capacity import agent_contacts_in, build_pools, slot_grid
-from contactplan.solver.options import Option
+from contactplan.solver.options import Option, OptionBlock
 from factories import CALENDARS, SUNDAY, TUESDAY, make_agent, make_debtor, make_inputs
 
 PACKS = default_packs()
@@ -122,9 +122,8 @@ def test_self_audit_refuses_an_illegal_plan(monkeypatch):
 
     def broken(*args, **kwargs):
         opts = real(*args, **kwargs)
-        opts.options = [dataclasses.replace(o, window=(o.window[0] + dt.timedelta(hours=12),
-                                                        o.window[1] + dt.timedelta(hours=12)))
-                        for o in opts.options]
+        for b in opts.blocks:
+            b.windows = [(s + dt.timedelta(hours=12), e + dt.timedelta(hours=12)) for s, e in b.windows]
         return opts
 
     monkeypatch.setattr(planner, "build_options", broken)
@@ -184,7 +183,9 @@ def test_flow_matches_brute_force(seed):
             served = rng.choice([("p",), ("q",), ("p", "q"), ()])
             channel = Channel.VOICE if served else Channel.SMS
             options.append(Option(d, channel, dest, slot, served, (None, None), round(rng.uniform(0.5, 50), 2), ()))
-    solution = flow.solve(options, dict.fromkeys(range(debtors), 1), n_slots, pools, Config())
+    blocks = [OptionBlock(o.debtor, o.channel, o.destination, o.pools, o.rules, [o.slot], [o.window], [o.value])
+              for o in options]
+    solution = flow.solve(blocks, dict.fromkeys(range(debtors), 1), n_slots, pools, Config())
     assert solution.status is flow.SolveStatus.OPTIMAL
     assert solution.objective == pytest.approx(_brute_force(options, debtors, capacity))
     assert len({options[k].debtor for k in solution.chosen}) == len(solution.chosen)
@@ -245,3 +246,17 @@ def test_bad_municipal_file_names_line_and_column(tmp_path):
     path.write_text("municipality_code,date,name\n3550308,2027-01-25,ok\n355030,2027-01-25,short\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"municipal.csv:3:1: municipality_code:"):
         read_municipal_holidays(str(path))
+
+
+@pytest.mark.parametrize(("start", "end", "brk"), [("08:00", "14:00", None), ("22:00", "06:00", ("02:00", "02:30")),
+                                                   ("00:00", "24:00", ("12:00", "13:00")),
+                                                   ("13:00", "21:00", ("17:00", "17:15"))])
+@pytest.mark.parametrize("zone", ["America/Sao_Paulo", "America/Manaus", "America/Los_Angeles"])
+@pytest.mark.parametrize("day", [TUESDAY, SUNDAY, dt.date(2027, 3, 14)])
+def test_pool_capacity_matches_per_slot_reference(start, end, brk, zone, day):
+    from contactplan.solver.capacity import _agent_capacity
+
+    agent = make_agent(start=start, end=end, timezone=zone, days=range(0, 7, 2), per_hour=7,
+                       break_start=brk[0] if brk else None, break_end=brk[1] if brk else None)
+    slots = slot_grid(day, {"America/Noronha", "America/Rio_Branco", zone}, 30)
+    assert _agent_capacity(agent, slots) == pytest.approx([agent_contacts_in(agent, s) for s in slots])

@@ -72,7 +72,8 @@ def test_every_solver_plan_passes_the_audit(n, seed, country, day, slot, agent_s
     if with_store:
         inputs = _random_store_data(inputs, day, seed)
     config = Config(slot_minutes=slot, min_window_minutes=min(15, slot))
-    plan = build_plan(inputs, day, config, PACKS)  # raises PlanRejected if the self-audit fails
+    plan = build_plan(inputs, day, config, PACKS, baseline=True)  # raises PlanRejected if the self-audit fails
+    assert plan.greedy <= plan.objective + 1e-6  # the optimum is never beaten by the greedy baseline
     by_id = {x.debtor_id: x for x in inputs.debtors.debtors}
     if with_store:
         assert any(x.history or x.suppressions for x in by_id.values()) or n < 5

@@ -18,9 +18,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from phonenumbers import PhoneNumberType
 
 from contactplan.io import values
+from contactplan.io.phones import PhoneError, to_e164
 from contactplan.io.csvfile import CsvTable, Row, read_csv
 from contactplan.model import Channel, Debtor, Destination, LineType, Rejection
 from contactplan.timezones import DDD_TO_UF, DDD_ZONES, IBGE_STATE_PREFIX, UnknownRegion, phone_zones, resolve_zones
@@ -40,8 +40,6 @@ _QUOTABLE = {"balance", "country", "region", "municipality_code", "timezone", "d
              "segment", "language", "preferred_channel", "preferred_window", *FLAG_COLUMNS, *CONSENT_COLUMNS}
 _PHONE_LINE = {"phone_mobile": LineType.MOBILE, "phone_home": LineType.HOME, "phone_work": LineType.WORK}
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
-_MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.PAGER,
-                 PhoneNumberType.UNKNOWN}
 
 
 @dataclass
@@ -65,6 +63,7 @@ class _Account:
     balance: Decimal
     destinations: list[Destination]
     area_codes: list[str]
+    answers: dict[str, bool | None]  # flags and consents, parsed once
 
 
 class _RowError(Exception):
@@ -78,16 +77,16 @@ def _quoted(column: str, raw: str) -> str:
 
 def _parse_phone(column: str, raw: str, country: str) -> tuple[Destination, str]:
     try:
-        number = phonenumbers.parse(raw, country)
-    except phonenumbers.NumberParseException:
-        raise _RowError(column, f"is not a phone number (for country {country}); use E.164 such as +55 11 98765 4321")
-    if not phonenumbers.is_valid_number(number):
-        raise _RowError(column, f"is not a valid phone number for country {country}"
-                                + ("; include the area code (DDD), e.g. (11) 98765-4321" if country == "BR" else ""))
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    nsn = phonenumbers.national_significant_number(number)
-    area = nsn[:2] if number.country_code == 55 else nsn[:3] if number.country_code == 1 else ""
-    maybe_mobile = column == "phone_mobile" or phonenumbers.number_type(number) in _MOBILE_TYPES
+        e164, mobile, nsn = to_e164(raw, country)
+    except PhoneError as exc:
+        if str(exc) == "not valid":
+            raise _RowError(column, f"is not a valid phone number for country {country}"
+                                    + ("; include the area code (DDD), e.g. (11) 98765-4321" if country == "BR"
+                                       else ""))
+        raise _RowError(column, f"is not a phone number (for country {country}); use E.164 such as "
+                                "+55 11 98765 4321")
+    area = nsn[:2] if e164.startswith("+55") else nsn[:3] if e164.startswith("+1") else ""
+    maybe_mobile = column == "phone_mobile" or mobile
     return Destination(e164, _PHONE_LINE[column], maybe_mobile=maybe_mobile, column=column), area
 
 
@@ -130,18 +129,23 @@ def _parse_account(row: Row) -> _Account:
             parse(v.get(column, ""))
         except ValueError as exc:
             raise _RowError(column, f"{exc}{_quoted(column, v.get(column, ''))}")
+    answers: dict[str, bool | None] = {}
     for column in (*FLAG_COLUMNS, *CONSENT_COLUMNS):
+        raw = v.get(column, "")
+        if not raw:
+            answers[column] = None
+            continue
         try:
-            values.parse_bool(v.get(column, ""))
+            answers[column] = values.parse_bool(raw)
         except ValueError as exc:
-            raise _RowError(column, f"{exc}{_quoted(column, v.get(column, ''))}")
+            raise _RowError(column, f"{exc}{_quoted(column, raw)}")
     pc = v.get("preferred_channel", "").lower()
     if pc and pc not in {c.value for c in Channel}:
         raise _RowError("preferred_channel", f"must be one of voice, ivr, sms, whatsapp, email{_quoted('preferred_channel', pc)}")
     muni = v.get("municipality_code", "")
     if muni and not re.fullmatch(r"\d{7}", muni):
         raise _RowError("municipality_code", f"must be the 7-digit IBGE code{_quoted('municipality_code', muni)}")
-    return _Account(row.line, v, balance, destinations, area_codes)
+    return _Account(row.line, v, balance, destinations, area_codes, answers)
 
 
 def _merge(debtor_id: str, accounts: list[_Account]) -> Debtor:
@@ -169,10 +173,10 @@ def _merge(debtor_id: str, accounts: list[_Account]) -> Debtor:
         region = _uf_without_region(first.get("municipality_code", ""),
                                     {c for a in accounts for c in a.area_codes})
     destinations = tuple(dict.fromkeys(d for a in accounts for d in a.destinations))
-    flags = frozenset(c for c in FLAG_COLUMNS if any(values.parse_bool(a.row.get(c, "")) for a in accounts))
+    flags = frozenset(c for c in FLAG_COLUMNS if any(a.answers[c] for a in accounts))
     consents: dict[str, bool | None] = {}
     for column in CONSENT_COLUMNS:
-        answers = [values.parse_bool(a.row.get(column, "")) for a in accounts]
+        answers = [a.answers[column] for a in accounts]
         # A refusal on any account is a refusal by the person (LGPD art. 18 §2; TCPA revocation).
         consents[column] = False if False in answers else True if True in answers else None
     balance = sum((a.balance for a in accounts), Decimal("0"))

@@ -68,9 +68,16 @@ class PackSet:
                 raise InputError(p.source, f"rule id {sorted(clash)[0]} is already defined by another pack")
             seen |= {r.id for r in p.rules}
             self.by_country.setdefault(p.country, []).append(p)
+        self._cache: dict[tuple[str, str, dt.date], tuple[Rule, ...]] = {}
 
     def rules_for(self, debtor: Debtor, on: dt.date) -> tuple[Rule, ...]:
-        return tuple(r for p in self.by_country.get(debtor.country, ()) for r in p.rules_for(debtor, on))
+        # Which rules apply depends only on country, region and date (Rule.applies).
+        key = (debtor.country, debtor.region, on)
+        found = self._cache.get(key)
+        if found is None:
+            found = tuple(r for p in self.by_country.get(debtor.country, ()) for r in p.rules_for(debtor, on))
+            self._cache[key] = found
+        return found
 
     def covers(self, country: str) -> bool:
         return country in self.by_country

@@ -72,6 +72,22 @@ def agent_contacts_in(agent: Agent, slot: Slot) -> float:
     return agent.contacts_per_hour * minutes / 60
 
 
+def _agent_capacity(agent: Agent, slots: list[Slot]) -> list[float]:
+    """Contacts per slot over the whole grid, from the agent's shifts computed once."""
+    if not slots:
+        return []
+    intervals: set[tuple[dt.datetime, dt.datetime]] = set()
+    day = slots[0].start
+    while day <= slots[-1].end + dt.timedelta(days=1):
+        intervals |= set(_shift_intervals(agent, day))
+        day += dt.timedelta(days=1)
+    out = []
+    for slot in slots:
+        minutes = sum(max(0.0, (min(e, slot.end) - max(s, slot.start)).total_seconds() / 60) for s, e in intervals)
+        out.append(agent.contacts_per_hour * minutes / 60)
+    return out
+
+
 def build_pools(agents: list[Agent], slots: list[Slot], path: str = "agents.csv") -> list[Pool]:
     """Pools with their per-slot capacity. Agents of one pool must serve the same segments and languages,
     otherwise capacity could be booked for debtors only some of its agents may handle."""
@@ -86,6 +102,7 @@ def build_pools(agents: list[Agent], slots: list[Slot], path: str = "agents.csv"
                 raise InputError(path, f"agents of pool '{name}' serve different segments or languages "
                                        f"(lines {first.line} and {a.line}); split the pool or make them equal",
                                  line=a.line)
-        capacity = tuple(math.floor(sum(agent_contacts_in(a, s) for a in group) + 1e-9) for s in slots)
+        per_agent = [_agent_capacity(a, slots) for a in group]
+        capacity = tuple(math.floor(sum(col) + 1e-9) for col in zip(*per_agent)) if per_agent else ()
         pools.append(Pool(name, first.segments, first.languages, capacity))
     return sorted(pools, key=lambda p: p.name)

@@ -27,7 +27,7 @@ from ortools.graph.python import min_cost_flow
 
 from contactplan.config import Config
 from contactplan.model import Channel, Pool
-from contactplan.solver.options import Option
+from contactplan.solver.options import OptionBlock
 
 SCALE = 100  # cents
 _UNLIMITED = 10**9
@@ -49,15 +49,18 @@ class Solution:
     arcs: int
 
 
-def solve(options: list[Option], daily_limit: dict[int, int], n_slots: int, pools: list[Pool],
+def solve(blocks: list[OptionBlock], daily_limit: dict[int, int], n_slots: int, pools: list[Pool],
           config: Config) -> Solution:
+    """Optimal choice of options. ``Solution.chosen`` are flat option indices in block order
+    (block 0's entries, then block 1's...)."""
     started = time.perf_counter()
-    if not options:
+    n = sum(len(b.slots) for b in blocks)
+    if not n:
         return Solution(SolveStatus.OPTIMAL, [], {}, 0.0, time.perf_counter() - started, 0)
     channels = list(Channel)
     chan_index = {c: k for k, c in enumerate(channels)}
     pool_index = {p.name: k for k, p in enumerate(pools)}
-    classes = sorted({o.pools for o in options if o.pools})
+    classes = sorted({b.pools for b in blocks if b.pools})
     class_index = {c: k for k, c in enumerate(classes)}
     debtor_ids = sorted(daily_limit)
     debtor_node = {d: k for k, d in enumerate(debtor_ids)}
@@ -68,21 +71,20 @@ def solve(options: list[Option], daily_limit: dict[int, int], n_slots: int, pool
     chan_day0 = chan_slot0 + len(channels) * n_slots
     sink = chan_day0 + len(channels)
 
-    n = len(options)
-    tails = np.empty(n, dtype=np.int32)
-    heads = np.empty(n, dtype=np.int32)
-    costs = np.empty(n, dtype=np.int64)
-    for k, o in enumerate(options):
-        tails[k] = debtor_node[o.debtor]
-        if o.pools:
-            heads[k] = class_slot0 + class_index[o.pools] * n_slots + o.slot
-        else:
-            heads[k] = chan_slot0 + chan_index[o.channel] * n_slots + o.slot
-        costs[k] = -round(o.value * SCALE)
+    lengths = np.fromiter((len(b.slots) for b in blocks), dtype=np.int64, count=len(blocks))
+    tails = np.repeat(np.fromiter((debtor_node[b.debtor] for b in blocks), dtype=np.int32, count=len(blocks)),
+                      lengths)
+    base = np.repeat(np.fromiter((class_slot0 + class_index[b.pools] * n_slots if b.pools
+                                  else chan_slot0 + chan_index[b.channel] * n_slots for b in blocks),
+                                 dtype=np.int32, count=len(blocks)), lengths)
+    slot_of = np.fromiter((s for b in blocks for s in b.slots), dtype=np.int32, count=n)
+    heads = base + slot_of
+    costs = -np.rint(np.fromiter((v for b in blocks for v in b.values), dtype=np.float64, count=n) * SCALE
+                     ).astype(np.int64)
 
     t2, h2, c2 = [], [], []  # structural arcs, all cost 0
     class_arcs: list[tuple[int, int, str]] = []  # (arc offset in t2, class-slot node, pool)
-    used_class_slots = {(o.pools, o.slot) for o in options if o.pools}
+    used_class_slots = {(b.pools, s) for b in blocks if b.pools for s in b.slots}
     for members, slot in sorted(used_class_slots):
         for name in members:
             cap = pools[pool_index[name]].capacity[slot]
@@ -130,11 +132,11 @@ def solve(options: list[Option], daily_limit: dict[int, int], n_slots: int, pool
     flows = mcf.flows(np.arange(n, dtype=np.int32))
     chosen = [int(k) for k in np.nonzero(flows)[0]]
     # Split each class/slot's calls over its pools by the flow on the class -> pool arcs.
+    seats: dict[int, list[str]] = {}
     if class_arcs:
         class_flows = mcf.flows(np.array([n + off for off, _, _ in class_arcs], dtype=np.int64))
-    seats: dict[int, list[str]] = {}
-    for (_, node, name), f in zip(class_arcs, class_flows if class_arcs else [], strict=True):
-        seats.setdefault(node, []).extend([name] * int(f))
+        for (_, node, name), f in zip(class_arcs, class_flows, strict=True):
+            seats.setdefault(node, []).extend([name] * int(f))
     pool_of: dict[int, str] = {}
     for k in chosen:
         if int(heads[k]) in seats:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from contactplan.config import Config
 from contactplan.model import Channel, Debtor, Destination, Exclusion, Pool, Slot
-from contactplan.rules.base import Context, Interval, Rule, intersect
+from contactplan.rules.base import ALL_CHANNELS, Context, GateRule, Interval, Rule, intersect
 from contactplan.rules.packs import PackSet
 
 UTC = dt.timezone.utc
@@ -41,13 +41,41 @@ class Option:
     rules: tuple[str, ...]
 
 
+@dataclass(slots=True)
+class OptionBlock:
+    """The options of one debtor on one channel and destination: one entry per slot. Kept as
+    parallel lists, not one object per option, because a portfolio has millions of options."""
+
+    debtor: int
+    channel: Channel
+    destination: Destination
+    pools: tuple[str, ...]
+    rules: tuple[str, ...]
+    slots: list[int]
+    windows: list[Interval]
+    values: list[float]
+
+    def option(self, k: int) -> Option:
+        return Option(self.debtor, self.channel, self.destination, self.slots[k], self.pools, self.windows[k],
+                      self.values[k], self.rules)
+
+
 @dataclass
 class Options:
-    options: list[Option] = field(default_factory=list)
+    blocks: list[OptionBlock] = field(default_factory=list)
     exclusions: list[Exclusion] = field(default_factory=list)  # one per debtor without any option
     channel_reasons: dict[str, dict[Channel, tuple[str, str]]] = field(default_factory=dict)
     daily_limit: dict[int, int] = field(default_factory=dict)  # debtor index -> max contacts today
     rule_index: dict[str, Rule] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return sum(len(b.slots) for b in self.blocks)
+
+    @property
+    def options(self) -> list[Option]:
+        """Every option as an object, in block order (for tests and small portfolios)."""
+        return [b.option(k) for b in self.blocks for k in range(len(b.slots))]
 
 
 def local_day(debtor: Debtor, day: dt.date) -> list[Interval]:
@@ -104,6 +132,27 @@ def next_eligible(debtor: Debtor, rules_for, ctx: Context, channels: list[Channe
     return None
 
 
+class _RuleSet:
+    """Per distinct set of applicable rules, which rules can answer which question, so the
+    per-debtor loop asks only rules that override the question (same answers, less work)."""
+
+    def __init__(self, rules: tuple[Rule, ...], channels: list[Channel]):
+        def overrides(r: Rule, name: str) -> bool:
+            return getattr(type(r), name) is not getattr(Rule, name)
+
+        self.excluders = [r for r in rules if overrides(r, "excludes")]
+        # A gate over every channel already excluded the debtor or will block no single channel.
+        self.blockers = {c: [r for r in rules if r.covers(c) and overrides(r, "channel_blocked")
+                             and not (isinstance(r, GateRule) and r.meta.channels == ALL_CHANNELS)]
+                         for c in channels}
+        self.destination_rules = {c: [r for r in rules if r.covers(c) and overrides(r, "destination_ok")]
+                                  for c in channels}
+        self.limits = [(r, r.daily_limit(c)) for r in rules for c in channels if r.daily_limit(c) is not None]
+        self.shareable = all(r.regional for r in rules if overrides(r, "allowed"))
+        self.personal = [r for r in rules if not r.regional and overrides(r, "allowed")]
+        self.applied = {c: tuple(r.id for r in rules if r.covers(c)) for c in channels}
+
+
 def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: list[Slot], pools: list[Pool],
                   config: Config) -> Options:
     result = Options()
@@ -112,7 +161,7 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
     window_cache: dict[tuple, tuple[list[tuple[int, Interval, float]], Rule | None]] = {}
     pool_by_name = {p.name: p for p in pools}
     staffed_slots: dict[tuple[str, ...], frozenset[int]] = {}
-    per_rule_set: dict[tuple[str, ...], tuple] = {}
+    per_rule_set: dict[tuple[str, ...], _RuleSet] = {}
     unlimited = {c for c in channels if not c.needs_agent and config.channels[c].per_slot is None
                  and config.channels[c].per_day is None}
     for i, debtor in enumerate(debtors):
@@ -122,20 +171,17 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
         rules = packs.rules_for(debtor, ctx.plan_date)
         for r in rules:
             result.rule_index[r.id] = r
-        gate = next(((r, why) for r in rules if (why := r.excludes(debtor, ctx))), None)
+        rule_ids = tuple(r.id for r in rules)
+        if rule_ids not in per_rule_set:
+            per_rule_set[rule_ids] = _RuleSet(rules, channels)
+        rs = per_rule_set[rule_ids]
+        gate = next(((r, why) for r in rs.excluders if (why := r.excludes(debtor, ctx))), None)
         if gate:
             rule, why = gate
             result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, why,
                                                next_eligible=rule.eligible_again(debtor, ctx)))
             continue
-        rule_ids = tuple(r.id for r in rules)
-        if rule_ids not in per_rule_set:
-            per_rule_set[rule_ids] = (
-                [(r, r.daily_limit(c)) for r in rules for c in channels if r.daily_limit(c) is not None],
-                all(r.regional for r in rules if type(r).allowed is not Rule.allowed),
-                [r for r in rules if not r.regional and type(r).allowed is not Rule.allowed],
-                {c: tuple(r.id for r in rules if r.covers(c)) for c in channels})
-        limits, shareable, personal_rules, applied_by_channel = per_rule_set[rule_ids]
+        limits, shareable, personal_rules, applied_by_channel = rs.limits, rs.shareable, rs.personal, rs.applied
         limit = min((n for _, n in limits), default=1)
         if limit == 0:
             rule = next(r for r, n in limits if n == 0)
@@ -147,10 +193,11 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
         reasons: dict[Channel, tuple[str, str]] = {}
         time_blocked: list[Channel] = []
         found = 0
-        best_free: Option | None = None
+        best_free: tuple[OptionBlock, float] | None = None
         value_base = float(debtor.balance) * (debtor.p_pay if debtor.p_pay is not None else config.default_p_pay)
         for channel in channels:
-            blocked = next(((r, why) for r in rules if (why := r.channel_blocked(debtor, channel, ctx))), None)
+            blocked = next(((r, why) for r in rs.blockers[channel] if (why := r.channel_blocked(debtor, channel, ctx))),
+                           None)
             if blocked:
                 reasons[channel] = (blocked[0].id, blocked[1])
                 continue
@@ -160,7 +207,8 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
                 continue
             dest, last_refusal = None, None
             for d in dests:
-                refusal = next(((r, why) for r in rules if (why := r.destination_ok(debtor, channel, d, ctx))), None)
+                refusal = next(((r, why) for r in rs.destination_rules[channel]
+                                if (why := r.destination_ok(debtor, channel, d, ctx))), None)
                 if refusal is None:
                     dest = d
                     break
@@ -200,6 +248,7 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
                         s.index for s in slots if any(pool_by_name[n].capacity[s.index] > 0 for n in serving))
                 staffed = staffed_slots[serving]
             made, worth = 0, False
+            block = OptionBlock(i, channel, dest, serving, applied, [], [], [])
             for slot_index, window, factor in windows:
                 value = value_base * cc.effectiveness * factor - cc.cost
                 if value <= 0:
@@ -207,20 +256,24 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
                 worth = True
                 if agent and slot_index not in staffed:
                     continue
-                option = Option(i, channel, dest, slot_index, serving, window, value, applied)
                 made += 1
                 if free:
                     # Nothing limits this channel, and the debtor gets at most one contact, so only
                     # its single most valuable unlimited option can be in an optimal plan (exact).
-                    if best_free is None or value > best_free.value:
-                        best_free = option
+                    if best_free is None or value > best_free[1]:
+                        best_free = (OptionBlock(i, channel, dest, serving, applied, [slot_index], [window],
+                                                 [value]), value)
                 else:
-                    result.options.append(option)
+                    block.slots.append(slot_index)
+                    block.windows.append(window)
+                    block.values.append(value)
+            if block.slots:
+                result.blocks.append(block)
             if not made:
                 reasons[channel] = NO_POOL if worth else NOT_WORTH
             found += made
         if best_free is not None:
-            result.options.append(best_free)
+            result.blocks.append(best_free[0])
         result.channel_reasons[debtor.debtor_id] = reasons
         if not found:
             result.exclusions.append(_debtor_exclusion(debtor, reasons, result.rule_index, time_blocked, ctx, packs))
