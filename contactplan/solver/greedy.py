@@ -10,11 +10,13 @@ import numpy as np
 
 from contactplan.config import Config
 from contactplan.model import Pool
+from contactplan.solver.flow import SCALE
 from contactplan.solver.options import OptionBlock
 
 
 def greedy_value(blocks: list[OptionBlock], daily_limit: dict[int, int], pools: list[Pool], config: Config) -> float:
-    values = np.fromiter((v for b in blocks for v in b.values), dtype=np.float64)
+    # In whole cents, as the flow counts them, so the two values compare exactly.
+    values = np.rint(np.fromiter((v for b in blocks for v in b.values), dtype=np.float64) * SCALE) / SCALE
     owner = np.repeat(np.arange(len(blocks)), [len(b.slots) for b in blocks])
     offset = np.concatenate(([0], np.cumsum([len(b.slots) for b in blocks])))
     seats = {(p.name, s): c for p in pools for s, c in enumerate(p.capacity) if c}
