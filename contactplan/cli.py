@@ -162,13 +162,16 @@ def plan(
     try:
         cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
         plan_date = _date(date, cfg.report_timezone)
-        inputs = load_inputs(str(debtors), str(agents))
+        with err.status("reading the debtor and agent files"):
+            inputs = load_inputs(str(debtors), str(agents))
         if inputs.debtors.rejections and on_error is OnError.fail:
             raise RowErrors(inputs.debtors.rejections)
         store = None if no_store else open_existing_store(resolve_url(db, cfg.database_url), create=not dry_run)
         if store is not None:
             inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, plan_date))
-        result = build_plan(inputs, plan_date, cfg, packs, calendars=calendars)
+        with err.status("planning") as status:
+            result = build_plan(inputs, plan_date, cfg, packs, calendars=calendars,
+                                progress=lambda phase: status.update(f"planning: {phase}"))
         target = None if dry_run else (None if output is None or str(output) == "-" else str(output))
         if not dry_run:
             if store is not None:

@@ -13,6 +13,7 @@ import datetime as dt
 import gc
 import hashlib
 import time
+from collections.abc import Callable
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -146,19 +147,22 @@ def plan_id_for(plan_date: dt.date, *parts: str) -> str:
 
 
 def build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None = None, packs: PackSet | None = None,
-               *, calendars: Calendars | None = None, baseline: bool = False) -> Plan:
+               *, calendars: Calendars | None = None, baseline: bool = False,
+               progress: Callable[[str], None] | None = None) -> Plan:
     """Plan one day. Raises PlanRejected (exit 1) if the independent audit finds any violation in
-    the optimiser's plan, and Infeasible (exit 3) if the solver cannot produce a plan."""
+    the optimiser's plan, and Infeasible (exit 3) if the solver cannot produce a plan.
+    ``progress`` is told the name of each phase as it starts (the CLI shows it)."""
     with _bulk():
-        return _build_plan(inputs, plan_date, config, packs, calendars, baseline)
+        return _build_plan(inputs, plan_date, config, packs, calendars, baseline, progress or (lambda _: None))
 
 
 def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs: PackSet | None,
-                calendars: Calendars | None, baseline: bool) -> Plan:
+                calendars: Calendars | None, baseline: bool, progress: Callable[[str], None]) -> Plan:
     config = config or Config()
     packs = packs or load_packs(config.packs)
     calendars = calendars or Calendars()
     timings: dict[str, float] = {}
+    progress("capacity from the agents' shifts")
     t0 = time.perf_counter()
     debtors = inputs.debtors.debtors
     ctx = Context(plan_date, calendars)
@@ -167,10 +171,12 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     pools = build_pools(inputs.agents, slots, inputs.agents_path)
     timings["capacity"] = time.perf_counter() - t0
 
+    progress(f"rules for {len(debtors):,} debtors")
     t0 = time.perf_counter()
     opts = build_options(debtors, packs, ctx, slots, pools, config)
     timings["rules"] = time.perf_counter() - t0
 
+    progress(f"optimising {opts.count:,} options")
     solution = solve(opts.blocks, opts.daily_limit, len(slots), pools, config)
     greedy = None
     if baseline:
@@ -193,6 +199,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
                                         next_eligible=plan_date + dt.timedelta(days=1)))
     timings["extract"] = time.perf_counter() - t0
 
+    progress(f"independent audit of {len(contacts):,} contacts")
     t0 = time.perf_counter()
     by_id = {d.debtor_id: d for d in debtors}
     violations = audit_plan(contacts, by_id, packs, plan_date, pools=pools, slots=slots, config=config,
