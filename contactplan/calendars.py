@@ -62,7 +62,6 @@ class Calendars:
 
 def read_municipal_holidays(path: str) -> Calendars:
     """municipality_code,date,name CSV (e.g. a city's anniversary); any bad row fails the file."""
-    from contactplan.errors import InputError
     from contactplan.io.csvfile import read_csv
 
     table, _ = read_csv(path, ("municipality_code", "date"), ("municipality_code", "date", "name"))
@@ -70,12 +69,10 @@ def read_municipal_holidays(path: str) -> Calendars:
     for row in table.rows:
         code = row.values["municipality_code"]
         if not (len(code) == 7 and code.isdigit()):
-            raise InputError(table.path, "must be the 7-digit IBGE code", line=row.line, column="municipality_code",
-                             column_index=table.column_index("municipality_code"))
+            raise table.error(row.line, "municipality_code", "must be the 7-digit IBGE code")
         try:
             day = dt.date.fromisoformat(row.values["date"])
         except ValueError:
-            raise InputError(table.path, "is not a date (YYYY-MM-DD)", line=row.line, column="date",
-                             column_index=table.column_index("date")) from None
+            raise table.error(row.line, "date", "is not a date (YYYY-MM-DD)") from None
         days.setdefault(code, {})[day] = row.values.get("name") or "municipal holiday"
     return Calendars(days, table.path, table.sha256)

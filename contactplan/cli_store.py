@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from contactplan.cli_common import DbOption, err, fail, mask, now, parse_date
-from contactplan.errors import ContactplanError, InputError
+from contactplan.errors import ContactplanError
 from contactplan.io.csvfile import read_csv
 from contactplan.io.history import read_history
 from contactplan.model import Channel, Suppression
@@ -127,21 +127,18 @@ def suppress_import(file: Annotated[Path, typer.Argument(help="CSV with debtor_i
         for row in table.rows:
             v = row.values
             if not v.get("debtor_id") and not v.get("destination"):
-                raise InputError(table.path, "needs a debtor_id, a destination or both", line=row.line,
-                                 column="debtor_id", column_index=table.column_index("debtor_id"))
+                raise table.error(row.line, "debtor_id", "needs a debtor_id, a destination or both")
             try:
                 channel = Channel(v["channel"].lower()) if v.get("channel") else None
             except ValueError:
-                raise InputError(table.path, "must be voice, ivr, sms, whatsapp, email or blank (all)", line=row.line,
-                                 column="channel", column_index=table.column_index("channel")) from None
+                raise table.error(row.line, "channel", "must be voice, ivr, sms, whatsapp, email or blank (all)") \
+                    from None
             try:
                 expires = dt.date.fromisoformat(v["expires_on"]) if v.get("expires_on") else None
             except ValueError:
-                raise InputError(table.path, "is not a date (YYYY-MM-DD)", line=row.line, column="expires_on",
-                                 column_index=table.column_index("expires_on")) from None
+                raise table.error(row.line, "expires_on", "is not a date (YYYY-MM-DD)") from None
             if not v["reason"]:
-                raise InputError(table.path, "is blank", line=row.line, column="reason",
-                                 column_index=table.column_index("reason"))
+                raise table.error(row.line, "reason", "is blank")
             entries.append(Suppression(v.get("debtor_id", ""), v.get("destination", ""), channel, v["reason"],
                                        v.get("source") or Path(file).name, expires))
         added = open_store(resolve_url(db)).add_suppressions(entries, now())

@@ -24,21 +24,18 @@ def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
     agents: list[Agent] = []
     seen: dict[str, int] = {}
 
-    def fail(line: int, column: str, message: str) -> InputError:
-        return InputError(table.path, message, line=line, column=column, column_index=table.column_index(column))
-
     for row in table.rows:
         v = {k: row.values.get(k, "") for k in KNOWN}
         for column in REQUIRED:
             if not v[column]:
-                raise fail(row.line, column, "is blank")
+                raise table.error(row.line, column, "is blank")
         if v["agent_id"] in seen:
-            raise fail(row.line, "agent_id", f"duplicate agent_id (first on line {seen[v['agent_id']]})")
+            raise table.error(row.line, "agent_id", f"duplicate agent_id (first on line {seen[v['agent_id']]})")
         seen[v["agent_id"]] = row.line
         try:
             ZoneInfo(v["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
-            raise fail(row.line, "timezone", f"'{v['timezone']}' is not an IANA time zone such as America/Sao_Paulo") \
+            raise table.error(row.line, "timezone", f"'{v['timezone']}' is not an IANA time zone such as America/Sao_Paulo") \
                 from None
         parsed = {}
         for column in ("shift_start", "shift_end", "break_start", "break_end"):
@@ -46,21 +43,21 @@ def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
                 try:
                     parsed[column] = values.parse_time(v[column])
                 except ValueError as exc:
-                    raise fail(row.line, column, f"'{v[column]}' {exc}") from None
+                    raise table.error(row.line, column, f"'{v[column]}' {exc}") from None
         if parsed["shift_start"] == parsed["shift_end"]:
-            raise fail(row.line, "shift_end", "shift ends when it starts")
+            raise table.error(row.line, "shift_end", "shift ends when it starts")
         if ("break_start" in parsed) != ("break_end" in parsed):
-            raise fail(row.line, "break_end", "give both break_start and break_end, or neither")
+            raise table.error(row.line, "break_end", "give both break_start and break_end, or neither")
         try:
             cph = float(v["contacts_per_hour"].replace(",", "."))
         except ValueError:
-            raise fail(row.line, "contacts_per_hour", f"'{v['contacts_per_hour']}' is not a number") from None
+            raise table.error(row.line, "contacts_per_hour", f"'{v['contacts_per_hour']}' is not a number") from None
         if not 0 <= cph <= 1000:
-            raise fail(row.line, "contacts_per_hour", "must be between 0 and 1000")
+            raise table.error(row.line, "contacts_per_hour", "must be between 0 and 1000")
         try:
             days = values.parse_days(v["days"])
         except ValueError as exc:
-            raise fail(row.line, "days", f"'{v['days']}' {exc}") from None
+            raise table.error(row.line, "days", f"'{v['days']}' {exc}") from None
         agents.append(Agent(
             agent_id=v["agent_id"], pool=v["pool"], timezone=v["timezone"],
             shift_start=parsed["shift_start"], shift_end=parsed["shift_end"], contacts_per_hour=cph,

@@ -39,6 +39,10 @@ class CsvTable:
         """1-based position of a column, for file:line:column messages."""
         return self.header.index(name) + 1 if name in self.header else 0
 
+    def error(self, line: int, column: str, message: str) -> InputError:
+        """The file:line:column error for a bad value (the value itself is never quoted here)."""
+        return InputError(self.path, message, line=line, column=column, column_index=self.column_index(column))
+
 
 def _decode(path: str, raw: bytes) -> tuple[str, str]:
     if raw.startswith(b"\xef\xbb\xbf"):

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import phonenumbers
 
-from contactplan.errors import InputError
 from contactplan.io.csvfile import read_csv
 from contactplan.model import Attempt, Channel, Outcome
 
@@ -47,34 +46,31 @@ def read_history(path: str | Path, default_country: str = "BR") -> tuple[list[At
     out: list[Attempt] = []
     seen: dict[str, int] = {}
 
-    def fail(line: int, column: str, message: str) -> InputError:
-        return InputError(table.path, message, line=line, column=column, column_index=table.column_index(column))
-
     for row in table.rows:
         v = row.values
         for column in REQUIRED:
             if not v[column]:
-                raise fail(row.line, column, "is blank")
+                raise table.error(row.line, column, "is blank")
         if v["attempt_id"] in seen:
-            raise fail(row.line, "attempt_id", f"repeats line {seen[v['attempt_id']]}; attempt ids must be unique")
+            raise table.error(row.line, "attempt_id", f"repeats line {seen[v['attempt_id']]}; attempt ids must be unique")
         seen[v["attempt_id"]] = row.line
         channel = _CHANNELS.get(v["channel"].lower())
         if channel is None:
-            raise fail(row.line, "channel", "must be voice, ivr, sms, whatsapp or email")
+            raise table.error(row.line, "channel", "must be voice, ivr, sms, whatsapp or email")
         outcome = _OUTCOMES.get(v["outcome"].lower())
         if outcome is None:
-            raise fail(row.line, "outcome", f"must be one of {', '.join(_OUTCOMES)}")
+            raise table.error(row.line, "outcome", f"must be one of {', '.join(_OUTCOMES)}")
         try:
             when = dt.datetime.fromisoformat(v["attempted_at"].replace("Z", "+00:00"))
         except ValueError:
-            raise fail(row.line, "attempted_at", "is not an ISO 8601 date-time such as 2026-11-23T14:05:00-03:00") \
+            raise table.error(row.line, "attempted_at", "is not an ISO 8601 date-time such as 2026-11-23T14:05:00-03:00") \
                 from None
         if when.tzinfo is None:
-            raise fail(row.line, "attempted_at", "needs its UTC offset (e.g. -03:00): local times are ambiguous")
+            raise table.error(row.line, "attempted_at", "needs its UTC offset (e.g. -03:00): local times are ambiguous")
         try:
             destination = _destination(v["destination"], channel, default_country)
         except ValueError as exc:
-            raise fail(row.line, "destination", str(exc)) from None
+            raise table.error(row.line, "destination", str(exc)) from None
         out.append(Attempt(v["attempt_id"], v["debtor_id"], channel, destination, when, outcome,
                            v.get("account_id", ""), v.get("agent_id", "")))
     return out, table.sha256, unknown

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from contactplan.errors import InputError, OutputError
+from contactplan.errors import OutputError
 from contactplan.model import Channel, PlannedContact
 
 COLUMNS = ("plan_id", "plan_date", "debtor_id", "channel", "destination", "window_start", "window_end", "timezone",
@@ -78,15 +78,13 @@ def write_plan(path: str | Path | None, plan_id: str, plan_date: dt.date, contac
         write_atomic(path, text)
 
 
-def _when(path: str, line: int, column: str, raw: str, column_index: int) -> dt.datetime:
+def _when(table, line: int, column: str, v: dict) -> dt.datetime:
     try:
-        t = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        t = dt.datetime.fromisoformat(v[column].replace("Z", "+00:00"))
     except ValueError:
-        raise InputError(path, "is not an ISO 8601 date-time", line=line, column=column,
-                         column_index=column_index) from None
+        raise table.error(line, column, "is not an ISO 8601 date-time") from None
     if t.tzinfo is None:
-        raise InputError(path, "needs a UTC offset (e.g. -03:00)", line=line, column=column,
-                         column_index=column_index)
+        raise table.error(line, column, "needs a UTC offset (e.g. -03:00)")
     return t
 
 
@@ -94,16 +92,14 @@ def _int(table, line: int, column: str, v: dict) -> int:
     try:
         return int(v.get(column) or 0)
     except ValueError:
-        raise InputError(table.path, "is not a whole number", line=line, column=column,
-                         column_index=table.column_index(column)) from None
+        raise table.error(line, column, "is not a whole number") from None
 
 
 def _decimal(table, line: int, column: str, v: dict) -> Decimal:
     try:
         return Decimal(v.get(column) or "0")
     except ArithmeticError:
-        raise InputError(table.path, "is not a number", line=line, column=column,
-                         column_index=table.column_index(column)) from None
+        raise table.error(line, column, "is not a number") from None
 
 
 def read_plan(path: str | Path) -> tuple[dt.date | None, list[PlannedContact]]:
@@ -118,23 +114,20 @@ def read_plan(path: str | Path) -> tuple[dt.date | None, list[PlannedContact]]:
         try:
             channel = Channel(v["channel"].lower())
         except ValueError:
-            raise InputError(table.path, "must be voice, ivr, sms, whatsapp or email", line=row.line,
-                             column="channel", column_index=table.column_index("channel")) from None
+            raise table.error(row.line, "channel", "must be voice, ivr, sms, whatsapp or email") from None
         if v.get("plan_date"):
             try:
                 day = dt.date.fromisoformat(v["plan_date"])
             except ValueError:
-                raise InputError(table.path, "is not a date (YYYY-MM-DD)", line=row.line, column="plan_date",
-                                 column_index=table.column_index("plan_date")) from None
+                raise table.error(row.line, "plan_date", "is not a date (YYYY-MM-DD)") from None
             if plan_date is not None and day != plan_date:
-                raise InputError(table.path, f"plan_date {day} differs from {plan_date} on earlier rows; a plan "
-                                 "covers one day", line=row.line, column="plan_date",
-                                 column_index=table.column_index("plan_date"))
+                raise table.error(row.line, "plan_date",
+                                  f"plan_date {day} differs from {plan_date} on earlier rows; a plan covers one day")
             plan_date = day
-        start = _when(table.path, row.line, "window_start", v["window_start"], table.column_index("window_start"))
         contacts.append(PlannedContact(
-            debtor_id=v["debtor_id"], channel=channel, destination=v["destination"], window_start=start,
-            window_end=_when(table.path, row.line, "window_end", v["window_end"], table.column_index("window_end")),
+            debtor_id=v["debtor_id"], channel=channel, destination=v["destination"],
+            window_start=_when(table, row.line, "window_start", v),
+            window_end=_when(table, row.line, "window_end", v),
             timezone=v.get("timezone") or "UTC", pool=v.get("pool", ""), rank=_int(table, row.line, "rank", v),
             expected_value=_decimal(table, row.line, "expected_value", v),
             rules=tuple(r for r in v.get("rules", "").split(";") if r)))
