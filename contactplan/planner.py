@@ -59,18 +59,27 @@ def load_inputs(debtors: str | Path, agents: str | Path) -> Inputs:
     return Inputs(debtor_file, agent_list, str(agents), sha, unknown)
 
 
-def with_history(inputs: Inputs, history: dict[str, list[Attempt]], suppressed: dict[str, list[Suppression]],
-                 suppressed_destinations: dict[str, list[Suppression]]) -> Inputs:
-    """The inputs with each debtor's recent attempts and active suppressions from the store
-    (a destination entry applies to whichever debtor has that phone or address)."""
-    debtors = []
-    for d in inputs.debtors.debtors:
+def attach_store_data(debtors: list[Debtor], history: dict[str, list[Attempt]],
+                      suppressed: dict[str, list[Suppression]], suppressed_destinations: dict[str, list[Suppression]],
+                      *, before: dt.datetime | None = None) -> list[Debtor]:
+    """Each debtor with its recent attempts (only those made before ``before``, when given) and its
+    active suppressions from the store (a destination entry applies to whichever debtor has that
+    phone or address)."""
+    out = []
+    for d in debtors:
         entries = list(suppressed.get(d.debtor_id, ()))
         for dest in d.destinations:
             entries.extend(suppressed_destinations.get(dest.address, ()))
-        attempts = tuple(sorted(history.get(d.debtor_id, ()), key=lambda a: a.attempted_at))
-        debtors.append(dataclasses.replace(d, history=attempts, suppressions=tuple(entries)) if attempts or entries
-                       else d)
+        attempts = tuple(sorted((a for a in history.get(d.debtor_id, ()) if before is None or a.attempted_at < before),
+                                key=lambda a: a.attempted_at))
+        out.append(dataclasses.replace(d, history=attempts, suppressions=tuple(entries)) if attempts or entries else d)
+    return out
+
+
+def with_history(inputs: Inputs, history: dict[str, list[Attempt]], suppressed: dict[str, list[Suppression]],
+                 suppressed_destinations: dict[str, list[Suppression]]) -> Inputs:
+    """The inputs with the store's history and suppressions attached to their debtors."""
+    debtors = attach_store_data(inputs.debtors.debtors, history, suppressed, suppressed_destinations)
     return dataclasses.replace(inputs, debtors=dataclasses.replace(inputs.debtors, debtors=debtors))
 
 

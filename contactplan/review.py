@@ -19,6 +19,7 @@ from contactplan.config import Config
 from contactplan.errors import InputError
 from contactplan.io.debtors import DebtorFile
 from contactplan.model import Agent, Attempt, Debtor, PlannedContact, Pool, Slot
+from contactplan.planner import attach_store_data
 from contactplan.rules.base import Severity, Violation
 from contactplan.rules.packs import PackSet
 from contactplan.solver.capacity import build_pools, slot_grid
@@ -53,21 +54,11 @@ class AuditReport:
         }
 
 
-def _attach(debtors: list[Debtor], history: dict[str, list[Attempt]] | None, before: dt.datetime | None,
+def _attach(debtors: list[Debtor], history: dict[str, list[Attempt]], before: dt.datetime | None,
             suppressed: dict, by_destination: dict) -> dict[str, Debtor]:
     """Debtors by id with the history known *before* the reviewed contacts (so a plan whose
     attempts were imported afterwards is not counted twice) and the suppressions in force."""
-    import dataclasses
-
-    out = {}
-    for d in debtors:
-        attempts = [a for a in (history or {}).get(d.debtor_id, ()) if before is None or a.attempted_at < before]
-        entries = list(suppressed.get(d.debtor_id, ()))
-        for dest in d.destinations:
-            entries.extend(by_destination.get(dest.address, ()))
-        out[d.debtor_id] = dataclasses.replace(d, history=tuple(sorted(attempts, key=lambda a: a.attempted_at)),
-                                               suppressions=tuple(entries))
-    return out
+    return {d.debtor_id: d for d in attach_store_data(debtors, history, suppressed, by_destination, before=before)}
 
 
 def _unverifiable(contacts: list[PlannedContact], debtor_file: DebtorFile) -> list[Violation]:
@@ -93,7 +84,8 @@ def review_plan(contacts: list[PlannedContact], plan_date: dt.date, debtor_file:
     if agents is not None:
         slots = slot_grid(plan_date, {z for d in debtors.values() for z in d.zones}, config.slot_minutes)
         pools = build_pools(agents, slots, agents_path)
-    known = [c for c in contacts if c.debtor_id not in {r.debtor_id for r in debtor_file.rejections}]
+    rejected = {r.debtor_id for r in debtor_file.rejections}
+    known = [c for c in contacts if c.debtor_id not in rejected]
     violations = _unverifiable(contacts, debtor_file) + audit_plan(
         known, debtors, packs, plan_date, pools=pools if agents is not None else None,
         slots=slots if agents is not None else None, config=config, calendars=calendars)
