@@ -31,6 +31,7 @@ from contactplan.cli_common import (
     fail,
     now,
     open_existing_store,
+    parse_date,
     rule_context,
     store_data_for,
 )
@@ -62,10 +63,7 @@ class OnError(enum.StrEnum):
 def _date(text: str | None, zone: str) -> dt.date:
     if text is None:
         return dt.datetime.now(ZoneInfo(zone)).date()  # the CLI, not the library, reads the clock
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"'{text}' is not a date; use YYYY-MM-DD", param_hint="--date") from None
+    return parse_date(text, "--date")
 
 
 class ExportFormat(enum.StrEnum):

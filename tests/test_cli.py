@@ -104,7 +104,6 @@ def test_on_error_reject_plans_the_rest_and_writes_rejects(portfolio, tmp_path):
 
 
 def test_failed_self_audit_exits_1_and_writes_nothing(portfolio, tmp_path, monkeypatch):
-    import dataclasses
     import datetime as dt
 
     import contactplan.planner as planner

@@ -168,7 +168,7 @@ def _merge(debtor_id: str, accounts: list[_Account]) -> Debtor:
         raise _RowError(column, str(exc))
     zones, note = zr.zones, zr.note
     if zr.source in ("municipality", "region"):
-        zones, note = _with_phone_zones(zr.zones, zr.note, [d for a in accounts for d in a.destinations], country)
+        zones, note = _with_phone_zones(zr.zones, zr.note, [d for a in accounts for d in a.destinations])
     if not region and country == "BR":
         region = _uf_without_region(first.get("municipality_code", ""),
                                     {c for a in accounts for c in a.area_codes})
@@ -216,7 +216,7 @@ def _prefix_zones(prefix: str, e164: str) -> tuple[str, ...]:
     return phone_zones(e164)
 
 
-def _zones_of_phone(e164: str, country: str) -> tuple[str, ...]:
+def _zones_of_phone(e164: str) -> tuple[str, ...]:
     if e164.startswith("+55"):
         return DDD_ZONES.get(e164[3:5], ())
     if e164.startswith("+1"):
@@ -224,7 +224,7 @@ def _zones_of_phone(e164: str, country: str) -> tuple[str, ...]:
     return ()
 
 
-def _with_phone_zones(zones: tuple[str, ...], note: str, destinations, country: str) -> tuple[tuple[str, ...], str]:
+def _with_phone_zones(zones: tuple[str, ...], note: str, destinations) -> tuple[tuple[str, ...], str]:
     """Add the zones of the debtor's phone area codes when their clocks differ from the address's:
     the contact must then be allowed in every candidate zone (Reg F 1006.6(b)(1)(i) commentary;
     the same caution in Brazil, where people keep their DDD when they move)."""
@@ -234,7 +234,7 @@ def _with_phone_zones(zones: tuple[str, ...], note: str, destinations, country: 
     for d in destinations:
         if d.line_type is LineType.EMAIL:
             continue
-        candidates = _zones_of_phone(d.address, country)
+        candidates = _zones_of_phone(d.address)
         # An area code that may be the address's own place agrees with it (DDD 81 is Recife or Noronha).
         if any(_clock(z) in address_clocks for z in candidates):
             continue

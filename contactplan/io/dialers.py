@@ -136,7 +136,7 @@ def export_plan(fmt: str, plan: Plan, debtors: Mapping[str, Debtor] | Iterable[D
         files = {f"genesys_{day}.csv": _genesys_text(plan, by_id, delimiter)}
     else:
         files = _batch_files(plan, by_id, day, delimiter, whatsapp_template, tuple(whatsapp_params))
-    encoded = {name: _encode(name, text, encoding) for name, text in files.items()}
+    encoded = {name: encode_text(name, text, encoding) for name, text in files.items()}
     directory = Path(out)
     if directory.exists() and not directory.is_dir():
         raise ExportError(f"{directory}: exports go to a directory; this is a file")
@@ -352,11 +352,6 @@ def plan_csv_text(plan: Plan, delimiter: str = ",") -> str:
     return _redelimit(render_plan_csv(plan.plan_id, plan.plan_date, plan.contacts), delimiter)
 
 
-def encode_text(name: str, text: str, encoding: str) -> bytes:
-    """Text in the chosen encoding, or ExportError naming the line that cannot be encoded."""
-    return _encode(name, text, encoding)
-
-
 def _csv_text(header: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
@@ -370,7 +365,8 @@ def _redelimit(text: str, delimiter: str) -> str:
     return _csv_text(rows[0], rows[1:], delimiter)
 
 
-def _encode(name: str, text: str, encoding: str) -> bytes:
+def encode_text(name: str, text: str, encoding: str) -> bytes:
+    """Text in the chosen encoding, or ExportError naming the line that cannot be encoded."""
     try:
         return text.encode(encoding)
     except UnicodeEncodeError as exc:

@@ -27,6 +27,22 @@ def _local_end(day: dt.date, end: dt.time, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, end, zone)
 
 
+def local_windows(debtor: Debtor, day: dt.date, windows, margin: dt.timedelta = dt.timedelta(0)) -> list[Interval]:
+    """The local clock windows of ``day`` as UTC intervals that hold in *every* candidate zone of
+    the debtor (the strictest reading when the place is uncertain), each ending ``margin`` early."""
+    result: list[Interval] | None = None
+    for name in debtor.zones:
+        zone = ZoneInfo(name)
+        intervals = []
+        for start, end in windows:
+            s = dt.datetime.combine(day, start, zone).astimezone(UTC)
+            e = (_local_end(day, end, zone) - margin).astimezone(UTC)
+            if s < e:
+                intervals.append((s, e))
+        result = intervals if result is None else intersect(result, intervals)
+    return result or []
+
+
 def parse_weekly(raw: dict) -> dict[int, tuple[Window, ...]]:
     """{"mon-fri": "08:00-20:00", "sat": "08:00-14:00"} -> {0: ((08:00, 20:00),), ...}.
 
@@ -85,18 +101,7 @@ class CallingHours(Rule):
     def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
         if not self.covers(channel):
             return None
-        day = ctx.plan_date
-        result: list[Interval] | None = None
-        for name in debtor.zones:
-            zone = ZoneInfo(name)
-            intervals = []
-            for start, end in self.weekly[day.weekday()]:
-                s = dt.datetime.combine(day, start, zone).astimezone(UTC)
-                e = (_local_end(day, end, zone) - self.margin).astimezone(UTC)
-                if s < e:
-                    intervals.append((s, e))
-            result = intervals if result is None else intersect(result, intervals)
-        return result or []
+        return local_windows(debtor, ctx.plan_date, self.weekly[ctx.plan_date.weekday()], self.margin)
 
     def describe(self, weekday: int) -> str:
         windows = self.weekly[weekday]
@@ -142,15 +147,7 @@ class PreferredWindow(Rule):
     def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
         if not self.covers(channel) or debtor.preferred_window is None:
             return None
-        start, end = debtor.preferred_window
-        day = ctx.plan_date
-        result: list[Interval] | None = None
-        for name in debtor.zones:
-            zone = ZoneInfo(name)
-            s = dt.datetime.combine(day, start, zone).astimezone(UTC)
-            e = _local_end(day, end, zone).astimezone(UTC)
-            result = [(s, e)] if result is None else intersect(result, [(s, e)])
-        return result or []
+        return local_windows(debtor, ctx.plan_date, [debtor.preferred_window])
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         if debtor.preferred_window is None:

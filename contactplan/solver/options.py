@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from contactplan.config import Config
 from contactplan.model import Channel, Debtor, Destination, Exclusion, Pool, Slot
 from contactplan.rules.base import ALL_CHANNELS, Context, GateRule, Interval, Rule, intersect
+from contactplan.rules.hours import local_windows
 from contactplan.rules.packs import PackSet
 
 UTC = dt.timezone.utc
@@ -80,13 +81,7 @@ class Options:
 
 def local_day(debtor: Debtor, day: dt.date) -> list[Interval]:
     """The plan date in every candidate zone at once: contacts must fall on that local date everywhere."""
-    result: list[Interval] | None = None
-    for name in debtor.zones:
-        zone = ZoneInfo(name)
-        iv = [(dt.datetime.combine(day, dt.time(0), zone).astimezone(UTC),
-               dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone).astimezone(UTC))]
-        result = iv if result is None else intersect(result, iv)
-    return result or []
+    return local_windows(debtor, day, [(dt.time(0), dt.time.max)])  # 24:00 closes the day
 
 
 def allowed_intervals(debtor: Debtor, channel: Channel, rules: tuple[Rule, ...], ctx: Context
