@@ -142,7 +142,8 @@ class _RuleSet:
                          for c in channels}
         self.destination_rules = {c: [r for r in rules if r.covers(c) and overrides(r, "destination_ok")]
                                   for c in channels}
-        self.limits = [(r, r.daily_limit(c)) for r in rules for c in channels if r.daily_limit(c) is not None]
+        # A rule allowing no contact at all today on some channel (daily cap 0) excludes the debtor.
+        self.zero_limit = next((r for r in rules for c in channels if r.daily_limit(c) == 0), None)
         self.shareable = all(r.regional for r in rules if overrides(r, "allowed"))
         self.personal = [r for r in rules if not r.regional and overrides(r, "allowed")]
         self.applied = {c: tuple(r.id for r in rules if r.covers(c)) for c in channels}
@@ -164,11 +165,10 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
             result.exclusions.append(Exclusion(debtor.debtor_id, NO_PACK[0], "", f"{NO_PACK[1]} ({debtor.country})"))
             continue
         rules = packs.rules_for(debtor, ctx.plan_date)
-        for r in rules:
-            result.rule_index[r.id] = r
         rule_ids = tuple(r.id for r in rules)
         if rule_ids not in per_rule_set:
             per_rule_set[rule_ids] = _RuleSet(rules, channels)
+            result.rule_index.update((r.id, r) for r in rules)
         rs = per_rule_set[rule_ids]
         gate = next(((r, why) for r in rs.excluders if (why := r.excludes(debtor, ctx))), None)
         if gate:
@@ -176,10 +176,9 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
             result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, why,
                                                next_eligible=rule.eligible_again(debtor, ctx)))
             continue
-        limits, shareable, personal_rules, applied_by_channel = rs.limits, rs.shareable, rs.personal, rs.applied
-        limit = min((n for _, n in limits), default=1)
-        if limit == 0:
-            rule = next(r for r, n in limits if n == 0)
+        shareable, personal_rules, applied_by_channel = rs.shareable, rs.personal, rs.applied
+        if rs.zero_limit is not None:
+            rule = rs.zero_limit
             result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, "daily limit is 0"))
             continue
         # One contact per debtor per day is the most this planner makes (the option pruning below
