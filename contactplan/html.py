@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from html import escape
 
 from contactplan.model import Channel, Exclusion
+from contactplan.report import exclusions_by_rule
 from contactplan.rules.base import Violation
 
 _COLOURS = {Channel.VOICE: "#1f77b4", Channel.IVR: "#9467bd", Channel.SMS: "#2ca02c", Channel.WHATSAPP: "#17becf",
@@ -61,10 +62,8 @@ def render_html(title: str, summary: Sequence[tuple[str, str]], violations: Sequ
         f'<td>{escape(v.debtor_id)}</td><td>{escape(str(v.channel or ""))}</td>'
         f'<td>{escape(v.at.isoformat() if v.at else "")}</td><td>{escape(v.message)}</td>'
         f'<td>{escape(v.citation)}</td></tr>' for v in violations)
-    by_rule = Counter(e.rule_id for e in exclusions)
-    citation = {e.rule_id: e.citation for e in exclusions}
     erows = "".join(f'<tr class="exclusion"><td>{escape(r)}</td><td class="num">{n}</td>'
-                    f'<td>{escape(citation[r] or "-")}</td></tr>' for r, n in by_rule.most_common())
+                    f'<td>{escape(citation or "-")}</td></tr>' for r, n, citation in exclusions_by_rule(exclusions))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title><style>{_CSS}</style></head>
 <body><h1>{escape(title)}</h1>

@@ -67,17 +67,21 @@ def _preview(plan: Plan, console: Console, first: int = 20) -> None:
     console.print(table)
 
 
+def exclusions_by_rule(exclusions) -> list[tuple[str, int, str]]:
+    """(rule id, debtors, citation), most frequent first: the summary's and the HTML report's table."""
+    citation = {e.rule_id: e.citation for e in exclusions}
+    return [(rule_id, n, citation[rule_id]) for rule_id, n in Counter(e.rule_id for e in exclusions).most_common()]
+
+
 def _exclusions(plan: Plan, console: Console) -> None:
     if not plan.exclusions:
         return
-    by_rule = Counter(e.rule_id for e in plan.exclusions)
-    citation = {e.rule_id: e.citation for e in plan.exclusions}
     table = Table(title="Excluded debtors by rule", title_justify="left")
     table.add_column("rule")
     table.add_column("debtors", justify="right")
     table.add_column("citation", overflow="fold")
-    for rule_id, n in by_rule.most_common():
-        table.add_row(escape(rule_id), str(n), escape(citation[rule_id] or "-"))
+    for rule_id, n, citation in exclusions_by_rule(plan.exclusions):
+        table.add_row(escape(rule_id), str(n), escape(citation or "-"))
     console.print(table)
 
 
