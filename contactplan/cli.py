@@ -30,9 +30,9 @@ from contactplan.cli_common import (
     err,
     fail,
     now,
-    open_existing_store,
     parse_date,
     rule_context,
+    store_for,
     store_data_for,
 )
 from contactplan.cli_review import audit, explain
@@ -42,7 +42,6 @@ from contactplan.errors import ContactplanError, RowErrors
 from contactplan.io.plan_csv import write_atomic, write_bytes_atomic, write_plan
 from contactplan.planner import build_plan, load_inputs, with_history
 from contactplan.rules.packs import BUILTIN, load_pack, load_packs
-from contactplan.store import resolve_url
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -164,7 +163,7 @@ def plan(
             inputs = load_inputs(str(debtors), str(agents))
         if inputs.debtors.rejections and on_error is OnError.fail:
             raise RowErrors(inputs.debtors.rejections)
-        store = None if no_store else open_existing_store(resolve_url(db, cfg.database_url), create=not dry_run)
+        store = store_for(db, cfg, create=not dry_run, no_store=no_store)
         if store is not None:
             inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, plan_date))
         with err.status("planning") as status:

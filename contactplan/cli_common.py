@@ -65,11 +65,15 @@ def rule_context(config: Path | None, policy: list[str] | None, municipal: Path 
     return cfg, packs, read_municipal_holidays(str(path)) if path else Calendars()
 
 
-def open_existing_store(url: str, *, create: bool):
-    """The store; when it may not be created (dry runs, audits) an embedded file that does not
-    exist yet means an empty store, and None is returned."""
-    from contactplan.store import open_store
+def store_for(db: str | None, cfg, *, create: bool, no_store: bool = False):
+    """The store named by --db / $CONTACTPLAN_DB / the config, or None with --no-store. When it
+    may not be created (dry runs, audits, explain) an embedded file that does not exist yet means
+    an empty store, and None is returned."""
+    from contactplan.store import open_store, resolve_url
 
+    if no_store:
+        return None
+    url = resolve_url(db, cfg.database_url)
     if not create:
         if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
             return None

@@ -21,13 +21,12 @@ from contactplan.cli_common import (
     PolicyOption,
     err,
     fail,
-    open_existing_store,
     parse_date,
     rule_context,
+    store_for,
     store_data_for,
 )
 from contactplan.errors import ContactplanError, ExitCode
-from contactplan.store import resolve_url
 
 
 class AuditFormat(enum.StrEnum):
@@ -72,7 +71,7 @@ def audit(
     try:
         cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
         debtor_file = read_debtors(str(debtors))
-        store = None if no_store else open_existing_store(resolve_url(db, cfg.database_url), create=False)
+        store = store_for(db, cfg, create=False, no_store=no_store)
         if log is not None:
             attempts, _, _ = read_history(str(log))
             first = min((a.attempted_at.date() for a in attempts), default=dt.date.min)
@@ -152,7 +151,7 @@ def explain(
     try:
         cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
         inputs = load_inputs(str(debtors), str(agents))
-        store = None if no_store else open_existing_store(resolve_url(db, cfg.database_url), create=False)
+        store = store_for(db, cfg, create=False, no_store=no_store)
         inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, day))
         debtor = next((d for d in inputs.debtors.debtors if d.debtor_id == debtor_id), None)
         if debtor is None:
