@@ -50,13 +50,16 @@ class Config:
     source: str = "(defaults)"
     database_url: str | None = None
     municipal_holidays: str | None = None  # municipality_code,date,name CSV
+    # How far below the optimum a plan may be, as a fraction (0 = prove optimality). The solver
+    # reports the plan's objective, the proven bound and the gap, which never exceeds this.
+    max_gap: float = 0.001
 
     def hour_factor(self, hour: int) -> float:
         return self.hour_effectiveness.get(hour, 0.7)
 
 
 _TOP = {"slot_minutes", "min_window_minutes", "default_p_pay", "report_timezone", "packs", "channels", "hours",
-        "database_url", "municipal_holidays"}
+        "database_url", "municipal_holidays", "max_gap_percent"}
 _CHANNEL_KEYS = {"enabled", "cost", "effectiveness", "per_day", "per_slot"}
 
 
@@ -140,5 +143,7 @@ def load_config(path: str | Path | None) -> Config:
         raise InputError(source, "municipal_holidays: must be a path to a municipality_code,date,name CSV")
     if municipal and not Path(municipal).is_absolute():
         municipal = str(Path(path).parent / municipal)
-    return Config(database_url=database_url, municipal_holidays=municipal, slot_minutes=slot, min_window_minutes=min_window, default_p_pay=float(p_pay), report_timezone=tz,
-                  packs=tuple(packs), channels=channels, hour_effectiveness=hours, source=source)
+    max_gap = _num(source, "max_gap_percent", data.get("max_gap_percent", 0.1), 0, 10) / 100
+    return Config(database_url=database_url, municipal_holidays=municipal, slot_minutes=slot,
+                  min_window_minutes=min_window, default_p_pay=float(p_pay), report_timezone=tz,
+                  packs=tuple(packs), channels=channels, hour_effectiveness=hours, source=source, max_gap=max_gap)

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import metadata
 
-import numpy as np
 from pathlib import Path
 
 from contactplan.audit import audit_plan
@@ -32,7 +31,7 @@ from contactplan.model import Agent, Attempt, Debtor, Exclusion, PlannedContact,
 from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.capacity import build_pools, slot_grid
-from contactplan.solver.flow import SolveStatus, solve
+from contactplan.solver.flow import Solution, SolveStatus, solve
 from contactplan.solver.greedy import greedy_value
 from contactplan.solver.options import build_options
 
@@ -116,17 +115,15 @@ class Plan:
     violations: tuple[Violation, ...] = ()
     zone_sources: dict[str, int] = field(default_factory=dict)  # override|municipality|region|area_code -> debtors
     zone_notes: dict[str, int] = field(default_factory=dict)  # ambiguity or fallback note -> debtors
-    # The min-cost flow proves optimality: the bound equals the objective (gap 0). The greedy
-    # baseline's value on the same options, when asked for (bench/).
+    # The greedy baseline's value on the same options, when asked for (bench/).
     greedy: float | None = None
-
-    @property
-    def bound(self) -> float:
-        return self.objective
+    # Proven upper bound on the optimum: the objective itself when the solve was exact.
+    bound: float = 0.0
 
     @property
     def gap(self) -> float:
-        return 0.0
+        """How far below the optimum the plan may be, as a fraction of the bound."""
+        return (self.bound - self.objective) / self.bound if self.bound > 0 else 0.0
 
 
 def _version(package: str) -> str:
@@ -186,14 +183,14 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     timings["rules"] = time.perf_counter() - t0
 
     progress(f"optimising {opts.count:,} options")
-    solution = solve(opts.blocks, opts.daily_limit, len(slots), pools, config)
+    solution = optimise(opts, len(slots), pools, config)
     greedy = None
     if baseline:
         t0 = time.perf_counter()
-        greedy = greedy_value(opts.blocks, opts.daily_limit, pools, config)
+        greedy = greedy_value(opts.blocks, pools, config)
         timings["greedy"] = time.perf_counter() - t0
     timings["solve"] = solution.seconds
-    if solution.status is not SolveStatus.OPTIMAL:
+    if solution.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
         raise Infeasible(f"the solver returned {solution.status} for {opts.count} options")
 
     t0 = time.perf_counter()
@@ -241,16 +238,28 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
             notes[d.zone_note] += 1
     return Plan(plan_id, plan_date, tuple(contacts), tuple(sorted(exclusions, key=lambda e: e.debtor_id)),
                 tuple(df.rejections), counts, solution.status, solution.objective, opts.count,
-                tuple(pools), tuple(slots), config, provenance, timings, tuple(violations), dict(sources), dict(notes), greedy)
+                tuple(pools), tuple(slots), config, provenance, timings, tuple(violations), dict(sources), dict(notes), greedy,
+                solution.bound)
 
 
-def _contacts(debtors: list[Debtor], blocks, chosen: list[int], pool_of: dict[int, str]) -> list[PlannedContact]:
+def optimise(opts, n_slots: int, pools: list[Pool], config: Config) -> Solution:
+    """The plan within ``config.max_gap`` of the optimum, proven. Binned first (debtors with the
+    same options in value bins of half the allowed gap, far fewer nodes); if its measured gap is
+    over the limit, the exact flow. ``max_gap`` 0 asks for the exact flow straight away."""
+    if config.max_gap > 0:
+        binned = solve(opts.blocks, opts.shapes, n_slots, pools, config, bin_width=config.max_gap / 2)
+        if binned.status is not SolveStatus.FEASIBLE or binned.gap <= config.max_gap:
+            return binned
+        exact = solve(opts.blocks, opts.shapes, n_slots, pools, config)
+        return dataclasses.replace(exact, seconds=binned.seconds + exact.seconds)
+    return solve(opts.blocks, opts.shapes, n_slots, pools, config)
+
+
+def _contacts(debtors: list[Debtor], blocks, chosen: list[tuple[int, int]],
+              pool_of: dict[tuple[int, int], str]) -> list[PlannedContact]:
     """Planned contacts in dialer order: by window, channel and pool; rank 1 is the most valuable
     contact of its (channel, pool, window start) queue."""
-    starts = np.cumsum([0] + [len(b.slots) for b in blocks])
-    where = np.searchsorted(starts, chosen, side="right") - 1
-    options = {k: blocks[b].option(k - int(starts[b])) for k, b in zip(chosen, where, strict=True)}
-    picked = sorted(((options[k], pool_of.get(k, "")) for k in chosen),
+    picked = sorted(((blocks[b].option(k), pool_of.get((b, k), "")) for b, k in chosen),
                     key=lambda op: (op[0].window[0], op[0].channel.value, op[1], -op[0].value,
                                     debtors[op[0].debtor].debtor_id))
     out: list[PlannedContact] = []

@@ -104,6 +104,7 @@ def test_on_error_reject_plans_the_rest_and_writes_rejects(portfolio, tmp_path):
 
 
 def test_failed_self_audit_exits_1_and_writes_nothing(portfolio, tmp_path, monkeypatch):
+    import dataclasses
     import datetime as dt
 
     import contactplan.planner as planner
@@ -113,7 +114,8 @@ def test_failed_self_audit_exits_1_and_writes_nothing(portfolio, tmp_path, monke
     def broken(*args, **kwargs):
         opts = real(*args, **kwargs)
         for b in opts.blocks:
-            b.windows = [(s - dt.timedelta(hours=9), e - dt.timedelta(hours=9)) for s, e in b.windows]
+            b.shape = dataclasses.replace(b.shape, windows=tuple((s - dt.timedelta(hours=9), e - dt.timedelta(hours=9))
+                                                                 for s, e in b.shape.windows))
         return opts
 
     monkeypatch.setattr(planner, "build_options", broken)

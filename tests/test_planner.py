@@ -17,7 +17,7 @@ from contactplan.model import Channel, Slot
 from contactplan.rules.packs import default_packs
 from contactplan.solver import flow
 from contactplan.solver.capacity import agent_contacts_in, build_pools, slot_grid
-from contactplan.solver.options import Option, OptionBlock
+from contactplan.solver.options import OptionBlock
 from factories import CALENDARS, SUNDAY, TUESDAY, make_agent, make_debtor, make_inputs
 
 PACKS = default_packs()
@@ -123,7 +123,8 @@ def test_self_audit_refuses_an_illegal_plan(monkeypatch):
     def broken(*args, **kwargs):
         opts = real(*args, **kwargs)
         for b in opts.blocks:
-            b.windows = [(s + dt.timedelta(hours=12), e + dt.timedelta(hours=12)) for s, e in b.windows]
+            b.shape = dataclasses.replace(b.shape, windows=tuple((s + dt.timedelta(hours=12), e + dt.timedelta(hours=12))
+                                                                 for s, e in b.shape.windows))
         return opts
 
     monkeypatch.setattr(planner, "build_options", broken)
@@ -165,36 +166,96 @@ def _brute_force(options, debtors, capacity):
     return best
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_flow_matches_brute_force(seed):
+def _random_blocks(seed: int, debtors: int, values: tuple[float, float]):
+    """Tiny instances: each debtor gets one to three blocks cut from a few shared shapes (so that
+    debtors have identical options and binning can group them) and its own value base."""
     import random
 
     from contactplan.model import Destination, LineType, Pool
+    from contactplan.solver.options import ShapeBook
 
     rng = random.Random(seed)
-    n_slots, debtors = 2, 4
+    n_slots = 2
     pools = [Pool("p", frozenset({"*"}), frozenset(), (1, 1)), Pool("q", frozenset({"*"}), frozenset(), (1, 0))]
-    capacity = {("p", 0): 1, ("p", 1): 1, ("q", 0): 1, ("q", 1): 0}
     dest = Destination("+5511987654321", LineType.MOBILE, True)
-    options = []
+    book = ShapeBook()
+    window = (dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC), dt.datetime(2026, 11, 24, 12, 30, tzinfo=dt.UTC))
+    templates = []
+    for channel, cost in ((Channel.VOICE, 2.0), (Channel.SMS, 0.1)):
+        for slots in ((0,), (1,), (0, 1)):
+            shape = book.add(channel, [(s, window, rng.choice((0.8, 1.0))) for s in slots], 1.0, cost)
+            for served in ((("p",), ("q",), ("p", "q")) if channel is Channel.VOICE else ((),)):
+                templates.append((shape, served))
+    blocks = []
     for d in range(debtors):
-        for _ in range(rng.randint(1, 3)):
-            slot = rng.randrange(n_slots)
-            served = rng.choice([("p",), ("q",), ("p", "q"), ()])
-            channel = Channel.VOICE if served else Channel.SMS
-            options.append(Option(d, channel, dest, slot, served, (None, None), round(rng.uniform(0.5, 50), 2), ()))
-    blocks = [OptionBlock(o.debtor, o.channel, o.destination, o.pools, o.rules, [o.slot], [o.window], [o.value])
-              for o in options]
-    solution = flow.solve(blocks, dict.fromkeys(range(debtors), 1), n_slots, pools, Config())
-    assert solution.status is flow.SolveStatus.OPTIMAL
-    assert solution.objective == pytest.approx(_brute_force(options, debtors, capacity))
-    assert len({options[k].debtor for k in solution.chosen}) == len(solution.chosen)
-    # Every agent call got a pool of its class, and no pool/slot is over capacity.
-    calls = [k for k in solution.chosen if options[k].pools]
+        value_base = round(rng.uniform(*values), 2)
+        for shape, served in rng.sample(templates, rng.randint(1, 3)):
+            blocks.append(OptionBlock(d, shape.channel, dest, served, (), shape, value_base))
+    capacity = {(p.name, s): c for p in pools for s, c in enumerate(p.capacity)}
+    options = [(b, k) for b, blk in enumerate(blocks) for k in range(len(blk.shape.slots))]
+    return blocks, book.shapes, pools, n_slots, capacity, options
+
+
+def _check_solution(solution, blocks, capacity):
+    """At most one contact per debtor; every agent call has a pool of its class within capacity."""
+    assert len({blocks[b].debtor for b, _ in solution.chosen}) == len(solution.chosen)
+    calls = [(b, k) for b, k in solution.chosen if blocks[b].pools]
     assert sorted(solution.pool_of) == sorted(calls)
-    assert all(solution.pool_of[k] in options[k].pools for k in calls)
-    use = Counter((solution.pool_of[k], options[k].slot) for k in calls)
+    assert all(solution.pool_of[(b, k)] in blocks[b].pools for b, k in calls)
+    use = Counter((solution.pool_of[(b, k)], blocks[b].shape.slots[k]) for b, k in calls)
     assert all(n <= capacity[key] for key, n in use.items())
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_flow_matches_brute_force(seed):
+    blocks, shapes, pools, n_slots, capacity, pairs = _random_blocks(seed, 4, (0.5, 50))
+    options = [blocks[b].option(k) for b, k in pairs]
+    solution = flow.solve(blocks, shapes, n_slots, pools, Config())
+    assert solution.status is flow.SolveStatus.OPTIMAL and solution.bound == solution.objective
+    assert solution.objective == pytest.approx(_brute_force(options, 4, capacity), abs=0.005 * 4)
+    _check_solution(solution, blocks, capacity)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_binned_flow_is_within_its_proven_bound(seed):
+    """Debtors with close value bases share a node: the plan is still valid, worth at most the true
+    optimum, and the bound it states is at least the true optimum."""
+    blocks, shapes, pools, n_slots, capacity, pairs = _random_blocks(seed, 6, (20, 24))
+    options = [blocks[b].option(k) for b, k in pairs]
+    best = _brute_force(options, 6, capacity)
+    solution = flow.solve(blocks, shapes, n_slots, pools, Config(), bin_width=0.3)
+    assert solution.objective <= best + 0.005 * 6
+    assert solution.bound >= best - 0.005 * 6
+    assert solution.gap == pytest.approx((solution.bound - solution.objective) / solution.bound)
+    assert solution.status is (flow.SolveStatus.OPTIMAL if solution.bound == solution.objective
+                               else flow.SolveStatus.FEASIBLE)
+    _check_solution(solution, blocks, capacity)
+
+
+def test_binned_flow_gives_a_group_s_units_to_its_most_valuable_debtors():
+    from contactplan.model import Destination, LineType, Pool
+    from contactplan.solver.options import ShapeBook
+
+    window = (dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC), dt.datetime(2026, 11, 24, 12, 30, tzinfo=dt.UTC))
+    book = ShapeBook()
+    shape = book.add(Channel.VOICE, [(0, window, 1.0), (1, window, 0.8)], 1.0, 0.0)
+    pools = [Pool("p", frozenset({"*"}), frozenset(), (1, 1))]
+    dest = Destination("+5511987654321", LineType.MOBILE, True)
+    blocks = [OptionBlock(d, Channel.VOICE, dest, ("p",), (), shape, v) for d, v in enumerate((100.0, 103.0, 101.0))]
+    solution = flow.solve(blocks, book.shapes, 2, pools, Config(), bin_width=0.05)
+    assert solution.groups == 1
+    # Two seats: the 103 debtor in the better slot (factor 1.0), the 101 debtor in the other.
+    assert sorted(solution.chosen) == [(1, 0), (2, 1)]
+    assert solution.objective == pytest.approx(103 + 101 * 0.8)
+    assert solution.bound == pytest.approx(103 + 103 * 0.8)
+
+
+def test_solver_refuses_a_debtor_split_over_runs():
+    """Binning relies on a debtor's blocks being consecutive (the option builder's order)."""
+    blocks, shapes, pools, n_slots, _, _ = _random_blocks(1, 3, (1, 2))
+    shuffled = [*blocks[1:], blocks[0]] if blocks[0].debtor == blocks[1].debtor else [*blocks, blocks[0]]
+    with pytest.raises(ValueError, match="consecutive"):
+        flow.solve(shuffled, shapes, n_slots, pools, Config())
 
 
 def test_audit_catches_overbooked_pool():

@@ -7,6 +7,7 @@ multi-account debtors, US multi-zone states) on random dates, so weekends and ho
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import random
 import tempfile
@@ -61,8 +62,8 @@ def _random_store_data(inputs, day: dt.date, seed: int):
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(1, 120), seed=st.integers(0, 2**32 - 1), country=st.sampled_from(["BR", "US"]),
        day=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)), slot=st.sampled_from([15, 30, 60]),
-       agent_share=st.floats(0.05, 1.0), with_store=st.booleans())
-def test_every_solver_plan_passes_the_audit(n, seed, country, day, slot, agent_share, with_store):
+       agent_share=st.floats(0.05, 1.0), with_store=st.booleans(), max_gap=st.sampled_from([0.0, 0.001, 0.05]))
+def test_every_solver_plan_passes_the_audit(n, seed, country, day, slot, agent_share, with_store, max_gap):
     debtors, agents = generate_portfolio(n, seed, country)
     agents = agents[:max(1, int(len(agents) * agent_share))]
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,9 +72,17 @@ def test_every_solver_plan_passes_the_audit(n, seed, country, day, slot, agent_s
         inputs = load_inputs(d, a)
     if with_store:
         inputs = _random_store_data(inputs, day, seed)
-    config = Config(slot_minutes=slot, min_window_minutes=min(15, slot))
+    config = Config(slot_minutes=slot, min_window_minutes=min(15, slot), max_gap=max_gap)
     plan = build_plan(inputs, day, config, PACKS, baseline=True)  # raises PlanRejected if the self-audit fails
-    assert plan.greedy <= plan.objective + 1e-6  # the optimum is never beaten by the greedy baseline
+    assert plan.objective <= plan.bound + 1e-9 and plan.gap <= max_gap
+    if max_gap == 0:
+        assert plan.bound == plan.objective
+        assert plan.greedy <= plan.objective + 1e-6  # the optimum is never beaten by the greedy baseline
+    else:
+        # The stated bound really bounds the optimum (and so the greedy plan too).
+        exact = build_plan(inputs, day, dataclasses.replace(config, max_gap=0.0), PACKS)
+        assert plan.objective - 1e-6 <= exact.objective <= plan.bound + 1e-6
+        assert plan.greedy <= plan.bound + 1e-6
     by_id = {x.debtor_id: x for x in inputs.debtors.debtors}
     if with_store:
         assert any(x.history or x.suppressions for x in by_id.values()) or n < 5

@@ -2,15 +2,25 @@
 
 Network, one unit of flow per planned contact:
 
-    debtor --(option: cap 1, cost -value)--> class/slot --(pool capacity)--> pool/slot --> channel/slot
-    debtor --(option: cap 1, cost -value)-------------------------------------------> channel/slot
+    group --(option: cap = group size, cost -value)--> class/slot --(pool capacity)--> pool/slot --> channel/slot
+    group --(option: cap = group size, cost -value)-----------------------------------------> channel/slot
     channel/slot --(per-slot limit)--> channel/day --(per-day limit)--> sink
-    debtor --(cap = daily limit, cost 0)--> sink            (not contacted today)
+    group --(cap = its debtors' daily limits, cost 0)--> sink          (not contacted today)
 
 A "class" is the set of pools that may call a debtor (same segments and languages served), so
 an agent call is one arc per debtor and slot instead of one per pool and slot; the flow through
 class/slot -> pool/slot says how many of that class's calls each pool takes, and any split of
 the debtors arriving there is valid because every pool of the class serves all of them.
+
+A "group" is one debtor in exact mode. In binned mode it is every debtor with the same options
+(same shapes and pool classes, so the same arcs) whose value base (balance x probability of
+payment) falls in the same narrow geometric bin. Any integral flow out of a group is a valid
+plan: its units go to distinct debtors of the group, because they all have every option. The
+arcs carry the value of the group's most valuable debtor, and rounding to cents never decreases
+a value, so the binned optimum is a proven upper bound on the exact optimum; the plan takes the
+group's most valuable debtors and pairs them with its most effective options (rearrangement
+inequality), and its true value is reported next to that bound, with the gap.
+
 The network is totally unimodular, so the integral optimum is the optimum of the assignment:
 min-cost flow proves optimality (measured: 100k debtors in ~3 s, where a boolean-per-option
 CP-SAT model needed 98 s at 10k). Values are scaled to integer cents.
@@ -19,6 +29,7 @@ CP-SAT model needed 98 s at 10k). Values are scaled to integer cents.
 from __future__ import annotations
 
 import enum
+import math
 import time
 from dataclasses import dataclass
 
@@ -27,14 +38,15 @@ from ortools.graph.python import min_cost_flow
 
 from contactplan.config import Config
 from contactplan.model import Channel, Pool
-from contactplan.solver.options import OptionBlock
+from contactplan.solver.options import OptionBlock, Shape
 
 SCALE = 100  # cents
 _UNLIMITED = 10**9
 
 
 class SolveStatus(enum.StrEnum):
-    OPTIMAL = "OPTIMAL"
+    OPTIMAL = "OPTIMAL"  # proven optimal (exact mode, or binned with a zero gap)
+    FEASIBLE = "FEASIBLE"  # a plan within the stated gap of the proven bound
     INFEASIBLE = "INFEASIBLE"
     FAILED = "FAILED"
 
@@ -42,57 +54,152 @@ class SolveStatus(enum.StrEnum):
 @dataclass(frozen=True)
 class Solution:
     status: SolveStatus
-    chosen: list[int]  # indices into the option list
-    pool_of: dict[int, str]  # chosen agent-call option -> the pool that takes it
-    objective: float  # expected recovery net of channel cost, in currency
+    chosen: list[tuple[int, int]]  # (block index, position in the block's shape)
+    pool_of: dict[tuple[int, int], str]  # chosen agent call -> the pool that takes it
+    objective: float  # expected recovery net of channel cost, in currency (sum of cent-rounded values)
+    bound: float  # proven upper bound on the optimum of the same model
     seconds: float
     arcs: int
+    groups: int  # supply nodes: debtors (exact) or bins of debtors
+
+    @property
+    def gap(self) -> float:
+        return (self.bound - self.objective) / self.bound if self.bound > 0 else 0.0
 
 
-def solve(blocks: list[OptionBlock], daily_limit: dict[int, int], n_slots: int, pools: list[Pool],
-          config: Config) -> Solution:
-    """Optimal choice of options. ``Solution.chosen`` are flat option indices in block order
-    (block 0's entries, then block 1's...)."""
+@dataclass(frozen=True)
+class _Arrays:
+    """The option list in columns: the per-block scalars and the shapes flattened."""
+
+    run_start: np.ndarray  # first block of each debtor that has blocks
+    run_debtor: np.ndarray
+    run_value: np.ndarray  # value base per run (debtor)
+    block_shape: np.ndarray
+    block_head: np.ndarray  # first node of the block's 'slot row' (class/slot or channel/slot)
+    shape_start: np.ndarray
+    shape_len: np.ndarray
+    shape_eff: np.ndarray
+    shape_cost: np.ndarray
+    flat_slot: np.ndarray
+    flat_factor: np.ndarray
+
+
+def option_values(value_base: np.ndarray, eff: np.ndarray, factor: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Option values in whole cents, computed as ``Shape.values`` does (same float operations)."""
+    return np.rint((value_base * eff * factor - cost) * SCALE).astype(np.int64)
+
+
+def _expand(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated ranges [start, start + length) for each pair, without a Python loop."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
+
+
+def _arrays(blocks: list[OptionBlock], shapes: list[Shape], head_of: dict) -> _Arrays:
+    nb = len(blocks)
+    debtor = np.fromiter((b.debtor for b in blocks), dtype=np.int64, count=nb)
+    starts = np.flatnonzero(np.r_[True, debtor[1:] != debtor[:-1]]) if nb else np.zeros(0, dtype=np.int64)
+    if np.any(np.diff(debtor[starts]) <= 0):
+        # One debtor in two runs would be two supply nodes: two contacts for one person.
+        raise ValueError("option blocks must list each debtor's blocks consecutively, in debtor order")
+    shape_len = np.fromiter((len(s.slots) for s in shapes), dtype=np.int64, count=len(shapes))
+    return _Arrays(
+        run_start=starts, run_debtor=debtor[starts],
+        run_value=np.fromiter((blocks[k].value_base for k in starts), dtype=np.float64, count=len(starts)),
+        block_shape=np.fromiter((b.shape.id for b in blocks), dtype=np.int64, count=nb),
+        block_head=np.fromiter((head_of[b.pools or b.channel] for b in blocks), dtype=np.int64, count=nb),
+        shape_start=np.cumsum(shape_len) - shape_len, shape_len=shape_len,
+        shape_eff=np.fromiter((s.effectiveness for s in shapes), dtype=np.float64, count=len(shapes)),
+        shape_cost=np.fromiter((s.cost for s in shapes), dtype=np.float64, count=len(shapes)),
+        flat_slot=np.fromiter((x for s in shapes for x in s.slots), dtype=np.int64, count=int(shape_len.sum())),
+        flat_factor=np.fromiter((x for s in shapes for x in s.factors), dtype=np.float64,
+                                count=int(shape_len.sum())),
+    )
+
+
+def _groups(blocks: list[OptionBlock], a: _Arrays, bin_width: float) -> np.ndarray:
+    """Group number of each run (debtor with options): itself in exact mode, else its bin."""
+    runs = len(a.run_start)
+    if bin_width <= 0 or runs == 0:
+        return np.arange(runs, dtype=np.int64)
+    ends = np.r_[a.run_start[1:], len(blocks)]
+    shapes, heads = a.block_shape.tolist(), a.block_head.tolist()
+    signatures: dict[tuple, int] = {}
+    sig = np.fromiter((signatures.setdefault((tuple(shapes[s:e]), tuple(heads[s:e])), len(signatures))
+                       for s, e in zip(a.run_start.tolist(), ends.tolist(), strict=True)), dtype=np.int64, count=runs)
+    # Geometric bins: debtors in one bin differ by less than bin_width in value base.
+    value_bin = np.floor(np.log(np.maximum(a.run_value, 1e-9)) / math.log1p(bin_width)).astype(np.int64)
+    value_bin -= value_bin.min()
+    _, group = np.unique(sig * (int(value_bin.max()) + 1) + value_bin, return_inverse=True)
+    return group.astype(np.int64)
+
+
+def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: list[Pool], config: Config, *,
+          bin_width: float = 0.0) -> Solution:
+    """Choose at most one option per debtor (the planner's daily limit). ``bin_width`` 0 is exact;
+    above 0, debtors with the same options whose value bases differ by less than that fraction
+    share one supply node (see the module text)."""
     started = time.perf_counter()
-    n = sum(len(b.slots) for b in blocks)
-    if not n:
-        return Solution(SolveStatus.OPTIMAL, [], {}, 0.0, time.perf_counter() - started, 0)
+    if not blocks:
+        return Solution(SolveStatus.OPTIMAL, [], {}, 0.0, 0.0, time.perf_counter() - started, 0, 0)
     channels = list(Channel)
     chan_index = {c: k for k, c in enumerate(channels)}
     pool_index = {p.name: k for k, p in enumerate(pools)}
     classes = sorted({b.pools for b in blocks if b.pools})
-    class_index = {c: k for k, c in enumerate(classes)}
-    debtor_ids = sorted(daily_limit)
-    debtor_node = {d: k for k, d in enumerate(debtor_ids)}
-    # Node numbering: debtors, class-slots, pool-slots, channel-slots, channel-days, sink.
-    class_slot0 = len(debtor_ids)
-    pool_slot0 = class_slot0 + len(classes) * n_slots
-    chan_slot0 = pool_slot0 + len(pools) * n_slots
+    # Node numbering: groups, class-slots, pool-slots, channel-slots, channel-days, sink. The
+    # group count is known only after grouping, so heads are first relative to the first class-slot.
+    head_of: dict = {}
+    for k, members in enumerate(classes):
+        head_of[members] = k * n_slots
+    class_rows = len(classes) * n_slots
+    pool_rows = len(pools) * n_slots
+    for c, channel in enumerate(channels):
+        head_of[channel] = class_rows + pool_rows + c * n_slots
+    a = _arrays(blocks, shapes, head_of)
+    group_of_run = _groups(blocks, a, bin_width)
+    n_groups = int(group_of_run.max()) + 1
+    class_slot0 = n_groups
+    pool_slot0 = class_slot0 + class_rows
+    chan_slot0 = pool_slot0 + pool_rows
     chan_day0 = chan_slot0 + len(channels) * n_slots
     sink = chan_day0 + len(channels)
 
-    lengths = np.fromiter((len(b.slots) for b in blocks), dtype=np.int64, count=len(blocks))
-    tails = np.repeat(np.fromiter((debtor_node[b.debtor] for b in blocks), dtype=np.int32, count=len(blocks)),
-                      lengths)
-    base = np.repeat(np.fromiter((class_slot0 + class_index[b.pools] * n_slots if b.pools
-                                  else chan_slot0 + chan_index[b.channel] * n_slots for b in blocks),
-                                 dtype=np.int32, count=len(blocks)), lengths)
-    slot_of = np.fromiter((s for b in blocks for s in b.slots), dtype=np.int32, count=n)
-    heads = base + slot_of
-    costs = -np.rint(np.fromiter((v for b in blocks for v in b.values), dtype=np.float64, count=n) * SCALE
-                     ).astype(np.int64)
+    # Each group's template: the blocks of its first run (all its runs have the same shapes and heads).
+    size = np.bincount(group_of_run, minlength=n_groups).astype(np.int64)
+    order = np.lexsort((-a.run_value, group_of_run))  # runs by group, most valuable first
+    first_of_group = np.flatnonzero(np.r_[True, group_of_run[order][1:] != group_of_run[order][:-1]])
+    template = order[first_of_group]  # the most valuable run of each group: its value is the group's
+    group_value = a.run_value[template]
+    run_ends = np.r_[a.run_start[1:], len(blocks)]
+    t_len = run_ends[template] - a.run_start[template]
+    t_blocks = _expand(a.run_start[template], t_len)
+    t_group = np.repeat(np.arange(n_groups, dtype=np.int64), t_len)
+    shape = a.block_shape[t_blocks]
+    o_len = a.shape_len[shape]
+    flat = _expand(a.shape_start[shape], o_len)
+    arc_block = np.repeat(t_blocks, o_len)
+    arc_group = np.repeat(t_group, o_len)
+    arc_shape = np.repeat(shape, o_len)
+    arc_pos = flat - a.shape_start[arc_shape]
+    slot = a.flat_slot[flat]
+    heads = a.block_head[arc_block] + class_slot0 + slot
+    costs = -option_values(group_value[arc_group], a.shape_eff[arc_shape], a.flat_factor[flat], a.shape_cost[arc_shape])
+    n = len(heads)
 
     t2, h2, c2 = [], [], []  # structural arcs, all cost 0
     class_arcs: list[tuple[int, int, str]] = []  # (arc offset in t2, class-slot node, pool)
-    used_class_slots = {(b.pools, s) for b in blocks if b.pools for s in b.slots}
-    for members, slot in sorted(used_class_slots):
+    used = np.unique(heads[heads < pool_slot0]) if classes else np.zeros(0, dtype=np.int64)
+    for node in used.tolist():
+        members, s = classes[(node - class_slot0) // n_slots], (node - class_slot0) % n_slots
         for name in members:
-            cap = pools[pool_index[name]].capacity[slot]
+            cap = pools[pool_index[name]].capacity[s]
             if cap > 0:
-                node = class_slot0 + class_index[members] * n_slots + slot
                 class_arcs.append((len(t2), node, name))
                 t2.append(node)
-                h2.append(pool_slot0 + pool_index[name] * n_slots + slot)
+                h2.append(pool_slot0 + pool_index[name] * n_slots + s)
                 c2.append(cap)
     voice = chan_index[Channel.VOICE]
     for p, pool in enumerate(pools):
@@ -110,35 +217,76 @@ def solve(blocks: list[OptionBlock], daily_limit: dict[int, int], n_slots: int, 
         t2.append(chan_day0 + c)
         h2.append(sink)
         c2.append(cc.per_day if cc.per_day is not None else _UNLIMITED)
-    for d in debtor_ids:
-        t2.append(debtor_node[d])
-        h2.append(sink)
-        c2.append(daily_limit[d])
 
     mcf = min_cost_flow.SimpleMinCostFlow()
-    mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, np.ones(n, dtype=np.int64), costs)
+    mcf.add_arcs_with_capacity_and_unit_cost(arc_group.astype(np.int32), heads.astype(np.int32), size[arc_group],
+                                             costs)
     mcf.add_arcs_with_capacity_and_unit_cost(np.array(t2, dtype=np.int32), np.array(h2, dtype=np.int32),
                                              np.array(c2, dtype=np.int64), np.zeros(len(t2), dtype=np.int64))
+    groups = np.arange(n_groups, dtype=np.int32)
+    mcf.add_arcs_with_capacity_and_unit_cost(groups, np.full(n_groups, sink, dtype=np.int32), size,
+                                             np.zeros(n_groups, dtype=np.int64))
     supplies = np.zeros(sink + 1, dtype=np.int64)
-    for d in debtor_ids:
-        supplies[debtor_node[d]] = daily_limit[d]
-    supplies[sink] = -int(sum(daily_limit.values()))
+    supplies[:n_groups] = size
+    supplies[sink] = -int(size.sum())
     mcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
     status = mcf.solve()
-    seconds = time.perf_counter() - started
+    arcs = n + len(t2) + n_groups
     if status != mcf.OPTIMAL:
         mapped = SolveStatus.INFEASIBLE if status == mcf.INFEASIBLE else SolveStatus.FAILED
-        return Solution(mapped, [], {}, 0.0, seconds, n + len(t2))
+        return Solution(mapped, [], {}, 0.0, 0.0, time.perf_counter() - started, arcs, n_groups)
     flows = mcf.flows(np.arange(n, dtype=np.int32))
-    chosen = [int(k) for k in np.nonzero(flows)[0]]
+    chosen = _members(a, order, first_of_group, group_of_run, flows, arc_group, arc_block, arc_pos,
+                      a.shape_eff[arc_shape] * a.flat_factor[flat])
     # Split each class/slot's calls over its pools by the flow on the class -> pool arcs.
     seats: dict[int, list[str]] = {}
     if class_arcs:
         class_flows = mcf.flows(np.array([n + off for off, _, _ in class_arcs], dtype=np.int64))
         for (_, node, name), f in zip(class_arcs, class_flows, strict=True):
             seats.setdefault(node, []).extend([name] * int(f))
-    pool_of: dict[int, str] = {}
-    for k in chosen:
-        if int(heads[k]) in seats:
-            pool_of[k] = seats[int(heads[k])].pop()
-    return Solution(SolveStatus.OPTIMAL, chosen, pool_of, -mcf.optimal_cost() / SCALE, seconds, n + len(t2))
+    pool_of: dict[tuple[int, int], str] = {}
+    block_head = a.block_head
+    for b, k in chosen:
+        node = int(block_head[b]) + class_slot0 + shapes[blocks[b].shape.id].slots[k]
+        if node in seats:
+            pool_of[(b, k)] = seats[node].pop()
+    cents, bound = _cents_of(blocks, chosen), -mcf.optimal_cost()
+    # Exact mode: the plan is the flow, so its value is the optimum. Binned: the flow's value is
+    # the bound and the plan is worth at most that.
+    if cents > bound or (bin_width <= 0 and cents != bound):
+        raise RuntimeError(f"solver bookkeeping error: plan worth {cents} cents, flow {bound} cents")
+    return Solution(SolveStatus.OPTIMAL if cents == bound else SolveStatus.FEASIBLE, chosen, pool_of,
+                    cents / SCALE, bound / SCALE, time.perf_counter() - started, arcs, n_groups)
+
+
+def _members(a: _Arrays, order: np.ndarray, first_of_group: np.ndarray, group_of_run: np.ndarray,
+             flows: np.ndarray, arc_group: np.ndarray, arc_block: np.ndarray, arc_pos: np.ndarray,
+             arc_rate: np.ndarray) -> list[tuple[int, int]]:
+    """Turn flow per group arc into (block, position) per debtor: a group's units go to its most
+    valuable debtors, the most valuable debtor to the most effective option."""
+    used = np.flatnonzero(flows)
+    # Arcs of one group together, best rate first; one entry per unit of flow.
+    used = used[np.lexsort((-arc_rate[used], arc_group[used]))]
+    units = np.repeat(used, flows[used])
+    unit_group = arc_group[units]
+    # The i-th unit of a group goes to the group's i-th most valuable run.
+    group_start = np.flatnonzero(np.r_[True, unit_group[1:] != unit_group[:-1]])
+    rank = np.arange(len(units)) - np.repeat(group_start, np.diff(np.r_[group_start, len(units)]))
+    run = order[first_of_group[unit_group] + rank]
+    template_run_start = a.run_start[order[first_of_group[unit_group]]]
+    block = a.run_start[run] + (arc_block[units] - template_run_start)
+    return list(zip(block.tolist(), arc_pos[units].tolist(), strict=True))
+
+
+def _cents_of(blocks: list[OptionBlock], chosen: list[tuple[int, int]]) -> int:
+    """The plan's value in whole cents, from each debtor's own value base."""
+    if not chosen:
+        return 0
+    b, k = np.array(chosen, dtype=np.int64).T
+    picked = [blocks[i] for i in b.tolist()]
+    shapes = [blk.shape for blk in picked]
+    return int(option_values(np.fromiter((blk.value_base for blk in picked), dtype=np.float64, count=len(b)),
+                             np.fromiter((s.effectiveness for s in shapes), dtype=np.float64, count=len(b)),
+                             np.fromiter((s.factors[j] for s, j in zip(shapes, k.tolist(), strict=True)),
+                                         dtype=np.float64, count=len(b)),
+                             np.fromiter((s.cost for s in shapes), dtype=np.float64, count=len(b))).sum())

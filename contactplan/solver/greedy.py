@@ -10,25 +10,34 @@ import numpy as np
 
 from contactplan.config import Config
 from contactplan.model import Pool
-from contactplan.solver.flow import SCALE
+from contactplan.solver.flow import SCALE, option_values
 from contactplan.solver.options import OptionBlock
 
 
-def greedy_value(blocks: list[OptionBlock], daily_limit: dict[int, int], pools: list[Pool], config: Config) -> float:
+def greedy_value(blocks: list[OptionBlock], pools: list[Pool], config: Config) -> float:
+    """Value of the greedy plan (at most one contact per debtor, as the optimiser plans)."""
     # In whole cents, as the flow counts them, so the two values compare exactly.
-    values = np.rint(np.fromiter((v for b in blocks for v in b.values), dtype=np.float64) * SCALE) / SCALE
-    owner = np.repeat(np.arange(len(blocks)), [len(b.slots) for b in blocks])
-    offset = np.concatenate(([0], np.cumsum([len(b.slots) for b in blocks])))
+    lengths = np.fromiter((len(b.shape.slots) for b in blocks), dtype=np.int64, count=len(blocks))
+
+    def per_block(attr) -> np.ndarray:
+        return np.repeat(np.fromiter((attr(b) for b in blocks), dtype=np.float64, count=len(blocks)), lengths)
+
+    cents = option_values(per_block(lambda b: b.value_base), per_block(lambda b: b.shape.effectiveness),
+                          np.fromiter((f for b in blocks for f in b.shape.factors), dtype=np.float64,
+                                      count=int(lengths.sum())),
+                          per_block(lambda b: b.shape.cost))
+    owner = np.repeat(np.arange(len(blocks)), lengths)
+    offset = np.concatenate(([0], np.cumsum(lengths)))
     seats = {(p.name, s): c for p in pools for s, c in enumerate(p.capacity) if c}
     per_slot: Counter = Counter()
     per_day: Counter = Counter()
-    used: Counter = Counter()
-    total = 0.0
-    for k in np.argsort(-values, kind="stable"):
+    contacted: set[int] = set()
+    total = 0
+    for k in np.argsort(-cents, kind="stable").tolist():
         block = blocks[owner[k]]
-        if used[block.debtor] >= daily_limit.get(block.debtor, 0):
+        if block.debtor in contacted:
             continue
-        slot = block.slots[k - offset[owner[k]]]
+        slot = block.shape.slots[k - offset[owner[k]]]
         cc = config.channels[block.channel]
         if (cc.per_slot is not None and per_slot[(block.channel, slot)] >= cc.per_slot) or \
                 (cc.per_day is not None and per_day[block.channel] >= cc.per_day):
@@ -40,6 +49,6 @@ def greedy_value(blocks: list[OptionBlock], daily_limit: dict[int, int], pools: 
             seats[(max(free, key=lambda n: seats[(n, slot)]), slot)] -= 1
         per_slot[(block.channel, slot)] += 1
         per_day[block.channel] += 1
-        used[block.debtor] += 1
-        total += float(values[k])
-    return total
+        contacted.add(block.debtor)
+        total += int(cents[k])
+    return total / SCALE

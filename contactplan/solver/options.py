@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -42,28 +43,95 @@ class Option:
     rules: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """Where and when one channel may be used: the slots, the allowed window inside each and the
+    reach factor by the debtor's local hour, with the channel's effectiveness and cost.
+
+    Debtors in the same zones under the same rules share their shape, so a portfolio of a million
+    debtors has a few thousand shapes; an option's value is ``value_base * effectiveness * factor
+    - cost``, computed in bulk by the solver instead of stored per option."""
+
+    id: int
+    channel: Channel
+    slots: tuple[int, ...]
+    windows: tuple[Interval, ...]
+    factors: tuple[float, ...]
+    effectiveness: float
+    cost: float
+    levels: tuple[float, ...]  # the distinct factors, ascending
+
+    def values(self, value_base: float) -> list[float]:
+        gross = value_base * self.effectiveness
+        return [gross * f - self.cost for f in self.factors]
+
+
 @dataclass(slots=True)
 class OptionBlock:
-    """The options of one debtor on one channel and destination: one entry per slot. Kept as
-    parallel lists, not one object per option, because a portfolio has millions of options."""
+    """The options of one debtor on one channel and destination: one per slot of its shape."""
 
     debtor: int
     channel: Channel
     destination: Destination
     pools: tuple[str, ...]
     rules: tuple[str, ...]
-    slots: list[int]
-    windows: list[Interval]
-    values: list[float]
+    shape: Shape
+    value_base: float  # balance x probability of payment
+
+    @property
+    def slots(self) -> tuple[int, ...]:
+        return self.shape.slots
+
+    @property
+    def windows(self) -> tuple[Interval, ...]:
+        return self.shape.windows
+
+    @property
+    def values(self) -> list[float]:
+        return self.shape.values(self.value_base)
 
     def option(self, k: int) -> Option:
-        return Option(self.debtor, self.channel, self.destination, self.slots[k], self.pools, self.windows[k],
-                      self.values[k], self.rules)
+        shape = self.shape
+        return Option(self.debtor, self.channel, self.destination, shape.slots[k], self.pools, shape.windows[k],
+                      self.value_base * shape.effectiveness * shape.factors[k] - shape.cost, self.rules)
+
+
+class ShapeBook:
+    """Every distinct shape once, and the subsets the option builder cuts from them (slots worth
+    contacting at this value, slots some pool staffs), each cut computed once."""
+
+    def __init__(self) -> None:
+        self.shapes: list[Shape] = []
+        self._by_key: dict[tuple, Shape] = {}
+
+    def _intern(self, channel: Channel, slots: tuple[int, ...], windows: tuple[Interval, ...],
+                factors: tuple[float, ...], effectiveness: float, cost: float) -> Shape:
+        key = (channel, slots, windows, factors, effectiveness, cost)
+        shape = self._by_key.get(key)
+        if shape is None:
+            shape = Shape(len(self.shapes), channel, slots, windows, factors, effectiveness, cost,
+                          tuple(sorted(set(factors))))
+            self.shapes.append(shape)
+            self._by_key[key] = shape
+        return shape
+
+    def add(self, channel: Channel, windows: list[tuple[int, Interval, float]], effectiveness: float,
+            cost: float) -> Shape:
+        return self._intern(channel, tuple(w[0] for w in windows), tuple(w[1] for w in windows),
+                            tuple(w[2] for w in windows), effectiveness, cost)
+
+    def subset(self, shape: Shape, keep: tuple[int, ...]) -> Shape:
+        """The shape restricted to positions ``keep`` (cached by the caller's key)."""
+        if len(keep) == len(shape.slots):
+            return shape
+        return self._intern(shape.channel, tuple(shape.slots[k] for k in keep), tuple(shape.windows[k] for k in keep),
+                            tuple(shape.factors[k] for k in keep), shape.effectiveness, shape.cost)
 
 
 @dataclass
 class Options:
-    blocks: list[OptionBlock] = field(default_factory=list)
+    blocks: list[OptionBlock] = field(default_factory=list)  # a debtor's blocks are consecutive
+    shapes: list[Shape] = field(default_factory=list)  # by Shape.id
     exclusions: list[Exclusion] = field(default_factory=list)  # one per debtor without any option
     channel_reasons: dict[str, dict[Channel, tuple[str, str]]] = field(default_factory=dict)
     daily_limit: dict[int, int] = field(default_factory=dict)  # debtor index -> max contacts today
@@ -71,12 +139,12 @@ class Options:
 
     @property
     def count(self) -> int:
-        return sum(len(b.slots) for b in self.blocks)
+        return sum(len(b.shape.slots) for b in self.blocks)
 
     @property
     def options(self) -> list[Option]:
         """Every option as an object, in block order (for tests and small portfolios)."""
-        return [b.option(k) for b in self.blocks for k in range(len(b.slots))]
+        return [b.option(k) for b in self.blocks for k in range(len(b.shape.slots))]
 
 
 def local_day(debtor: Debtor, day: dt.date) -> list[Interval]:
@@ -154,9 +222,20 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
     result = Options()
     channels = [c for c, cc in config.channels.items() if cc.enabled]
     min_window = dt.timedelta(minutes=config.min_window_minutes)
-    window_cache: dict[tuple, tuple[list[tuple[int, Interval, float]], Rule | None]] = {}
+    window_cache: dict[tuple, tuple[Shape | None, Rule | None]] = {}
     pool_by_name = {p.name: p for p in pools}
     staffed_slots: dict[tuple[str, ...], frozenset[int]] = {}
+    book = ShapeBook()
+    result.shapes = book.shapes
+    cuts: dict[tuple, Shape] = {}
+
+    def cut(shape: Shape, why: tuple, keep: Callable[[Shape], list[int]]) -> Shape:
+        key = (shape.id, *why)
+        sub = cuts.get(key)
+        if sub is None:
+            sub = cuts[key] = book.subset(shape, tuple(keep(shape)))
+        return sub
+
     per_rule_set: dict[tuple[str, ...], _RuleSet] = {}
     unlimited = {c for c in channels if not c.needs_agent and config.channels[c].per_slot is None
                  and config.channels[c].per_day is None}
@@ -221,51 +300,46 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
                 # Reach by the debtor's local hour at the window start (config "hours").
                 windows = [(index, window, config.hour_factor(window[0].astimezone(zone).hour))
                            for index, window in slot_windows(intervals, slots, min_window).items()]
-                cached = (windows, emptied_by)
+                cc = config.channels[channel]
+                cached = (book.add(channel, windows, cc.effectiveness, cc.cost) if windows else None, emptied_by)
                 if share:
                     window_cache[key] = cached
-            windows, emptied_by = cached
-            if not windows:
+            shape, emptied_by = cached
+            if shape is None:
                 reasons[channel] = (emptied_by.id, f"no allowed time today ({emptied_by.meta.title})") if emptied_by \
                     else TOO_SHORT
                 time_blocked.append(channel)
                 continue
-            applied = applied_by_channel[channel]
-            agent, free = channel.needs_agent, channel in unlimited
-            cc = config.channels[channel]
+            # Only slots where the contact is worth its cost: value = value_base x effectiveness x
+            # hour factor - cost grows with the factor, so they are the factors from some level up.
+            gross = value_base * shape.effectiveness
+            worth = [f for f in shape.levels if gross * f - shape.cost > 0]
+            if not worth:
+                reasons[channel] = NOT_WORTH
+                continue
+            shape = cut(shape, ("worth", worth[0]), lambda sh, lo=worth[0]: [k for k, f in enumerate(sh.factors) if f >= lo])
             serving: tuple[str, ...] = ()
-            staffed: frozenset[int] = frozenset()
-            if agent:
+            if channel.needs_agent:
                 serving = tuple(p.name for p in pools if p.serves(debtor))
                 if serving not in staffed_slots:
                     staffed_slots[serving] = frozenset(
                         s.index for s in slots if any(pool_by_name[n].capacity[s.index] > 0 for n in serving))
                 staffed = staffed_slots[serving]
-            made, worth = 0, False
-            block = OptionBlock(i, channel, dest, serving, applied, [], [], [])
-            for slot_index, window, factor in windows:
-                value = value_base * cc.effectiveness * factor - cc.cost
-                if value <= 0:
+                shape = cut(shape, ("staffed", serving), lambda sh: [k for k, s in enumerate(sh.slots) if s in staffed])
+                if not shape.slots:
+                    reasons[channel] = NO_POOL
                     continue
-                worth = True
-                if agent and slot_index not in staffed:
-                    continue
-                made += 1
-                if free:
-                    # Nothing limits this channel, and the debtor gets at most one contact, so only
-                    # its single most valuable unlimited option can be in an optimal plan (exact).
-                    if best_free is None or value > best_free[1]:
-                        best_free = (OptionBlock(i, channel, dest, serving, applied, [slot_index], [window],
-                                                 [value]), value)
-                else:
-                    block.slots.append(slot_index)
-                    block.windows.append(window)
-                    block.values.append(value)
-            if block.slots:
+            found += len(shape.slots)
+            block = OptionBlock(i, channel, dest, serving, applied_by_channel[channel], shape, value_base)
+            if channel in unlimited:
+                # Nothing limits this channel, and the debtor gets at most one contact, so only
+                # its single most valuable unlimited option can be in an optimal plan (exact).
+                block.shape = cut(shape, ("best",), lambda sh: [sh.factors.index(sh.levels[-1])])
+                value = gross * shape.levels[-1] - shape.cost
+                if best_free is None or value > best_free[1]:
+                    best_free = (block, value)
+            else:
                 result.blocks.append(block)
-            if not made:
-                reasons[channel] = NO_POOL if worth else NOT_WORTH
-            found += made
         if best_free is not None:
             result.blocks.append(best_free[0])
         result.channel_reasons[debtor.debtor_id] = reasons
