@@ -133,9 +133,13 @@ class Debtor:
             return tuple(d for d in self.destinations if d.line_type is LineType.EMAIL)
         if channel in (Channel.SMS, Channel.WHATSAPP):
             return tuple(d for d in self.destinations if d.line_type is LineType.MOBILE)
-        order = {LineType.MOBILE: 0, LineType.HOME: 1, LineType.WORK: 2}
-        phones = [d for d in self.destinations if d.line_type in order]
-        return tuple(sorted(phones, key=lambda d: order[d.line_type]))
+        phones = [d for d in self.destinations if d.line_type is not LineType.EMAIL]
+        if len(phones) > 1:
+            phones.sort(key=lambda d: _PHONE_ORDER[d.line_type])
+        return tuple(phones)
+
+
+_PHONE_ORDER = {LineType.MOBILE: 0, LineType.HOME: 1, LineType.WORK: 2}
 
 
 @dataclass(frozen=True)

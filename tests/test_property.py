@@ -100,3 +100,36 @@ def test_every_solver_plan_passes_the_audit(n, seed, country, day, slot, agent_s
             for c in contacts] == [(c.debtor_id, c.channel, c.destination, c.window_start, c.window_end, c.pool,
                                     c.rank, c.rules) for c in plan.contacts]
     assert audit_plan(contacts, by_id, PACKS, day, calendars=CALENDARS) == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(1, 150), seed=st.integers(0, 2**32 - 1), country=st.sampled_from(["BR", "US"]),
+       day=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)), with_store=st.booleans())
+def test_shared_recipes_and_windows_change_no_option(n, seed, country, day, with_store):
+    """The option builder shares work between debtors with the same rule-relevant facts; the
+    options and exclusions must be exactly those of building every debtor on its own."""
+    from contactplan.rules.base import Context
+    from contactplan.solver import options as options_module
+    from contactplan.solver.capacity import build_pools, slot_grid
+
+    debtors, agents = generate_portfolio(n, seed, country)
+    with tempfile.TemporaryDirectory() as tmp:
+        inputs = load_inputs(_write(Path(tmp), "debtors.csv", DEBTOR_COLUMNS, debtors),
+                             _write(Path(tmp), "agents.csv", AGENT_COLUMNS, agents))
+    if with_store:
+        inputs = _random_store_data(inputs, day, seed)
+    found = inputs.debtors.debtors
+    config = Config()
+    slots = slot_grid(day, {z for d in found for z in d.zones}, config.slot_minutes)
+    pools = build_pools(inputs.agents, slots)
+
+    def build(share: bool):
+        options_module.SHARE_RECIPES = share
+        try:
+            opts = options_module.build_options(found, PACKS, Context(day, CALENDARS), slots, pools, config)
+        finally:
+            options_module.SHARE_RECIPES = True
+        return ([(b.debtor, b.channel, b.destination, b.pools, b.rules, b.shape.slots, b.shape.windows,
+                  b.shape.factors, b.value_base) for b in opts.blocks], opts.exclusions, opts.daily_limit)
+
+    assert build(True) == build(False)

@@ -133,7 +133,6 @@ class Options:
     blocks: list[OptionBlock] = field(default_factory=list)  # a debtor's blocks are consecutive
     shapes: list[Shape] = field(default_factory=list)  # by Shape.id
     exclusions: list[Exclusion] = field(default_factory=list)  # one per debtor without any option
-    channel_reasons: dict[str, dict[Channel, tuple[str, str]]] = field(default_factory=dict)
     daily_limit: dict[int, int] = field(default_factory=dict)  # debtor index -> max contacts today
     rule_index: dict[str, Rule] = field(default_factory=dict)
 
@@ -212,63 +211,75 @@ class _RuleSet:
                                   for c in channels}
         # A rule allowing no contact at all today on some channel (daily cap 0) excludes the debtor.
         self.zero_limit = next((r for r in rules for c in channels if r.daily_limit(c) == 0), None)
-        self.shareable = all(r.regional for r in rules if overrides(r, "allowed"))
         self.personal = [r for r in rules if not r.regional and overrides(r, "allowed")]
         self.applied = {c: tuple(r.id for r in rules if r.covers(c)) for c in channels}
 
 
-def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: list[Slot], pools: list[Pool],
-                  config: Config) -> Options:
-    result = Options()
-    channels = [c for c, cc in config.channels.items() if cc.enabled]
-    min_window = dt.timedelta(minutes=config.min_window_minutes)
-    window_cache: dict[tuple, tuple[Shape | None, Rule | None]] = {}
-    pool_by_name = {p.name: p for p in pools}
-    staffed_slots: dict[tuple[str, ...], frozenset[int]] = {}
-    book = ShapeBook()
-    result.shapes = book.shapes
-    cuts: dict[tuple, Shape] = {}
+@dataclass(frozen=True, slots=True)
+class _Channel:
+    """What the rules allow on one channel for one debtor, before its value is known."""
 
-    def cut(shape: Shape, why: tuple, keep: Callable[[Shape], list[int]]) -> Shape:
+    channel: Channel
+    destination: int  # index into Debtor.destinations
+    shape: Shape
+    pools: tuple[str, ...]  # pools serving the debtor (agent calls only)
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Recipe:
+    """The value-independent part of a debtor's options: usable channels, and why the others are not."""
+
+    usable: tuple[_Channel, ...]
+    reasons: dict[Channel, tuple[str, str]]
+    time_blocked: tuple[Channel, ...]
+
+
+# Debtor fields that no rule's option-side methods (excludes aside) read: the recipe of two
+# debtors that differ only in these, in their destinations' addresses and in days past due
+# (read by debt_age's ``excludes`` alone, which runs per debtor) is the same. Debtors with
+# history or suppressions never share a recipe: their rules read dates and addresses.
+SHARE_RECIPES = True  # tests compare with False: sharing must change nothing
+
+
+def _recipe_key(debtor: Debtor, rule_ids: tuple[str, ...]) -> tuple | None:
+    if debtor.history or debtor.suppressions:
+        return None
+    return (rule_ids, debtor.country, debtor.region, debtor.municipality_code, debtor.zones, debtor.flags,
+            tuple(debtor.consents.items()), debtor.segment, debtor.language, debtor.preferred_channel,
+            debtor.preferred_window,
+            tuple((d.line_type, d.maybe_mobile, d.column) for d in debtor.destinations))
+
+
+class _Builder:
+    def __init__(self, packs: PackSet, ctx: Context, slots: list[Slot], pools: list[Pool], config: Config):
+        self.packs, self.ctx, self.slots, self.pools, self.config = packs, ctx, slots, pools, config
+        self.channels = [c for c, cc in config.channels.items() if cc.enabled]
+        self.min_window = dt.timedelta(minutes=config.min_window_minutes)
+        self.window_cache: dict[tuple, tuple[Shape | None, Rule | None]] = {}
+        self.pool_by_name = {p.name: p for p in pools}
+        self.staffed_slots: dict[tuple[str, ...], frozenset[int]] = {}
+        self.serving_pools: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.book = ShapeBook()
+        self.cuts: dict[tuple, Shape] = {}
+        self.per_rule_set: dict[tuple[str, ...], _RuleSet] = {}
+        self.recipes: dict[tuple, _Recipe] = {}
+        self.unlimited = {c for c in self.channels if not c.needs_agent and config.channels[c].per_slot is None
+                          and config.channels[c].per_day is None}
+
+    def cut(self, shape: Shape, why: tuple, keep: Callable[[Shape], list[int]]) -> Shape:
         key = (shape.id, *why)
-        sub = cuts.get(key)
+        sub = self.cuts.get(key)
         if sub is None:
-            sub = cuts[key] = book.subset(shape, tuple(keep(shape)))
+            sub = self.cuts[key] = self.book.subset(shape, tuple(keep(shape)))
         return sub
 
-    per_rule_set: dict[tuple[str, ...], _RuleSet] = {}
-    unlimited = {c for c in channels if not c.needs_agent and config.channels[c].per_slot is None
-                 and config.channels[c].per_day is None}
-    for i, debtor in enumerate(debtors):
-        if not packs.covers(debtor.country):
-            result.exclusions.append(Exclusion(debtor.debtor_id, NO_PACK[0], "", f"{NO_PACK[1]} ({debtor.country})"))
-            continue
-        rules = packs.rules_for(debtor, ctx.plan_date)
-        rule_ids = tuple(r.id for r in rules)
-        if rule_ids not in per_rule_set:
-            per_rule_set[rule_ids] = _RuleSet(rules, channels)
-            result.rule_index.update((r.id, r) for r in rules)
-        rs = per_rule_set[rule_ids]
-        gate = next(((r, why) for r in rs.excluders if (why := r.excludes(debtor, ctx))), None)
-        if gate:
-            rule, why = gate
-            result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, why,
-                                               next_eligible=rule.eligible_again(debtor, ctx)))
-            continue
-        shareable, personal_rules, applied_by_channel = rs.shareable, rs.personal, rs.applied
-        if rs.zero_limit is not None:
-            rule = rs.zero_limit
-            result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, "daily limit is 0"))
-            continue
-        # One contact per debtor per day is the most this planner makes (the option pruning below
-        # relies on it).
-        result.daily_limit[i] = 1
+    def recipe(self, debtor: Debtor, rules: tuple[Rule, ...], rule_ids: tuple[str, ...], rs: _RuleSet) -> _Recipe:
+        ctx = self.ctx
+        usable: list[_Channel] = []
         reasons: dict[Channel, tuple[str, str]] = {}
         time_blocked: list[Channel] = []
-        found = 0
-        best_free: tuple[OptionBlock, float] | None = None
-        value_base = float(debtor.balance) * (debtor.p_pay if debtor.p_pay is not None else config.default_p_pay)
-        for channel in channels:
+        for channel in self.channels:
             blocked = next(((r, why) for r in rs.blockers[channel] if (why := r.channel_blocked(debtor, channel, ctx))),
                            None)
             if blocked:
@@ -289,52 +300,81 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
             if dest is None:
                 reasons[channel] = (last_refusal[0].id, last_refusal[1])
                 continue
-            key = (debtor.country, debtor.region, debtor.municipality_code, debtor.zones, channel, rule_ids)
-            # Rules that read the debtor's own data (history, preferred window) share nothing
-            # unless they leave this debtor's time unrestricted.
-            share = shareable or all(r.allowed(debtor, channel, ctx) is None for r in personal_rules)
-            cached = window_cache.get(key) if share else None
-            if cached is None:
-                intervals, emptied_by = allowed_intervals(debtor, channel, rules, ctx)
-                zone = ZoneInfo(debtor.primary_zone)
-                # Reach by the debtor's local hour at the window start (config "hours").
-                windows = [(index, window, config.hour_factor(window[0].astimezone(zone).hour))
-                           for index, window in slot_windows(intervals, slots, min_window).items()]
-                cc = config.channels[channel]
-                cached = (book.add(channel, windows, cc.effectiveness, cc.cost) if windows else None, emptied_by)
-                if share:
-                    window_cache[key] = cached
-            shape, emptied_by = cached
+            shape, emptied_by = self.windows(debtor, channel, rules, rule_ids, rs)
             if shape is None:
                 reasons[channel] = (emptied_by.id, f"no allowed time today ({emptied_by.meta.title})") if emptied_by \
                     else TOO_SHORT
                 time_blocked.append(channel)
                 continue
+            serving = self.serving(debtor) if channel.needs_agent else ()
+            usable.append(_Channel(channel, debtor.destinations.index(dest), shape, serving, rs.applied[channel]))
+        return _Recipe(tuple(usable), reasons, tuple(time_blocked))
+
+    def windows(self, debtor: Debtor, channel: Channel, rules: tuple[Rule, ...], rule_ids: tuple[str, ...],
+                rs: _RuleSet) -> tuple[Shape | None, Rule | None]:
+        """The channel's shape today, shared by every debtor in the same place under the same rules."""
+        ctx, config = self.ctx, self.config
+        # Rules that read the debtor's own data (history, preferred window) join the key with
+        # the very limits they set today, so debtors they restrict alike still share.
+        personal = tuple(tuple(limit) if (limit := r.allowed(debtor, channel, ctx)) is not None else None
+                         for r in rs.personal)
+        key = (debtor.country, debtor.region, debtor.municipality_code, debtor.zones, channel, rule_ids, personal)
+        cached = self.window_cache.get(key)
+        if cached is None:
+            intervals, emptied_by = allowed_intervals(debtor, channel, rules, ctx)
+            zone = ZoneInfo(debtor.primary_zone)
+            # Reach by the debtor's local hour at the window start (config "hours").
+            windows = [(index, window, config.hour_factor(window[0].astimezone(zone).hour))
+                       for index, window in slot_windows(intervals, self.slots, self.min_window).items()]
+            cc = config.channels[channel]
+            cached = (self.book.add(channel, windows, cc.effectiveness, cc.cost) if windows else None, emptied_by)
+            self.window_cache[key] = cached
+        return cached
+
+    def serving(self, debtor: Debtor) -> tuple[str, ...]:
+        """Pools that may call the debtor: they depend on its segment and language only (Pool.serves)."""
+        key = (debtor.segment, debtor.language)
+        found = self.serving_pools.get(key)
+        if found is None:
+            found = self.serving_pools[key] = tuple(p.name for p in self.pools if p.serves(debtor))
+        return found
+
+    def staffed(self, serving: tuple[str, ...]) -> frozenset[int]:
+        found = self.staffed_slots.get(serving)
+        if found is None:
+            found = self.staffed_slots[serving] = frozenset(
+                s.index for s in self.slots if any(self.pool_by_name[n].capacity[s.index] > 0 for n in serving))
+        return found
+
+    def blocks(self, i: int, debtor: Debtor, recipe: _Recipe, result: Options) -> dict[Channel, tuple[str, str]]:
+        """The debtor's option blocks at its value; returns the reasons of the channels without any."""
+        reasons = recipe.reasons
+        value_base = float(debtor.balance) * (debtor.p_pay if debtor.p_pay is not None else self.config.default_p_pay)
+        best_free: tuple[OptionBlock, float] | None = None
+        for use in recipe.usable:
+            shape = use.shape
             # Only slots where the contact is worth its cost: value = value_base x effectiveness x
             # hour factor - cost grows with the factor, so they are the factors from some level up.
             gross = value_base * shape.effectiveness
             worth = [f for f in shape.levels if gross * f - shape.cost > 0]
             if not worth:
-                reasons[channel] = NOT_WORTH
+                reasons = {**reasons, use.channel: NOT_WORTH}
                 continue
-            shape = cut(shape, ("worth", worth[0]), lambda sh, lo=worth[0]: [k for k, f in enumerate(sh.factors) if f >= lo])
-            serving: tuple[str, ...] = ()
-            if channel.needs_agent:
-                serving = tuple(p.name for p in pools if p.serves(debtor))
-                if serving not in staffed_slots:
-                    staffed_slots[serving] = frozenset(
-                        s.index for s in slots if any(pool_by_name[n].capacity[s.index] > 0 for n in serving))
-                staffed = staffed_slots[serving]
-                shape = cut(shape, ("staffed", serving), lambda sh: [k for k, s in enumerate(sh.slots) if s in staffed])
+            shape = self.cut(shape, ("worth", worth[0]),
+                             lambda sh, lo=worth[0]: [k for k, f in enumerate(sh.factors) if f >= lo])
+            if use.channel.needs_agent:
+                staffed = self.staffed(use.pools)
+                shape = self.cut(shape, ("staffed", use.pools),
+                                 lambda sh: [k for k, s in enumerate(sh.slots) if s in staffed])
                 if not shape.slots:
-                    reasons[channel] = NO_POOL
+                    reasons = {**reasons, use.channel: NO_POOL}
                     continue
-            found += len(shape.slots)
-            block = OptionBlock(i, channel, dest, serving, applied_by_channel[channel], shape, value_base)
-            if channel in unlimited:
+            block = OptionBlock(i, use.channel, debtor.destinations[use.destination], use.pools, use.rules, shape,
+                                value_base)
+            if use.channel in self.unlimited:
                 # Nothing limits this channel, and the debtor gets at most one contact, so only
                 # its single most valuable unlimited option can be in an optimal plan (exact).
-                block.shape = cut(shape, ("best",), lambda sh: [sh.factors.index(sh.levels[-1])])
+                block.shape = self.cut(shape, ("best",), lambda sh: [sh.factors.index(sh.levels[-1])])
                 value = gross * shape.levels[-1] - shape.cost
                 if best_free is None or value > best_free[1]:
                     best_free = (block, value)
@@ -342,9 +382,47 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
                 result.blocks.append(block)
         if best_free is not None:
             result.blocks.append(best_free[0])
-        result.channel_reasons[debtor.debtor_id] = reasons
-        if not found:
-            result.exclusions.append(_debtor_exclusion(debtor, reasons, result.rule_index, time_blocked, ctx, packs))
+        return reasons
+
+
+def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: list[Slot], pools: list[Pool],
+                  config: Config) -> Options:
+    builder = _Builder(packs, ctx, slots, pools, config)
+    result = Options(shapes=builder.book.shapes)
+    for i, debtor in enumerate(debtors):
+        if not packs.covers(debtor.country):
+            result.exclusions.append(Exclusion(debtor.debtor_id, NO_PACK[0], "", f"{NO_PACK[1]} ({debtor.country})"))
+            continue
+        rules = packs.rules_for(debtor, ctx.plan_date)
+        rule_ids = tuple(r.id for r in rules)
+        rs = builder.per_rule_set.get(rule_ids)
+        if rs is None:
+            rs = builder.per_rule_set[rule_ids] = _RuleSet(rules, builder.channels)
+            result.rule_index.update((r.id, r) for r in rules)
+        gate = next(((r, why) for r in rs.excluders if (why := r.excludes(debtor, ctx))), None)
+        if gate:
+            rule, why = gate
+            result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, why,
+                                               next_eligible=rule.eligible_again(debtor, ctx)))
+            continue
+        if rs.zero_limit is not None:
+            rule = rs.zero_limit
+            result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, "daily limit is 0"))
+            continue
+        # One contact per debtor per day is the most this planner makes (the option pruning and
+        # the flow's groups rely on it).
+        result.daily_limit[i] = 1
+        key = _recipe_key(debtor, rule_ids) if SHARE_RECIPES else None
+        recipe = builder.recipes.get(key) if key is not None else None
+        if recipe is None:
+            recipe = builder.recipe(debtor, rules, rule_ids, rs)
+            if key is not None:
+                builder.recipes[key] = recipe
+        before = len(result.blocks)
+        reasons = builder.blocks(i, debtor, recipe, result)
+        if len(result.blocks) == before:
+            result.exclusions.append(_debtor_exclusion(debtor, reasons, result.rule_index, list(recipe.time_blocked),
+                                                       ctx, packs))
     return result
 
 
