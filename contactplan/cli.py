@@ -8,10 +8,12 @@ here and only here, to default ``--date`` to today in the configured report zone
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import enum
 import io
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 from zoneinfo import ZoneInfo
@@ -41,6 +43,7 @@ from contactplan.config import load_config
 from contactplan.errors import ContactplanError, RowErrors
 from contactplan.io.plan_csv import write_atomic, write_bytes_atomic, write_plan
 from contactplan.planner import build_plan, load_inputs, with_history
+from contactplan.report import solver_line
 from contactplan.rules.packs import BUILTIN, load_pack, load_packs
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -79,7 +82,7 @@ def plan_html(plan) -> str:
     c = plan.counts
     summary = [("plan", plan.plan_id), ("date", str(plan.plan_date)), ("debtors read", str(c.read)),
                ("planned", str(c.planned)), ("excluded", str(c.excluded)), ("rejected", str(c.rejected)),
-               ("solver", f"{plan.status}, objective {plan.objective:,.2f}"),
+               ("solver", solver_line(plan)),
                ("packs", plan.provenance.get("packs", "")), ("holidays data", plan.provenance.get("holidays", ""))]
     return render_html(f"contactplan plan {plan.plan_id}", summary, plan.violations, plan.exclusions,
                        hourly_usage(plan.contacts, plan.slots, plan.pools, plan.config.report_timezone),
@@ -146,6 +149,12 @@ def plan(
                                                  "review")] = None,
     db: DbOption = None,
     no_store: NoStoreOption = False,
+    max_gap: Annotated[Optional[float], typer.Option("--max-gap", min=0, max=10, help="Largest allowed gap to "
+                                                     "the proven optimum, in percent (default: config "
+                                                     "max_gap_percent, 0.1); 0 proves optimality")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", min=0, help="Seconds for the whole "
+                                                        "run; past it the optimiser keeps the plan in hand "
+                                                        "and states its gap (exit 3 if it has none)")] = None,
 ) -> None:
     """Plan today's contacts: rules in each debtor's local time, OR-Tools within capacity, self-audited.
 
@@ -156,8 +165,11 @@ def plan(
     if fmt is not ExportFormat.csv and (output is None or str(output) == "-") and not dry_run:
         raise typer.BadParameter(f"--format {fmt.value} writes several files: give a directory with -o",
                                  param_hint="--output")
+    started = time.perf_counter()
     try:
         cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
+        if max_gap is not None:
+            cfg = dataclasses.replace(cfg, max_gap=max_gap / 100)
         plan_date = _date(date, cfg.report_timezone)
         with err.status("reading the debtor and agent files"):
             inputs = load_inputs(str(debtors), str(agents))
@@ -168,7 +180,9 @@ def plan(
             inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, plan_date))
         with err.status("planning") as status:
             result = build_plan(inputs, plan_date, cfg, packs, calendars=calendars,
-                                progress=lambda phase: status.update(f"planning: {phase}"))
+                                progress=lambda phase: status.update(f"planning: {phase}"),
+                                time_limit=None if time_limit is None
+                                else time_limit - (time.perf_counter() - started))
         target = None if dry_run else (None if output is None or str(output) == "-" else str(output))
         if not dry_run:
             if store is not None:

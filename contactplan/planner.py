@@ -31,7 +31,8 @@ from contactplan.model import Agent, Attempt, Debtor, Exclusion, PlannedContact,
 from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.capacity import build_pools, slot_grid
-from contactplan.solver.flow import Solution, SolveStatus, solve
+from contactplan.solver.driver import optimise
+from contactplan.solver.flow import SolveStatus
 from contactplan.solver.greedy import greedy_value
 from contactplan.solver.options import build_options
 
@@ -119,6 +120,7 @@ class Plan:
     greedy: float | None = None
     # Proven upper bound on the optimum: the objective itself when the solve was exact.
     bound: float = 0.0
+    solver_note: str = ""
 
     @property
     def gap(self) -> float:
@@ -154,16 +156,21 @@ def plan_id_for(plan_date: dt.date, *parts: str) -> str:
 
 def build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None = None, packs: PackSet | None = None,
                *, calendars: Calendars | None = None, baseline: bool = False,
-               progress: Callable[[str], None] | None = None) -> Plan:
+               progress: Callable[[str], None] | None = None, time_limit: float | None = None) -> Plan:
     """Plan one day. Raises PlanRejected (exit 1) if the independent audit finds any violation in
     the optimiser's plan, and Infeasible (exit 3) if the solver cannot produce a plan.
-    ``progress`` is told the name of each phase as it starts (the CLI shows it)."""
+    ``progress`` is told the name of each phase as it starts (the CLI shows it). ``time_limit``
+    (seconds from this call) bounds the optimiser: past it, the plan in hand (within its stated
+    gap) is taken; the self-audit always runs."""
     with _bulk():
-        return _build_plan(inputs, plan_date, config, packs, calendars, baseline, progress or (lambda _: None))
+        return _build_plan(inputs, plan_date, config, packs, calendars, baseline, progress or (lambda _: None),
+                           time_limit)
 
 
 def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs: PackSet | None,
-                calendars: Calendars | None, baseline: bool, progress: Callable[[str], None]) -> Plan:
+                calendars: Calendars | None, baseline: bool, progress: Callable[[str], None],
+                time_limit: float | None) -> Plan:
+    started = time.perf_counter()
     config = config or Config()
     packs = packs or load_packs(config.packs)
     calendars = calendars or Calendars()
@@ -183,7 +190,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     timings["rules"] = time.perf_counter() - t0
 
     progress(f"optimising {opts.count:,} options")
-    solution = optimise(opts, len(slots), pools, config)
+    solution = optimise(opts, len(slots), pools, config, None if time_limit is None else started + time_limit)
     greedy = None
     if baseline:
         t0 = time.perf_counter()
@@ -239,20 +246,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     return Plan(plan_id, plan_date, tuple(contacts), tuple(sorted(exclusions, key=lambda e: e.debtor_id)),
                 tuple(df.rejections), counts, solution.status, solution.objective, opts.count,
                 tuple(pools), tuple(slots), config, provenance, timings, tuple(violations), dict(sources), dict(notes), greedy,
-                solution.bound)
-
-
-def optimise(opts, n_slots: int, pools: list[Pool], config: Config) -> Solution:
-    """The plan within ``config.max_gap`` of the optimum, proven. Binned first (debtors with the
-    same options in value bins of half the allowed gap, far fewer nodes); if its measured gap is
-    over the limit, the exact flow. ``max_gap`` 0 asks for the exact flow straight away."""
-    if config.max_gap > 0:
-        binned = solve(opts.blocks, opts.shapes, n_slots, pools, config, bin_width=config.max_gap / 2)
-        if binned.status is not SolveStatus.FEASIBLE or binned.gap <= config.max_gap:
-            return binned
-        exact = solve(opts.blocks, opts.shapes, n_slots, pools, config)
-        return dataclasses.replace(exact, seconds=binned.seconds + exact.seconds)
-    return solve(opts.blocks, opts.shapes, n_slots, pools, config)
+                solution.bound, solution.note)
 
 
 def _contacts(debtors: list[Debtor], blocks, chosen: list[tuple[int, int]],

@@ -36,8 +36,9 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
     mark = "[green]add up[/green]" if c.add_up else "[red]DO NOT ADD UP[/red]"
     console.print(f"Debtors read {c.read} ({c.rows} rows): planned {c.planned} + excluded {c.excluded} "
                   f"+ rejected {c.rejected} ({c.rejected_rows} rows) -- counts {mark}")
-    console.print(f"Solver: {plan.status}, objective {plan.objective:,.2f} (expected recovery net of channel "
-                  f"cost), {plan.options} options")
+    console.print(f"Solver: {escape(solver_line(plan))}, {plan.options:,} options", highlight=False, soft_wrap=True)
+    if plan.greedy is not None:
+        console.print(f"Greedy baseline: {plan.greedy:,.2f}", highlight=False)
     sources = ", ".join(f"{k} {n}" for k, n in sorted(plan.zone_sources.items(), key=lambda kv: -kv[1]))
     console.print(f"Time zones from: {sources or '-'}")
     for note, n in sorted(plan.zone_notes.items(), key=lambda kv: -kv[1]):
@@ -51,6 +52,14 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
         _preview(plan, console)
     if written_to:
         console.print(f"Wrote {len(plan.contacts)} contacts to {written_to}")
+
+
+def solver_line(plan: Plan) -> str:
+    """Objective, proven bound and gap in one line (terminal summary and HTML report)."""
+    proof = "proven optimal" if plan.bound == plan.objective else f"gap {100 * plan.gap:.4f}%"
+    line = (f"{plan.status}, objective {plan.objective:,.2f} (expected recovery net of channel cost), "
+            f"bound {plan.bound:,.2f}, {proof}")
+    return f"{line}; {plan.solver_note}" if plan.solver_note else line
 
 
 def _preview(plan: Plan, console: Console, first: int = 20) -> None:

@@ -61,6 +61,7 @@ class Solution:
     seconds: float
     arcs: int
     groups: int  # supply nodes: debtors (exact) or bins of debtors
+    note: str = ""  # e.g. why a plan is not proven optimal
 
     @property
     def gap(self) -> float:

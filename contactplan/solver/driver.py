@@ -1,0 +1,74 @@
+"""How the planner asks for a plan within the gap and the time it is given.
+
+Binned first: debtors with the same options in value bins of half the allowed gap, far fewer
+supply nodes, and a proven bound. If its gap is over ``max_gap`` (or the user asked for a proven
+optimum, ``max_gap`` 0), the exact flow follows. SimpleMinCostFlow cannot be interrupted and
+holds the interpreter while it runs, so under a time limit the exact flow runs in a forked child
+process that is stopped at the deadline; the binned plan, with its stated gap, is then the answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import time
+
+from contactplan.config import Config
+from contactplan.errors import Infeasible
+from contactplan.model import Pool
+from contactplan.solver.flow import Solution, SolveStatus, solve
+from contactplan.solver.options import Options
+
+# Bin width used to have a plan in hand when the exact flow was asked for under a time limit.
+FALLBACK_BIN_WIDTH = 0.0005
+
+
+class TimeLimitReached(Infeasible):
+    """No plan within the time limit (exit 3, like any run that ends without a plan)."""
+
+
+def optimise(opts: Options, n_slots: int, pools: list[Pool], config: Config,
+             deadline: float | None = None) -> Solution:
+    """``deadline`` is a ``time.perf_counter()`` instant, or None for no time limit."""
+    if config.max_gap <= 0 and deadline is None:
+        return solve(opts.blocks, opts.shapes, n_slots, pools, config)
+    if deadline is not None and time.perf_counter() >= deadline:
+        raise TimeLimitReached("the time limit was reached before optimising; no plan was written "
+                               "(raise --time-limit)")
+    width = config.max_gap / 2 if config.max_gap > 0 else FALLBACK_BIN_WIDTH
+    binned = solve(opts.blocks, opts.shapes, n_slots, pools, config, bin_width=width)
+    if binned.status is not SolveStatus.FEASIBLE or binned.gap <= config.max_gap:
+        return binned
+    if deadline is None:
+        exact = solve(opts.blocks, opts.shapes, n_slots, pools, config)
+    else:
+        exact = _exact_until(opts, n_slots, pools, config, deadline)
+        if exact is None:
+            return dataclasses.replace(binned, note=f"time limit reached before the exact flow finished; "
+                                                    f"plan within {100 * binned.gap:.4f}% of the optimum")
+    return dataclasses.replace(exact, seconds=binned.seconds + exact.seconds)
+
+
+def _exact_until(opts: Options, n_slots: int, pools: list[Pool], config: Config, deadline: float) -> Solution | None:
+    """The exact solution from a forked child, or None if it is not back by the deadline."""
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(send, opts, n_slots, pools, config), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if receive.poll(max(0.0, deadline - time.perf_counter())):
+            try:
+                return receive.recv()
+            except EOFError:  # the child died (e.g. out of memory): keep the binned plan
+                return None
+        return None
+    finally:
+        child.kill()
+        child.join()
+        receive.close()
+
+
+def _child(send, opts: Options, n_slots: int, pools: list[Pool], config: Config) -> None:
+    send.send(solve(opts.blocks, opts.shapes, n_slots, pools, config))
+    send.close()
