@@ -262,7 +262,9 @@ class _Builder:
         self.serving_pools: dict[tuple[str, str], tuple[str, ...]] = {}
         self.book = ShapeBook()
         self.cuts: dict[tuple, Shape] = {}
-        self.per_rule_set: dict[tuple[str, ...], _RuleSet] = {}
+        self.finals: dict[tuple, Shape] = {}
+        # id(rules) -> (rules, their ids, _RuleSet); holding the tuple keeps its id from being reused.
+        self.per_rule_set: dict[int, tuple[tuple[Rule, ...], tuple[str, ...], _RuleSet]] = {}
         self.recipes: dict[tuple, _Recipe] = {}
         self.unlimited = {c for c in self.channels if not c.needs_agent and config.channels[c].per_slot is None
                           and config.channels[c].per_day is None}
@@ -346,6 +348,20 @@ class _Builder:
                 s.index for s in self.slots if any(self.pool_by_name[n].capacity[s.index] > 0 for n in serving))
         return found
 
+    def _final(self, use: _Channel, lowest: float) -> Shape:
+        """The slots a debtor may be offered on a channel, given the lowest hour factor at which a
+        contact is worth its cost: worth it, staffed by a serving pool (agent calls), and for a
+        channel nothing limits only the single most valuable slot -- the debtor gets at most one
+        contact, so no other slot of that channel can be in an optimal plan (exact)."""
+        shape = self.cut(use.shape, ("worth", lowest),
+                         lambda sh: [k for k, f in enumerate(sh.factors) if f >= lowest])
+        if use.channel.needs_agent:
+            staffed = self.staffed(use.pools)
+            shape = self.cut(shape, ("staffed", use.pools), lambda sh: [k for k, s in enumerate(sh.slots) if s in staffed])
+        if use.channel in self.unlimited:
+            shape = self.cut(shape, ("best",), lambda sh: [sh.factors.index(sh.levels[-1])])
+        return shape
+
     def blocks(self, i: int, debtor: Debtor, recipe: _Recipe, result: Options) -> dict[Channel, tuple[str, str]]:
         """The debtor's option blocks at its value; returns the reasons of the channels without any."""
         reasons = recipe.reasons
@@ -356,26 +372,22 @@ class _Builder:
             # Only slots where the contact is worth its cost: value = value_base x effectiveness x
             # hour factor - cost grows with the factor, so they are the factors from some level up.
             gross = value_base * shape.effectiveness
-            worth = [f for f in shape.levels if gross * f - shape.cost > 0]
-            if not worth:
+            cost = shape.cost
+            lowest = next((f for f in shape.levels if gross * f - cost > 0), None)
+            if lowest is None:
                 reasons = {**reasons, use.channel: NOT_WORTH}
                 continue
-            shape = self.cut(shape, ("worth", worth[0]),
-                             lambda sh, lo=worth[0]: [k for k, f in enumerate(sh.factors) if f >= lo])
-            if use.channel.needs_agent:
-                staffed = self.staffed(use.pools)
-                shape = self.cut(shape, ("staffed", use.pools),
-                                 lambda sh: [k for k, s in enumerate(sh.slots) if s in staffed])
-                if not shape.slots:
-                    reasons = {**reasons, use.channel: NO_POOL}
-                    continue
-            block = OptionBlock(i, use.channel, debtor.destinations[use.destination], use.pools, use.rules, shape,
+            key = (shape.id, lowest, use.pools)
+            final = self.finals.get(key)
+            if final is None:
+                final = self.finals[key] = self._final(use, lowest)
+            if not final.slots:
+                reasons = {**reasons, use.channel: NO_POOL}
+                continue
+            block = OptionBlock(i, use.channel, debtor.destinations[use.destination], use.pools, use.rules, final,
                                 value_base)
             if use.channel in self.unlimited:
-                # Nothing limits this channel, and the debtor gets at most one contact, so only
-                # its single most valuable unlimited option can be in an optimal plan (exact).
-                block.shape = self.cut(shape, ("best",), lambda sh: [sh.factors.index(sh.levels[-1])])
-                value = gross * shape.levels[-1] - shape.cost
+                value = gross * final.factors[0] - cost
                 if best_free is None or value > best_free[1]:
                     best_free = (block, value)
             else:
@@ -394,12 +406,19 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
             result.exclusions.append(Exclusion(debtor.debtor_id, NO_PACK[0], "", f"{NO_PACK[1]} ({debtor.country})"))
             continue
         rules = packs.rules_for(debtor, ctx.plan_date)
-        rule_ids = tuple(r.id for r in rules)
-        rs = builder.per_rule_set.get(rule_ids)
-        if rs is None:
-            rs = builder.per_rule_set[rule_ids] = _RuleSet(rules, builder.channels)
+        # rules_for returns one cached tuple per (country, region, date): known by identity.
+        found = builder.per_rule_set.get(id(rules))
+        if found is None:
+            rule_ids = tuple(r.id for r in rules)
+            found = builder.per_rule_set[id(rules)] = (rules, rule_ids, _RuleSet(rules, builder.channels))
             result.rule_index.update((r.id, r) for r in rules)
-        gate = next(((r, why) for r in rs.excluders if (why := r.excludes(debtor, ctx))), None)
+        _, rule_ids, rs = found
+        gate = None
+        for r in rs.excluders:
+            why = r.excludes(debtor, ctx)
+            if why:
+                gate = (r, why)
+                break
         if gate:
             rule, why = gate
             result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, why,
