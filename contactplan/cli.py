@@ -7,6 +7,7 @@ here and only here, to default ``--date`` to today in the configured report zone
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -119,6 +120,27 @@ def _rejects_csv(rejections) -> str:
     return buf.getvalue()
 
 
+@contextlib.contextmanager
+def _phase_bar():
+    """A bar over the planner's phases with the one running and the time so far (stderr; gone
+    when done, and plain text when stderr is not a terminal)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from contactplan.planner import PHASES
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("planning", total=PHASES)
+        started = [0]
+
+        def progress(phase: str) -> None:
+            bar.update(task, description=f"planning: {phase}", completed=started[0])
+            started[0] += 1
+
+        yield progress
+        bar.update(task, completed=PHASES)
+
+
 @app.command()
 def plan(
     debtors: Annotated[Path, typer.Option("--debtors", "-d", help="debtors.csv (one row per account; - for stdin)")],
@@ -178,9 +200,8 @@ def plan(
         store = store_for(db, cfg, create=not dry_run, no_store=no_store)
         if store is not None:
             inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, plan_date))
-        with err.status("planning") as status:
-            result = build_plan(inputs, plan_date, cfg, packs, calendars=calendars,
-                                progress=lambda phase: status.update(f"planning: {phase}"),
+        with _phase_bar() as progress:
+            result = build_plan(inputs, plan_date, cfg, packs, calendars=calendars, progress=progress,
                                 time_limit=None if time_limit is None
                                 else time_limit - (time.perf_counter() - started))
         target = None if dry_run else (None if output is None or str(output) == "-" else str(output))

@@ -36,6 +36,9 @@ from contactplan.solver.flow import SolveStatus
 from contactplan.solver.greedy import greedy_value
 from contactplan.solver.options import build_options
 
+# The phases build_plan announces through ``progress``, in order (the CLI draws a bar over them).
+PHASES = 4
+
 # A debtor with options whose contact did not fit in today's capacity: the optimiser chose
 # debtors with a higher expected recovery. Not a rule of law, so no citation.
 NOT_SELECTED = ("capacity.not_selected", "Capacity went to debtors with a higher expected recovery")
