@@ -28,6 +28,7 @@ CP-SAT model needed 98 s at 10k). Values are scaled to integer cents.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 import time
@@ -138,6 +139,70 @@ def _groups(blocks: list[OptionBlock], a: _Arrays, bin_width: float) -> np.ndarr
     return group.astype(np.int64)
 
 
+class DayNetwork:
+    """One day's capacity side of the network, numbered from ``first``: class-slots, pool-slots,
+    channel-slots, channel-days (see the module text). ``head_of`` gives, for a block's pool class
+    or channel, the node of slot 0 of its row."""
+
+    def __init__(self, blocks: list[OptionBlock], n_slots: int, pools: list[Pool], config: Config, first: int):
+        self.n_slots, self.pools, self.config = n_slots, pools, config
+        self.channels = list(Channel)
+        self.classes = sorted({b.pools for b in blocks if b.pools})
+        self.class_slot0 = first
+        self.pool_slot0 = self.class_slot0 + len(self.classes) * n_slots
+        self.chan_slot0 = self.pool_slot0 + len(pools) * n_slots
+        self.chan_day0 = self.chan_slot0 + len(self.channels) * n_slots
+        self.end = self.chan_day0 + len(self.channels)  # first node after this day's
+        self.head_of: dict = {members: self.class_slot0 + k * n_slots for k, members in enumerate(self.classes)}
+        self.head_of.update({c: self.chan_slot0 + k * n_slots for k, c in enumerate(self.channels)})
+
+    def arcs(self, heads: np.ndarray, sink: int) -> tuple[list[int], list[int], list[int], list[tuple[int, int, str]]]:
+        """Structural arcs (all cost 0) as tails, heads, capacities, and the class -> pool arcs
+        as (offset among them, class-slot node, pool) for splitting calls over pools."""
+        n_slots, pools = self.n_slots, self.pools
+        pool_index = {p.name: k for k, p in enumerate(pools)}
+        t2, h2, c2 = [], [], []
+        class_arcs: list[tuple[int, int, str]] = []
+        used = np.unique(heads[(heads >= self.class_slot0) & (heads < self.pool_slot0)])
+        for node in used.tolist():
+            members, s = self.classes[(node - self.class_slot0) // n_slots], (node - self.class_slot0) % n_slots
+            for name in members:
+                cap = pools[pool_index[name]].capacity[s]
+                if cap > 0:
+                    class_arcs.append((len(t2), node, name))
+                    t2.append(node)
+                    h2.append(self.pool_slot0 + pool_index[name] * n_slots + s)
+                    c2.append(cap)
+        voice = self.head_of[Channel.VOICE]
+        for p, pool in enumerate(pools):
+            for s in range(n_slots):
+                if pool.capacity[s] > 0:
+                    t2.append(self.pool_slot0 + p * n_slots + s)
+                    h2.append(voice + s)
+                    c2.append(pool.capacity[s])
+        for c, channel in enumerate(self.channels):
+            cc = self.config.channels[channel]
+            for s in range(n_slots):
+                t2.append(self.chan_slot0 + c * n_slots + s)
+                h2.append(self.chan_day0 + c)
+                c2.append(cc.per_slot if cc.per_slot is not None else _UNLIMITED)
+            t2.append(self.chan_day0 + c)
+            h2.append(sink)
+            c2.append(cc.per_day if cc.per_day is not None else _UNLIMITED)
+        return t2, h2, c2, class_arcs
+
+    @staticmethod
+    def seats(mcf, first_arc: int, class_arcs: list[tuple[int, int, str]]) -> dict[int, list[str]]:
+        """For each class/slot node, one pool name per call it sends on (by the class -> pool
+        flows): any split of the calls there is valid, every pool of the class serves them all."""
+        seats: dict[int, list[str]] = {}
+        if class_arcs:
+            flows = mcf.flows(np.array([first_arc + off for off, _, _ in class_arcs], dtype=np.int64))
+            for (_, node, name), f in zip(class_arcs, flows, strict=True):
+                seats.setdefault(node, []).extend([name] * int(f))
+        return seats
+
+
 def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: list[Pool], config: Config, *,
           bin_width: float = 0.0) -> Solution:
     """Choose at most one option per debtor (the planner's daily limit). ``bin_width`` 0 is exact;
@@ -146,27 +211,15 @@ def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: l
     started = time.perf_counter()
     if not blocks:
         return Solution(SolveStatus.OPTIMAL, [], {}, 0.0, 0.0, time.perf_counter() - started, 0, 0)
-    channels = list(Channel)
-    chan_index = {c: k for k, c in enumerate(channels)}
-    pool_index = {p.name: k for k, p in enumerate(pools)}
-    classes = sorted({b.pools for b in blocks if b.pools})
-    # Node numbering: groups, class-slots, pool-slots, channel-slots, channel-days, sink. The
-    # group count is known only after grouping, so heads are first relative to the first class-slot.
-    head_of: dict = {}
-    for k, members in enumerate(classes):
-        head_of[members] = k * n_slots
-    class_rows = len(classes) * n_slots
-    pool_rows = len(pools) * n_slots
-    for c, channel in enumerate(channels):
-        head_of[channel] = class_rows + pool_rows + c * n_slots
-    a = _arrays(blocks, shapes, head_of)
+    # Node numbering: groups, then the day's capacity network, then the sink. The group count
+    # is known only after grouping, so the day's nodes are first numbered from 0 and moved after.
+    day = DayNetwork(blocks, n_slots, pools, config, first=0)
+    a = _arrays(blocks, shapes, day.head_of)
     group_of_run = _groups(blocks, a, bin_width)
     n_groups = int(group_of_run.max()) + 1
-    class_slot0 = n_groups
-    pool_slot0 = class_slot0 + class_rows
-    chan_slot0 = pool_slot0 + pool_rows
-    chan_day0 = chan_slot0 + len(channels) * n_slots
-    sink = chan_day0 + len(channels)
+    day = DayNetwork(blocks, n_slots, pools, config, first=n_groups)
+    a = dataclasses.replace(a, block_head=a.block_head + n_groups)
+    sink = day.end
 
     # Each group's template: the blocks of its first run (all its runs have the same shapes and heads).
     size = np.bincount(group_of_run, minlength=n_groups).astype(np.int64)
@@ -186,39 +239,11 @@ def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: l
     arc_shape = np.repeat(shape, o_len)
     arc_pos = flat - a.shape_start[arc_shape]
     slot = a.flat_slot[flat]
-    heads = a.block_head[arc_block] + class_slot0 + slot
+    heads = a.block_head[arc_block] + slot
     costs = -option_values(group_value[arc_group], a.shape_eff[arc_shape], a.flat_factor[flat], a.shape_cost[arc_shape])
     n = len(heads)
 
-    t2, h2, c2 = [], [], []  # structural arcs, all cost 0
-    class_arcs: list[tuple[int, int, str]] = []  # (arc offset in t2, class-slot node, pool)
-    used = np.unique(heads[heads < pool_slot0]) if classes else np.zeros(0, dtype=np.int64)
-    for node in used.tolist():
-        members, s = classes[(node - class_slot0) // n_slots], (node - class_slot0) % n_slots
-        for name in members:
-            cap = pools[pool_index[name]].capacity[s]
-            if cap > 0:
-                class_arcs.append((len(t2), node, name))
-                t2.append(node)
-                h2.append(pool_slot0 + pool_index[name] * n_slots + s)
-                c2.append(cap)
-    voice = chan_index[Channel.VOICE]
-    for p, pool in enumerate(pools):
-        for s in range(n_slots):
-            if pool.capacity[s] > 0:
-                t2.append(pool_slot0 + p * n_slots + s)
-                h2.append(chan_slot0 + voice * n_slots + s)
-                c2.append(pool.capacity[s])
-    for c, channel in enumerate(channels):
-        cc = config.channels[channel]
-        for s in range(n_slots):
-            t2.append(chan_slot0 + c * n_slots + s)
-            h2.append(chan_day0 + c)
-            c2.append(cc.per_slot if cc.per_slot is not None else _UNLIMITED)
-        t2.append(chan_day0 + c)
-        h2.append(sink)
-        c2.append(cc.per_day if cc.per_day is not None else _UNLIMITED)
-
+    t2, h2, c2, class_arcs = day.arcs(heads, sink)
     mcf = min_cost_flow.SimpleMinCostFlow()
     mcf.add_arcs_with_capacity_and_unit_cost(arc_group.astype(np.int32), heads.astype(np.int32), size[arc_group],
                                              costs)
@@ -239,16 +264,10 @@ def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: l
     flows = mcf.flows(np.arange(n, dtype=np.int32))
     chosen = _members(a, order, first_of_group, group_of_run, flows, arc_group, arc_block, arc_pos,
                       a.shape_eff[arc_shape] * a.flat_factor[flat])
-    # Split each class/slot's calls over its pools by the flow on the class -> pool arcs.
-    seats: dict[int, list[str]] = {}
-    if class_arcs:
-        class_flows = mcf.flows(np.array([n + off for off, _, _ in class_arcs], dtype=np.int64))
-        for (_, node, name), f in zip(class_arcs, class_flows, strict=True):
-            seats.setdefault(node, []).extend([name] * int(f))
+    seats = day.seats(mcf, n, class_arcs)
     pool_of: dict[tuple[int, int], str] = {}
-    block_head = a.block_head
     for b, k in chosen:
-        node = int(block_head[b]) + class_slot0 + shapes[blocks[b].shape.id].slots[k]
+        node = int(a.block_head[b]) + blocks[b].shape.slots[k]
         if node in seats:
             pool_of[(b, k)] = seats[node].pop()
     cents, bound = _cents_of(blocks, chosen), -mcf.optimal_cost()
