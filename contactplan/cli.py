@@ -174,6 +174,10 @@ def plan(
     max_gap: Annotated[Optional[float], typer.Option("--max-gap", min=0, max=10, help="Largest allowed gap to "
                                                      "the proven optimum, in percent (default: config "
                                                      "max_gap_percent, 0.1); 0 proves optimality")] = None,
+    horizon: Annotated[Optional[int], typer.Option("--horizon", min=1, max=7, help="Choose today's contacts "
+                                                   "within this many days (1-7) so weekly attempt caps are "
+                                                   "spent where worth most; only today is written (default: "
+                                                   "config horizon_days, 1)")] = None,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", min=0, help="Seconds for the whole "
                                                         "run; past it the optimiser keeps the plan in hand "
                                                         "and states its gap (exit 3 if it has none)")] = None,
@@ -192,6 +196,8 @@ def plan(
         cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
         if max_gap is not None:
             cfg = dataclasses.replace(cfg, max_gap=max_gap / 100)
+        if horizon is not None:
+            cfg = dataclasses.replace(cfg, horizon_days=horizon)
         plan_date = _date(date, cfg.report_timezone)
         with err.status("reading the debtor and agent files"):
             inputs = load_inputs(str(debtors), str(agents))

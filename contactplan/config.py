@@ -53,13 +53,18 @@ class Config:
     # How far below the optimum a plan may be, as a fraction (0 = prove optimality). The solver
     # reports the plan's objective, the proven bound and the gap, which never exceeds this.
     max_gap: float = 0.001
+    # Plan today within a horizon of this many days (1 = today alone), so weekly attempt budgets
+    # go where they are worth most; later days' values count at horizon_discount per day.
+    horizon_days: int = 1
+    horizon_discount: float = 0.9
 
     def hour_factor(self, hour: int) -> float:
         return self.hour_effectiveness.get(hour, 0.7)
 
 
 _TOP = {"slot_minutes", "min_window_minutes", "default_p_pay", "report_timezone", "packs", "channels", "hours",
-        "database_url", "municipal_holidays", "max_gap_percent"}
+        "database_url", "municipal_holidays", "max_gap_percent",
+        "horizon_days", "horizon_discount"}
 _CHANNEL_KEYS = {"enabled", "cost", "effectiveness", "per_day", "per_slot"}
 
 
@@ -144,6 +149,9 @@ def load_config(path: str | Path | None) -> Config:
     if municipal and not Path(municipal).is_absolute():
         municipal = str(Path(path).parent / municipal)
     max_gap = _num(source, "max_gap_percent", data.get("max_gap_percent", 0.1), 0, 10) / 100
+    horizon = _num(source, "horizon_days", data.get("horizon_days", 1), 1, 7, integer=True)
+    discount = _num(source, "horizon_discount", data.get("horizon_discount", 0.9), 0, 1)
     return Config(database_url=database_url, municipal_holidays=municipal, slot_minutes=slot,
                   min_window_minutes=min_window, default_p_pay=float(p_pay), report_timezone=tz,
-                  packs=tuple(packs), channels=channels, hour_effectiveness=hours, source=source, max_gap=max_gap)
+                  packs=tuple(packs), channels=channels, hour_effectiveness=hours, source=source, max_gap=max_gap,
+                  horizon_days=horizon, horizon_discount=float(discount))

@@ -32,7 +32,8 @@ from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.capacity import build_pools, slot_grid
 from contactplan.solver.driver import optimise
-from contactplan.solver.flow import SolveStatus
+from contactplan.solver.flow import Solution, SolveStatus
+from contactplan.solver.horizon import Day, solve_horizon
 from contactplan.solver.greedy import greedy_value
 from contactplan.solver.options import build_options
 
@@ -42,6 +43,8 @@ PHASES = 4
 # A debtor with options whose contact did not fit in today's capacity: the optimiser chose
 # debtors with a higher expected recovery. Not a rule of law, so no citation.
 NOT_SELECTED = ("capacity.not_selected", "Capacity went to debtors with a higher expected recovery")
+# With a horizon: the debtor's attempt budget this week is worth more on a later day.
+PLANNED_LATER = ("horizon.planned_later", "A later day of the horizon makes better use of the weekly attempt budget")
 
 
 @dataclass(frozen=True)
@@ -192,8 +195,14 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     opts = build_options(debtors, packs, ctx, slots, pools, config)
     timings["rules"] = time.perf_counter() - t0
 
-    progress(f"optimising {opts.count:,} options")
-    solution = optimise(opts, len(slots), pools, config, None if time_limit is None else started + time_limit)
+    later: dict[int, int] = {}
+    if config.horizon_days > 1:
+        progress(f"optimising {opts.count:,} options today within {config.horizon_days} days")
+        solution, later = _within_horizon(inputs, debtors, opts, slots, pools, packs, calendars, plan_date, config,
+                                          zones, timings)
+    else:
+        progress(f"optimising {opts.count:,} options")
+        solution = optimise(opts, len(slots), pools, config, None if time_limit is None else started + time_limit)
     greedy = None
     if baseline:
         t0 = time.perf_counter()
@@ -210,7 +219,12 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     exclusions = list(opts.exclusions)
     for i in sorted(opts.daily_limit):
         debtor = debtors[i]
-        if debtor.debtor_id not in planned_ids and debtor.debtor_id not in excluded_ids:
+        if debtor.debtor_id in planned_ids or debtor.debtor_id in excluded_ids:
+            continue
+        if i in later:
+            exclusions.append(Exclusion(debtor.debtor_id, PLANNED_LATER[0], "", PLANNED_LATER[1],
+                                        next_eligible=plan_date + dt.timedelta(days=later[i])))
+        else:
             exclusions.append(Exclusion(debtor.debtor_id, NOT_SELECTED[0], "", NOT_SELECTED[1],
                                         next_eligible=plan_date + dt.timedelta(days=1)))
     timings["extract"] = time.perf_counter() - t0
@@ -250,6 +264,48 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
                 tuple(df.rejections), counts, solution.status, solution.objective, opts.count,
                 tuple(pools), tuple(slots), config, provenance, timings, tuple(violations), dict(sources), dict(notes), greedy,
                 solution.bound, solution.note)
+
+
+def _within_horizon(inputs: Inputs, debtors: list[Debtor], today, slots, pools, packs: PackSet,
+                    calendars: Calendars, plan_date: dt.date, config: Config, zones: set[str],
+                    timings: dict[str, float]) -> tuple[Solution, dict[int, int]]:
+    """Today's choice from a plan of the whole horizon (solver/horizon.py); later days are
+    planned only to weigh today's choice and are not written."""
+    t0 = time.perf_counter()
+    days = [Day(today, len(slots), pools)]
+    for ahead in range(1, config.horizon_days):
+        day = plan_date + dt.timedelta(days=ahead)
+        day_slots = slot_grid(day, zones, config.slot_minutes)
+        day_pools = build_pools(inputs.agents, day_slots, inputs.agents_path)
+        days.append(Day(build_options(debtors, packs, Context(day, calendars), day_slots, day_pools, config),
+                        len(day_slots), day_pools))
+    budgets = _horizon_budgets(debtors, days, packs, plan_date, config.horizon_days)
+    timings["horizon_rules"] = time.perf_counter() - t0
+    found = solve_horizon(days, budgets, config, config.horizon_discount)
+    note = (f"horizon {config.horizon_days} days: {found.later_contacts:,} contacts on later days "
+            f"(not written; value of the horizon {found.objective:,.2f}, later days discounted "
+            f"{config.horizon_discount:g} a day)")
+    return Solution(found.status, found.chosen, found.pool_of, found.today, found.today, found.seconds, found.arcs,
+                    len(budgets), note), found.later
+
+
+def _horizon_budgets(debtors: list[Debtor], days: list[Day], packs: PackSet, plan_date: dt.date,
+                     horizon: int) -> dict[int, list[int]]:
+    """Per debtor, the tightest nested budget of the caps that cover every channel it has an
+    option on in the horizon (a cap on fewer channels cannot be carried by the chain for it)."""
+    channels: dict[int, set] = defaultdict(set)
+    for day in days:
+        for b in day.options.blocks:
+            channels[b.debtor].add(b.channel)
+    out: dict[int, list[int]] = {}
+    for i, used in channels.items():
+        for rule in packs.rules_for(debtors[i], plan_date):
+            if not used <= set(rule.meta.channels):
+                continue
+            budget = rule.horizon_budget(debtors[i], plan_date, horizon)
+            if budget is not None:
+                out[i] = [min(a, b) for a, b in zip(out.get(i, budget), budget, strict=True)]
+    return out
 
 
 def _contacts(debtors: list[Debtor], blocks, chosen: list[tuple[int, int]],

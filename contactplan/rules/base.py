@@ -122,6 +122,12 @@ class Rule:
         """When a block by this rule lifts by itself (caps and cooldowns roll off), or None."""
         return None
 
+    def horizon_budget(self, debtor: Debtor, first_day: dt.date, days: int) -> list[int] | None:
+        """For a planning horizon of ``days`` days from ``first_day``: how many attempts on the
+        covered channels this rule leaves for days 0..j together, for each j, counting the
+        history only; None when the rule sets no such budget (most rules)."""
+        return None
+
     # --- specification --------------------------------------------------------------------
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         """Violations of this rule by the debtor's planned contacts (all of them, any channel)."""

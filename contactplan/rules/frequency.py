@@ -113,6 +113,14 @@ class FrequencyCap(GateRule):
                     f"at most {self.params['max']}")
         return None
 
+    def horizon_budget(self, debtor: Debtor, first_day: dt.date, days: int) -> list[int] | None:
+        # A window at least as long as the horizon holds every horizon day up to the one it ends
+        # on, so the budgets are nested prefixes (what the horizon's chain can carry exactly).
+        if self.per_destination or self.params["days"] < days:
+            return None
+        return [self.params["max"] - len(self._in_window(debtor, first_day + dt.timedelta(days=j)))
+                for j in range(days)]
+
     def eligible_again(self, debtor: Debtor, ctx: Context) -> dt.date | None:
         # The first later day on which the window holds fewer than max attempts (history only).
         if self.per_destination:
