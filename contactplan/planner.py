@@ -250,7 +250,8 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
         "municipal_holidays": calendars.municipal_source,
     }
     config_key = repr((config.slot_minutes, config.min_window_minutes, config.default_p_pay,
-                       sorted(config.channels.items()), sorted(config.hour_effectiveness.items())))
+                       sorted(config.channels.items()), sorted(config.hour_effectiveness.items()),
+                       config.max_gap, config.horizon_days, config.horizon_discount))
     plan_id = plan_id_for(plan_date, df.sha256, inputs.agents_sha256, packs.sha256, config_key, calendars.sha256)
     sources: dict[str, int] = defaultdict(int)
     notes: dict[str, int] = defaultdict(int)
