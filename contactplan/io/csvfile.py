@@ -58,6 +58,11 @@ def _decode(path: str, raw: bytes) -> tuple[str, str]:
             raise InputError(path, f"not UTF-8 and not Windows-1252 text (byte offset {exc.start})") from None
 
 
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of a text whose first line is the header (what ``read_csv`` uses)."""
+    return _sniff_delimiter(text.splitlines()[0])
+
+
 def _sniff_delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in _DELIMITERS}
     best = max(counts, key=lambda d: counts[d])
@@ -70,11 +75,20 @@ def read_csv(path: str | Path, required: tuple[str, ...], known: tuple[str, ...]
     Raises InputError for problems with the file as a whole: unreadable, empty, a missing
     required column, a duplicated or blank header name.
     """
+    return parse_csv(str(path), read_bytes(path), required, known)
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The file's bytes (``-`` is stdin, which can be read only once: read it here, then parse)."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes() if name != "-" else _stdin_bytes()
+        return Path(path).read_bytes() if name != "-" else _stdin_bytes()
     except OSError as exc:
         raise InputError(name, f"cannot read file: {exc.strerror or exc}") from None
+
+
+def parse_csv(name: str, raw: bytes, required: tuple[str, ...], known: tuple[str, ...]) -> tuple[CsvTable, list[str]]:
+    """``read_csv`` on bytes already read; ``name`` is the path used in messages."""
     text, encoding = _decode(name, raw)
     if "\x00" in text:
         # NUL never occurs in a real export; it means a binary or corrupted file.
@@ -82,14 +96,13 @@ def read_csv(path: str | Path, required: tuple[str, ...], known: tuple[str, ...]
                          line=text.count("\n", 0, text.index("\x00")) + 1)
     if not text.strip():
         raise InputError(name, "file is empty; expected a header row and data rows")
-    first_line = text.splitlines()[0]
-    delimiter = _sniff_delimiter(first_line)
+    delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
         raise InputError(name, f"malformed header: {exc}", line=1) from None
-    _check_header(name, header, required)
+    check_header(name, header, required)
     unknown = [h for h in header if h not in known]
     rows: list[Row] = []
     line = reader.line_num + 1
@@ -116,7 +129,7 @@ def _stdin_bytes() -> bytes:
     return sys.stdin.buffer.read()
 
 
-def _check_header(path: str, header: list[str], required: tuple[str, ...]) -> None:
+def check_header(path: str, header: list[str], required: tuple[str, ...]) -> None:
     seen: dict[str, int] = {}
     for i, h in enumerate(header, start=1):
         if not h:

@@ -1,0 +1,411 @@
+"""The vectorised fast path of ``read_debtors``: polars reads and checks whole columns, Python
+only builds the Debtor objects. The result is exactly the row path's DebtorFile.
+
+Reading a million rows one dict at a time takes over a minute, nearly all of it in Python per
+value. How this module stays exact:
+
+* The file. Only plain files come here: UTF-8 with or without BOM, no quote character, no NUL,
+  every CR part of a CRLF, no field over the csv module's size limit, no row wider than the
+  header. In such a file every physical line is one record, split at the delimiter exactly as
+  the csv module splits it, so polars row i is line i + 1 and line numbers stay physical.
+  Anything else (cp1252, quoting, quoted newlines, misaligned rows, header problems, an empty
+  file) returns None and the row path reads the whole file and reports what it reports now.
+* The rows. A row is *clean* when this module can tell that the row path accepts it: the
+  columns with few distinct values are checked by the row path's own check functions once per
+  distinct value; phones by the vectorised twin of phones' fast path; e-mails by the same
+  pattern; amounts only in the plain shape 1234.56. Every row of a debtor with a row that is not
+  clean goes through the row path (``_parse_account`` then ``_merge``), so every rejection and
+  its message comes from there and there is one copy of the validation rules.
+* The merge. Debtors with several accounts go through the row path's ``_merge`` on accounts
+  built here; single-account debtors (nearly nine in ten) are built directly, with the zone
+  resolution (``_place``) done once per distinct place.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import polars as pl
+
+from contactplan.errors import InputError
+from contactplan.io import debtors as rows
+from contactplan.io.csvfile import CsvTable, Row, check_header, sniff_delimiter
+from contactplan.io.debtors import (ANSWER_COLUMNS, KNOWN, REQUIRED, DebtorFile, _Account, _RowError, new_debtor,
+                                    new_destination)
+from contactplan.io.phones import fast_e164_frame
+from contactplan.model import Channel, Debtor, LineType, Rejection
+
+MOBILE, HOME, WORK, EMAIL = LineType.MOBILE, LineType.HOME, LineType.WORK, LineType.EMAIL
+
+# The characters str.strip() removes (str.isspace()); polars strips exactly these, so a value
+# here is the csv reader's value.strip(). tests/test_reader_fast.py checks the list.
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                 "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_BOM = b"\xef\xbb\xbf"
+_PHONES = ("phone_mobile", "phone_home", "phone_work")
+_UNUSED = ("name", "cpf", "document", "city", "postal_code")  # known columns the row path never reads
+_PROFILE = ("segment", "language", "preferred_channel", "preferred_window", "municipality_code")
+# Balances the fast path reads itself: parse_money gives Decimal(text with "," as ".") for these.
+# At most 11 digits, so the balance-weighted p_pay of one account is exactly its own p_pay (the
+# Decimal product of a float's 17 digits and 11 digits is exact at the default 28 digits).
+_PLAIN_AMOUNT = r"^[0-9]{1,9}(?:[.,][0-9]{1,2})?$"
+_PLAIN_EMAIL = r"^[^@,;]+@[^@,;]+\.[^@,;]+$"  # rows._EMAIL on values without whitespace
+_SEP = "\x00"  # joins key columns: a file with a NUL byte never gets here
+_FAST_COLUMNS = ("line", "debtor_id", "account_id", "amount", "cc", "cc_code", "region", "municipality_code",
+                 "timezone", "email_address", "answers", "profile", "p_pay_code", "dpd_code",
+                 *(f"{c}_{part}" for c in ("phone_mobile", "phone_home", "phone_work")
+                   for part in ("e164", "mobile", "area", "zone_key")))
+
+
+@dataclass(frozen=True)
+class _Layout:
+    body: bytes  # the bytes after any BOM
+    encoding: str
+    delimiter: str
+    header: list[str]
+
+
+def read(name: str, raw: bytes) -> DebtorFile | None:
+    """The DebtorFile for these bytes, or None when the row path must read the whole file."""
+    layout = _layout(name, raw)
+    if layout is None:
+        return None
+    frame = _load(layout)
+    if frame is None:
+        return None
+    table = CsvTable(name, layout.header, layout.encoding, layout.delimiter, [], hashlib.sha256(raw).hexdigest())
+    unknown = [h for h in layout.header if h not in KNOWN]
+    with rows.paused_gc():
+        return _Reader(table, frame.slice(1)).read(unknown)
+
+
+def _layout(name: str, raw: bytes) -> _Layout | None:
+    """Encoding, delimiter and header, when the file is plain enough for this path."""
+    if b'"' in raw or b"\x00" in raw or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
+        return None
+    encoding, body = ("utf-8-sig", raw[3:]) if raw.startswith(_BOM) else ("utf-8", raw)
+    end = body.find(b"\n")
+    try:
+        first = (body if end < 0 else body[:end]).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    first = first.removesuffix("\r")
+    delimiter = sniff_delimiter(first + "\n")  # what read_csv sniffs from the decoded text
+    header = [h.strip() for h in first.split(delimiter)]
+    try:
+        check_header(name, header, REQUIRED)
+    except InputError:
+        return None
+    if not rows.has_contact_column(header):
+        return None
+    return _Layout(body, encoding, delimiter, header)
+
+
+def _load(layout: _Layout) -> pl.DataFrame | None:
+    """Every line as a row of strings (row 0 is the header); None when polars or csv would object."""
+    columns = [f"c{i}" for i in range(len(layout.header))]
+    try:
+        frame = pl.read_csv(layout.body, has_header=False, separator=layout.delimiter, quote_char=None,
+                            schema={c: pl.String for c in columns}, empty_string_is_null=False,
+                            truncate_ragged_lines=False, raise_if_empty=True)
+    except (pl.exceptions.PolarsError, ValueError):
+        return None  # not UTF-8 (the row path tries cp1252), a row wider than the header, ...
+    longest = frame.select(pl.max_horizontal(pl.col(c).str.len_chars().max() for c in columns)).item()
+    if longest is not None and longest >= csv.field_size_limit():
+        return None  # the csv module refuses such a field
+    return frame
+
+
+def _distinct(series: pl.Series, parse: Callable[[str], object]) -> tuple[pl.Series, list]:
+    """Codes into a table of parsed values, one parse per distinct value; null where parse raises."""
+    keys, table = [], []
+    for value in series.unique(maintain_order=True).to_list():
+        if value is None:
+            continue
+        try:
+            table.append(parse(value))
+        except _RowError:
+            continue
+        keys.append(value)
+    return series.replace_strict(keys, list(range(len(keys))), default=None, return_dtype=pl.UInt32), table
+
+
+def _joined(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.Series:
+    """One string per row standing for the row's values in ``columns`` (null counts as "")."""
+    return frame.select(pl.concat_str([pl.col(c).fill_null("") for c in columns], separator=_SEP)).to_series()
+
+
+class _Reader:
+    """One file's rows (all strings, header removed) -> DebtorFile."""
+
+    def __init__(self, table: CsvTable, raw: pl.DataFrame):
+        self.table = table
+        self.raw = raw  # row i is line i + 2
+        self.rejections: list[Rejection] = []
+        self.bad_ids: set[str] = set()
+        self.read_ids: set[str] = set()
+        self.by_line: list[Debtor | None] = [None] * (raw.height + 2)  # debtors at the line of their first row
+        self.rows = 0  # rows the csv reader would give (blank lines are skipped)
+
+    def read(self, unknown: list[str]) -> DebtorFile:
+        frame = self._checked(self._values())
+        unclean_ids = frame.filter(~pl.col("clean")).get_column("debtor_id").unique()
+        if len(unclean_ids):
+            slow = frame.get_column("debtor_id").is_in(unclean_ids.implode())
+            self._read_slow(frame.get_column("line").filter(slow))
+            frame = frame.filter(~slow)
+        self._read_fast(frame)
+        self.rejections.sort(key=lambda r: r.line)
+        return DebtorFile(self.table.path, [d for d in self.by_line if d is not None], self.rejections,
+                          self.rows, len(self.bad_ids), unknown, self.table.encoding, self.table.delimiter,
+                          sha256=self.table.sha256, read_ids=self.read_ids)
+
+    def _values(self) -> pl.DataFrame:
+        """``line`` and the known columns as the row path sees them (stripped, "" when the header
+        lacks one), without the blank rows the csv reader skips."""
+        header = self.table.header
+        stripped = [pl.col(f"c{header.index(n)}").str.strip_chars(PY_WHITESPACE).alias(n) if n in header
+                    else pl.lit("", dtype=pl.String).alias(n) for n in KNOWN if n not in _UNUSED]
+        frame = self.raw.select(pl.int_range(2, self.raw.height + 2).alias("line"), *stripped)
+        # A row with a debtor_id is not blank; only the others need every column looked at.
+        no_id = frame.get_column("debtor_id") == ""
+        if no_id.any():
+            everything = [pl.col(c).str.strip_chars(PY_WHITESPACE) == "" for c in self.raw.columns]
+            blank = self.raw.filter(no_id).select(pl.all_horizontal(everything)).to_series()
+            frame = frame.filter(~_scatter(no_id, blank))
+        self.rows = frame.height
+        return frame
+
+    # -- which rows are clean -------------------------------------------------------------------
+
+    def _checked(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Adds parsed values (codes into tables kept on self) and the row's ``clean`` flag."""
+        country, self.countries = _distinct(frame.get_column("country"), rows._country)
+        frame = frame.with_columns(
+            country.alias("cc_code"),
+            country.replace_strict(list(range(len(self.countries))), self.countries, default=None,
+                                   return_dtype=pl.String).alias("cc"))
+        answers, self.answers = _distinct(_joined(frame, ANSWER_COLUMNS), _parse_answers)
+        profile, self.profiles = _distinct(_joined(frame, _PROFILE), _parse_profile)
+        p_pay, self.p_pays = _distinct(frame.get_column("p_pay"), lambda v: rows._optional("p_pay", v))
+        dpd, self.dpds = _distinct(frame.get_column("days_past_due"), lambda v: rows._optional("days_past_due", v))
+        due, _ = _distinct(frame.get_column("due_date"), lambda v: rows._optional("due_date", v))
+        frame = frame.with_columns(answers.alias("answers"), profile.alias("profile"), p_pay.alias("p_pay_code"),
+                                   dpd.alias("dpd_code"), due.alias("due_code"), *_phone_columns(frame))
+        email = pl.col("email")
+        email_ok = email.str.contains(r"^[!-~]+$") & email.str.contains(_PLAIN_EMAIL)
+        clean = pl.all_horizontal(
+            pl.col("debtor_id") != "", pl.col("cc").is_not_null(), pl.col("balance").str.contains(_PLAIN_AMOUNT),
+            *(pl.col(f"{c}_ok") for c in _PHONES), (email == "") | email_ok,
+            pl.any_horizontal(pl.col(c) != "" for c in (*_PHONES, "email")),  # some way to reach the person
+            *(pl.col(c).is_not_null() for c in ("answers", "profile", "p_pay_code", "dpd_code", "due_code")))
+        return frame.with_columns(
+            clean.fill_null(False).alias("clean"),
+            pl.when(email != "").then(email.str.to_lowercase()).alias("email_address"),
+            pl.col("balance").str.replace(",", ".", literal=True).alias("amount"))
+
+    # -- debtors with a row that is not clean ------------------------------------------------------
+
+    def _read_slow(self, lines: pl.Series) -> None:
+        """The row path, on these lines' rows as the csv reader gives them."""
+        header = self.table.header
+        lines_list = lines.to_list()
+        records = self.raw[[line - 2 for line in lines_list]].iter_rows()
+        table_rows = [Row(line, {h: v.strip() for h, v in zip(header, record)})
+                      for line, record in zip(lines_list, records)]
+        out = rows._read_rows(self.table, table_rows)
+        self.rejections += out.rejections
+        self.bad_ids |= out.bad_ids
+        self.read_ids.update(r.values["debtor_id"] for r in table_rows)
+        for d in out.debtors:
+            self.by_line[d.lines[0]] = d
+
+    # -- debtors whose rows are all clean ----------------------------------------------------------
+
+    def _read_fast(self, frame: pl.DataFrame) -> None:
+        frame = frame.select(_FAST_COLUMNS)  # only what is read from here on: filtering copies columns
+        shared = frame.get_column("debtor_id").is_duplicated()
+        self._read_singles(frame.filter(~shared))
+        self._read_multis(frame.filter(shared))
+
+    def _read_singles(self, frame: pl.DataFrame) -> None:
+        """Debtors with one (clean) account row, built here as _merge builds them of one account."""
+        places = self._places(frame)
+        answers, profiles, p_pays, dpds, by_line = self.answers, self.profiles, self.p_pays, self.dpds, self.by_line
+        debtor_ids, lines, *columns = _lists(
+            frame, "debtor_id", "line", "account_id", "amount", "phone_mobile_e164", "phone_home_e164",
+            "phone_home_mobile", "phone_work_e164", "phone_work_mobile", "email_address", "answers", "profile",
+            "p_pay_code", "dpd_code")
+        self.read_ids.update(debtor_ids)
+        for (debtor_id, line, where, account_id, amount, mobile, home, home_mobile, work, work_mobile, email,
+             answer, profile, p_pay, dpd) in zip(debtor_ids, lines, places, *columns):
+            if isinstance(where, _RowError):
+                self._reject(line, where, debtor_id)
+                continue
+            # Positional calls in field order: this loop runs a million times (see frozen.constructor).
+            destinations = []
+            if mobile is not None:
+                destinations.append(new_destination(mobile, MOBILE, True, "phone_mobile"))
+            if home is not None:
+                destinations.append(new_destination(home, HOME, home_mobile, "phone_home"))
+            if work is not None:
+                destinations.append(new_destination(work, WORK, work_mobile, "phone_work"))
+            if email is not None:
+                destinations.append(new_destination(email, EMAIL, False, "email"))
+            a, p = answers[answer], profiles[profile]
+            # The balance is Decimal("0") + amount in _merge, the same Decimal for the plain amounts
+            # read here; p_pay is the balance-weighted mean of one value (see _PLAIN_AMOUNT).
+            by_line[line] = new_debtor(
+                debtor_id, where.country, where.region, Decimal(amount), where.zones, where.zone_source,
+                where.zone_note, tuple(destinations), a.flags, dict(a.consents), p.municipality_code, p_pays[p_pay],
+                dpds[dpd], p.segment, p.debtor_language, p.debtor_channel, p.window,
+                (account_id,) if account_id else (), (line,))
+
+    def _read_multis(self, frame: pl.DataFrame) -> None:
+        """Debtors with several (clean) account rows: the row path's _merge on accounts built here."""
+        by_debtor: dict[str, list[_Account]] = defaultdict(list)
+        columns = _lists(frame, "debtor_id", "line", "cc_code", "region", "timezone", "account_id", "amount",
+                         "phone_mobile_e164", "phone_mobile_area", "phone_home_e164", "phone_home_mobile",
+                         "phone_home_area", "phone_work_e164", "phone_work_mobile", "phone_work_area",
+                         "email_address", "answers", "profile", "p_pay_code", "dpd_code")
+        self.read_ids.update(columns[0])
+        for (debtor_id, line, cc, region, timezone, account_id, amount, mobile, mobile_area, home, home_mobile,
+             home_area, work, work_mobile, work_area, email, answer, profile, p_pay, dpd) in zip(*columns):
+            destinations, areas = [], []
+            if mobile is not None:
+                destinations.append(new_destination(mobile, MOBILE, True, "phone_mobile"))
+                areas.append(mobile_area)
+            if home is not None:
+                destinations.append(new_destination(home, HOME, home_mobile, "phone_home"))
+                areas.append(home_area)
+            if work is not None:
+                destinations.append(new_destination(work, WORK, work_mobile, "phone_work"))
+                areas.append(work_area)
+            phone_zones = [rows._zones_of_phone(d.address) for d in destinations]
+            if email is not None:
+                destinations.append(new_destination(email, EMAIL, False, "email"))
+            p = self.profiles[profile]
+            by_debtor[debtor_id].append(_Account(
+                line, self.countries[cc], region, p.municipality_code, timezone, p.segment, p.language, account_id,
+                Decimal(amount), destinations, areas, phone_zones, self.answers[answer].answers, self.p_pays[p_pay],
+                self.dpds[dpd], p.channel, p.window))
+        for debtor_id, accounts in by_debtor.items():
+            try:
+                self.by_line[accounts[0].line] = rows._merge(debtor_id, accounts)
+            except _RowError as err:
+                self._reject(accounts[0].line, err, debtor_id)
+
+    def _reject(self, line: int, err: _RowError, debtor_id: str) -> None:
+        self.rejections.append(rows._reject(self.table, line, err, debtor_id))
+        self.bad_ids.add(debtor_id)
+
+    def _places(self, frame: pl.DataFrame) -> list[_Where | _RowError]:
+        """Each row's place (or the _RowError _place raised for it), resolved once per distinct
+        (country, region, municipality, time zone, phones)."""
+        key = _joined(frame, ("cc", "region", "municipality_code", "timezone", *(f"{c}_zone_key" for c in _PHONES)))
+        firsts = frame.filter(key.is_first_distinct())
+        table: list[_Where | _RowError] = []
+        for first in firsts.iter_rows(named=True):
+            present = [c for c in _PHONES if first[f"{c}_e164"] is not None]
+            areas = tuple(dict.fromkeys(first[f"{c}_area"] for c in present))
+            phone_zones = tuple(dict.fromkeys(rows._zones_of_phone(first[f"{c}_e164"]) for c in present))
+            try:
+                place = rows._place(first["cc"], first["region"].upper(), first["municipality_code"],
+                                    first["timezone"], areas, phone_zones)
+            except _RowError as err:
+                table.append(err)
+                continue
+            table.append(_Where(first["cc"], place.region, place.zones, place.zone_source, place.zone_note))
+        codes = key.replace_strict(key.unique(maintain_order=True), list(range(len(table))), return_dtype=pl.UInt32)
+        return [table[code] for code in codes.to_list()]
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """A single-account debtor's place, as its Debtor gets it."""
+
+    country: str
+    region: str
+    zones: tuple[str, ...]
+    zone_source: str
+    zone_note: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Answers:
+    answers: tuple[bool | None, ...]  # in ANSWER_COLUMNS order, as _Account holds them
+    flags: frozenset[str]  # what _merge makes of them for one account
+    consents: dict[str, bool | None]
+
+
+def _parse_answers(joined: str) -> _Answers:
+    answers = tuple([rows._answer(c, v) for c, v in zip(ANSWER_COLUMNS, joined.split(_SEP))])
+    return _Answers(answers, *rows._combined_answers((answers,)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    segment: str  # the next five as _Account holds them
+    language: str
+    channel: str
+    window: tuple[dt.time, dt.time] | None
+    municipality_code: str
+    debtor_language: str  # what _merge makes of them for one account
+    debtor_channel: Channel | None
+
+
+def _parse_profile(joined: str) -> _Profile:
+    segment, language, channel, window, municipality_code = joined.split(_SEP)
+    channel = rows._channel(channel)
+    return _Profile(segment, language, channel, rows._optional("preferred_window", window),
+                    rows._municipality(municipality_code), language.lower(), Channel(channel) if channel else None)
+
+
+def _scatter(mask: pl.Series, values: pl.Series) -> pl.Series:
+    """``mask`` with the positions where it is true set to ``values`` in turn."""
+    return mask.clone().scatter(mask.arg_true(), values)
+
+
+def _lists(frame: pl.DataFrame, *columns: str) -> list[list]:
+    return [frame.get_column(c).to_list() for c in columns]
+
+
+def _phone_columns(frame: pl.DataFrame) -> list[pl.Series]:
+    """Per phone column: ``_e164`` (null when blank or not read here), ``_mobile``, ``_area``,
+    ``_zone_key`` and ``_ok`` (blank, or read by phones' fast path for the row's country; any
+    other value is for the row path). The filled values of the three columns are read together."""
+    n = frame.height
+    stacked = pl.concat([frame.select(pl.lit(slot, dtype=pl.UInt8).alias("slot"), pl.int_range(n).alias("row"),
+                                      "cc", pl.col(column).alias("value"))
+                         for slot, column in enumerate(_PHONES)]).filter(pl.col("value") != "")
+    found = []
+    for region in ("BR", "US"):
+        here = stacked.filter(pl.col("cc") == region)
+        read = fast_e164_frame(here.get_column("value"), region) if here.height else None
+        if read is not None:
+            found.append(pl.concat([here.select("slot", "row"), read], how="horizontal"))
+    out = []
+    for slot, column in enumerate(_PHONES):
+        part = (pl.concat(found).filter(pl.col("slot") == slot) if found else
+                pl.DataFrame(schema={"row": pl.Int64, "e164": pl.String, "maybe_mobile": pl.Boolean, "nsn": pl.String}))
+        rows_ = part.get_column("row")
+        e164 = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(rows_, part.get_column("e164"))
+        nsn = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(rows_, part.get_column("nsn"))
+        mobile = pl.repeat(None, n, dtype=pl.Boolean, eager=True).scatter(rows_, part.get_column("maybe_mobile"))
+        plus55 = e164.str.starts_with("+55")
+        out += [
+            e164.alias(f"{column}_e164"), mobile.alias(f"{column}_mobile"),
+            # _parse_phone's area code: two digits after +55, three after +1.
+            pl.select(pl.when(plus55).then(nsn.str.slice(0, 2)).otherwise(nsn.str.slice(0, 3))).to_series()
+            .alias(f"{column}_area"),
+            # _zones_of_phone reads only the DDD of a +55 number; other numbers are their own key.
+            pl.select(pl.when(plus55).then(e164.str.slice(0, 5)).otherwise(e164)).to_series()
+            .alias(f"{column}_zone_key"),
+            ((frame.get_column(column) == "") | e164.is_not_null()).alias(f"{column}_ok")]
+    return out
