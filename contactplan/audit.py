@@ -3,10 +3,18 @@
 It never looks at the solver's options. It takes concrete planned contacts, re-derives the
 debtor's rules from the packs and runs each rule's ``check`` (the specification), plus the plan
 contract's own integrity checks and the pools' capacities computed from the agents.
+
+Speed (a million contacts in seconds): a plan has a few dozen distinct windows shared by many
+debtors, so what depends only on (zones, window) -- the local calendar dates, the slot a window
+starts in -- is worked out once per audit and looked up after that, and the rules' ``check``
+methods remember their per-window answers the same way. Those look-ups key a window by its
+instants and their ``fold`` (window keys, see ``contactplan.rules.base``), so equal keys always
+stand for the same computation.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -14,11 +22,12 @@ from zoneinfo import ZoneInfo
 
 from contactplan.calendars import Calendars
 from contactplan.config import Config
-from contactplan.model import Channel, Debtor, PlannedContact, Pool, Slot
+from contactplan.model import Channel, Debtor, Destination, LineType, PlannedContact, Pool, Slot
 from contactplan.rules.base import Context, Severity, Violation
 from contactplan.rules.packs import PackSet
 
 _CONTRACT = "contactplan plan contract (README: plan.csv)"
+_ONE_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 def _core(rule_id: str, debtor_id: str, message: str, contact: PlannedContact | None = None) -> Violation:
@@ -26,8 +35,44 @@ def _core(rule_id: str, debtor_id: str, message: str, contact: PlannedContact | 
                      contact.channel if contact else None, contact.window_start if contact else None)
 
 
+def _channel_line_types() -> dict[Channel, frozenset[LineType]]:
+    """Which line types each channel may use, asked of ``Debtor.destinations_for`` itself (one
+    probe destination per line type), so the audit keeps the model's definition without
+    building and sorting a debtor's destinations for every contact."""
+    probe = Debtor("probe", "", "", 0, ("UTC",), "", "",
+                   tuple(Destination(f"probe-{t.value}", t) for t in LineType))
+    return {ch: frozenset(d.line_type for d in probe.destinations_for(ch)) for ch in Channel}
+
+
+_LINE_TYPES = _channel_line_types()
+_AGENT_CHANNELS = frozenset(ch for ch in Channel if ch.needs_agent)
+
+
 def _destination_fits(debtor: Debtor, contact: PlannedContact) -> bool:
-    return any(d.address == contact.destination for d in debtor.destinations_for(contact.channel))
+    """The planned destination is one the channel can use: the same answer as looking it up in
+    ``debtor.destinations_for(contact.channel)``."""
+    usable = _LINE_TYPES.get(contact.channel)
+    if usable is None:  # not a Channel: ask the model, as before
+        return any(d.address == contact.destination for d in debtor.destinations_for(contact.channel))
+    address = contact.destination
+    for d in debtor.destinations:
+        if d.address == address and d.line_type in usable:
+            return True
+    return False
+
+
+def _off_plan_date(zones: tuple[str, ...], start: dt.datetime, end: dt.datetime,
+                   plan_date: dt.date) -> tuple[tuple[str, dt.date], ...]:
+    """(zone, local date of the start) for every candidate zone where the half-open window does
+    not lie wholly on the plan date."""
+    off = []
+    for name in zones:
+        zone = ZoneInfo(name)
+        first = start.astimezone(zone).date()
+        last = (end - _ONE_MICROSECOND).astimezone(zone).date()
+        if first != plan_date or last != plan_date:
+            off.append((name, first))
+    return tuple(off)
 
 
 def audit_plan(contacts: Iterable[PlannedContact], debtors: dict[str, Debtor], packs: PackSet, plan_date: dt.date,
@@ -39,78 +84,143 @@ def audit_plan(contacts: Iterable[PlannedContact], debtors: dict[str, Debtor], p
     out: list[Violation] = []
     for c in contacts:
         by_debtor[c.debtor_id].append(c)
+    # Capacity is counted debtor by debtor while each debtor's data is at hand (a second pass over
+    # the contacts costs more in memory traffic than the counting itself). The order differs from
+    # the contacts' order only between debtors, which the final sort puts in order anyway. A
+    # one-shot iterator has nothing left for a second pass, so it has never been counted.
+    capacity = (_Capacity(pools, slots, config or Config())
+                if pools is not None and slots is not None and iter(contacts) is not contacts else None)
+    # (zones, window) -> zones where the window is off the plan date; one entry per distinct window.
+    off_day: dict[tuple, tuple[tuple[str, dt.date], ...]] = {}
     for debtor_id, planned in by_debtor.items():
         debtor = debtors.get(debtor_id)
+        if capacity is not None:
+            capacity.count(debtor, planned)
         if debtor is None:
             out.append(_core("audit.unknown_debtor", debtor_id, "debtor_id is not in the debtor file"))
             continue
         if not packs.covers(debtor.country):
             out.append(_core("audit.no_rule_pack", debtor_id, f"no rule pack for country {debtor.country}"))
             continue
+        zones = debtor.zones
         for c in planned:
-            if c.window_end <= c.window_start:
+            start, end = c.window_start, c.window_end
+            if end <= start:
                 out.append(_core("audit.window", debtor_id, "window ends before it starts", c))
             if not _destination_fits(debtor, c):
                 out.append(_core("audit.destination", debtor_id,
                                  f"destination is not one of the debtor's {c.channel} destinations", c))
-            for name in debtor.zones:
-                zone = ZoneInfo(name)
-                first = c.window_start.astimezone(zone).date()
-                last = (c.window_end - dt.timedelta(microseconds=1)).astimezone(zone).date()
-                if first != plan_date or last != plan_date:
-                    out.append(_core("audit.plan_date", debtor_id,
-                                     f"window is on {first} local {name}, not on the plan date {plan_date}", c))
+            key = (zones, start, start.fold, end, end.fold)  # a window key (rules.base)
+            off = off_day.get(key)
+            if off is None:
+                off = off_day[key] = _off_plan_date(zones, start, end, plan_date)
+            for name, first in off:
+                out.append(_core("audit.plan_date", debtor_id,
+                                 f"window is on {first} local {name}, not on the plan date {plan_date}", c))
         for rule in packs.rules_for(debtor, plan_date):
-            out.extend(rule.check(debtor, planned, ctx))
-    if pools is not None and slots is not None:
-        out.extend(_capacity(contacts, debtors, pools, slots, config or Config()))
+            found = rule.check(debtor, planned, ctx)
+            if found:
+                out.extend(found)
+    if capacity is not None:
+        out.extend(capacity.violations())
     return sorted(out, key=lambda v: (v.debtor_id, v.rule_id, v.at or dt.datetime.min.replace(tzinfo=dt.UTC)))
 
 
-def _slot_of(slots: list[Slot], c: PlannedContact) -> Slot | None:
+class _SlotFinder:
     """The slot an attempt starts in: capacity is spent when the dialer starts the contact (our
-    own windows never cross a slot; another system's may, and are counted where they start)."""
-    return next((s for s in slots if s.start <= c.window_start < s.end), None)
+    own windows never cross a slot; another system's may, and are counted where they start).
+
+    The answer is the first slot, in the grid's order, with ``start <= window_start < end``. The
+    grid from ``slot_grid`` is sorted and its slots do not overlap, so a binary search finds that
+    same slot; any other list is scanned in order. Answers are remembered per start instant."""
+
+    def __init__(self, slots: list[Slot]):
+        self.slots = slots
+        self.starts = [s.start for s in slots]
+        self.sorted = all(a.end <= b.start for a, b in zip(slots, slots[1:])) and all(s.start < s.end for s in slots)
+        self.found: dict[tuple[dt.datetime, int], Slot | None] = {}
+
+    def __call__(self, start: dt.datetime) -> Slot | None:
+        key = (start, start.fold)  # with fold, like a window key (rules.base)
+        try:
+            return self.found[key]
+        except KeyError:
+            pass
+        if self.sorted:
+            i = bisect.bisect_right(self.starts, start) - 1
+            slot = self.slots[i] if i >= 0 and start < self.slots[i].end else None
+        else:
+            slot = next((s for s in self.slots if s.start <= start < s.end), None)
+        self.found[key] = slot
+        return slot
 
 
-def _capacity(contacts: Iterable[PlannedContact], debtors: dict[str, Debtor], pools: list[Pool], slots: list[Slot],
-              config: Config) -> list[Violation]:
-    out: list[Violation] = []
-    by_pool = {p.name: p for p in pools}
-    pool_use: Counter[tuple[str, int]] = Counter()
-    channel_slot: Counter[tuple[Channel, int]] = Counter()
-    channel_day: Counter[Channel] = Counter()
-    for c in contacts:
-        slot = _slot_of(slots, c)
-        if slot is None:
-            out.append(_core("audit.slot", c.debtor_id, "window starts outside the plan day's grid", c))
-            continue
-        channel_slot[(c.channel, slot.index)] += 1
-        channel_day[c.channel] += 1
-        if c.channel.needs_agent:
-            pool = by_pool.get(c.pool)
-            if pool is None:
-                out.append(_core("audit.pool", c.debtor_id, f"agent call without a known pool ('{c.pool}')", c))
+class _Capacity:
+    """The pools' and channels' capacities: contacts are counted per pool and slot, per channel
+    and slot and per channel and day; a contact outside the grid or without a pool that serves
+    the debtor is reported as it is counted."""
+
+    def __init__(self, pools: list[Pool], slots: list[Slot], config: Config):
+        self.slots = slots
+        self.config = config
+        self.by_pool = {p.name: p for p in pools}
+        self.slot_of = _SlotFinder(slots)
+        # (channel, slot index, pool name or None) -> contacts; the three totals come from it.
+        self.tally: dict[tuple[Channel, int, str | None], int] = defaultdict(int)
+        self.serves: dict[tuple[str, str, str], bool] = {}  # Pool.serves reads only segment and language
+        self.found: list[Violation] = []
+
+    def count(self, debtor: Debtor | None, planned: list[PlannedContact]) -> None:
+        """One debtor's contacts (``debtor`` is None when the id is not in the debtor file)."""
+        for c in planned:
+            slot = self.slot_of(c.window_start)
+            if slot is None:
+                self.found.append(_core("audit.slot", c.debtor_id, "window starts outside the plan day's grid", c))
                 continue
-            debtor = debtors.get(c.debtor_id)
-            if debtor is not None and not pool.serves(debtor):
-                out.append(_core("audit.pool", c.debtor_id, f"pool {pool.name} does not serve this debtor's "
-                                                             "segment or language", c))
-            pool_use[(pool.name, slot.index)] += 1
-    for (name, index), used in sorted(pool_use.items()):
-        cap = by_pool[name].capacity[index]
-        if used > cap:
-            out.append(_core("audit.capacity", "", f"pool {name} has {used} calls in the slot starting "
-                                                   f"{slots[index].start:%H:%M} UTC; capacity {cap}"))
-    for (channel, index), used in sorted(channel_slot.items()):
-        limit = config.channels[channel].per_slot
-        if limit is not None and used > limit:
-            out.append(_core("audit.capacity", "", f"{channel}: {used} contacts in the slot starting "
-                                                   f"{slots[index].start:%H:%M} UTC; limit {limit}"))
-    for channel, used in sorted(channel_day.items()):
-        limit = config.channels[channel].per_day
-        if limit is not None and used > limit:
-            out.append(_core("audit.capacity", "", f"{channel}: {used} contacts today; daily limit {limit}"))
-        if not config.channels[channel].enabled:
-            out.append(_core("audit.channel_disabled", "", f"{channel} is disabled in the configuration"))
-    return out
+            if c.channel not in _AGENT_CHANNELS:
+                self.tally[(c.channel, slot.index, None)] += 1
+                continue
+            pool = self.by_pool.get(c.pool)
+            if pool is None:
+                # Counted against the channel, not against any pool.
+                self.tally[(c.channel, slot.index, None)] += 1
+                self.found.append(_core("audit.pool", c.debtor_id, f"agent call without a known pool ('{c.pool}')", c))
+                continue
+            if debtor is not None:
+                key = (pool.name, debtor.segment, debtor.language)
+                ok = self.serves.get(key)
+                if ok is None:
+                    ok = self.serves[key] = pool.serves(debtor)
+                if not ok:
+                    self.found.append(_core("audit.pool", c.debtor_id, f"pool {pool.name} does not serve this "
+                                                                       "debtor's segment or language", c))
+            self.tally[(c.channel, slot.index, pool.name)] += 1
+
+    def violations(self) -> list[Violation]:
+        """What was reported while counting, then every capacity or limit exceeded."""
+        pool_use: Counter[tuple[str, int]] = Counter()
+        channel_slot: Counter[tuple[Channel, int]] = Counter()
+        channel_day: Counter[Channel] = Counter()
+        for (channel, index, pool), n in self.tally.items():
+            channel_slot[(channel, index)] += n
+            channel_day[channel] += n
+            if pool is not None:
+                pool_use[(pool, index)] += n
+        out, slots, channels = list(self.found), self.slots, self.config.channels
+        for (name, index), used in sorted(pool_use.items()):
+            cap = self.by_pool[name].capacity[index]
+            if used > cap:
+                out.append(_core("audit.capacity", "", f"pool {name} has {used} calls in the slot starting "
+                                                       f"{slots[index].start:%H:%M} UTC; capacity {cap}"))
+        for (channel, index), used in sorted(channel_slot.items()):
+            limit = channels[channel].per_slot
+            if limit is not None and used > limit:
+                out.append(_core("audit.capacity", "", f"{channel}: {used} contacts in the slot starting "
+                                                       f"{slots[index].start:%H:%M} UTC; limit {limit}"))
+        for channel, used in sorted(channel_day.items()):
+            limit = channels[channel].per_day
+            if limit is not None and used > limit:
+                out.append(_core("audit.capacity", "", f"{channel}: {used} contacts today; daily limit {limit}"))
+            if not channels[channel].enabled:
+                out.append(_core("audit.channel_disabled", "", f"{channel} is disabled in the configuration"))
+        return out

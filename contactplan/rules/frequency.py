@@ -50,9 +50,12 @@ class DailyCap(Rule):
         return self.params["max"] if self.covers(channel) else None
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        if len(contacts) <= self.params["max"]:
+            return []  # no local day can hold more contacts than there are
+        relevant = self.relevant(contacts)
         out = []
         for name in debtor.zones:
-            per_day = Counter(c.window_start.astimezone(ZoneInfo(name)).date() for c in self.relevant(contacts))
+            per_day = Counter(c.window_start.astimezone(ZoneInfo(name)).date() for c in relevant)
             for day, n in sorted(per_day.items()):
                 if n > self.params["max"]:
                     out.append(self.violation(debtor, f"{n} contacts on {day} (local {name}); at most "
@@ -132,6 +135,8 @@ class FrequencyCap(GateRule):
         return None
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        if len(contacts) + (len(self._counted(debtor)) if debtor.history else 0) <= self.params["max"]:
+            return []  # even every counted attempt and every contact in one window would fit
         planned = self.relevant(contacts)
         out = []
         for c in planned:
@@ -185,6 +190,8 @@ class ConversationCooldown(GateRule):
         return self._blocked_until(debtor)
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        if not any(a.outcome in self.params["outcomes"] for a in debtor.history):
+            return []  # no conversation, no cooldown
         until = self._blocked_until(debtor)
         if not until:
             return []

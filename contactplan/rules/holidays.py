@@ -52,16 +52,43 @@ class Holidays(Rule):
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         out = []
-        for c in self.relevant(contacts):
-            days = set()
-            for name in debtor.zones:
-                zone = ZoneInfo(name)
-                days.add(c.window_start.astimezone(zone).date())
-                days.add((c.window_end - dt.timedelta(microseconds=1)).astimezone(zone).date())
-            for day in sorted(days):
-                name = self.holiday(debtor, day, ctx)
+        zones = debtor.zones
+        # What holiday() reads besides the day: the calendars (not changed once built), the
+        # country, the region and, for municipal holidays, the IBGE code.
+        place = (ctx.calendars, debtor.country, debtor.region,
+                 debtor.municipality_code if self.params["municipal"] else "")
+        # Many debtors share the zones, the window and the place: each answer is worked out once
+        # (Rule._remember; looked up here first because this runs for every debtor).
+        memo = self._check_memo
+        covered = self._covered  # relevant(), inlined
+        for c in contacts:
+            if c.channel not in covered:
+                continue
+            start, end = c.window_start, c.window_end
+            key = (zones, start, start.fold, end, end.fold)
+            days = memo.get(key)
+            if days is None:
+                days = self._remember(key, _local_dates, zones, start, end)
+            for day in days:
+                name = memo.get((place, day))
+                if name is None:
+                    name = self._remember((place, day), self._holiday_name, debtor, day, ctx)
                 if name:
                     where = f"{debtor.country}-{debtor.region}" if self.params["subdivision"] else debtor.country
                     out.append(self.violation(debtor, f"{c.channel} contact on {day}, a holiday in {where}: {name}",
                                               c))
         return out
+
+    def _holiday_name(self, debtor: Debtor, day: dt.date, ctx: Context) -> str:
+        """check(): holiday(), with "" for no holiday so that a remembered answer is never None."""
+        return self.holiday(debtor, day, ctx) or ""
+
+
+def _local_dates(zones: tuple[str, ...], start: dt.datetime, end: dt.datetime) -> tuple[dt.date, ...]:
+    """check(): the local calendar dates the half-open window touches in any candidate zone, in order."""
+    days = set()
+    for name in zones:
+        zone = ZoneInfo(name)
+        days.add(start.astimezone(zone).date())
+        days.add((end - dt.timedelta(microseconds=1)).astimezone(zone).date())
+    return tuple(sorted(days))

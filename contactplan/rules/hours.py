@@ -116,18 +116,38 @@ class CallingHours(Rule):
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         out = []
-        for c in self.relevant(contacts):
-            for name in debtor.zones:
-                zone = ZoneInfo(name)
-                start, end = c.window_start.astimezone(zone), c.window_end.astimezone(zone)
-                day = start.date()
-                fits = any(start.time() >= s and end <= _local_end(day, e, zone) - self.margin
-                           for s, e in self.weekly[day.weekday()])
-                if not fits or end <= start:
-                    out.append(self.violation(debtor, (
-                        f"{c.channel} window {start:%H:%M}-{end:%H:%M} local {name} on "
-                        f"{WEEKDAY_NAMES[day.weekday()].capitalize()} {day}: {self.describe(day.weekday())}"), c))
+        zones = debtor.zones
+        # The verdict depends only on the zones and the window (a window key, see rules.base):
+        # many debtors share both, so it is worked out once (Rule._remember; looked up here
+        # first because this runs for every debtor).
+        memo = self._check_memo
+        covered = self._covered  # relevant(), inlined: several hours rules look at every debtor
+        for c in contacts:
+            if c.channel not in covered:
+                continue
+            start, end = c.window_start, c.window_end
+            key = (zones, start, start.fold, end, end.fold)
+            said = memo.get(key)
+            if said is None:
+                said = self._remember(key, self._outside, zones, start, end)
+            for text in said:
+                out.append(self.violation(debtor, f"{c.channel} {text}", c))
         return out
+
+    def _outside(self, zones: tuple[str, ...], start_at: dt.datetime, end_at: dt.datetime) -> tuple[str, ...]:
+        """check(): for each candidate zone where the whole window is not inside one of the local
+        day's windows (ending ``margin`` early), what the violation says after the channel."""
+        said = []
+        for name in zones:
+            zone = ZoneInfo(name)
+            start, end = start_at.astimezone(zone), end_at.astimezone(zone)
+            day = start.date()
+            fits = any(start.time() >= s and end <= _local_end(day, e, zone) - self.margin
+                       for s, e in self.weekly[day.weekday()])
+            if not fits or end <= start:
+                said.append(f"window {start:%H:%M}-{end:%H:%M} local {name} on "
+                            f"{WEEKDAY_NAMES[day.weekday()].capitalize()} {day}: {self.describe(day.weekday())}")
+        return tuple(said)
 
 
 @dataclass(frozen=True)
@@ -150,19 +170,35 @@ class PreferredWindow(Rule):
         return local_windows(debtor, ctx.plan_date, [debtor.preferred_window])
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
-        if debtor.preferred_window is None:
+        preferred = debtor.preferred_window
+        if preferred is None:
             return []
-        start, end = debtor.preferred_window
         out = []
-        for c in self.relevant(contacts):
-            for name in debtor.zones:
-                zone = ZoneInfo(name)
-                s, e = c.window_start.astimezone(zone), c.window_end.astimezone(zone)
-                if not (s.time() >= start and e <= _local_end(s.date(), end, zone)):
-                    out.append(self.violation(debtor, f"{c.channel} window {s:%H:%M}-{e:%H:%M} local {name} is outside "
-                                                      f"the debtor's preferred {start:%H:%M}-{end:%H:%M}", c))
-                    break
+        zones = debtor.zones
+        covered = self._covered  # relevant(), inlined: several hours rules look at every debtor
+        for c in contacts:
+            if c.channel not in covered:
+                continue
+            start, end = c.window_start, c.window_end
+            said = self._remember((preferred, zones, start, start.fold, end, end.fold), self._outside, preferred,
+                                  zones, start, end)
+            if said:
+                out.append(self.violation(debtor, f"{c.channel} {said}", c))
         return out
+
+    @staticmethod
+    def _outside(preferred: tuple[dt.time, dt.time], zones: tuple[str, ...], start_at: dt.datetime,
+                 end_at: dt.datetime) -> str | None:
+        """check(): what the violation says after the channel when the window is not inside the
+        preferred local window in some candidate zone (the first such zone), else None."""
+        start, end = preferred
+        for name in zones:
+            zone = ZoneInfo(name)
+            s, e = start_at.astimezone(zone), end_at.astimezone(zone)
+            if not (s.time() >= start and e <= _local_end(s.date(), end, zone)):
+                return (f"window {s:%H:%M}-{e:%H:%M} local {name} is outside "
+                        f"the debtor's preferred {start:%H:%M}-{end:%H:%M}")
+        return None
 
 
 @dataclass(frozen=True)
@@ -194,6 +230,8 @@ class MinGap(Rule):
         return [((last + self.params["gap"]).astimezone(UTC), dt.datetime.max.replace(tzinfo=UTC))]
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        if len(contacts) < 2 and not debtor.history:
+            return []  # nothing before the only contact, so no gap to measure
         out = []
         planned = sorted(self.relevant(contacts), key=lambda c: c.window_start)
         for k, c in enumerate(planned):

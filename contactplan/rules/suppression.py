@@ -56,6 +56,8 @@ class SuppressionList(Rule):
         return _says(hit) if hit else None
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        if not debtor.suppressions:
+            return []  # not on the list
         out = []
         for c in self.relevant(contacts):
             day = ctx.plan_date
