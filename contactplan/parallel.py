@@ -36,7 +36,7 @@ def fork_map(fn: Callable[[Any], T], parts: Sequence[Any]) -> list[T]:
     running = []
     for part in parts[:-1]:
         receive, send = ctx.Pipe(duplex=False)
-        child = ctx.Process(target=_child, args=(send, fn, part), daemon=True)
+        child = ctx.Process(target=_child, args=(receive, send, fn, part), daemon=True)
         child.start()
         send.close()
         running.append((child, receive))
@@ -59,12 +59,18 @@ def fork_map(fn: Callable[[Any], T], parts: Sequence[Any]) -> list[T]:
     return [*results, last]
 
 
-def _child(send, fn: Callable[[Any], Any], part: Any) -> None:
+def _child(receive, send, fn: Callable[[Any], Any], part: Any) -> None:
+    # The child must not hold the read end: if the parent dies (kill -9), writing then fails
+    # (EPIPE) and the child ends instead of waiting forever on a full pipe.
+    receive.close()
     try:
         result = (True, fn(part))
     except BaseException as exc:
         # Where it failed, not the message: messages may quote input data.
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         result = (False, f"{type(exc).__name__} at {os.path.basename(frame.filename)}:{frame.lineno}")
-    send.send(result)
+    try:
+        send.send(result)
+    except BrokenPipeError:
+        pass  # the parent is gone; nobody wants the result
     send.close()

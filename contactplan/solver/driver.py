@@ -53,7 +53,7 @@ def _exact_until(opts: Options, n_slots: int, pools: list[Pool], config: Config,
     """The exact solution from a forked child, or None if it is not back by the deadline."""
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, opts, n_slots, pools, config), daemon=True)
+    child = ctx.Process(target=_child, args=(receive, send, opts, n_slots, pools, config), daemon=True)
     child.start()
     send.close()
     try:
@@ -69,6 +69,10 @@ def _exact_until(opts: Options, n_slots: int, pools: list[Pool], config: Config,
         receive.close()
 
 
-def _child(send, opts: Options, n_slots: int, pools: list[Pool], config: Config) -> None:
-    send.send(solve(opts.blocks, opts.shapes, n_slots, pools, config))
+def _child(receive, send, opts: Options, n_slots: int, pools: list[Pool], config: Config) -> None:
+    receive.close()  # so that a dead parent means a broken pipe here, not a child waiting forever
+    try:
+        send.send(solve(opts.blocks, opts.shapes, n_slots, pools, config))
+    except BrokenPipeError:
+        pass
     send.close()
