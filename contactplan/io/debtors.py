@@ -259,7 +259,8 @@ def _check_same_place(accounts: list[_Account]) -> None:
 
 
 @lru_cache(maxsize=4096)
-def _combined_answers(per_account: tuple[tuple[bool | None, ...], ...]) -> tuple[frozenset[str], dict[str, bool | None]]:
+def _combined_answers(per_account: tuple[tuple[bool | None, ...], ...]
+                      ) -> tuple[frozenset[str], dict[str, bool | None]]:
     """The person's flags and consents from each account's answers (in ANSWER_COLUMNS order).
 
     A flag set on any account is set for the person. Few combinations occur, hence the cache;

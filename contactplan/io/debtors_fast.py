@@ -11,11 +11,12 @@ value. How this module stays exact:
   Anything else (cp1252, quoting, quoted newlines, misaligned rows, header problems, an empty
   file) returns None and the row path reads the whole file and reports what it reports now.
 * The rows. A row is *clean* when this module can tell that the row path accepts it: the
-  columns with few distinct values are checked by the row path's own check functions once per
-  distinct value; phones by the vectorised twin of phones' fast path; e-mails by the same
-  pattern; amounts only in the plain shape 1234.56. Every row of a debtor with a row that is not
-  clean goes through the row path (``_parse_account`` then ``_merge``), so every rejection and
-  its message comes from there and there is one copy of the validation rules.
+  columns with few distinct values are stripped and checked by str.strip() and the row path's
+  own check functions, once per distinct value; phones by the vectorised twin of phones' fast
+  path; e-mails by the same pattern; amounts only in the plain shape 1234.56. Every row of a
+  debtor with a row that is not clean goes through the row path (``_parse_account`` then
+  ``_merge``), so every rejection and its message comes from there and there is one copy of the
+  validation rules.
 * The merge. Debtors with several accounts go through the row path's ``_merge`` on accounts
   built here; single-account debtors (nearly nine in ten) are built directly, with the zone
   resolution (``_place``) done once per distinct place.
@@ -51,6 +52,9 @@ _BOM = b"\xef\xbb\xbf"
 _PHONES = ("phone_mobile", "phone_home", "phone_work")
 _UNUSED = ("name", "cpf", "document", "city", "postal_code")  # known columns the row path never reads
 _PROFILE = ("segment", "language", "preferred_channel", "preferred_window", "municipality_code")
+# Columns with many distinct values: polars strips them. The others are stripped by str.strip()
+# itself, once per distinct value, where they are checked.
+_STRIPPED = ("debtor_id", "account_id", "balance", *_PHONES, "email")
 # Balances the fast path reads itself: parse_money gives Decimal(text with "," as ".") for these.
 # At most 11 digits, so the balance-weighted p_pay of one account is exactly its own p_pay (the
 # Decimal product of a float's 17 digits and 11 digits is exact at the default 28 digits).
@@ -60,7 +64,7 @@ _SEP = "\x00"  # joins key columns: a file with a NUL byte never gets here
 _FAST_COLUMNS = ("line", "debtor_id", "account_id", "amount", "cc", "cc_code", "region", "municipality_code",
                  "timezone", "email_address", "answers", "profile", "p_pay_code", "dpd_code",
                  *(f"{c}_{part}" for c in ("phone_mobile", "phone_home", "phone_work")
-                   for part in ("e164", "mobile", "area", "zone_key")))
+                   for part in ("e164", "maybe_mobile", "area", "zone_key")))
 
 
 @dataclass(frozen=True)
@@ -167,12 +171,10 @@ class _Reader:
                           sha256=self.table.sha256, read_ids=self.read_ids)
 
     def _values(self) -> pl.DataFrame:
-        """``line`` and the known columns as the row path sees them (stripped, "" when the header
-        lacks one), without the blank rows the csv reader skips."""
-        header = self.table.header
-        stripped = [pl.col(f"c{header.index(n)}").str.strip_chars(PY_WHITESPACE).alias(n) if n in header
-                    else pl.lit("", dtype=pl.String).alias(n) for n in KNOWN if n not in _UNUSED]
-        frame = self.raw.select(pl.int_range(2, self.raw.height + 2).alias("line"), *stripped)
+        """``line`` and the known columns ("" when the header lacks one; those in _STRIPPED stripped
+        as the row path strips them), without the blank rows the csv reader skips."""
+        frame = self.raw.select(pl.int_range(2, self.raw.height + 2).alias("line"),
+                                *(self._known(n) for n in KNOWN if n not in _UNUSED))
         # A row with a debtor_id is not blank; only the others need every column looked at.
         no_id = frame.get_column("debtor_id") == ""
         if no_id.any():
@@ -182,20 +184,27 @@ class _Reader:
         self.rows = frame.height
         return frame
 
+    def _known(self, name: str) -> pl.Expr:
+        if name not in self.table.header:
+            return pl.lit("", dtype=pl.String).alias(name)
+        column = pl.col(f"c{self.table.header.index(name)}")
+        return (column.str.strip_chars(PY_WHITESPACE) if name in _STRIPPED else column).alias(name)
+
     # -- which rows are clean -------------------------------------------------------------------
 
     def _checked(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Adds parsed values (codes into tables kept on self) and the row's ``clean`` flag."""
-        country, self.countries = _distinct(frame.get_column("country"), rows._country)
+        country, self.countries = _distinct(frame.get_column("country"), lambda v: rows._country(v.strip()))
         frame = frame.with_columns(
             country.alias("cc_code"),
             country.replace_strict(list(range(len(self.countries))), self.countries, default=None,
                                    return_dtype=pl.String).alias("cc"))
         answers, self.answers = _distinct(_joined(frame, ANSWER_COLUMNS), _parse_answers)
         profile, self.profiles = _distinct(_joined(frame, _PROFILE), _parse_profile)
-        p_pay, self.p_pays = _distinct(frame.get_column("p_pay"), lambda v: rows._optional("p_pay", v))
-        dpd, self.dpds = _distinct(frame.get_column("days_past_due"), lambda v: rows._optional("days_past_due", v))
-        due, _ = _distinct(frame.get_column("due_date"), lambda v: rows._optional("due_date", v))
+        p_pay, self.p_pays = _distinct(frame.get_column("p_pay"), lambda v: rows._optional("p_pay", v.strip()))
+        dpd, self.dpds = _distinct(frame.get_column("days_past_due"),
+                                   lambda v: rows._optional("days_past_due", v.strip()))
+        due, _ = _distinct(frame.get_column("due_date"), lambda v: rows._optional("due_date", v.strip()))
         frame = frame.with_columns(answers.alias("answers"), profile.alias("profile"), p_pay.alias("p_pay_code"),
                                    dpd.alias("dpd_code"), due.alias("due_code"), *_phone_columns(frame))
         email = pl.col("email")
@@ -240,8 +249,8 @@ class _Reader:
         answers, profiles, p_pays, dpds, by_line = self.answers, self.profiles, self.p_pays, self.dpds, self.by_line
         debtor_ids, lines, *columns = _lists(
             frame, "debtor_id", "line", "account_id", "amount", "phone_mobile_e164", "phone_home_e164",
-            "phone_home_mobile", "phone_work_e164", "phone_work_mobile", "email_address", "answers", "profile",
-            "p_pay_code", "dpd_code")
+            "phone_home_maybe_mobile", "phone_work_e164", "phone_work_maybe_mobile", "email_address", "answers",
+            "profile", "p_pay_code", "dpd_code")
         self.read_ids.update(debtor_ids)
         for (debtor_id, line, where, account_id, amount, mobile, home, home_mobile, work, work_mobile, email,
              answer, profile, p_pay, dpd) in zip(debtor_ids, lines, places, *columns):
@@ -271,8 +280,8 @@ class _Reader:
         """Debtors with several (clean) account rows: the row path's _merge on accounts built here."""
         by_debtor: dict[str, list[_Account]] = defaultdict(list)
         columns = _lists(frame, "debtor_id", "line", "cc_code", "region", "timezone", "account_id", "amount",
-                         "phone_mobile_e164", "phone_mobile_area", "phone_home_e164", "phone_home_mobile",
-                         "phone_home_area", "phone_work_e164", "phone_work_mobile", "phone_work_area",
+                         "phone_mobile_e164", "phone_mobile_area", "phone_home_e164", "phone_home_maybe_mobile",
+                         "phone_home_area", "phone_work_e164", "phone_work_maybe_mobile", "phone_work_area",
                          "email_address", "answers", "profile", "p_pay_code", "dpd_code")
         self.read_ids.update(columns[0])
         for (debtor_id, line, cc, region, timezone, account_id, amount, mobile, mobile_area, home, home_mobile,
@@ -292,7 +301,8 @@ class _Reader:
                 destinations.append(new_destination(email, EMAIL, False, "email"))
             p = self.profiles[profile]
             by_debtor[debtor_id].append(_Account(
-                line, self.countries[cc], region, p.municipality_code, timezone, p.segment, p.language, account_id,
+                line, self.countries[cc], region.strip(), p.municipality_code, timezone.strip(), p.segment,
+                p.language, account_id,
                 Decimal(amount), destinations, areas, phone_zones, self.answers[answer].answers, self.p_pays[p_pay],
                 self.dpds[dpd], p.channel, p.window))
         for debtor_id, accounts in by_debtor.items():
@@ -316,8 +326,8 @@ class _Reader:
             areas = tuple(dict.fromkeys(first[f"{c}_area"] for c in present))
             phone_zones = tuple(dict.fromkeys(rows._zones_of_phone(first[f"{c}_e164"]) for c in present))
             try:
-                place = rows._place(first["cc"], first["region"].upper(), first["municipality_code"],
-                                    first["timezone"], areas, phone_zones)
+                place = rows._place(first["cc"], first["region"].strip().upper(),
+                                    first["municipality_code"].strip(), first["timezone"].strip(), areas, phone_zones)
             except _RowError as err:
                 table.append(err)
                 continue
@@ -345,7 +355,7 @@ class _Answers:
 
 
 def _parse_answers(joined: str) -> _Answers:
-    answers = tuple([rows._answer(c, v) for c, v in zip(ANSWER_COLUMNS, joined.split(_SEP))])
+    answers = tuple([rows._answer(c, v.strip()) for c, v in zip(ANSWER_COLUMNS, joined.split(_SEP))])
     return _Answers(answers, *rows._combined_answers((answers,)))
 
 
@@ -361,7 +371,7 @@ class _Profile:
 
 
 def _parse_profile(joined: str) -> _Profile:
-    segment, language, channel, window, municipality_code = joined.split(_SEP)
+    segment, language, channel, window, municipality_code = (v.strip() for v in joined.split(_SEP))
     channel = rows._channel(channel)
     return _Profile(segment, language, channel, rows._optional("preferred_window", window),
                     rows._municipality(municipality_code), language.lower(), Channel(channel) if channel else None)
@@ -384,28 +394,25 @@ def _phone_columns(frame: pl.DataFrame) -> list[pl.Series]:
     stacked = pl.concat([frame.select(pl.lit(slot, dtype=pl.UInt8).alias("slot"), pl.int_range(n).alias("row"),
                                       "cc", pl.col(column).alias("value"))
                          for slot, column in enumerate(_PHONES)]).filter(pl.col("value") != "")
-    found = []
-    for region in ("BR", "US"):
+    found = [pl.DataFrame(schema={"slot": pl.UInt8, "row": pl.Int64, "e164": pl.String, "maybe_mobile": pl.Boolean,
+                                  "area": pl.String, "zone_key": pl.String})]
+    for region, area_digits in (("BR", 2), ("US", 3)):  # _parse_phone's area code: 2 digits after +55, 3 after +1
         here = stacked.filter(pl.col("cc") == region)
         read = fast_e164_frame(here.get_column("value"), region) if here.height else None
-        if read is not None:
-            found.append(pl.concat([here.select("slot", "row"), read], how="horizontal"))
+        if read is None:
+            continue
+        # _zones_of_phone reads only the DDD of a +55 number; other numbers are their own key.
+        zone_key = read.get_column("e164").str.slice(0, 5) if region == "BR" else read.get_column("e164")
+        found.append(pl.concat([here.select("slot", "row"), read.select(
+            "e164", "maybe_mobile", pl.col("nsn").str.slice(0, area_digits).alias("area"),
+            zone_key.alias("zone_key"))], how="horizontal"))
+    read = pl.concat(found)
     out = []
     for slot, column in enumerate(_PHONES):
-        part = (pl.concat(found).filter(pl.col("slot") == slot) if found else
-                pl.DataFrame(schema={"row": pl.Int64, "e164": pl.String, "maybe_mobile": pl.Boolean, "nsn": pl.String}))
-        rows_ = part.get_column("row")
-        e164 = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(rows_, part.get_column("e164"))
-        nsn = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(rows_, part.get_column("nsn"))
-        mobile = pl.repeat(None, n, dtype=pl.Boolean, eager=True).scatter(rows_, part.get_column("maybe_mobile"))
-        plus55 = e164.str.starts_with("+55")
-        out += [
-            e164.alias(f"{column}_e164"), mobile.alias(f"{column}_mobile"),
-            # _parse_phone's area code: two digits after +55, three after +1.
-            pl.select(pl.when(plus55).then(nsn.str.slice(0, 2)).otherwise(nsn.str.slice(0, 3))).to_series()
-            .alias(f"{column}_area"),
-            # _zones_of_phone reads only the DDD of a +55 number; other numbers are their own key.
-            pl.select(pl.when(plus55).then(e164.str.slice(0, 5)).otherwise(e164)).to_series()
-            .alias(f"{column}_zone_key"),
-            ((frame.get_column(column) == "") | e164.is_not_null()).alias(f"{column}_ok")]
+        part = read.filter(pl.col("slot") == slot)
+        for name in ("e164", "maybe_mobile", "area", "zone_key"):
+            values = part.get_column(name)
+            out.append(pl.repeat(None, n, dtype=values.dtype, eager=True).scatter(part.get_column("row"), values)
+                       .alias(f"{column}_{name}"))
+        out.append(((frame.get_column(column) == "") | out[-4].is_not_null()).alias(f"{column}_ok"))
     return out
