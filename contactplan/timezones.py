@@ -552,7 +552,10 @@ def phone_zones(e164: str) -> tuple[str, ...]:
         if ntype == phonenumbers.PhoneNumberType.UNKNOWN or \
                 not phonenumbers.is_number_type_geographical(ntype, number.country_code):
             return ()
-        zones = tuple(z for z in _pn_timezone.time_zones_for_number(number) if z != _pn_timezone.UNKNOWN_TIMEZONE)
+        # time_zones_for_number would compute number_type again (a third of this function's
+        # time) only to take this same geographical branch.
+        zones = tuple(z for z in _pn_timezone.time_zones_for_geographical_number(number)
+                      if z != _pn_timezone.UNKNOWN_TIMEZONE)
         if frozenset(zones) == _nanp_country_level():
             return ()
         return _unique(zones)
