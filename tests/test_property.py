@@ -105,7 +105,7 @@ def test_every_solver_plan_passes_the_audit(n, seed, country, day, slot, agent_s
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(1, 150), seed=st.integers(0, 2**32 - 1), country=st.sampled_from(["BR", "US"]),
        day=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)), with_store=st.booleans())
-def test_shared_recipes_windows_and_processes_change_no_option(n, seed, country, day, with_store):
+def test_shared_recipes_and_windows_change_no_option(n, seed, country, day, with_store):
     """The option builder shares work between debtors with the same rule-relevant facts; the
     options and exclusions must be exactly those of building every debtor on its own."""
     from contactplan.rules.base import Context
@@ -123,21 +123,16 @@ def test_shared_recipes_windows_and_processes_change_no_option(n, seed, country,
     slots = slot_grid(day, {z for d in found for z in d.zones}, config.slot_minutes)
     pools = build_pools(inputs.agents, slots)
 
-    default_from = options_module.PARALLEL_FROM
-
-    def build(share: bool, parallel_from: int = default_from):
-        options_module.SHARE_RECIPES, options_module.PARALLEL_FROM = share, parallel_from
+    def build(share: bool):
+        options_module.SHARE_RECIPES = share
         try:
             opts = options_module.build_options(found, PACKS, Context(day, CALENDARS), slots, pools, config)
         finally:
-            options_module.SHARE_RECIPES, options_module.PARALLEL_FROM = True, default_from
+            options_module.SHARE_RECIPES = True
         assert [s.id for s in opts.shapes] == list(range(len(opts.shapes)))
         assert all(opts.shapes[b.shape.id] is b.shape for b in opts.blocks)
         return ([(b.debtor, b.channel, b.destination, b.pools, b.rules, b.shape.slots, b.shape.windows,
                   b.shape.factors, b.value_base) for b in opts.blocks], opts.exclusions, opts.daily_limit,
                 opts.rule_index.keys())
 
-    alone = build(False)
-    assert build(True) == alone
-    # Built in two processes (contiguous halves, joined in order): the same options.
-    assert build(True, parallel_from=2) == alone
+    assert build(True) == build(False)
