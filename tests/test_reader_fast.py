@@ -242,15 +242,23 @@ def test_plain_amounts_are_read_as_parse_money_reads_them(text):
 
 
 def test_frozen_constructor_builds_what_the_class_builds():
-    for cls, args in ((Destination, ("+5511987654321", LineType.MOBILE, True, "phone_mobile")),
-                      (Debtor, ("D1", "BR", "SP", Decimal("1.50"), ("America/Sao_Paulo",), "region", "n", (),
-                                frozenset({"disputed"}), {"sms_consent": None}))):
-        build = constructor(cls)
-        assert build is not cls  # the fast constructor applies to these model classes
-        for a, b in ((build(*args), cls(*args)),
-                     (build(**dict(zip((f.name for f in dataclasses.fields(cls)), args))), cls(*args))):
-            assert a == b and vars(a) == vars(b) and list(vars(a)) == list(vars(b)) and repr(a) == repr(b)
+    cases = ((Destination, ("+5511987654321", LineType.MOBILE, True, "phone_mobile")),
+             (Debtor, ("D1", "BR", "SP", Decimal("1.50"), ("America/Sao_Paulo",), "region", "n", (),
+                       frozenset({"disputed"}), {"sms_consent": None})))
+    for cls, args in cases:
+        names = [f.name for f in dataclasses.fields(cls)][:len(args)]
+        expected = cls(*args)
+        for built in (constructor(cls)(*args), constructor(cls)(**dict(zip(names, args))),
+                      constructor(cls, *reversed(names))(*reversed(args)) if cls is Destination else expected):
+            assert type(built) is cls and built == expected and repr(built) == repr(expected)
+            assert list(vars(built).items()) == list(vars(expected).items())
     assert constructor(Debtor)("D1", "BR", "SP", 1, (), "", "", ()).consents == {}  # default_factory
+    assert constructor(Debtor)("D1", "BR", "SP", 1, (), "", "", ()).consents is not constructor(Debtor)(
+        "D1", "BR", "SP", 1, (), "", "", ()).consents
+    with pytest.raises(TypeError):
+        constructor(Destination, "address", "colour")
+    with pytest.raises(TypeError):
+        constructor(Destination, "line_type")  # address has no default
 
 
 def test_strategy_must_be_known(tmp_path):

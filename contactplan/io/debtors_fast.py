@@ -37,12 +37,17 @@ import polars as pl
 from contactplan.errors import InputError
 from contactplan.io import debtors as rows
 from contactplan.io.csvfile import CsvTable, Row, check_header, sniff_delimiter
-from contactplan.io.debtors import (ANSWER_COLUMNS, KNOWN, REQUIRED, DebtorFile, _Account, _RowError, new_debtor,
-                                    new_destination)
+from contactplan.io.debtors import ANSWER_COLUMNS, KNOWN, REQUIRED, DebtorFile, _Account, _RowError
+from contactplan.io.frozen import constructor
 from contactplan.io.phones import fast_e164_frame
-from contactplan.model import Channel, Debtor, LineType, Rejection
+from contactplan.model import Channel, Debtor, Destination, LineType, Rejection
 
 MOBILE, HOME, WORK, EMAIL = LineType.MOBILE, LineType.HOME, LineType.WORK, LineType.EMAIL
+# The loops below run a million times: they call these positionally, in the order given here.
+new_destination = constructor(Destination, "address", "line_type", "maybe_mobile", "column")
+new_debtor = constructor(Debtor, "debtor_id", "country", "region", "balance", "zones", "zone_source", "zone_note",
+                         "destinations", "flags", "consents", "municipality_code", "p_pay", "days_past_due",
+                         "segment", "language", "preferred_channel", "preferred_window", "account_ids", "lines")
 
 # The characters str.strip() removes (str.isspace()); polars strips exactly these, so a value
 # here is the csv reader's value.strip(). tests/test_reader_fast.py checks the list.
@@ -257,7 +262,6 @@ class _Reader:
             if isinstance(where, _RowError):
                 self._reject(line, where, debtor_id)
                 continue
-            # Positional calls in field order: this loop runs a million times (see frozen.constructor).
             destinations = []
             if mobile is not None:
                 destinations.append(new_destination(mobile, MOBILE, True, "phone_mobile"))

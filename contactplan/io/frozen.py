@@ -1,12 +1,11 @@
 """Building many frozen dataclass objects quickly (the readers build millions of Debtors).
 
 A frozen dataclass's ``__init__`` assigns each field through ``object.__setattr__``; for a Debtor
-that is two thirds of the time of building one. ``constructor(cls)`` returns a function with
-the same parameters as ``cls.__init__`` (the same names, order and defaults) that installs all
-the fields as the object's ``__dict__`` in one step, giving the same object ``cls(...)`` gives.
-It is generated from the dataclass fields, as dataclasses generates ``__init__``. Classes this
-does not fit (not frozen, a ``__post_init__``, slots, fields outside ``__init__``, keyword-only
-fields) get ``cls`` itself.
+that is two thirds of the time of building one. ``constructor(cls)`` returns a function that
+installs all the fields as the object's ``__dict__`` in one step and so gives the same object
+``cls(...)`` gives. It is generated from the dataclass fields, as dataclasses generates
+``__init__``. Classes this does not fit (not frozen, a ``__post_init__``, slots, fields outside
+``__init__``) get a plain call of ``cls``.
 """
 
 from __future__ import annotations
@@ -15,28 +14,42 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+_MISSING = dataclasses.MISSING
 
-def constructor(cls: type) -> Callable[..., Any]:
-    fields = dataclasses.fields(cls)
-    if (not cls.__dataclass_params__.frozen or hasattr(cls, "__post_init__") or "__slots__" in vars(cls)
-            or any(not f.init or f.kw_only for f in fields)):
-        return cls
+
+def constructor(cls: type, *order: str) -> Callable[..., Any]:
+    """``cls(...)``, faster. The parameters are those of ``cls.__init__``; with ``order`` they are
+    exactly these fields in this order (so that positional calls do not depend on the order of
+    the class's fields), every other field taking its default."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = [name for name in order if name not in fields]
+    required = [name for name, f in fields.items() if f.default is _MISSING and f.default_factory is _MISSING]
+    if order and (unknown or set(required) - set(order)):
+        raise TypeError(f"{cls.__name__}: {unknown} are not fields, or a field without a default is left out")
+    plain = (cls.__dataclass_params__.frozen and not hasattr(cls, "__post_init__")  # type: ignore[attr-defined]
+             and "__slots__" not in vars(cls) and all(f.init and not f.kw_only for f in fields.values()))
+    if not plain:
+        return (lambda *args: cls(**dict(zip(order, args)))) if order else cls
     namespace: dict[str, Any] = {"_cls": cls, "_new": object.__new__, "_set": object.__setattr__,
-                                 "_MISSING": dataclasses.MISSING}
-    parameters, prepare = [], []
-    for f in fields:
-        if f.default is not dataclasses.MISSING:
-            namespace[f"_default_{f.name}"] = f.default
-            parameters.append(f"{f.name}=_default_{f.name}")
-        elif f.default_factory is not dataclasses.MISSING:
-            namespace[f"_factory_{f.name}"] = f.default_factory
-            parameters.append(f"{f.name}=_MISSING")
-            prepare.append(f"    if {f.name} is _MISSING: {f.name} = _factory_{f.name}()\n")
-        else:
-            parameters.append(f.name)
-    values = ", ".join(f"{f.name!r}: {f.name}" for f in fields)
-    source = (f"def build({', '.join(parameters)}):\n{''.join(prepare)}"
-              f"    obj = _new(_cls)\n    _set(obj, '__dict__', {{{values}}})\n    return obj\n")
+                                 "_MISSING": _MISSING}
+    parameters, body = list(order), []
+    for name, f in fields.items():
+        if f.default is not _MISSING:
+            namespace[f"_default_{name}"] = f.default
+        if f.default_factory is not _MISSING:
+            namespace[f"_factory_{name}"] = f.default_factory
+        if order and name not in order:  # not a parameter: always the default
+            body.append(f"    {name} = " + (f"_default_{name}" if f.default is not _MISSING else f"_factory_{name}()"))
+        elif not order and f.default is not _MISSING:
+            parameters.append(f"{name}=_default_{name}")
+        elif not order and f.default_factory is not _MISSING:
+            parameters.append(f"{name}=_MISSING")
+            body.append(f"    if {name} is _MISSING: {name} = _factory_{name}()")
+        elif not order:
+            parameters.append(name)
+    values = ", ".join(f"{name!r}: {name}" for name in fields)
+    source = "\n".join([f"def build({', '.join(parameters)}):", *body, "    obj = _new(_cls)",
+                        f"    _set(obj, '__dict__', {{{values}}})", "    return obj", ""])
     exec(source, namespace)  # noqa: S102 - code generated from the class's own field names
     build = namespace["build"]
     build.__qualname__ = build.__name__ = f"new_{cls.__name__.lower()}"
