@@ -136,3 +136,30 @@ def test_shared_recipes_and_windows_change_no_option(n, seed, country, day, with
                 opts.rule_index.keys())
 
     assert build(True) == build(False)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), country=st.sampled_from(["BR", "US"]),
+       day=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)))
+def test_rules_skipped_without_store_data_restrict_nothing_without_it(seed, country, day):
+    """Rule.only_with_store_data lets the option builder skip a rule for debtors without history
+    or suppressions: every generation answer of such a rule must then be 'no restriction'."""
+    from contactplan.rules.base import Context
+    from contactplan.rules.packs import load_packs
+
+    debtors, agents = generate_portfolio(40, seed, country)
+    with tempfile.TemporaryDirectory() as tmp:
+        inputs = load_inputs(_write(Path(tmp), "debtors.csv", DEBTOR_COLUMNS, debtors),
+                             _write(Path(tmp), "agents.csv", AGENT_COLUMNS, agents))
+    ctx = Context(day, CALENDARS)
+    packs = load_packs(("br", "us", "br-febraban"))
+    skipped = [r for p in packs.packs for r in p.rules if r.only_with_store_data]
+    assert {r.kind for r in skipped} >= {"suppression", "min_gap", "conversation_cooldown", "frequency_cap"}
+    for debtor in inputs.debtors.debtors:
+        assert not debtor.history and not debtor.suppressions
+        for rule in skipped:
+            assert rule.excludes(debtor, ctx) is None
+            for channel in Channel:
+                assert rule.channel_blocked(debtor, channel, ctx) is None
+                assert rule.allowed(debtor, channel, ctx) is None
+                assert all(rule.destination_ok(debtor, channel, d, ctx) is None for d in debtor.destinations)

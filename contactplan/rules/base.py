@@ -133,6 +133,13 @@ class Rule:
         """When a block by this rule lifts by itself (caps and cooldowns roll off), or None."""
         return None
 
+    @property
+    def only_with_store_data(self) -> bool:
+        """True when, for a debtor without history and without suppressions, every generation
+        answer (excludes, channel_blocked, destination_ok, allowed) is "no restriction": the
+        option builder then skips the rule for such debtors (a test holds kinds to it)."""
+        return False
+
     def horizon_budget(self, debtor: Debtor, first_day: dt.date, days: int) -> list[int] | None:
         """For a planning horizon of ``days`` days from ``first_day``: how many attempts on the
         covered channels this rule leaves for days 0..j together, for each j, counting the

@@ -87,6 +87,10 @@ class FrequencyCap(GateRule):
                           "scope": scope})
 
     @property
+    def only_with_store_data(self) -> bool:
+        return self.params["max"] > 0  # a cap of 0 blocks even a debtor never contacted
+
+    @property
     def per_destination(self) -> bool:
         return self.params["scope"] == "destination"
 
@@ -161,6 +165,7 @@ class ConversationCooldown(GateRule):
     conversation (the conversation day is day one: 12 CFR 1006.14(b)(2)(i)(B))."""
 
     kind = "conversation_cooldown"
+    only_with_store_data = True  # no conversation in the history, no cooldown
 
     @classmethod
     def build(cls, meta, params: dict) -> ConversationCooldown:

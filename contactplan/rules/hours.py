@@ -209,6 +209,7 @@ class MinGap(Rule):
 
     kind = "min_gap"
     regional = False
+    only_with_store_data = True  # no earlier attempt, no gap to keep
 
     @classmethod
     def build(cls, meta, params: dict) -> MinGap:

@@ -27,6 +27,7 @@ def _says(s: Suppression) -> str:
 class SuppressionList(Rule):
     kind = "suppression"
     regional = False
+    only_with_store_data = True  # the list is the store's; nothing on it, nothing to block
 
     @classmethod
     def build(cls, meta, params: dict) -> SuppressionList:

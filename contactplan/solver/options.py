@@ -198,10 +198,15 @@ class _RuleSet:
     """Per distinct set of applicable rules, which rules can answer which question, so the
     per-debtor loop asks only rules that override the question (same answers, less work)."""
 
-    def __init__(self, rules: tuple[Rule, ...], channels: list[Channel]):
+    def __init__(self, rules: tuple[Rule, ...], channels: list[Channel],
+                 applied: dict[Channel, tuple[str, ...]] | None = None):
         def overrides(r: Rule, name: str) -> bool:
             return getattr(type(r), name) is not getattr(Rule, name)
 
+        self.rules = rules
+        # The rules that applied, for the plan's rules column: always the whole set's.
+        self.applied = applied if applied is not None else {c: tuple(r.id for r in rules if r.covers(c))
+                                                            for c in channels}
         self.excluders = [r for r in rules if overrides(r, "excludes")]
         # A gate over every channel already excluded the debtor or will block no single channel.
         self.blockers = {c: [r for r in rules if r.covers(c) and overrides(r, "channel_blocked")
@@ -212,7 +217,10 @@ class _RuleSet:
         # A rule allowing no contact at all today on some channel (daily cap 0) excludes the debtor.
         self.zero_limit = next((r for r in rules for c in channels if r.daily_limit(c) == 0), None)
         self.personal = [r for r in rules if not r.regional and overrides(r, "allowed")]
-        self.applied = {c: tuple(r.id for r in rules if r.covers(c)) for c in channels}
+        # For a debtor the store knows nothing about, the rules that restrict only through
+        # history or suppressions have nothing to say (Rule.only_with_store_data): skip them.
+        quiet = tuple(r for r in rules if not r.only_with_store_data)
+        self.fresh = self if len(quiet) == len(rules) else _RuleSet(quiet, channels, self.applied)
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,6 +426,8 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
             found = builder.per_rule_set[id(rules)] = (rules, rule_ids, _RuleSet(rules, builder.channels))
             result.rule_index.update((r.id, r) for r in rules)
         _, rule_ids, rs = found
+        if not (debtor.history or debtor.suppressions):
+            rs = rs.fresh
         gate = None
         for r in rs.excluders:
             why = r.excludes(debtor, ctx)
@@ -439,7 +449,7 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
         key = _recipe_key(debtor, rule_ids) if SHARE_RECIPES else None
         recipe = builder.recipes.get(key) if key is not None else None
         if recipe is None:
-            recipe = builder.recipe(debtor, rules, rule_ids, rs)
+            recipe = builder.recipe(debtor, rs.rules, rule_ids, rs)
             if key is not None:
                 builder.recipes[key] = recipe
         before = len(result.blocks)
