@@ -125,9 +125,10 @@ def _load(layout: _Layout) -> pl.DataFrame | None:
                             truncate_ragged_lines=False, raise_if_empty=True)
     except (pl.exceptions.PolarsError, ValueError):
         return None  # not UTF-8 (the row path tries cp1252), a row wider than the header, ...
-    longest = frame.select(pl.max_horizontal(pl.col(c).str.len_chars().max() for c in columns)).item()
+    # Bytes, not characters: as many at least, and counted without reading the strings.
+    longest = frame.select(pl.max_horizontal(pl.col(c).str.len_bytes().max() for c in columns)).item()
     if longest is not None and longest >= csv.field_size_limit():
-        return None  # the csv module refuses such a field
+        return None  # the csv module may refuse such a field
     return frame
 
 
