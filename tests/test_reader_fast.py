@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import decimal
 import io
 import random
 import re
@@ -259,6 +260,14 @@ def test_frozen_constructor_builds_what_the_class_builds():
         constructor(Destination, "address", "colour")
     with pytest.raises(TypeError):
         constructor(Destination, "line_type")  # address has no default
+
+
+def test_lowered_decimal_precision_leaves_the_file_to_the_row_path(tmp_path):
+    path = _portfolio(tmp_path, 5, "BR", inject=False)
+    with decimal.localcontext() as context:
+        context.prec = 12
+        assert debtors_fast.read(str(path), path.read_bytes()) is None
+        assert_same(path)
 
 
 def test_strategy_must_be_known(tmp_path):

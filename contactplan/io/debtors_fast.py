@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import decimal
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
@@ -62,7 +63,8 @@ _PROFILE = ("segment", "language", "preferred_channel", "preferred_window", "mun
 _STRIPPED = ("debtor_id", "account_id", "balance", *_PHONES, "email")
 # Balances the fast path reads itself: parse_money gives Decimal(text with "," as ".") for these.
 # At most 11 digits, so the balance-weighted p_pay of one account is exactly its own p_pay (the
-# Decimal product of a float's 17 digits and 11 digits is exact at the default 28 digits).
+# Decimal product of a float's 17 digits and 11 digits is exact at 28 digits, the default
+# precision; read() leaves a program that lowered it to the row path).
 _PLAIN_AMOUNT = r"^[0-9]{1,9}(?:[.,][0-9]{1,2})?$"
 _PLAIN_EMAIL = r"^[^@,;]+@[^@,;]+\.[^@,;]+$"  # rows._EMAIL on values without whitespace
 _SEP = "\x00"  # joins key columns: a file with a NUL byte never gets here
@@ -82,6 +84,8 @@ class _Layout:
 
 def read(name: str, raw: bytes) -> DebtorFile | None:
     """The DebtorFile for these bytes, or None when the row path must read the whole file."""
+    if decimal.getcontext().prec < 28:
+        return None  # the Decimal arithmetic _PLAIN_AMOUNT counts on
     layout = _layout(name, raw)
     if layout is None:
         return None
