@@ -313,18 +313,22 @@ def _contacts(debtors: list[Debtor], blocks, chosen: list[tuple[int, int]],
               pool_of: dict[tuple[int, int], str]) -> list[PlannedContact]:
     """Planned contacts in dialer order: by window, channel and pool; rank 1 is the most valuable
     contact of its (channel, pool, window start) queue."""
-    picked = sorted(((blocks[b].option(k), pool_of.get((b, k), "")) for b, k in chosen),
-                    key=lambda op: (op[0].window[0], op[0].channel.value, op[1], -op[0].value,
-                                    debtors[op[0].debtor].debtor_id))
+    rows = []
+    for b, k in chosen:
+        block = blocks[b]
+        shape = block.shape
+        value = block.value_base * shape.effectiveness * shape.factors[k] - shape.cost  # as Shape.values
+        rows.append((shape.windows[k][0], block.channel.value, pool_of.get((b, k), ""), -value,
+                     debtors[block.debtor].debtor_id, b, k))
+    rows.sort()
     out: list[PlannedContact] = []
     rank, queue = 0, None
-    for o, pool in picked:
-        key = (o.window[0], o.channel, pool)
+    for start, _, pool, minus_value, debtor_id, b, k in rows:
+        block = blocks[b]
+        key = (start, block.channel, pool)
         rank = rank + 1 if key == queue else 1
         queue = key
-        debtor = debtors[o.debtor]
-        out.append(PlannedContact(
-            debtor_id=debtor.debtor_id, channel=o.channel, destination=o.destination.address,
-            window_start=o.window[0], window_end=o.window[1], timezone=debtor.primary_zone, pool=pool,
-            rank=rank, expected_value=Decimal(f"{o.value:.2f}"), rules=o.rules, slot=o.slot))
+        out.append(PlannedContact(debtor_id, block.channel, block.destination.address, start,
+                                  block.shape.windows[k][1], debtors[block.debtor].primary_zone, pool, rank,
+                                  Decimal(f"{-minus_value:.2f}"), block.rules, block.shape.slots[k]))
     return out
