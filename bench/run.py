@@ -5,7 +5,7 @@
     python bench/run.py --max-gap 0 100000   # exact mode (proven optimum) instead of the default 0.1 %
 
 Each size runs in its own process so the peak memory (ru_maxrss) is that size's own. Inputs are
-generated with ``contactplan generate`` logic (seed 20261124) into a temporary directory;
+generated with ``contactplan generate`` logic (seed 20261124, 50 agent pools) into a temporary directory;
 the plan date is fixed (Tuesday 2026-11-24). Figures are for the machine it runs on.
 """
 
@@ -24,6 +24,7 @@ from pathlib import Path
 
 SEED = 20261124
 PLAN_DATE = dt.date(2026, 11, 24)
+POOLS = 50  # the issue's scale: 24 half-hour slots x 5 channels x 50 agent pools
 
 
 def one(n: int, max_gap_pct: float) -> dict:
@@ -34,7 +35,7 @@ def one(n: int, max_gap_pct: float) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        debtors, agents = write_portfolio(Path(tmp), n, SEED)
+        debtors, agents = write_portfolio(Path(tmp), n, SEED, pools=POOLS)
         generate = time.perf_counter() - t
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t0 = time.perf_counter()
@@ -62,7 +63,7 @@ def main(argv: list[str]) -> None:
         max_gap, argv = float(argv[1]), argv[2:]
     sizes = [int(a) for a in argv] or [10_000, 100_000]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
-          f"{platform.python_version()}, plan date {PLAN_DATE}, seed {SEED}, max gap {max_gap}%")
+          f"{platform.python_version()}, plan date {PLAN_DATE}, seed {SEED}, {POOLS} pools, max gap {max_gap}%")
     cols = ("n", "read_s", "capacity_s", "rules_s", "solve_s", "extract_s", "audit_s", "write_s", "total_s",
             "peak_mb", "options", "planned", "objective", "bound", "gap_pct", "greedy", "vs_greedy_pct", "status")
     print(" | ".join(cols))

@@ -232,6 +232,8 @@ def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory for debtors.csv and agents.csv")],
     seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed; equal inputs give equal files")] = 1,
     country: Annotated[str, typer.Option("--country", help="BR or US")] = "BR",
+    pools: Annotated[Optional[int], typer.Option("--pools", min=4, help="Split the agents into this many "
+                                                 "pools (teams per shift, some per segment)")] = None,
 ) -> None:
     """Write a synthetic portfolio (debtors.csv, agents.csv) for demos and benchmarks.
 
@@ -240,7 +242,10 @@ def generate(
 
     if country.upper() not in ("BR", "US"):
         raise typer.BadParameter("must be BR or US", param_hint="--country")
-    d, a = write_portfolio(output, debtors, seed, country.upper())
+    try:
+        d, a = write_portfolio(output, debtors, seed, country.upper(), pools=pools)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--pools") from None
     err.print(f"Wrote {d} ({debtors} debtors) and {a}")
 
 

@@ -337,6 +337,7 @@ def generate_portfolio(
     country: str = "BR",
     *,
     as_of: date = PORTFOLIO_AS_OF,
+    pools: int | None = None,
 ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """Generate a synthetic portfolio.
 
@@ -345,6 +346,8 @@ def generate_portfolio(
         seed: seed for ``numpy.random.default_rng``; equal inputs give equal output.
         country: "BR" or "US".
         as_of: the day ``due_date`` is counted back from (``days_past_due`` days before it).
+        pools: split the agents into this many pools (teams of the four shift patterns, some
+            serving one segment only); None keeps the four pools.
 
     Returns:
         ``(debtor_rows, agent_rows)``: string dicts keyed by ``DEBTOR_COLUMNS`` /
@@ -359,6 +362,8 @@ def generate_portfolio(
     rng = np.random.default_rng(seed)
     debtors = _debtor_rows(rng, n_debtors, spec, as_of)
     agents = spec.agents(rng, _agent_count(n_debtors))
+    if pools is not None:
+        agents = _teams(agents, pools)
     return debtors, agents
 
 
@@ -369,6 +374,7 @@ def write_portfolio(
     country: str = "BR",
     *,
     as_of: date = PORTFOLIO_AS_OF,
+    pools: int | None = None,
 ) -> tuple[pathlib.Path, pathlib.Path]:
     """Write ``debtors.csv`` and ``agents.csv`` (UTF-8, comma, header) into ``directory``.
 
@@ -376,7 +382,7 @@ def write_portfolio(
     reader never sees half a file. Returns ``(debtors_path, agents_path)``.
     """
     directory = pathlib.Path(directory)
-    debtors, agents = generate_portfolio(n_debtors, seed, country, as_of=as_of)
+    debtors, agents = generate_portfolio(n_debtors, seed, country, as_of=as_of, pools=pools)
     directory.mkdir(parents=True, exist_ok=True)
     debtors_path = directory / "debtors.csv"
     agents_path = directory / "agents.csv"
@@ -702,6 +708,29 @@ def _agents(
                   pool.segments, languages, days)  # fmt: skip
         rows.append(dict(zip(AGENT_COLUMNS, values, strict=True)))
     return rows
+
+
+def _teams(agents: list[dict[str, str]], pools: int) -> list[dict[str, str]]:
+    """The same agents in ``pools`` pools: each shift pattern's agents split into teams in
+    proportion to its share, round robin; each pattern's first team serves what the pattern
+    serves, the other teams of an all-segment pattern one segment each in turn (large centres
+    staff per product)."""
+    if not len(POOLS) <= pools <= len(agents):
+        raise ValueError(f"pools must be between {len(POOLS)} and the number of agents ({len(agents)})")
+    teams = {p.name: max(1, round(pools * p.share)) for p in POOLS}
+    while sum(teams.values()) != pools:  # rounding: adjust the largest
+        name = max(teams, key=teams.get)
+        teams[name] += 1 if sum(teams.values()) < pools else -1
+    by_name = {p.name: p for p in POOLS}
+    seen: dict[str, int] = {}
+    out = []
+    for agent in agents:
+        spec, k = by_name[agent["pool"]], seen.get(agent["pool"], 0)
+        seen[agent["pool"]] = k + 1
+        team = k % teams[spec.name]
+        segments = spec.segments if spec.segments != "*" or team == 0 else SEGMENTS[(team - 1) % len(SEGMENTS)]
+        out.append({**agent, "pool": f"{spec.name}-{team + 1:02d}", "segments": segments})
+    return out
 
 
 # --------------------------------------------------------------------------------------------

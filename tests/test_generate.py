@@ -279,3 +279,20 @@ def test_write_portfolio_replaces_existing_files(tmp_path) -> None:
     debtors_path, _ = write_portfolio(tmp_path, 10, 2)
     with debtors_path.open(encoding="utf-8", newline="") as fh:
         assert len(by_debtor(list(csv.DictReader(fh)))) == 10
+
+
+def test_pools_split_agents_into_teams_with_one_segment_set_each():
+    from collections import defaultdict
+
+    from contactplan.generate import SEGMENTS, generate_portfolio
+
+    _, agents = generate_portfolio(5000, seed=3, pools=50)
+    segments = defaultdict(set)
+    for a in agents:
+        segments[a["pool"]].add(a["segments"])
+    assert len(segments) == 50 and all(len(s) == 1 for s in segments.values())  # the agents reader's rule
+    served = {next(iter(s)) for s in segments.values()}
+    assert "*" in served and set(SEGMENTS) <= served
+    assert len(agents) == len(generate_portfolio(5000, seed=3)[1])  # the same agents, regrouped
+    with pytest.raises(ValueError, match="pools"):
+        generate_portfolio(100, seed=3, pools=50)
