@@ -61,11 +61,16 @@ _PROFILE = ("segment", "language", "preferred_channel", "preferred_window", "mun
 # Columns with many distinct values: polars strips them. The others are stripped by str.strip()
 # itself, once per distinct value, where they are checked.
 _STRIPPED = ("debtor_id", "account_id", "balance", *_PHONES, "email")
-# Balances the fast path reads itself: parse_money gives Decimal(text with "," as ".") for these.
+# Balances the fast path reads itself, and how parse_money reads them: 1234.56 or 1234,56 (one
+# separator, not before three digits), 1.234,56 (thousands dots) and 1,234.56 (thousands commas).
 # At most 11 digits, so the balance-weighted p_pay of one account is exactly its own p_pay (the
 # Decimal product of a float's 17 digits and 11 digits is exact at 28 digits, the default
 # precision; read() leaves a program that lowered it to the row path).
-_PLAIN_AMOUNT = r"^[0-9]{1,9}(?:[.,][0-9]{1,2})?$"
+_PLAIN_AMOUNTS = (
+    (r"^[0-9]{1,9}(?:[.,][0-9]{1,2})?$", ((",", "."),)),
+    (r"^[0-9]{1,3}(?:\.[0-9]{3}){1,2},[0-9]{1,2}$", ((".", ""), (",", "."))),
+    (r"^[0-9]{1,3}(?:,[0-9]{3}){1,2}\.[0-9]{1,2}$", ((",", ""),)),
+)
 _PLAIN_EMAIL = r"^[^@,;]+@[^@,;]+\.[^@,;]+$"  # rows._EMAIL on values without whitespace
 _SEP = "\x00"  # joins key columns: a file with a NUL byte never gets here
 _FAST_COLUMNS = ("line", "debtor_id", "account_id", "amount", "cc", "cc_code", "region", "municipality_code",
@@ -76,8 +81,8 @@ _FAST_COLUMNS = ("line", "debtor_id", "account_id", "amount", "cc", "cc_code", "
 
 @dataclass(frozen=True)
 class _Layout:
-    body: bytes  # the bytes after any BOM
-    encoding: str
+    body: bytes  # UTF-8, without BOM
+    encoding: str  # of the file, as read_csv names it
     delimiter: str
     header: list[str]
 
@@ -85,12 +90,24 @@ class _Layout:
 def read(name: str, raw: bytes) -> DebtorFile | None:
     """The DebtorFile for these bytes, or None when the row path must read the whole file."""
     if decimal.getcontext().prec < 28:
-        return None  # the Decimal arithmetic _PLAIN_AMOUNT counts on
-    layout = _layout(name, raw)
-    if layout is None:
-        return None
-    frame = _load(layout)
-    if frame is None:
+        return None  # the Decimal arithmetic _PLAIN_AMOUNTS counts on
+    if b'"' in raw or b"\x00" in raw or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
+        return None  # quoting, NUL, lone CR: the row path
+    if raw.startswith(_BOM):
+        layout = _layout(name, raw[3:], "utf-8-sig")
+        frame = _load(layout) if layout else None
+    else:
+        layout = _layout(name, raw, "utf-8")
+        frame = _load(layout) if layout else None
+        if frame is None and not _is_utf8(raw):
+            # What read_csv does with text that is not UTF-8 (Excel in Brazil writes cp1252): the
+            # same text, given to polars as UTF-8. Bytes cp1252 lacks fail here as they fail there.
+            try:
+                layout = _layout(name, raw.decode("cp1252").encode("utf-8"), "cp1252")
+            except UnicodeDecodeError:
+                return None
+            frame = _load(layout) if layout else None
+    if layout is None or frame is None:
         return None
     table = CsvTable(name, layout.header, layout.encoding, layout.delimiter, [], hashlib.sha256(raw).hexdigest())
     unknown = [h for h in layout.header if h not in KNOWN]
@@ -98,11 +115,16 @@ def read(name: str, raw: bytes) -> DebtorFile | None:
         return _Reader(table, frame.slice(1)).read(unknown)
 
 
-def _layout(name: str, raw: bytes) -> _Layout | None:
-    """Encoding, delimiter and header, when the file is plain enough for this path."""
-    if b'"' in raw or b"\x00" in raw or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
-        return None
-    encoding, body = ("utf-8-sig", raw[3:]) if raw.startswith(_BOM) else ("utf-8", raw)
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _layout(name: str, body: bytes, encoding: str) -> _Layout | None:
+    """Delimiter and header of UTF-8 ``body``, when the file is plain enough for this path."""
     end = body.find(b"\n")
     try:
         first = (body if end < 0 else body[:end]).decode("utf-8")
@@ -216,18 +238,17 @@ class _Reader:
                                    lambda v: rows._optional("days_past_due", v.strip()))
         due, _ = _distinct(frame.get_column("due_date"), lambda v: rows._optional("due_date", v.strip()))
         frame = frame.with_columns(answers.alias("answers"), profile.alias("profile"), p_pay.alias("p_pay_code"),
-                                   dpd.alias("dpd_code"), due.alias("due_code"), *_phone_columns(frame))
+                                   dpd.alias("dpd_code"), due.alias("due_code"), _amount().alias("amount"),
+                                   *_phone_columns(frame))
         email = pl.col("email")
         email_ok = email.str.contains(r"^[!-~]+$") & email.str.contains(_PLAIN_EMAIL)
         clean = pl.all_horizontal(
-            pl.col("debtor_id") != "", pl.col("cc").is_not_null(), pl.col("balance").str.contains(_PLAIN_AMOUNT),
+            pl.col("debtor_id") != "", pl.col("cc").is_not_null(), pl.col("amount").is_not_null(),
             *(pl.col(f"{c}_ok") for c in _PHONES), (email == "") | email_ok,
             pl.any_horizontal(pl.col(c) != "" for c in (*_PHONES, "email")),  # some way to reach the person
             *(pl.col(c).is_not_null() for c in ("answers", "profile", "p_pay_code", "dpd_code", "due_code")))
-        return frame.with_columns(
-            clean.fill_null(False).alias("clean"),
-            pl.when(email != "").then(email.str.to_lowercase()).alias("email_address"),
-            pl.col("balance").str.replace(",", ".", literal=True).alias("amount"))
+        return frame.with_columns(clean.fill_null(False).alias("clean"),
+                                  pl.when(email != "").then(email.str.to_lowercase()).alias("email_address"))
 
     # -- debtors with a row that is not clean ------------------------------------------------------
 
@@ -278,7 +299,7 @@ class _Reader:
                 destinations.append(new_destination(email, EMAIL, False, "email"))
             a, p = answers[answer], profiles[profile]
             # The balance is Decimal("0") + amount in _merge, the same Decimal for the plain amounts
-            # read here; p_pay is the balance-weighted mean of one value (see _PLAIN_AMOUNT).
+            # read here; p_pay is the balance-weighted mean of one value (see _PLAIN_AMOUNTS).
             by_line[line] = new_debtor(
                 debtor_id, where.country, where.region, Decimal(amount), where.zones, where.zone_source,
                 where.zone_note, tuple(destinations), a.flags, dict(a.consents), p.municipality_code, p_pays[p_pay],
@@ -389,6 +410,18 @@ def _parse_profile(joined: str) -> _Profile:
 def _scatter(mask: pl.Series, values: pl.Series) -> pl.Series:
     """``mask`` with the positions where it is true set to ``values`` in turn."""
     return mask.clone().scatter(mask.arg_true(), values)
+
+
+def _amount() -> pl.Expr:
+    """The balance as Decimal() reads it the way parse_money does, for _PLAIN_AMOUNTS; else null."""
+    balance = pl.col("balance")
+    amount = pl.lit(None, dtype=pl.String)
+    for pattern, replacements in reversed(_PLAIN_AMOUNTS):
+        text = balance
+        for old, new in replacements:
+            text = text.str.replace_all(old, new, literal=True)
+        amount = pl.when(balance.str.contains(pattern)).then(text).otherwise(amount)
+    return amount
 
 
 def _lists(frame: pl.DataFrame, *columns: str) -> list[list]:
