@@ -83,7 +83,7 @@ ODD_VALUES = [  # (column, value): invalid, valid but outside the fast path's pl
 
 
 def _portfolio(tmp_path: Path, seed: int, country: str, *, delimiter: str = ",", newline: str = "\n",
-               bom: bool = False, inject: bool = True, encoding: str = "utf-8") -> Path:
+               bom: bool = False, inject: bool = True, encoding: str = "utf-8", quoting: int | None = None) -> Path:
     rows, _ = generate_portfolio(3000, seed, country)
     rng = random.Random(seed)
     if delimiter == ";":  # as Excel in Brazil writes amounts
@@ -91,7 +91,8 @@ def _portfolio(tmp_path: Path, seed: int, country: str, *, delimiter: str = ",",
             whole, cents = row["balance"].split(".")
             row["balance"] = f"{int(whole):,}".replace(",", ".") + "," + cents
     if inject:
-        odd = [(c, v) for c, v in ODD_VALUES if delimiter not in v]  # a quoted value sends the file to the row path
+        # Without quoting asked for, no value needs quotes (the file then has none).
+        odd = [(c, v) for c, v in ODD_VALUES if quoting is not None or delimiter not in v]
         for row in rng.sample(rows, k=len(rows) // 12):
             column, value = rng.choice(odd)
             row[column] = value
@@ -100,7 +101,11 @@ def _portfolio(tmp_path: Path, seed: int, country: str, *, delimiter: str = ",",
         for row in rng.sample(rows, k=20):  # an account of someone else: merged, maybe disagreeing
             row["debtor_id"] = rng.choice(rows)["debtor_id"]
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline,
+                        quoting=csv.QUOTE_MINIMAL if quoting is None else quoting)
+    if quoting is not None:
+        for row in rows[::7]:
+            row["name"] = f'Silva{delimiter} "Ana"'  # quoted, with doubled quotes inside
     writer.writerow(DEBTOR_COLUMNS)
     for i, row in enumerate(rows):
         writer.writerow([row[c] for c in DEBTOR_COLUMNS])
@@ -123,6 +128,12 @@ def test_clean_portfolio_is_read_entirely_by_the_fast_path(tmp_path, monkeypatch
     assert len(read_debtors(path, strategy="fast").debtors) == 3000
 
 
+@pytest.mark.parametrize("quoting", [csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC])
+def test_quoted_fields(tmp_path, monkeypatch, quoting):
+    path = _portfolio(tmp_path, 9, "BR", quoting=quoting)
+    assert_same(path, fast_path_runs=True, monkeypatch=monkeypatch)
+
+
 @pytest.mark.parametrize(("delimiter", "newline", "bom", "encoding"), [
     (";", "\r\n", True, "utf-8"), (";", "\r\n", False, "cp1252"), ("\t", "\n", False, "utf-8"),
     (",", "\r\n", False, "cp1252")])
@@ -142,6 +153,13 @@ HEADER = "debtor_id,country,region,phone_mobile,balance,p_pay,name\n"
 ODD_FILES = {
     "cp1252": (HEADER + "D1,BR,SP,(11) 98765-4321,10,,Jos\xe9\n").encode("cp1252"),
     "quoted": (HEADER + 'D1,BR,SP,(11) 98765-4321,"1,50",,"Silva, Ana"\n').encode(),
+    "quoted header": ('"debtor_id","country","region","phone_mobile","balance"\n"D1","BR","SP","(11) 98765-4321","5"\n'
+                      ).encode(),
+    "quote inside a bare field": (HEADER + 'D1,BR,SP,(11) 98765-4321,5,,Ana "Bia"\n').encode(),
+    "text after a closing quote": (HEADER + 'D1,BR,SP,(11) 98765-4321,5,,"Ana"x\n').encode(),
+    "space before a quote": (HEADER + 'D1,BR,SP,(11) 98765-4321,5,, "Ana"\n').encode(),
+    "quoted blank row": (HEADER + '"",""\n"D1","BR","SP","(11) 98765-4321","5","",""\n').encode(),
+    "header quote spans lines": ('"debtor_id\n",country,region,phone_mobile,balance\nD1,BR,SP,x,5\n').encode(),
     "quoted newline": (HEADER + 'D1,BR,SP,(11) 98765-4321,5,,"Ana\nSilva"\nD2,BR,SP,x,5,,\n').encode(),
     "lone CR": (HEADER + "D1,BR,SP,(11) 98765-4321,5,,\rD2,BR,SP,(11) 98765-4321,5,,\n").encode(),
     "short rows": (HEADER + "D1,BR,SP,(11) 98765-4321,5\nD2,BR\n").encode(),
@@ -201,7 +219,7 @@ def test_any_table(tmp_path_factory, header, rows, delimiter, encoding, required
     assert_same(path)
 
 
-NOT_PLAIN = '",;\t\r\n\x00'  # quoting, delimiters, line ends, NUL: files with these go to the row path
+NOT_PLAIN = "\r\n\x00"  # quoted line ends and NUL: files with these go to the row path
 plain_cell = st.one_of(cell.filter(lambda v: not any(c in v for c in NOT_PLAIN)),
                        st.text(st.characters(exclude_categories=("Cs",), exclude_characters=NOT_PLAIN), max_size=8))
 
@@ -209,12 +227,15 @@ plain_cell = st.one_of(cell.filter(lambda v: not any(c in v for c in NOT_PLAIN))
 @settings(max_examples=150, **FUZZ)
 @given(header=header_st, data=st.data(), delimiter=st.sampled_from([",", ";", "\t"]))
 def test_any_plain_table_takes_the_fast_path(tmp_path_factory, monkeypatch, header, data, delimiter):
-    """Tables the fast path must take (plain UTF-8, no row wider than the header): the same result."""
+    """Tables the fast path must take (UTF-8, whole-field quoting, no row wider than the header)."""
     header = [*REQUIRED_FIRST, *(h for h in header if h not in REQUIRED_FIRST)]
     rows = data.draw(st.lists(st.lists(plain_cell, max_size=len(header)), max_size=8))
-    text = "".join(delimiter.join(row) + "\n" for row in [header, *rows])
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")  # quotes where needed
+    writer.writerow(header)
+    writer.writerows(rows)
     path = tmp_path_factory.mktemp("t") / "d.csv"
-    path.write_bytes(text.encode())
+    path.write_bytes(out.getvalue().encode())
     with monkeypatch.context() as m:
         assert_same(path, fast_path_runs=True, monkeypatch=m)
 

@@ -4,12 +4,13 @@ only builds the Debtor objects. The result is exactly the row path's DebtorFile.
 Reading a million rows one dict at a time takes over a minute, nearly all of it in Python per
 value. How this module stays exact:
 
-* The file. Only plain files come here: UTF-8 with or without BOM, no quote character, no NUL,
-  every CR part of a CRLF, no field over the csv module's size limit, no row wider than the
-  header. In such a file every physical line is one record, split at the delimiter exactly as
-  the csv module splits it, so polars row i is line i + 1 and line numbers stay physical.
-  Anything else (cp1252, quoting, quoted newlines, misaligned rows, header problems, an empty
-  file) returns None and the row path reads the whole file and reports what it reports now.
+* The file. Only plain files come here: UTF-8 with or without BOM or else cp1252 (decoded as
+  read_csv decodes it), no NUL, every CR part of a CRLF, quotes only around whole fields, no
+  field over the csv module's size limit, no row wider than the header. In such a file every
+  physical line is one record, split and unquoted exactly as the csv module does it, so polars
+  row i is line i + 1 and line numbers stay physical. Anything else (quoted newlines, odd
+  quoting, misaligned rows, header problems, an empty file, bytes neither UTF-8 nor cp1252)
+  returns None and the row path reads the whole file and reports what it reports now.
 * The rows. A row is *clean* when this module can tell that the row path accepts it: the
   columns with few distinct values are stripped and checked by str.strip() and the row path's
   own check functions, once per distinct value; phones by the vectorised twin of phones' fast
@@ -91,22 +92,19 @@ def read(name: str, raw: bytes) -> DebtorFile | None:
     """The DebtorFile for these bytes, or None when the row path must read the whole file."""
     if decimal.getcontext().prec < 28:
         return None  # the Decimal arithmetic _PLAIN_AMOUNTS counts on
-    if b'"' in raw or b"\x00" in raw or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
-        return None  # quoting, NUL, lone CR: the row path
+    if b"\x00" in raw or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
+        return None  # a NUL, or a CR that does not end a line: the row path says what it says
     if raw.startswith(_BOM):
-        layout = _layout(name, raw[3:], "utf-8-sig")
-        frame = _load(layout) if layout else None
+        layout, frame = _read_as(name, raw[3:], "utf-8-sig")
     else:
-        layout = _layout(name, raw, "utf-8")
-        frame = _load(layout) if layout else None
+        layout, frame = _read_as(name, raw, "utf-8")
         if frame is None and not _is_utf8(raw):
             # What read_csv does with text that is not UTF-8 (Excel in Brazil writes cp1252): the
             # same text, given to polars as UTF-8. Bytes cp1252 lacks fail here as they fail there.
             try:
-                layout = _layout(name, raw.decode("cp1252").encode("utf-8"), "cp1252")
+                layout, frame = _read_as(name, raw.decode("cp1252").encode("utf-8"), "cp1252")
             except UnicodeDecodeError:
                 return None
-            frame = _load(layout) if layout else None
     if layout is None or frame is None:
         return None
     table = CsvTable(name, layout.header, layout.encoding, layout.delimiter, [], hashlib.sha256(raw).hexdigest())
@@ -123,6 +121,11 @@ def _is_utf8(raw: bytes) -> bool:
     return True
 
 
+def _read_as(name: str, body: bytes, encoding: str) -> tuple[_Layout | None, pl.DataFrame | None]:
+    layout = _layout(name, body, encoding)
+    return layout, (_load(layout) if layout is not None else None)
+
+
 def _layout(name: str, body: bytes, encoding: str) -> _Layout | None:
     """Delimiter and header of UTF-8 ``body``, when the file is plain enough for this path."""
     end = body.find(b"\n")
@@ -132,10 +135,10 @@ def _layout(name: str, body: bytes, encoding: str) -> _Layout | None:
         return None
     first = first.removesuffix("\r")
     delimiter = sniff_delimiter(first + "\n")  # what read_csv sniffs from the decoded text
-    header = [h.strip() for h in first.split(delimiter)]
-    try:
+    try:  # the header as read_csv reads it, when it is the first line
+        header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter, strict=True))]
         check_header(name, header, REQUIRED)
-    except InputError:
+    except (csv.Error, InputError):
         return None
     if not rows.has_contact_column(header):
         return None
@@ -145,10 +148,13 @@ def _layout(name: str, body: bytes, encoding: str) -> _Layout | None:
 def _load(layout: _Layout) -> pl.DataFrame | None:
     """Every line as a row of strings (row 0 is the header); None when polars or csv would object."""
     columns = [f"c{i}" for i in range(len(layout.header))]
+    quoted = b'"' in layout.body
+    if quoted and not _one_record_per_line(layout):
+        return None
     try:
-        frame = pl.read_csv(layout.body, has_header=False, separator=layout.delimiter, quote_char=None,
-                            schema={c: pl.String for c in columns}, empty_string_is_null=False,
-                            truncate_ragged_lines=False, raise_if_empty=True)
+        frame = pl.read_csv(layout.body, has_header=False, separator=layout.delimiter,
+                            quote_char='"' if quoted else None, schema={c: pl.String for c in columns},
+                            empty_string_is_null=False, truncate_ragged_lines=False, raise_if_empty=True)
     except (pl.exceptions.PolarsError, ValueError):
         return None  # not UTF-8 (the row path tries cp1252), a row wider than the header, ...
     # Bytes, not characters: as many at least, and counted without reading the strings.
@@ -156,6 +162,22 @@ def _load(layout: _Layout) -> pl.DataFrame | None:
     if longest is not None and longest >= csv.field_size_limit():
         return None  # the csv module may refuse such a field
     return frame
+
+
+def _one_record_per_line(layout: _Layout) -> bool:
+    """True when every line with a quote is fields either without quotes or wholly quoted ("" for a
+    quote inside): then no record spans lines and polars unquotes as the csv module does. Other
+    quoting (a quoted newline, a quote inside a bare field, text after a closing quote) is left to
+    the row path, which reads it, or refuses it, as it always has."""
+    d = layout.delimiter
+    field = f'(?:"(?:[^"]|"")*"|[^"{d}]*)'
+    try:
+        lines = pl.read_csv(layout.body, has_header=False, separator="\x00", quote_char=None,  # no NUL: one column
+                            schema={"line": pl.String}, empty_string_is_null=False).get_column("line")
+    except (pl.exceptions.PolarsError, ValueError):
+        return False  # not UTF-8
+    quoted = lines.filter(lines.str.contains('"', literal=True))
+    return bool(quoted.str.contains(f"^{field}(?:[{d}]{field})*$").all())
 
 
 def _distinct(series: pl.Series, parse: Callable[[str], object]) -> tuple[pl.Series, list]:
