@@ -14,12 +14,12 @@ value. How this module stays exact:
 * The rows. A row is *clean* when this module can tell that the row path accepts it: the
   columns with few distinct values are stripped and checked by str.strip() and the row path's
   own check functions, once per distinct value; phones by the vectorised twin of phones' fast
-  path; e-mails by the same pattern; amounts only in the plain shape 1234.56. Every row of a
+  path; e-mails by the same pattern; amounts in the plain shapes of _PLAIN_AMOUNTS. Every row of a
   debtor with a row that is not clean goes through the row path (``_parse_account`` then
   ``_merge``), so every rejection and its message comes from there and there is one copy of the
   validation rules.
 * The merge. Debtors with several accounts go through the row path's ``_merge`` on accounts
-  built here; single-account debtors (nearly nine in ten) are built directly, with the zone
+  built here; single-account debtors (most of a portfolio) are built directly, with the zone
   resolution (``_place``) done once per distinct place.
 """
 
