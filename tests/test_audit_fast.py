@@ -645,3 +645,27 @@ def test_render_of_a_real_plan_and_write_plan_bytes(tmp_path):
     assert render(plan.plan_id, day, plan.contacts) == expected
     write_plan(tmp_path / "plan.csv", plan.plan_id, day, plan.contacts)
     assert (tmp_path / "plan.csv").read_bytes() == expected.encode("utf-8")
+
+
+def test_write_plan_in_pieces_writes_what_render_gives(tmp_path):
+    """write_plan encodes and writes a few thousand lines at a time: the file is the same bytes,
+    across piece boundaries and with rows that need csv.writer's quoting."""
+    contacts = _odd_contacts(random.Random(8)) * 40  # > 4096 rows
+    target = tmp_path / "plan.csv"
+    write_plan(target, "CP-1", dt.date(2026, 11, 1), contacts)
+    assert target.read_bytes() == reference_render("CP-1", dt.date(2026, 11, 1), contacts).encode("utf-8")
+
+
+def test_write_plan_that_fails_midway_leaves_the_previous_file(tmp_path):
+    target = tmp_path / "plan.csv"
+    target.write_text("previous", encoding="utf-8")
+    contacts = _odd_contacts(random.Random(9)) * 40
+
+    def failing():
+        yield from contacts
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        write_plan(target, "CP-1", dt.date(2026, 11, 1), failing())
+    assert target.read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.csv"]

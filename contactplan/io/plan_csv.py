@@ -13,8 +13,9 @@ import datetime as dt
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -48,7 +49,12 @@ _CHANNEL_TEXT = {ch: ch.value for ch in Channel}
 
 
 def render(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact]) -> str:
-    """plan.csv as text: csv.writer's output (QUOTE_MINIMAL, "\n" line ends), row for row.
+    """plan.csv as text: csv.writer's output (QUOTE_MINIMAL, "\n" line ends), row for row."""
+    return "".join(_lines(plan_id, plan_date, contacts))
+
+
+def _lines(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact]) -> Iterator[str]:
+    """plan.csv line by line, header first, each exactly as csv.writer writes it.
 
     A million rows through csv.writer cost seconds, most of it formatting each window in the
     debtor's zone and in UTC and checking every field for quoting. A plan has a few dozen
@@ -56,10 +62,11 @@ def render(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact])
     plain text (no comma, quote or line break: every row of our own plans) is exactly its fields
     joined by commas, so it is joined directly. Any other row still goes through csv.writer.
     """
-    lines: list[str] = []
-    # csv.writer calls write() once per row: the rows it writes land in the same list, in place.
-    writer = csv.writer(_Lines(lines), lineterminator="\n")
+    written: list[str] = []
+    # csv.writer calls write() once per row: each row it writes is the last item of `written`.
+    writer = csv.writer(_Lines(written), lineterminator="\n")
     writer.writerow(COLUMNS)
+    yield written.pop()
     day = plan_date.isoformat()
     head = f"{plan_id},{day}," if type(plan_id) is str and _plain(plan_id) else None
     # (timezone, window) -> its fields; the key keeps fold so that equal keys are the same
@@ -79,10 +86,10 @@ def render(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact])
         if (head is not None and joined is not None and channel is not None and type(debtor_id) is str
                 and type(destination) is str and type(pool) is str and type(rank) is int
                 and _plain(debtor_id + destination + pool + value + rules)):
-            lines.append(f"{head}{debtor_id},{channel},{destination},{joined},{pool},{rank},{value},{rules}\n")
+            yield f"{head}{debtor_id},{channel},{destination},{joined},{pool},{rank},{value},{rules}\n"
         else:
             writer.writerow([plan_id, day, debtor_id, c.channel.value, destination, *fields, pool, rank, value, rules])
-    return "".join(lines)
+            yield written.pop()
 
 
 class _Lines:
@@ -95,6 +102,12 @@ class _Lines:
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     """Write the whole file or nothing (mode 0600): an interrupted or failed run (kill -9, disk
     full) leaves the previous file intact, and no temporary file behind when it can clean up."""
+    write_chunks_atomic(path, (data,))
+
+
+def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
+    """write_bytes_atomic for data that comes in pieces (made as they are written, so a large
+    file is never held whole in memory). If making a piece fails, nothing is written either."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     try:
@@ -103,7 +116,8 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
         raise OutputError(f"{target}: cannot write here: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for chunk in chunks:
+                f.write(chunk)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
@@ -120,11 +134,14 @@ def write_atomic(path: str | Path, text: str) -> None:
 
 
 def write_plan(path: str | Path | None, plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact]) -> None:
-    text = render(plan_id, plan_date, contacts)
     if path is None or str(path) == "-":
-        sys.stdout.write(text)
+        sys.stdout.write(render(plan_id, plan_date, contacts))
     else:
-        write_atomic(path, text)
+        # Encoded and written some thousand lines at a time: a million-row plan (~0.5 GB) is
+        # never held whole as text and again as bytes, which costs more than the writing.
+        lines = _lines(plan_id, plan_date, contacts)
+        batches = iter(lambda: list(islice(lines, 4096)), [])
+        write_chunks_atomic(path, ("".join(batch).encode("utf-8") for batch in batches))
 
 
 def _when(table, line: int, column: str, v: dict) -> dt.datetime:
