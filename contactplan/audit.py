@@ -18,14 +18,12 @@ import bisect
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from contactplan.calendars import Calendars
 from contactplan.config import Config
 from contactplan.model import Channel, Debtor, Destination, LineType, PlannedContact, Pool, Slot
-from contactplan.parallel import fork_map, workers
 from contactplan.rules.base import Context, Severity, Violation
 from contactplan.rules.packs import PackSet
 
@@ -78,54 +76,27 @@ def _off_plan_date(zones: tuple[str, ...], start: dt.datetime, end: dt.datetime,
     return tuple(off)
 
 
-# Below this many debtors a second process costs more than it saves (fork, pickled results).
-PARALLEL_FROM = 20_000
-
-
 def audit_plan(contacts: Iterable[PlannedContact], debtors: dict[str, Debtor], packs: PackSet, plan_date: dt.date,
                *, pools: list[Pool] | None = None, slots: list[Slot] | None = None,
                config: Config | None = None, calendars: Calendars | None = None) -> list[Violation]:
-    """All violations of the plan, in a stable order. Capacity is checked when pools and slots are given.
-
-    Large plans are audited on both cores: the debtors are split in contiguous parts, each
-    audited apart (contactplan.parallel), and the parts' findings and capacity counts joined
-    in order. Violations of different debtors never tie in the final sort, so the result is
-    the same as one part's.
-    """
+    """All violations of the plan, in a stable order. Capacity is checked when pools and slots are given."""
     ctx = Context(plan_date, calendars or Calendars())
     by_debtor: dict[str, list[PlannedContact]] = defaultdict(list)
+    out: list[Violation] = []
     for c in contacts:
         by_debtor[c.debtor_id].append(c)
-    # Capacity used to be counted in a second pass over ``contacts``, where a one-shot iterator
-    # had nothing left: such a plan has never been counted.
-    capacity = (_Capacity(pools, slots, config or Config())
-                if pools is not None and slots is not None and iter(contacts) is not contacts else None)
-    groups = list(by_debtor.items())
-    n = workers() if len(groups) >= PARALLEL_FROM else 1
-    cuts = [len(groups) * k // n for k in range(n + 1)]
-    parts = fork_map(lambda part: _audit_debtors(part, debtors, packs, ctx, capacity),
-                     [groups[lo:hi] for lo, hi in zip(cuts, cuts[1:], strict=False)])
-    out = [v for found, _ in parts for v in found]
-    if capacity is not None:
-        out.extend(capacity.violations([counted for _, counted in parts]))
-    return sorted(out, key=lambda v: (v.debtor_id, v.rule_id, v.at or dt.datetime.min.replace(tzinfo=dt.UTC)))
-
-
-def _audit_debtors(groups: list[tuple[str, list[PlannedContact]]], debtors: dict[str, Debtor], packs: PackSet,
-                   ctx: Context, capacity: _Capacity | None) -> tuple[list[Violation], _Counted | None]:
-    """The violations of these debtors' contacts, and their capacity counts."""
-    out: list[Violation] = []
-    plan_date = ctx.plan_date
     # Capacity is counted debtor by debtor while each debtor's data is at hand (a second pass over
     # the contacts costs more in memory traffic than the counting itself). The order differs from
-    # the contacts' order only between debtors, which the final sort puts in order anyway.
-    counted = _Counted() if capacity is not None else None
+    # the contacts' order only between debtors, which the final sort puts in order anyway. A
+    # one-shot iterator has nothing left for a second pass, so it has never been counted.
+    capacity = (_Capacity(pools, slots, config or Config())
+                if pools is not None and slots is not None and iter(contacts) is not contacts else None)
     # (zones, window) -> zones where the window is off the plan date; one entry per distinct window.
     off_day: dict[tuple, tuple[tuple[str, dt.date], ...]] = {}
-    for debtor_id, planned in groups:
+    for debtor_id, planned in by_debtor.items():
         debtor = debtors.get(debtor_id)
         if capacity is not None:
-            capacity.count(debtor, planned, counted)
+            capacity.count(debtor, planned)
         if debtor is None:
             out.append(_core("audit.unknown_debtor", debtor_id, "debtor_id is not in the debtor file"))
             continue
@@ -151,7 +122,9 @@ def _audit_debtors(groups: list[tuple[str, list[PlannedContact]]], debtors: dict
             found = rule.check(debtor, planned, ctx)
             if found:
                 out.extend(found)
-    return out, counted
+    if capacity is not None:
+        out.extend(capacity.violations())
+    return sorted(out, key=lambda v: (v.debtor_id, v.rule_id, v.at or dt.datetime.min.replace(tzinfo=dt.UTC)))
 
 
 class _SlotFinder:
@@ -183,15 +156,6 @@ class _SlotFinder:
         return slot
 
 
-@dataclass
-class _Counted:
-    """One part's capacity counts: contacts per (channel, slot index, pool name or None), and
-    what was reported while counting, in order."""
-
-    tally: dict[tuple[Channel, int, str | None], int] = field(default_factory=lambda: defaultdict(int))
-    found: list[Violation] = field(default_factory=list)
-
-
 class _Capacity:
     """The pools' and channels' capacities: contacts are counted per pool and slot, per channel
     and slot and per channel and day; a contact outside the grid or without a pool that serves
@@ -202,24 +166,26 @@ class _Capacity:
         self.config = config
         self.by_pool = {p.name: p for p in pools}
         self.slot_of = _SlotFinder(slots)
+        # (channel, slot index, pool name or None) -> contacts; the three totals come from it.
+        self.tally: dict[tuple[Channel, int, str | None], int] = defaultdict(int)
         self.serves: dict[tuple[str, str, str], bool] = {}  # Pool.serves reads only segment and language
+        self.found: list[Violation] = []
 
-    def count(self, debtor: Debtor | None, planned: list[PlannedContact], counted: _Counted) -> None:
+    def count(self, debtor: Debtor | None, planned: list[PlannedContact]) -> None:
         """One debtor's contacts (``debtor`` is None when the id is not in the debtor file)."""
-        tally, found = counted.tally, counted.found
         for c in planned:
             slot = self.slot_of(c.window_start)
             if slot is None:
-                found.append(_core("audit.slot", c.debtor_id, "window starts outside the plan day's grid", c))
+                self.found.append(_core("audit.slot", c.debtor_id, "window starts outside the plan day's grid", c))
                 continue
             if c.channel not in _AGENT_CHANNELS:
-                tally[(c.channel, slot.index, None)] += 1
+                self.tally[(c.channel, slot.index, None)] += 1
                 continue
             pool = self.by_pool.get(c.pool)
             if pool is None:
                 # Counted against the channel, not against any pool.
-                tally[(c.channel, slot.index, None)] += 1
-                found.append(_core("audit.pool", c.debtor_id, f"agent call without a known pool ('{c.pool}')", c))
+                self.tally[(c.channel, slot.index, None)] += 1
+                self.found.append(_core("audit.pool", c.debtor_id, f"agent call without a known pool ('{c.pool}')", c))
                 continue
             if debtor is not None:
                 key = (pool.name, debtor.segment, debtor.language)
@@ -227,24 +193,21 @@ class _Capacity:
                 if ok is None:
                     ok = self.serves[key] = pool.serves(debtor)
                 if not ok:
-                    found.append(_core("audit.pool", c.debtor_id, f"pool {pool.name} does not serve this "
-                                                                  "debtor's segment or language", c))
-            tally[(c.channel, slot.index, pool.name)] += 1
+                    self.found.append(_core("audit.pool", c.debtor_id, f"pool {pool.name} does not serve this "
+                                                                       "debtor's segment or language", c))
+            self.tally[(c.channel, slot.index, pool.name)] += 1
 
-    def violations(self, parts: list[_Counted]) -> list[Violation]:
-        """What the parts reported while counting, then every capacity or limit exceeded."""
+    def violations(self) -> list[Violation]:
+        """What was reported while counting, then every capacity or limit exceeded."""
         pool_use: Counter[tuple[str, int]] = Counter()
         channel_slot: Counter[tuple[Channel, int]] = Counter()
         channel_day: Counter[Channel] = Counter()
-        out: list[Violation] = []
-        for part in parts:
-            out.extend(part.found)
-            for (channel, index, pool), n in part.tally.items():
-                channel_slot[(channel, index)] += n
-                channel_day[channel] += n
-                if pool is not None:
-                    pool_use[(pool, index)] += n
-        slots, channels = self.slots, self.config.channels
+        for (channel, index, pool), n in self.tally.items():
+            channel_slot[(channel, index)] += n
+            channel_day[channel] += n
+            if pool is not None:
+                pool_use[(pool, index)] += n
+        out, slots, channels = list(self.found), self.slots, self.config.channels
         for (name, index), used in sorted(pool_use.items()):
             cap = self.by_pool[name].capacity[index]
             if used > cap:
