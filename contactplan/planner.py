@@ -27,6 +27,7 @@ from contactplan.config import Config
 from contactplan.errors import Infeasible, PlanRejected
 from contactplan.io.agents import read_agents
 from contactplan.io.debtors import DebtorFile, read_debtors
+from contactplan.io.frozen import constructor
 from contactplan.model import Agent, Attempt, Debtor, Exclusion, PlannedContact, Pool, Rejection, Slot, Suppression
 from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
@@ -309,6 +310,11 @@ def _horizon_budgets(debtors: list[Debtor], days: list[Day], packs: PackSet, pla
     return out
 
 
+# A million planned contacts: a frozen dataclass's __init__ would be a third of this phase.
+_new_contact = constructor(PlannedContact, "debtor_id", "channel", "destination", "window_start", "window_end",
+                           "timezone", "pool", "rank", "expected_value", "rules", "slot")
+
+
 def _contacts(debtors: list[Debtor], blocks, chosen: list[tuple[int, int]],
               pool_of: dict[tuple[int, int], str]) -> list[PlannedContact]:
     """Planned contacts in dialer order: by window, channel and pool; rank 1 is the most valuable
@@ -328,7 +334,7 @@ def _contacts(debtors: list[Debtor], blocks, chosen: list[tuple[int, int]],
         key = (start, block.channel, pool)
         rank = rank + 1 if key == queue else 1
         queue = key
-        out.append(PlannedContact(debtor_id, block.channel, block.destination.address, start,
-                                  block.shape.windows[k][1], debtors[block.debtor].primary_zone, pool, rank,
-                                  Decimal(f"{-minus_value:.2f}"), block.rules, block.shape.slots[k]))
+        out.append(_new_contact(debtor_id, block.channel, block.destination.address, start,
+                                block.shape.windows[k][1], debtors[block.debtor].primary_zone, pool, rank,
+                                Decimal(f"{-minus_value:.2f}"), block.rules, block.shape.slots[k]))
     return out

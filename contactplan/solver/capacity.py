@@ -88,10 +88,21 @@ def _agent_capacity(agent: Agent, slots: list[Slot]) -> list[float]:
     return out
 
 
+def _shift_capacity(agent: Agent, slots: list[Slot], known: dict[tuple, list[float]]) -> list[float]:
+    """_agent_capacity, once per distinct shift: thousands of agents share a few dozen."""
+    key = (agent.timezone, agent.shift_start, agent.shift_end, agent.break_start, agent.break_end, agent.days,
+           agent.contacts_per_hour)
+    found = known.get(key)
+    if found is None:
+        found = known[key] = _agent_capacity(agent, slots)
+    return found
+
+
 def build_pools(agents: list[Agent], slots: list[Slot], path: str = "agents.csv") -> list[Pool]:
     """Pools with their per-slot capacity. Agents of one pool must serve the same segments and languages,
     otherwise capacity could be booked for debtors only some of its agents may handle."""
     members: dict[str, list[Agent]] = defaultdict(list)
+    shifts: dict[tuple, list[float]] = {}
     for a in agents:
         members[a.pool].append(a)
     pools = []
@@ -102,7 +113,7 @@ def build_pools(agents: list[Agent], slots: list[Slot], path: str = "agents.csv"
                 raise InputError(path, f"agents of pool '{name}' serve different segments or languages "
                                        f"(lines {first.line} and {a.line}); split the pool or make them equal",
                                  line=a.line)
-        per_agent = [_agent_capacity(a, slots) for a in group]
+        per_agent = [_shift_capacity(a, slots, shifts) for a in group]
         capacity = tuple(math.floor(sum(col) + 1e-9) for col in zip(*per_agent)) if per_agent else ()
         pools.append(Pool(name, first.segments, first.languages, capacity))
     return sorted(pools, key=lambda p: p.name)
