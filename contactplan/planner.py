@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import metadata
 
+import numpy as np
+
 from pathlib import Path
 
 from contactplan.audit import audit_plan
@@ -28,7 +30,7 @@ from contactplan.errors import Infeasible, PlanRejected
 from contactplan.io.agents import read_agents
 from contactplan.io.debtors import DebtorFile, read_debtors
 from contactplan.io.frozen import constructor
-from contactplan.model import Agent, Attempt, Debtor, Exclusion, PlannedContact, Pool, Rejection, Slot, Suppression
+from contactplan.model import Agent, Attempt, Channel, Debtor, Exclusion, PlannedContact, Pool, Rejection, Slot, Suppression
 from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.capacity import build_pools, slot_grid
@@ -317,24 +319,45 @@ _new_contact = constructor(PlannedContact, "debtor_id", "channel", "destination"
 
 def _contacts(debtors: list[Debtor], blocks, chosen: list[tuple[int, int]],
               pool_of: dict[tuple[int, int], str]) -> list[PlannedContact]:
-    """Planned contacts in dialer order: by window, channel and pool; rank 1 is the most valuable
-    contact of its (channel, pool, window start) queue."""
-    rows = []
-    for b, k in chosen:
-        block = blocks[b]
-        shape = block.shape
-        value = block.value_base * shape.effectiveness * shape.factors[k] - shape.cost  # as Shape.values
-        rows.append((shape.windows[k][0], block.channel.value, pool_of.get((b, k), ""), -value,
-                     debtors[block.debtor].debtor_id, b, k))
-    rows.sort()
+    """Planned contacts in dialer order: by window start, channel and pool, then value (highest
+    first) and debtor id; rank 1 is the most valuable contact of its (window start, channel,
+    pool) queue. Sorted with numpy keys: a million contacts in Python tuples took seconds."""
+    if not chosen:
+        return []
+    n = len(chosen)
+    picked = [blocks[b] for b, _ in chosen]
+    ks = [k for _, k in chosen]
+    shapes = [block.shape for block in picked]
+    starts = [shape.windows[k][0] for shape, k in zip(shapes, ks, strict=True)]
+    start_key = np.fromiter((t.timestamp() for t in starts), dtype=np.float64, count=n)
+    channel_key = np.fromiter((_CHANNEL_ORDER[block.channel] for block in picked), dtype=np.int64, count=n)
+    pools = [pool_of.get(pair, "") for pair in chosen]
+    pool_names = sorted(set(pools))
+    pool_rank = {name: r for r, name in enumerate(pool_names)}
+    pool_key = np.fromiter((pool_rank[p] for p in pools), dtype=np.int64, count=n)
+    # As Shape.values computes it (same float operations), so the written value is the same.
+    value = (np.fromiter((block.value_base for block in picked), dtype=np.float64, count=n)
+             * np.fromiter((shape.effectiveness for shape in shapes), dtype=np.float64, count=n)
+             * np.fromiter((shape.factors[k] for shape, k in zip(shapes, ks, strict=True)), dtype=np.float64, count=n)
+             - np.fromiter((shape.cost for shape in shapes), dtype=np.float64, count=n))
+    ids = [debtors[block.debtor].debtor_id for block in picked]
+    id_key = np.argsort(np.argsort(np.array(ids), kind="stable"), kind="stable")
+    order = np.lexsort((id_key, -value, pool_key, channel_key, start_key))
+    # Rank within each (start, channel, pool) queue: 1 at every change of queue.
+    queue = np.stack((start_key, channel_key, pool_key))[:, order]
+    new_queue = np.r_[True, np.any(queue[:, 1:] != queue[:, :-1], axis=0)]
+    first = np.maximum.accumulate(np.where(new_queue, np.arange(n), 0))
+    rank = (np.arange(n) - first + 1).tolist()
+    values = value[order].tolist()
     out: list[PlannedContact] = []
-    rank, queue = 0, None
-    for start, _, pool, minus_value, debtor_id, b, k in rows:
-        block = blocks[b]
-        key = (start, block.channel, pool)
-        rank = rank + 1 if key == queue else 1
-        queue = key
-        out.append(_new_contact(debtor_id, block.channel, block.destination.address, start,
-                                block.shape.windows[k][1], debtors[block.debtor].primary_zone, pool, rank,
-                                Decimal(f"{-minus_value:.2f}"), block.rules, block.shape.slots[k]))
+    for i, r, v in zip(order.tolist(), rank, values, strict=True):
+        block, k = picked[i], ks[i]
+        window = block.shape.windows[k]
+        out.append(_new_contact(ids[i], block.channel, block.destination.address, window[0], window[1],
+                                debtors[block.debtor].primary_zone, pools[i], r, Decimal(f"{v:.2f}"), block.rules,
+                                block.shape.slots[k]))
     return out
+
+
+# Contract order of channels in the plan (their names' order, as the file was always sorted).
+_CHANNEL_ORDER = {c: r for r, c in enumerate(sorted(Channel, key=lambda c: c.value))}

@@ -321,3 +321,19 @@ def test_pool_capacity_matches_per_slot_reference(start, end, brk, zone, day):
                        break_start=brk[0] if brk else None, break_end=brk[1] if brk else None)
     slots = slot_grid(day, {"America/Noronha", "America/Rio_Branco", zone}, 30)
     assert _agent_capacity(agent, slots) == pytest.approx([agent_contacts_in(agent, s) for s in slots])
+
+
+def test_plan_is_in_dialer_order_with_ranks_per_queue(tmp_path):
+    from itertools import groupby
+
+    from contactplan.generate import write_portfolio
+    from contactplan.planner import load_inputs
+
+    plan = build_plan(load_inputs(*write_portfolio(tmp_path, 3000, seed=2, pools=20)), TUESDAY)
+    queues = [(c.window_start, c.channel.value, c.pool) for c in plan.contacts]
+    assert queues == sorted(queues) and len(set(queues)) > 50
+    for _, group in groupby(plan.contacts, key=lambda c: (c.window_start, c.channel, c.pool)):
+        group = list(group)
+        assert [c.rank for c in group] == list(range(1, len(group) + 1))
+        # Most valuable first (values are rounded to cents here, ties were broken on the exact ones).
+        assert [c.expected_value for c in group] == sorted((c.expected_value for c in group), reverse=True)
