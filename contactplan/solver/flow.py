@@ -127,11 +127,15 @@ def _groups(blocks: list[OptionBlock], a: _Arrays, bin_width: float) -> np.ndarr
     runs = len(a.run_start)
     if bin_width <= 0 or runs == 0:
         return np.arange(runs, dtype=np.int64)
-    ends = np.r_[a.run_start[1:], len(blocks)]
-    shapes, heads = a.block_shape.tolist(), a.block_head.tolist()
-    signatures: dict[tuple, int] = {}
-    sig = np.fromiter((signatures.setdefault((tuple(shapes[s:e]), tuple(heads[s:e])), len(signatures))
-                       for s, e in zip(a.run_start.tolist(), ends.tolist(), strict=True)), dtype=np.int64, count=runs)
+    # A run's signature: its blocks' (shape, head) pairs in order, one row per run (padded with
+    # -1), the rows compared as raw bytes -- the same options exactly when the rows are equal.
+    lengths = np.diff(np.r_[a.run_start, len(blocks)])
+    code = a.block_shape * (int(a.block_head.max()) + 1) + a.block_head
+    rows = np.full((runs, int(lengths.max())), -1, dtype=np.int64)
+    rows[np.repeat(np.arange(runs), lengths), np.arange(len(blocks)) - np.repeat(a.run_start, lengths)] = code
+    raw = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, sig = np.unique(raw, return_inverse=True)
+    sig = sig.astype(np.int64).ravel()
     # Geometric bins: debtors in one bin differ by less than bin_width in value base.
     value_bin = np.floor(np.log(np.maximum(a.run_value, 1e-9)) / math.log1p(bin_width)).astype(np.int64)
     value_bin -= value_bin.min()
@@ -262,14 +266,13 @@ def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: l
         mapped = SolveStatus.INFEASIBLE if status == mcf.INFEASIBLE else SolveStatus.FAILED
         return Solution(mapped, [], {}, 0.0, 0.0, time.perf_counter() - started, arcs, n_groups)
     flows = mcf.flows(np.arange(n, dtype=np.int32))
-    chosen = _members(a, order, first_of_group, group_of_run, flows, arc_group, arc_block, arc_pos,
-                      a.shape_eff[arc_shape] * a.flat_factor[flat])
+    chosen, chosen_nodes = _members(a, order, first_of_group, flows, arc_group, arc_block, arc_pos,
+                                    a.shape_eff[arc_shape] * a.flat_factor[flat], heads)
     seats = day.seats(mcf, n, class_arcs)
     pool_of: dict[tuple[int, int], str] = {}
-    for b, k in chosen:
-        node = int(a.block_head[b]) + blocks[b].shape.slots[k]
-        if node in seats:
-            pool_of[(b, k)] = seats[node].pop()
+    calls = np.flatnonzero((chosen_nodes >= day.class_slot0) & (chosen_nodes < day.pool_slot0))
+    for i, node in zip(calls.tolist(), chosen_nodes[calls].tolist(), strict=True):
+        pool_of[chosen[i]] = seats[node].pop()
     cents, bound = _cents_of(blocks, chosen), -mcf.optimal_cost()
     # Exact mode: the plan is the flow, so its value is the optimum. Binned: the flow's value is
     # the bound and the plan is worth at most that.
@@ -279,11 +282,12 @@ def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: l
                     cents / SCALE, bound / SCALE, time.perf_counter() - started, arcs, n_groups)
 
 
-def _members(a: _Arrays, order: np.ndarray, first_of_group: np.ndarray, group_of_run: np.ndarray,
-             flows: np.ndarray, arc_group: np.ndarray, arc_block: np.ndarray, arc_pos: np.ndarray,
-             arc_rate: np.ndarray) -> list[tuple[int, int]]:
+def _members(a: _Arrays, order: np.ndarray, first_of_group: np.ndarray, flows: np.ndarray, arc_group: np.ndarray,
+             arc_block: np.ndarray, arc_pos: np.ndarray, arc_rate: np.ndarray,
+             heads: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
     """Turn flow per group arc into (block, position) per debtor: a group's units go to its most
-    valuable debtors, the most valuable debtor to the most effective option."""
+    valuable debtors, the most valuable debtor to the most effective option. Also the node each
+    chosen option enters (the same for every debtor of a group)."""
     used = np.flatnonzero(flows)
     # Arcs of one group together, best rate first; one entry per unit of flow.
     used = used[np.lexsort((-arc_rate[used], arc_group[used]))]
@@ -295,7 +299,7 @@ def _members(a: _Arrays, order: np.ndarray, first_of_group: np.ndarray, group_of
     run = order[first_of_group[unit_group] + rank]
     template_run_start = a.run_start[order[first_of_group[unit_group]]]
     block = a.run_start[run] + (arc_block[units] - template_run_start)
-    return list(zip(block.tolist(), arc_pos[units].tolist(), strict=True))
+    return list(zip(block.tolist(), arc_pos[units].tolist(), strict=True)), heads[units]
 
 
 def _cents_of(blocks: list[OptionBlock], chosen: list[tuple[int, int]]) -> int:
