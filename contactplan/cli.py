@@ -11,6 +11,7 @@ import contextlib
 import csv
 import dataclasses
 import datetime as dt
+import gc
 import enum
 import io
 import sys
@@ -201,6 +202,9 @@ def plan(
         plan_date = _date(date, cfg.report_timezone)
         with err.status("reading the debtor and agent files"):
             inputs = load_inputs(str(debtors), str(agents))
+        # The debtors live until the command ends: keep full collections from walking millions
+        # of objects again (here, not in the library, which must not freeze its caller's heap).
+        gc.freeze()
         if inputs.debtors.rejections and on_error is OnError.fail:
             raise RowErrors(inputs.debtors.rejections)
         store = store_for(db, cfg, create=not dry_run, no_store=no_store)

@@ -84,6 +84,21 @@ def test_utf8_bom_is_accepted(tmp_path):
     assert read_debtors(write(tmp_path, "d.csv", text)).debtors[0].debtor_id == "D1"
 
 
+def test_utf8_bom_before_invalid_utf8_is_an_input_error(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"\xef\xbb\xbfdebtor_id,balance,country,region,email\nD1,10,BR,SP,caf\xe9@example.com\n")
+    with pytest.raises(InputError, match=r"d.csv: starts with a UTF-8 byte order mark but is not UTF-8 \(byte offset"):
+        read_debtors(str(path))
+
+
+@pytest.mark.parametrize("due", ["99999999999999999999/01/2026", "01/99999999999999999999/2026"])
+def test_absurd_date_numbers_are_a_row_error_not_a_crash(tmp_path, due):
+    text = f"debtor_id,balance,country,region,email,due_date\nD1,10,BR,SP,a@example.com,{due}\n"
+    found = read_debtors(write(tmp_path, "d.csv", text))
+    (rejection,) = found.rejections
+    assert rejection.column == "due_date" and "is not a date" in rejection.message
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("", "file is empty"),
     ("debtor_id,balance,country\nD1,1,BR\n", "missing required column(s): region"),

@@ -46,7 +46,12 @@ class CsvTable:
 
 def _decode(path: str, raw: bytes) -> tuple[str, str]:
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            # A UTF-8 byte order mark promises UTF-8: say where the promise breaks.
+            raise InputError(path, f"starts with a UTF-8 byte order mark but is not UTF-8 "
+                                   f"(byte offset {exc.start + 3}); save it again as UTF-8") from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

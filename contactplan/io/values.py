@@ -154,5 +154,5 @@ def parse_date(text: str) -> dt.date | None:
                 raise ValueError
             return dt.date(int(year), int(month), int(day))
         return dt.date.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a day or month too large for a C int
         raise ValueError("is not a date; use YYYY-MM-DD or DD/MM/YYYY") from None
