@@ -34,7 +34,7 @@ from contactplan.model import Agent, Attempt, Channel, Debtor, Exclusion, Planne
 from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.capacity import build_pools, slot_grid
-from contactplan.solver.driver import optimise
+from contactplan.solver.driver import optimise, run_until
 from contactplan.solver.flow import Solution, SolveStatus
 from contactplan.solver.horizon import Day, solve_horizon
 from contactplan.solver.greedy import greedy_value
@@ -202,7 +202,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     if config.horizon_days > 1:
         progress(f"optimising {opts.count:,} options today within {config.horizon_days} days")
         solution, later = _within_horizon(inputs, debtors, opts, slots, pools, packs, calendars, plan_date, config,
-                                          zones, timings)
+                                          zones, timings, None if time_limit is None else started + time_limit)
     else:
         progress(f"optimising {opts.count:,} options")
         solution = optimise(opts, len(slots), pools, config, None if time_limit is None else started + time_limit)
@@ -272,12 +272,17 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
 
 def _within_horizon(inputs: Inputs, debtors: list[Debtor], today, slots, pools, packs: PackSet,
                     calendars: Calendars, plan_date: dt.date, config: Config, zones: set[str],
-                    timings: dict[str, float]) -> tuple[Solution, dict[int, int]]:
+                    timings: dict[str, float], deadline: float | None) -> tuple[Solution, dict[int, int]]:
     """Today's choice from a plan of the whole horizon (solver/horizon.py); later days are
-    planned only to weigh today's choice and are not written."""
+    planned only to weigh today's choice and are not written. Under a time limit, today's own
+    plan is made first, and kept if the horizon's is not done by the deadline."""
+    today_alone = optimise(today, len(slots), pools, config, deadline) if deadline is not None else None
     t0 = time.perf_counter()
     days = [Day(today, len(slots), pools)]
     for ahead in range(1, config.horizon_days):
+        if deadline is not None and time.perf_counter() >= deadline:
+            return dataclasses.replace(today_alone, note=f"time limit reached while preparing the "
+                                                         f"{config.horizon_days}-day horizon; today planned on its own"), {}
         day = plan_date + dt.timedelta(days=ahead)
         day_slots = slot_grid(day, zones, config.slot_minutes)
         day_pools = build_pools(inputs.agents, day_slots, inputs.agents_path)
@@ -285,7 +290,13 @@ def _within_horizon(inputs: Inputs, debtors: list[Debtor], today, slots, pools, 
                         len(day_slots), day_pools))
     budgets = _horizon_budgets(debtors, days, packs, plan_date, config.horizon_days)
     timings["horizon_rules"] = time.perf_counter() - t0
-    found = solve_horizon(days, budgets, config, config.horizon_discount)
+    if today_alone is not None:
+        found = run_until(lambda: solve_horizon(days, budgets, config, config.horizon_discount), deadline)
+        if found is None:
+            return dataclasses.replace(today_alone, note=f"time limit reached before the {config.horizon_days}-day "
+                                                         f"horizon was solved; today planned on its own"), {}
+    else:
+        found = solve_horizon(days, budgets, config, config.horizon_discount)
     note = (f"horizon {config.horizon_days} days: {found.later_contacts:,} contacts on later days "
             f"(not written; value of the horizon {found.objective:,.2f}, later days discounted "
             f"{config.horizon_discount:g} a day)")

@@ -147,3 +147,26 @@ def test_cli_horizon(tmp_path):
                                  "--no-store", "--horizon", "3", "-o", str(tmp_path / "plan.csv")])
     assert r.exit_code == 0, r.stderr
     assert "horizon 3 days" in r.stderr and (tmp_path / "plan.csv").exists()
+
+
+def test_horizon_under_a_time_limit_that_suffices_gives_the_same_plan():
+    config = dataclasses.replace(VOICE_ONE_A_DAY, horizon_days=2)
+    plan = build_plan(_scenario(), THURSDAY, config, PACKS, time_limit=120)
+    assert [c.debtor_id for c in plan.contacts] == ["B"] and "horizon 2 days" in plan.solver_note
+
+
+def test_horizon_past_the_time_limit_keeps_today_planned_on_its_own(monkeypatch):
+    import time
+
+    import contactplan.planner as planner
+
+    def slow(*args, **kwargs):
+        time.sleep(60)  # in the forked child, stopped at the deadline
+
+    monkeypatch.setattr(planner, "solve_horizon", slow)
+    config = dataclasses.replace(VOICE_ONE_A_DAY, horizon_days=2)
+    started = time.perf_counter()
+    plan = build_plan(_scenario(), THURSDAY, config, PACKS, time_limit=2)
+    assert time.perf_counter() - started < 20
+    assert [c.debtor_id for c in plan.contacts] == ["A"]  # the one-day choice
+    assert "time limit reached" in plan.solver_note and "today planned on its own" in plan.solver_note

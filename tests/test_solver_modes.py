@@ -99,3 +99,48 @@ def test_config_max_gap_percent(tmp_path):
     path.write_text("max_gap_percent = 50\n")
     with pytest.raises(InputError, match="max_gap_percent"):
         load_config(path)
+
+
+def test_a_child_whose_parent_was_killed_does_not_linger(tmp_path):
+    """kill -9 of a plan must not leave the forked solver waiting forever on a full pipe."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    marker = tmp_path / "child.pid"
+    script = textwrap.dedent(f"""
+        import os, time
+        from contactplan.solver.driver import run_until
+        def work():
+            open({str(marker)!r}, "w").write(str(os.getpid()))
+            return b"x" * (8 << 20)  # more than a pipe holds: the send blocks until read
+        run_until(work, time.perf_counter() + 60)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    for _ in range(200):
+        if marker.exists() and marker.read_text():
+            break
+        time.sleep(0.05)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    child = int(marker.read_text())
+    for _ in range(100):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        with open(f"/proc/{child}/status") as status:  # exited but not yet reaped by init
+            if "State:\tZ" in status.read():
+                return
+        time.sleep(0.05)
+    os.kill(child, signal.SIGKILL)
+    raise AssertionError("the solver child outlived its killed parent")
+
+
+def test_run_until_returns_the_result_or_none_at_the_deadline():
+    assert driver.run_until(lambda: 42, time.perf_counter() + 30) == 42
+    started = time.perf_counter()
+    assert driver.run_until(lambda: time.sleep(30), time.perf_counter() + 0.5) is None
+    assert time.perf_counter() - started < 10

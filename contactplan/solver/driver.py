@@ -12,12 +12,16 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from contactplan.config import Config
 from contactplan.errors import Infeasible
 from contactplan.model import Pool
 from contactplan.solver.flow import Solution, SolveStatus, solve
 from contactplan.solver.options import Options
+
+T = TypeVar("T")
 
 # Bin width used to have a plan in hand when the exact flow was asked for under a time limit.
 FALLBACK_BIN_WIDTH = 0.0005
@@ -42,25 +46,28 @@ def optimise(opts: Options, n_slots: int, pools: list[Pool], config: Config,
     if deadline is None:
         exact = solve(opts.blocks, opts.shapes, n_slots, pools, config)
     else:
-        exact = _exact_until(opts, n_slots, pools, config, deadline)
+        exact = run_until(lambda: solve(opts.blocks, opts.shapes, n_slots, pools, config), deadline)
         if exact is None:
             return dataclasses.replace(binned, note=f"time limit reached before the exact flow finished; "
                                                     f"plan within {100 * binned.gap:.4f}% of the optimum")
     return dataclasses.replace(exact, seconds=binned.seconds + exact.seconds)
 
 
-def _exact_until(opts: Options, n_slots: int, pools: list[Pool], config: Config, deadline: float) -> Solution | None:
-    """The exact solution from a forked child, or None if it is not back by the deadline."""
+def run_until(compute: Callable[[], T], deadline: float) -> T | None:
+    """``compute()`` in a forked child, or None if its result is not back by the deadline (the
+    child is then stopped). Without fork (not POSIX) it runs here and the deadline is not kept."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return compute()
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(receive, send, opts, n_slots, pools, config), daemon=True)
+    child = ctx.Process(target=_child, args=(receive, send, compute), daemon=True)
     child.start()
     send.close()
     try:
         if receive.poll(max(0.0, deadline - time.perf_counter())):
             try:
                 return receive.recv()
-            except EOFError:  # the child died (e.g. out of memory): keep the binned plan
+            except EOFError:  # the child died (e.g. out of memory): no result
                 return None
         return None
     finally:
@@ -69,10 +76,10 @@ def _exact_until(opts: Options, n_slots: int, pools: list[Pool], config: Config,
         receive.close()
 
 
-def _child(receive, send, opts: Options, n_slots: int, pools: list[Pool], config: Config) -> None:
+def _child(receive, send, compute: Callable[[], object]) -> None:
     receive.close()  # so that a dead parent means a broken pipe here, not a child waiting forever
     try:
-        send.send(solve(opts.blocks, opts.shapes, n_slots, pools, config))
+        send.send(compute())
     except BrokenPipeError:
         pass
     send.close()
