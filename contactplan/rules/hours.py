@@ -9,6 +9,7 @@ When a debtor has several candidate zones the window must hold in every one of t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -30,8 +31,14 @@ def _local_end(day: dt.date, end: dt.time, zone: ZoneInfo) -> dt.datetime:
 def local_windows(debtor: Debtor, day: dt.date, windows, margin: dt.timedelta = dt.timedelta(0)) -> list[Interval]:
     """The local clock windows of ``day`` as UTC intervals that hold in *every* candidate zone of
     the debtor (the strictest reading when the place is uncertain), each ending ``margin`` early."""
+    return list(_zone_windows(debtor.zones, day, tuple(windows), margin))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _zone_windows(zones: tuple[str, ...], day: dt.date, windows: tuple, margin: dt.timedelta) -> tuple[Interval, ...]:
+    # Depends on nothing but its arguments: a million debtors share a few hundred answers.
     result: list[Interval] | None = None
-    for name in debtor.zones:
+    for name in zones:
         zone = ZoneInfo(name)
         intervals = []
         for start, end in windows:
@@ -40,7 +47,7 @@ def local_windows(debtor: Debtor, day: dt.date, windows, margin: dt.timedelta = 
             if s < e:
                 intervals.append((s, e))
         result = intervals if result is None else intersect(result, intervals)
-    return result or []
+    return tuple(result or ())
 
 
 def parse_weekly(raw: dict) -> dict[int, tuple[Window, ...]]:
