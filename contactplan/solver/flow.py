@@ -299,7 +299,10 @@ def _members(a: _Arrays, order: np.ndarray, first_of_group: np.ndarray, flows: n
     run = order[first_of_group[unit_group] + rank]
     template_run_start = a.run_start[order[first_of_group[unit_group]]]
     block = a.run_start[run] + (arc_block[units] - template_run_start)
-    return list(zip(block.tolist(), arc_pos[units].tolist(), strict=True)), heads[units]
+    # In block order: whoever reads the chosen blocks next walks memory forwards, not at random.
+    by_block = np.argsort(block, kind="stable")
+    return (list(zip(block[by_block].tolist(), arc_pos[units][by_block].tolist(), strict=True)),
+            heads[units][by_block])
 
 
 def _cents_of(blocks: list[OptionBlock], chosen: list[tuple[int, int]]) -> int:
