@@ -6,7 +6,8 @@
 
 Each size runs in its own process so the peak memory (ru_maxrss) is that size's own. Inputs are
 generated with ``contactplan generate`` logic (seed 20261124, 50 agent pools) into a temporary directory;
-the plan date is fixed (Tuesday 2026-11-24). Figures are for the machine it runs on.
+the plan date is fixed (Tuesday 2026-11-24). Figures are for the machine it runs on. The peak
+memory includes the greedy baseline's arrays (computed inside the run, on the same options).
 """
 
 from __future__ import annotations
@@ -29,13 +30,18 @@ POOLS = 50  # the issue's scale: 24 half-hour slots x 5 channels x 50 agent pool
 
 def one(n: int, max_gap_pct: float) -> dict:
     from contactplan.config import Config
-    from contactplan.generate import write_portfolio
     from contactplan.io.plan_csv import write_plan
     from contactplan.planner import build_plan, load_inputs
 
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        debtors, agents = write_portfolio(Path(tmp), n, SEED, pools=POOLS)
+        # Generated in another process, so this one starts as a planning run does (and its peak
+        # memory is the run's, not the generator's).
+        subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                        "from contactplan.generate import write_portfolio; "
+                        "write_portfolio(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), pools=int(sys.argv[4]))",
+                        tmp, str(n), str(SEED), str(POOLS)], check=True)
+        debtors, agents = Path(tmp) / "debtors.csv", Path(tmp) / "agents.csv"
         generate = time.perf_counter() - t
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t0 = time.perf_counter()
