@@ -325,9 +325,14 @@ class _Builder:
         """The channel's shape today, shared by every debtor in the same place under the same rules."""
         ctx, config = self.ctx, self.config
         # Rules that read the debtor's own data (history, preferred window) join the key with
-        # the very limits they set today, so debtors they restrict alike still share.
-        personal = tuple(tuple(limit) if (limit := r.allowed(debtor, channel, ctx)) is not None else None
-                         for r in rs.personal)
+        # the very limits they set today, clipped to the plan day (what lies outside it cannot
+        # change the result), so debtors they restrict alike still share: "not before 2 h after
+        # the last attempt" is the whole day for everyone called yesterday.
+        personal: tuple = ()
+        if rs.personal:
+            day = local_day(debtor, ctx.plan_date)
+            personal = tuple(tuple(intersect(day, limit)) if (limit := r.allowed(debtor, channel, ctx)) is not None
+                             else None for r in rs.personal)
         key = (debtor.country, debtor.region, debtor.municipality_code, debtor.zones, channel, rule_ids, personal)
         cached = self.window_cache.get(key)
         if cached is None:
