@@ -22,8 +22,9 @@ group's most valuable debtors and pairs them with its most effective options (re
 inequality), and its true value is reported next to that bound, with the gap.
 
 The network is totally unimodular, so the integral optimum is the optimum of the assignment:
-min-cost flow proves optimality (measured: 100k debtors in ~3 s, where a boolean-per-option
-CP-SAT model needed 98 s at 10k). Values are scaled to integer cents.
+min-cost flow proves optimality (measured with bench/run.py, 50 pools: exact 100k debtors in
+5.5 s and 1M in 126 s, binned 1.4 s and 8.7 s; a boolean-per-option CP-SAT model needed 98 s
+at 10k). Values are scaled to integer cents.
 """
 
 from __future__ import annotations
