@@ -36,7 +36,7 @@ from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.capacity import build_pools, slot_grid
 from contactplan.solver.driver import optimise, run_until
-from contactplan.solver.flow import Solution, SolveStatus
+from contactplan.solver.flow import Solution, SolveStatus, chosen_values
 from contactplan.solver.horizon import Day, solve_horizon
 from contactplan.solver.greedy import greedy_value
 from contactplan.solver.options import build_options
@@ -363,11 +363,7 @@ def _contacts(debtors: list[Debtor], blocks, chosen: list[tuple[int, int]],
     pool_names = sorted(set(pools))
     pool_rank = {name: r for r, name in enumerate(pool_names)}
     pool_key = np.fromiter((pool_rank[p] for p in pools), dtype=np.int64, count=n)
-    # As Shape.values computes it (same float operations), so the written value is the same.
-    value = (np.fromiter((block.value_base for block in picked), dtype=np.float64, count=n)
-             * np.fromiter((shape.effectiveness for shape in shapes), dtype=np.float64, count=n)
-             * np.fromiter((shape.factors[k] for shape, k in zip(shapes, ks, strict=True)), dtype=np.float64, count=n)
-             - np.fromiter((shape.cost for shape in shapes), dtype=np.float64, count=n))
+    value = chosen_values(blocks, chosen)
     ids = [debtors[block.debtor].debtor_id for block in picked]
     id_key = np.argsort(np.argsort(np.array(ids), kind="stable"), kind="stable")
     order = np.lexsort((id_key, -value, pool_key, channel_key, start_key))

@@ -89,7 +89,49 @@ class _Arrays:
 
 def option_values(value_base: np.ndarray, eff: np.ndarray, factor: np.ndarray, cost: np.ndarray) -> np.ndarray:
     """Option values in whole cents, computed as ``Shape.values`` does (same float operations)."""
-    return np.rint((value_base * eff * factor - cost) * SCALE).astype(np.int64)
+    return to_cents(value_base * eff * factor - cost)
+
+
+def to_cents(values: np.ndarray) -> np.ndarray:
+    return np.rint(values * SCALE).astype(np.int64)
+
+
+def chosen_values(blocks: list[OptionBlock], chosen: list[tuple[int, int]]) -> np.ndarray:
+    """The exact values of (block, position) pairs, as ``Shape.values`` computes them."""
+    n = len(chosen)
+    picked = [blocks[b] for b, _ in chosen]
+    shapes = [block.shape for block in picked]
+    return (np.fromiter((block.value_base for block in picked), dtype=np.float64, count=n)
+            * np.fromiter((shape.effectiveness for shape in shapes), dtype=np.float64, count=n)
+            * np.fromiter((shape.factors[k] for shape, (_, k) in zip(shapes, chosen, strict=True)), dtype=np.float64,
+                          count=n)
+            - np.fromiter((shape.cost for shape in shapes), dtype=np.float64, count=n))
+
+
+@dataclass(frozen=True)
+class FlatOptions:
+    """Every option of a block list in columns, block by block."""
+
+    block: np.ndarray  # the option's block
+    position: np.ndarray  # its position in the block's shape
+    slot: np.ndarray
+    cents: np.ndarray  # its value in whole cents
+
+
+def flat_options(blocks: list[OptionBlock]) -> FlatOptions:
+    lengths = np.fromiter((len(b.shape.slots) for b in blocks), dtype=np.int64, count=len(blocks))
+    n = int(lengths.sum())
+    block = np.repeat(np.arange(len(blocks), dtype=np.int64), lengths)
+
+    def per_block(attr) -> np.ndarray:
+        return np.fromiter((attr(b) for b in blocks), dtype=np.float64, count=len(blocks))[block]
+
+    return FlatOptions(
+        block=block, position=np.arange(n, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths),
+        slot=np.fromiter((s for b in blocks for s in b.shape.slots), dtype=np.int64, count=n),
+        cents=option_values(per_block(lambda b: b.value_base), per_block(lambda b: b.shape.effectiveness),
+                            np.fromiter((f for b in blocks for f in b.shape.factors), dtype=np.float64, count=n),
+                            per_block(lambda b: b.shape.cost)))
 
 
 def _expand(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -308,13 +350,4 @@ def _members(a: _Arrays, order: np.ndarray, first_of_group: np.ndarray, flows: n
 
 def _cents_of(blocks: list[OptionBlock], chosen: list[tuple[int, int]]) -> int:
     """The plan's value in whole cents, from each debtor's own value base."""
-    if not chosen:
-        return 0
-    b, k = np.array(chosen, dtype=np.int64).T
-    picked = [blocks[i] for i in b.tolist()]
-    shapes = [blk.shape for blk in picked]
-    return int(option_values(np.fromiter((blk.value_base for blk in picked), dtype=np.float64, count=len(b)),
-                             np.fromiter((s.effectiveness for s in shapes), dtype=np.float64, count=len(b)),
-                             np.fromiter((s.factors[j] for s, j in zip(shapes, k.tolist(), strict=True)),
-                                         dtype=np.float64, count=len(b)),
-                             np.fromiter((s.cost for s in shapes), dtype=np.float64, count=len(b))).sum())
+    return int(to_cents(chosen_values(blocks, chosen)).sum()) if chosen else 0

@@ -11,34 +11,26 @@ import numpy as np
 
 from contactplan.config import Config
 from contactplan.model import Pool
-from contactplan.solver.flow import SCALE, option_values
+from contactplan.solver.flow import SCALE, flat_options
 from contactplan.solver.options import OptionBlock
 
 
 def greedy_value(blocks: list[OptionBlock], pools: list[Pool], config: Config) -> float:
     """Value of the greedy plan (at most one contact per debtor, as the optimiser plans)."""
     # In whole cents, as the flow counts them, so the two values compare exactly.
-    lengths = np.fromiter((len(b.shape.slots) for b in blocks), dtype=np.int64, count=len(blocks))
-
-    def per_block(attr) -> np.ndarray:
-        return np.repeat(np.fromiter((attr(b) for b in blocks), dtype=np.float64, count=len(blocks)), lengths)
-
-    cents = option_values(per_block(lambda b: b.value_base), per_block(lambda b: b.shape.effectiveness),
-                          np.fromiter((f for b in blocks for f in b.shape.factors), dtype=np.float64,
-                                      count=int(lengths.sum())),
-                          per_block(lambda b: b.shape.cost))
-    owner = np.repeat(np.arange(len(blocks)), lengths)
-    offset = np.concatenate(([0], np.cumsum(lengths)))
+    flat = flat_options(blocks)
+    cents = flat.cents
     seats = {(p.name, s): c for p in pools for s, c in enumerate(p.capacity) if c}
     per_slot: Counter = Counter()
     per_day: Counter = Counter()
     contacted: set[int] = set()
     total = 0
+    owner, slots = flat.block, flat.slot
     for k in np.argsort(-cents, kind="stable").tolist():
         block = blocks[owner[k]]
         if block.debtor in contacted:
             continue
-        slot = block.shape.slots[k - offset[owner[k]]]
+        slot = int(slots[k])
         cc = config.channels[block.channel]
         if (cc.per_slot is not None and per_slot[(block.channel, slot)] >= cc.per_slot) or \
                 (cc.per_day is not None and per_day[block.channel] >= cc.per_day):

@@ -34,7 +34,7 @@ from ortools.graph.python import min_cost_flow
 
 from contactplan.config import Config
 from contactplan.model import Pool
-from contactplan.solver.flow import SCALE, DayNetwork, SolveStatus, option_values
+from contactplan.solver.flow import SCALE, DayNetwork, SolveStatus, flat_options
 from contactplan.solver.options import Options
 
 
@@ -95,15 +95,8 @@ def solve_horizon(days: list[Day], budgets: dict[int, list[int]], config: Config
     option_arcs = []  # per day: (block, position, tail, head, cost)
     for j, (day, net) in enumerate(zip(days, networks, strict=True)):
         blocks = day.options.blocks
-        lengths = np.fromiter((len(b.shape.slots) for b in blocks), dtype=np.int64, count=len(blocks))
-        block = np.repeat(np.arange(len(blocks), dtype=np.int64), lengths)
-        position = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        per_block = lambda attr: np.repeat(np.fromiter((attr(b) for b in blocks), dtype=np.float64,  # noqa: E731
-                                                       count=len(blocks)), lengths)
-        factor = np.fromiter((f for b in blocks for f in b.shape.factors), dtype=np.float64, count=len(block))
-        slot = np.fromiter((s for b in blocks for s in b.shape.slots), dtype=np.int64, count=len(block))
-        cents = option_values(per_block(lambda b: b.value_base), per_block(lambda b: b.shape.effectiveness), factor,
-                              per_block(lambda b: b.shape.cost))
+        flat = flat_options(blocks)
+        block, position, slot, cents = flat.block, flat.position, flat.slot, flat.cents
         debtor_node = np.fromiter((node_of[b.debtor] for b in blocks), dtype=np.int64, count=len(blocks))[block]
         head = np.fromiter((net.head_of[b.pools or b.channel] for b in blocks), dtype=np.int64,
                            count=len(blocks))[block] + slot
