@@ -88,7 +88,7 @@ class _Arrays:
 
 
 def option_values(value_base: np.ndarray, eff: np.ndarray, factor: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """Option values in whole cents, computed as ``Shape.values`` does (same float operations)."""
+    """Option values in whole cents, computed as ``OptionBlock.option`` does (same float operations)."""
     return to_cents(value_base * eff * factor - cost)
 
 
@@ -97,7 +97,7 @@ def to_cents(values: np.ndarray) -> np.ndarray:
 
 
 def chosen_values(blocks: list[OptionBlock], chosen: list[tuple[int, int]]) -> np.ndarray:
-    """The exact values of (block, position) pairs, as ``Shape.values`` computes them."""
+    """The exact values of (block, position) pairs, as ``OptionBlock.option`` computes them."""
     n = len(chosen)
     picked = [blocks[b] for b, _ in chosen]
     shapes = [block.shape for block in picked]

@@ -61,10 +61,6 @@ class Shape:
     cost: float
     levels: tuple[float, ...]  # the distinct factors, ascending
 
-    def values(self, value_base: float) -> list[float]:
-        gross = value_base * self.effectiveness
-        return [gross * f - self.cost for f in self.factors]
-
 
 @dataclass(slots=True)
 class OptionBlock:
@@ -78,19 +74,9 @@ class OptionBlock:
     shape: Shape
     value_base: float  # balance x probability of payment
 
-    @property
-    def slots(self) -> tuple[int, ...]:
-        return self.shape.slots
-
-    @property
-    def windows(self) -> tuple[Interval, ...]:
-        return self.shape.windows
-
-    @property
-    def values(self) -> list[float]:
-        return self.shape.values(self.value_base)
-
     def option(self, k: int) -> Option:
+        """The k-th option; its value is computed here and, in bulk with the same float
+        operations, by solver.flow (option_values, chosen_values)."""
         shape = self.shape
         return Option(self.debtor, self.channel, self.destination, shape.slots[k], self.pools, shape.windows[k],
                       self.value_base * shape.effectiveness * shape.factors[k] - shape.cost, self.rules)
@@ -139,11 +125,6 @@ class Options:
     @property
     def count(self) -> int:
         return sum(len(b.shape.slots) for b in self.blocks)
-
-    @property
-    def options(self) -> list[Option]:
-        """Every option as an object, in block order (for tests and small portfolios)."""
-        return [b.option(k) for b in self.blocks for k in range(len(b.shape.slots))]
 
 
 def local_day(debtor: Debtor, day: dt.date) -> list[Interval]:
