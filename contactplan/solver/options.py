@@ -179,15 +179,15 @@ class _RuleSet:
     """Per distinct set of applicable rules, which rules can answer which question, so the
     per-debtor loop asks only rules that override the question (same answers, less work)."""
 
-    def __init__(self, rules: tuple[Rule, ...], channels: list[Channel],
-                 applied: dict[Channel, tuple[str, ...]] | None = None):
+    def __init__(self, rules: tuple[Rule, ...], channels: list[Channel], whole: _RuleSet | None = None):
         def overrides(r: Rule, name: str) -> bool:
             return getattr(type(r), name) is not getattr(Rule, name)
 
         self.rules = rules
-        # The rules that applied, for the plan's rules column: always the whole set's.
-        self.applied = applied if applied is not None else {c: tuple(r.id for r in rules if r.covers(c))
-                                                            for c in channels}
+        # Which rules apply (cache keys) and which applied per channel (the plan's rules column)
+        # are always the whole set's, also for the subset asked about a debtor without store data.
+        self.ids = whole.ids if whole else tuple(r.id for r in rules)
+        self.applied = whole.applied if whole else {c: tuple(r.id for r in rules if r.covers(c)) for c in channels}
         self.excluders = [r for r in rules if overrides(r, "excludes")]
         # A gate over every channel already excluded the debtor or will block no single channel.
         self.blockers = {c: [r for r in rules if r.covers(c) and overrides(r, "channel_blocked")
@@ -201,7 +201,7 @@ class _RuleSet:
         # For a debtor the store knows nothing about, the rules that restrict only through
         # history or suppressions have nothing to say (Rule.only_with_store_data): skip them.
         quiet = tuple(r for r in rules if not r.only_with_store_data)
-        self.fresh = self if len(quiet) == len(rules) else _RuleSet(quiet, channels, self.applied)
+        self.fresh = self if len(quiet) == len(rules) else _RuleSet(quiet, channels, self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +253,7 @@ class _Builder:
         self.cuts: dict[tuple, Shape] = {}
         self.finals: dict[tuple, Shape] = {}
         # id(rules) -> (rules, their ids, _RuleSet); holding the tuple keeps its id from being reused.
-        self.per_rule_set: dict[int, tuple[tuple[Rule, ...], tuple[str, ...], _RuleSet]] = {}
+        self.per_rule_set: dict[int, tuple[tuple[Rule, ...], _RuleSet]] = {}
         self.recipes: dict[tuple, _Recipe] = {}
         self.unlimited = {c for c in self.channels if not c.needs_agent and config.channels[c].per_slot is None
                           and config.channels[c].per_day is None}
@@ -265,7 +265,7 @@ class _Builder:
             sub = self.cuts[key] = self.book.subset(shape, tuple(keep(shape)))
         return sub
 
-    def recipe(self, debtor: Debtor, rules: tuple[Rule, ...], rule_ids: tuple[str, ...], rs: _RuleSet) -> _Recipe:
+    def recipe(self, debtor: Debtor, rs: _RuleSet) -> _Recipe:
         ctx = self.ctx
         usable: list[_Channel] = []
         reasons: dict[Channel, tuple[str, str]] = {}
@@ -291,7 +291,7 @@ class _Builder:
             if dest is None:
                 reasons[channel] = (last_refusal[0].id, last_refusal[1])
                 continue
-            shape, emptied_by = self.windows(debtor, channel, rules, rule_ids, rs)
+            shape, emptied_by = self.windows(debtor, channel, rs)
             if shape is None:
                 reasons[channel] = (emptied_by.id, f"no allowed time today ({emptied_by.meta.title})") if emptied_by \
                     else TOO_SHORT
@@ -301,8 +301,7 @@ class _Builder:
             usable.append(_Channel(channel, debtor.destinations.index(dest), shape, serving, rs.applied[channel]))
         return _Recipe(tuple(usable), reasons, tuple(time_blocked))
 
-    def windows(self, debtor: Debtor, channel: Channel, rules: tuple[Rule, ...], rule_ids: tuple[str, ...],
-                rs: _RuleSet) -> tuple[Shape | None, Rule | None]:
+    def windows(self, debtor: Debtor, channel: Channel, rs: _RuleSet) -> tuple[Shape | None, Rule | None]:
         """The channel's shape today, shared by every debtor in the same place under the same rules."""
         ctx, config = self.ctx, self.config
         # Rules that read the debtor's own data (history, preferred window) join the key with
@@ -314,10 +313,10 @@ class _Builder:
             day = local_day(debtor, ctx.plan_date)
             personal = tuple(tuple(intersect(day, limit)) if (limit := r.allowed(debtor, channel, ctx)) is not None
                              else None for r in rs.personal)
-        key = (debtor.country, debtor.region, debtor.municipality_code, debtor.zones, channel, rule_ids, personal)
+        key = (debtor.country, debtor.region, debtor.municipality_code, debtor.zones, channel, rs.ids, personal)
         cached = self.window_cache.get(key)
         if cached is None:
-            intervals, emptied_by = allowed_intervals(debtor, channel, rules, ctx)
+            intervals, emptied_by = allowed_intervals(debtor, channel, rs.rules, ctx)
             zone = ZoneInfo(debtor.primary_zone)
             # Reach by the debtor's local hour at the window start (config "hours").
             windows = [(index, window, config.hour_factor(window[0].astimezone(zone).hour))
@@ -408,10 +407,9 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
         # rules_for returns one cached tuple per (country, region, date): known by identity.
         found = builder.per_rule_set.get(id(rules))
         if found is None:
-            rule_ids = tuple(r.id for r in rules)
-            found = builder.per_rule_set[id(rules)] = (rules, rule_ids, _RuleSet(rules, builder.channels))
+            found = builder.per_rule_set[id(rules)] = (rules, _RuleSet(rules, builder.channels))
             result.rule_index.update((r.id, r) for r in rules)
-        _, rule_ids, rs = found
+        rs = found[1]
         if not (debtor.history or debtor.suppressions):
             rs = rs.fresh
         gate = None
@@ -432,10 +430,10 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
         # One contact per debtor per day is the most this planner makes (the option pruning and
         # the flow's groups rely on it).
         result.daily_limit[i] = 1
-        key = _recipe_key(debtor, rule_ids) if SHARE_RECIPES else None
+        key = _recipe_key(debtor, rs.ids) if SHARE_RECIPES else None
         recipe = builder.recipes.get(key) if key is not None else None
         if recipe is None:
-            recipe = builder.recipe(debtor, rs.rules, rule_ids, rs)
+            recipe = builder.recipe(debtor, rs)
             if key is not None:
                 builder.recipes[key] = recipe
         before = len(result.blocks)
