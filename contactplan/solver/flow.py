@@ -195,6 +195,11 @@ class DayNetwork:
         self.n_slots, self.pools, self.config = n_slots, pools, config
         self.channels = list(Channel)
         self.classes = sorted({b.pools for b in blocks if b.pools})
+        self.place(first)
+
+    def place(self, first: int) -> None:
+        """Number this day's nodes from ``first`` (again, when what comes before changed size)."""
+        n_slots, pools = self.n_slots, self.pools
         self.class_slot0 = first
         self.pool_slot0 = self.class_slot0 + len(self.classes) * n_slots
         self.chan_slot0 = self.pool_slot0 + len(pools) * n_slots
@@ -264,7 +269,7 @@ def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: l
     a = _arrays(blocks, shapes, day.head_of)
     group_of_run = _groups(blocks, a, bin_width)
     n_groups = int(group_of_run.max()) + 1
-    day = DayNetwork(blocks, n_slots, pools, config, first=n_groups)
+    day.place(n_groups)
     a = dataclasses.replace(a, block_head=a.block_head + n_groups)
     sink = day.end
 
