@@ -78,9 +78,11 @@ def _off_plan_date(zones: tuple[str, ...], start: dt.datetime, end: dt.datetime,
 
 def audit_plan(contacts: Iterable[PlannedContact], debtors: dict[str, Debtor], packs: PackSet, plan_date: dt.date,
                *, pools: list[Pool] | None = None, slots: list[Slot] | None = None,
-               config: Config | None = None, calendars: Calendars | None = None) -> list[Violation]:
-    """All violations of the plan, in a stable order. Capacity is checked when pools and slots are given."""
-    ctx = Context(plan_date, calendars or Calendars())
+               config: Config | None = None, calendars: Calendars | None = None,
+               not_before: dt.datetime | None = None) -> list[Violation]:
+    """All violations of the plan, in a stable order. Capacity is checked when pools and slots are
+    given; with ``not_before`` (an intra-day re-plan) no contact may start before that instant."""
+    ctx = Context(plan_date, calendars or Calendars(), not_before)
     by_debtor: dict[str, list[PlannedContact]] = defaultdict(list)
     out: list[Violation] = []
     for c in contacts:
@@ -108,6 +110,9 @@ def audit_plan(contacts: Iterable[PlannedContact], debtors: dict[str, Debtor], p
             start, end = c.window_start, c.window_end
             if end <= start:
                 out.append(_core("audit.window", debtor_id, "window ends before it starts", c))
+            if not_before is not None and start < not_before:
+                out.append(_core("audit.not_before", debtor_id, f"window starts before the re-plan's --not-before "
+                                                                f"{not_before.isoformat()}", c))
             if not _destination_fits(debtor, c):
                 out.append(_core("audit.destination", debtor_id,
                                  f"destination is not one of the debtor's {c.channel} destinations", c))

@@ -30,11 +30,13 @@ from contactplan.cli_common import (
     DbOption,
     MunicipalOption,
     NoStoreOption,
+    NotBeforeOption,
     PolicyOption,
     err,
     fail,
     now,
     parse_date,
+    parse_not_before,
     rule_context,
     store_for,
     store_data_for,
@@ -182,6 +184,7 @@ def plan(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", min=0, help="Seconds for the whole "
                                                         "run; past it the optimiser keeps the plan in hand "
                                                         "and states its gap (exit 3 if it has none)")] = None,
+    not_before: NotBeforeOption = None,
 ) -> None:
     """Plan today's contacts: rules in each debtor's local time, OR-Tools within capacity, self-audited.
 
@@ -200,6 +203,7 @@ def plan(
         if horizon is not None:
             cfg = dataclasses.replace(cfg, horizon_days=horizon)
         plan_date = _date(date, cfg.report_timezone)
+        replan_from = parse_not_before(not_before, plan_date, cfg.report_timezone)
         with err.status("reading the debtor and agent files"):
             inputs = load_inputs(str(debtors), str(agents))
         # The debtors live until the command ends: keep full collections from walking millions
@@ -209,11 +213,13 @@ def plan(
             raise RowErrors(inputs.debtors.rejections)
         store = store_for(db, cfg, create=not dry_run, no_store=no_store)
         if store is not None:
-            inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, plan_date))
+            inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, plan_date, packs))
+            if replan_from is None:
+                _warn_about_today(inputs.debtors.debtors, plan_date, cfg.report_timezone)
         with _phase_bar() as progress:
             result = build_plan(inputs, plan_date, cfg, packs, calendars=calendars, progress=progress,
                                 time_limit=None if time_limit is None
-                                else time_limit - (time.perf_counter() - started))
+                                else time_limit - (time.perf_counter() - started), not_before=replan_from)
         target = None if dry_run else (None if output is None or str(output) == "-" else str(output))
         if not dry_run:
             if store is not None:
@@ -228,6 +234,19 @@ def plan(
     render_summary(result, err, written_to=target or ("(dry run, nothing written)" if dry_run else "stdout"),
                    unknown_columns={inputs.debtors.path: inputs.debtors.unknown_columns,
                                     inputs.agents_path: inputs.agents_unknown})
+
+
+def _warn_about_today(debtors, plan_date: dt.date, zone: str) -> None:
+    """Attempts already made on the plan date count against today's caps; a plan of the whole day
+    may still offer windows that have passed. Say so, and how to re-plan the rest of the day."""
+    site = ZoneInfo(zone)
+    today = [a.attempted_at for d in debtors if d.history for a in d.history
+             if a.attempted_at.astimezone(site).date() == plan_date]
+    if today:
+        latest = max(today).astimezone(site)
+        err.print(f"[yellow]note:[/yellow] {len(today)} attempt(s) in the history were made on {plan_date} (the latest "
+                  f"at {latest:%H:%M} {zone}); they count against today's caps. To plan the rest of the day only, "
+                  f"use --not-before HH:MM.", highlight=False)
 
 
 @app.command()

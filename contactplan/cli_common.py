@@ -30,6 +30,35 @@ def parse_date(text: str, option: str) -> dt.date:
         raise typer.BadParameter(f"'{text}' is not a date; use YYYY-MM-DD", param_hint=option) from None
 
 
+def parse_not_before(text: str | None, plan_date: dt.date, zone: str) -> dt.datetime | None:
+    """``--not-before``: ``HH:MM`` on the plan date in the site zone (config report_timezone), or
+    an ISO 8601 instant (its own offset; without one, the site zone) on the plan date there."""
+    if text is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    site = ZoneInfo(zone)
+    try:
+        if "T" in text or " " in text.strip():
+            when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+            when = when if when.tzinfo else when.replace(tzinfo=site)
+        else:
+            when = dt.datetime.combine(plan_date, dt.time.fromisoformat(text.strip()), site)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is neither HH:MM nor an ISO 8601 date-time such as "
+                                 "2026-11-24T14:00-03:00", param_hint="--not-before") from None
+    if when.astimezone(site).date() != plan_date:
+        raise typer.BadParameter(f"{when.isoformat()} is not on the plan date {plan_date} in {zone} "
+                                 "(report_timezone)", param_hint="--not-before")
+    return when
+
+
+NotBeforeOption = Annotated[Optional[str], typer.Option(
+    "--not-before", help="Intra-day re-plan: no window starts before this time (HH:MM in the config's "
+                         "report_timezone, or an ISO 8601 instant); attempts made earlier today count against "
+                         "every cap")]
+
+
 def now() -> dt.datetime:
     """The one clock read for store timestamps (the library takes "now" as an argument)."""
     return dt.datetime.now(dt.UTC)
@@ -81,9 +110,11 @@ def store_for(db: str | None, cfg, *, create: bool, no_store: bool = False):
     return open_store(url)
 
 
-def store_data_for(store, debtors, day: dt.date):
+def store_data_for(store, debtors, day: dt.date, packs):
+    """The history and suppressions of the debtors, as far back as the longest rule window reads
+    (two days more: a candidate zone's local date may lie a day from UTC's)."""
     if store is None:
         return {}, {}, {}
     ids = {d.debtor_id for d in debtors}
     dests = {x.address for d in debtors for x in d.destinations}
-    return store.load_for_plan(ids, dests, day)
+    return store.load_for_plan(ids, dests, day, lookback_days=max(35, packs.lookback_days + 2))

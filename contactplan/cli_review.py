@@ -75,7 +75,7 @@ def audit(
         if log is not None:
             attempts, _, _ = read_history(str(log))
             first = min((a.attempted_at.date() for a in attempts), default=dt.date.min)
-            data = store_data_for(store, debtor_file.debtors, first)
+            data = store_data_for(store, debtor_file.debtors, first, packs)
             report = review_log(attempts, debtor_file, packs, source=str(log), store_data=data, config=cfg,
                                 calendars=calendars)
         else:
@@ -83,7 +83,7 @@ def audit(
             day = plan_date_of(file_date, parse_date(date, "--date") if date else None, str(plan_file))
             agent_list = read_agents(str(agents))[0] if agents else None
             report = review_plan(contacts, day, debtor_file, packs, source=str(plan_file), agents=agent_list,
-                                 agents_path=str(agents), store_data=store_data_for(store, debtor_file.debtors, day),
+                                 agents_path=str(agents), store_data=store_data_for(store, debtor_file.debtors, day, packs),
                                  config=cfg, calendars=calendars)
         if fmt is not AuditFormat.table:
             text = to_json(report) if fmt is AuditFormat.json else to_csv(report)
@@ -152,7 +152,7 @@ def explain(
         cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
         inputs = load_inputs(str(debtors), str(agents))
         store = store_for(db, cfg, create=False, no_store=no_store)
-        inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, day))
+        inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, day, packs))
         debtor = next((d for d in inputs.debtors.debtors if d.debtor_id == debtor_id), None)
         if debtor is None:
             rejected = [r for r in inputs.debtors.rejections if r.debtor_id == debtor_id]

@@ -14,14 +14,17 @@ from rich.table import Table
 from contactplan.cli_common import DbOption, err, fail, mask, now, parse_date
 from contactplan.errors import ContactplanError
 from contactplan.io.csvfile import read_csv
-from contactplan.io.history import read_history
+from contactplan.io.history import read_history_lines
+from contactplan.io.phones import PhoneError, destination_address
 from contactplan.model import Channel, Suppression
-from contactplan.store import open_store, redact, resolve_url
+from contactplan.store import AttemptConflict, open_store, redact, resolve_url
 
 history_app = typer.Typer(no_args_is_help=True, help="Contact history: import dialer outcomes, show, purge.")
 suppress_app = typer.Typer(no_args_is_help=True, help="The do-not-contact list.")
 ShowDestinations = Annotated[bool, typer.Option("--show-destinations", help="Print full phone numbers and e-mails "
                                                 "(personal data; masked by default)")]
+DefaultCountry = Annotated[str, typer.Option("--default-country", help="Country of phone numbers not written in "
+                                             "E.164 (ISO alpha-2)")]
 
 
 @history_app.command("import")
@@ -29,14 +32,18 @@ def history_import(
     file: Annotated[Path, typer.Argument(help="Outcomes CSV: attempt_id, debtor_id, channel, destination, "
                                          "attempted_at, outcome[, agent_id, account_id]")],
     db: DbOption = None,
-    default_country: Annotated[str, typer.Option("--default-country", help="Country for phone numbers not in "
-                                                 "E.164")] = "BR",
+    default_country: DefaultCountry = "BR",
 ) -> None:
     """Import outcomes: all or nothing, and re-importing the same attempts adds nothing."""
     try:
-        attempts, sha, unknown = read_history(str(file), default_country.upper())
+        attempts, sha, unknown, error = read_history_lines(str(file), default_country.upper())
         url = resolve_url(db)
-        rows, added = open_store(url).import_attempts(attempts, sha256=sha, source=str(file), now=now())
+        try:
+            rows, added = open_store(url).import_attempts(attempts, sha256=sha, source=str(file), now=now())
+        except AttemptConflict as exc:
+            raise error(exc.index, exc.column, "this attempt_id is already stored with another "
+                                               f"{exc.column}; nothing was imported (give the attempt a new id, "
+                                               "or correct the row)") from None
     except ContactplanError as exc:
         fail(exc)
     if unknown:
@@ -82,6 +89,13 @@ def history_purge(
     err.print(f"{verb} {counts['attempts']} attempts and {counts['plans']} archived plans before {day}")
 
 
+def _address(text: str, channel: Channel | None, country: str) -> str:
+    """A typed destination as the readers store it: an e-mail for the e-mail channel, a phone
+    for the others, either when no channel is named. Raises PhoneError."""
+    email = None if channel is None else channel is Channel.EMAIL
+    return destination_address(text, country.upper(), email=email)
+
+
 def _channel(text: str | None, option: str) -> Channel | None:
     if not text:
         return None
@@ -101,11 +115,22 @@ def suppress_add(
     expires: Annotated[Optional[str], typer.Option("--expires", help="First day contact is allowed again "
                                                    "(YYYY-MM-DD); default never")] = None,
     db: DbOption = None,
+    default_country: DefaultCountry = "BR",
 ) -> None:
-    """Add one do-not-contact entry for a debtor, a destination, or both."""
+    """Add one do-not-contact entry for a debtor, a destination, or both.
+
+    The destination is normalised as the debtor file's are (E.164, e-mail in lower case), so
+    "(85) 98891-8567" suppresses +5585988918567; what cannot be read is refused."""
     if not debtor and not destination:
         raise typer.BadParameter("give --debtor, --destination or both", param_hint="--debtor")
-    entry = Suppression(debtor or "", destination or "", _channel(channel, "--channel"), reason, source,
+    kind = _channel(channel, "--channel")
+    address = ""
+    if destination:
+        try:
+            address = _address(destination, kind, default_country)
+        except PhoneError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--destination") from None
+    entry = Suppression(debtor or "", address, kind, reason, source,
                         parse_date(expires, "--expires") if expires else None)
     try:
         added = open_store(resolve_url(db)).add_suppressions([entry], now())
@@ -119,7 +144,8 @@ SUPPRESS_COLUMNS = ("debtor_id", "destination", "channel", "reason", "source", "
 
 @suppress_app.command("import")
 def suppress_import(file: Annotated[Path, typer.Argument(help="CSV with debtor_id, destination, channel, reason, "
-                                                          "source, expires_on")], db: DbOption = None) -> None:
+                                                          "source, expires_on")], db: DbOption = None,
+                    default_country: DefaultCountry = "BR") -> None:
     """Import do-not-contact entries: all or nothing; entries already present are kept."""
     try:
         table, unknown = read_csv(str(file), ("reason",), SUPPRESS_COLUMNS)
@@ -139,7 +165,13 @@ def suppress_import(file: Annotated[Path, typer.Argument(help="CSV with debtor_i
                 raise table.error(row.line, "expires_on", "is not a date (YYYY-MM-DD)") from None
             if not v["reason"]:
                 raise table.error(row.line, "reason", "is blank")
-            entries.append(Suppression(v.get("debtor_id", ""), v.get("destination", ""), channel, v["reason"],
+            address = ""
+            if v.get("destination"):
+                try:
+                    address = _address(v["destination"], channel, default_country)
+                except PhoneError as exc:
+                    raise table.error(row.line, "destination", str(exc)) from None
+            entries.append(Suppression(v.get("debtor_id", ""), address, channel, v["reason"],
                                        v.get("source") or Path(file).name, expires))
         added = open_store(resolve_url(db)).add_suppressions(entries, now())
     except ContactplanError as exc:
@@ -159,10 +191,26 @@ def suppress_list(debtor: Annotated[Optional[str], typer.Option("--debtor", help
     except ContactplanError as exc:
         fail(exc)
     table = Table(title=f"Suppressions ({len(entries)})")
-    for col in ("debtor", "destination", "channel", "expires_on", "source", "reason"):
+    for col in ("debtor", "destination", "channel", "in force since", "expires_on", "source", "reason"):
         table.add_column(col, overflow="fold")
+    unreadable = 0
     for s in entries:
         dest = s.destination if show_destinations or not s.destination else mask(s.destination)
+        if s.destination and not _normalised(s.destination):
+            unreadable += 1
+            dest += " (unreadable)"
         table.add_row(*(escape(x) for x in (s.debtor_id or "*", dest or "*", s.channel.value if s.channel else "*",
+                                            s.since.isoformat(timespec="seconds") if s.since else "",
                                             str(s.expires_on or "never"), s.source, s.reason)))
     Console().print(table)
+    if unreadable:
+        err.print(f"[yellow]warning:[/yellow] {unreadable} entr{'y' if unreadable == 1 else 'ies'} name a destination "
+                  "that is neither a phone number nor an e-mail address contactplan can read, so they match no "
+                  "debtor: add them again with `contactplan suppress add --destination ...`")
+
+
+def _normalised(destination: str) -> bool:
+    try:
+        return destination_address(destination, "BR", possible=True) == destination
+    except PhoneError:
+        return False

@@ -89,9 +89,20 @@ class Suppression:
     reason: str
     source: str
     expires_on: dt.date | None = None  # suppressed on days before this date; None = for good
+    # In force for attempts made after this instant: when it was recorded, or for an opt-out the
+    # attempt that carried it (that attempt itself came first). Plans are still to be run: every
+    # stored entry holds for them, whenever it was made. None: in force for every attempt.
+    since: dt.datetime | None = None
 
     def active_on(self, day: dt.date) -> bool:
         return self.expires_on is None or day < self.expires_on
+
+
+def opt_out_suppression(attempt: Attempt, source: str) -> Suppression:
+    """The do-not-contact entry an opt-out outcome makes: that destination on that channel, in
+    force after the attempt that carried it (LGPD art. 18 §2; 47 CFR 64.1200(a)(10))."""
+    return Suppression(attempt.debtor_id, attempt.destination, attempt.channel,
+                       f"opt_out outcome, attempt {attempt.attempt_id}", source, since=attempt.attempted_at)
 
 
 @dataclass(frozen=True)
@@ -197,6 +208,14 @@ class PlannedContact:
     expected_value: Decimal = Decimal("0")
     rules: tuple[str, ...] = ()
     slot: int = -1
+    # Set for what a dialer log says was done: the instant of the attempt (the window then only
+    # stands for it). A planned contact may happen at any instant of its window.
+    attempted_at: dt.datetime | None = None
+
+    def may_follow(self, when: dt.datetime) -> bool:
+        """Whether an attempt made at ``when`` may come before the contact, or with it: the
+        attempts a cap, a cooldown or a gap must count against this contact."""
+        return self.attempted_at >= when if self.attempted_at is not None else self.window_end > when
 
 
 @dataclass(frozen=True)

@@ -182,20 +182,23 @@ def plan_id_for(plan_date: dt.date, *parts: str) -> str:
 
 def build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None = None, packs: PackSet | None = None,
                *, calendars: Calendars | None = None, baseline: bool = False,
-               progress: Callable[[str], None] | None = None, time_limit: float | None = None) -> Plan:
+               progress: Callable[[str], None] | None = None, time_limit: float | None = None,
+               not_before: dt.datetime | None = None) -> Plan:
     """Plan one day. Raises PlanRejected (exit 1) if the independent audit finds any violation in
     the optimiser's plan, and Infeasible (exit 3) if the solver cannot produce a plan.
     ``progress`` is told the name of each phase as it starts (the CLI shows it). ``time_limit``
     (seconds from this call) bounds the optimiser: past it, the plan in hand (within its stated
-    gap) is taken; the self-audit always runs."""
+    gap) is taken; the self-audit always runs. ``not_before`` (an aware instant) re-plans the
+    rest of a day: no window starts before it, and the day's earlier attempts in the debtors'
+    history count against every cap."""
     with _bulk():
         return _build_plan(inputs, plan_date, config, packs, calendars, baseline, progress or (lambda _: None),
-                           time_limit)
+                           time_limit, not_before)
 
 
 def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs: PackSet | None,
                 calendars: Calendars | None, baseline: bool, progress: Callable[[str], None],
-                time_limit: float | None) -> Plan:
+                time_limit: float | None, not_before: dt.datetime | None) -> Plan:
     started = time.perf_counter()
     config = config or Config()
     packs = packs or load_packs(config.packs)
@@ -204,7 +207,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     progress("capacity from the agents' shifts")
     t0 = time.perf_counter()
     debtors = inputs.debtors.debtors
-    ctx = Context(plan_date, calendars)
+    ctx = Context(plan_date, calendars, not_before)
     zones = {z for d in debtors for z in d.zones}
     slots = slot_grid(plan_date, zones, config.slot_minutes)
     pools = build_pools(inputs.agents, slots, inputs.agents_path)
@@ -253,7 +256,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     t0 = time.perf_counter()
     by_id = {d.debtor_id: d for d in debtors}
     violations = audit_plan(contacts, by_id, packs, plan_date, pools=pools, slots=slots, config=config,
-                            calendars=calendars)
+                            calendars=calendars, not_before=not_before)
     timings["audit"] = time.perf_counter() - t0
     if violations:
         first = "; ".join(f"{v.rule_id} debtor {v.debtor_id}: {v.message}" for v in violations[:3])
@@ -268,11 +271,14 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
         "debtors_sha256": df.sha256, "agents_sha256": inputs.agents_sha256, "packs_sha256": packs.sha256,
         "config": config.source, "packs": ",".join(p.id for p in packs.packs),
         "municipal_holidays": calendars.municipal_source,
+        "not_before": not_before.isoformat() if not_before else "",
     }
     config_key = repr((config.slot_minutes, config.min_window_minutes, config.default_p_pay,
                        sorted(config.channels.items()), sorted(config.hour_effectiveness.items()),
                        config.max_gap, config.horizon_days, config.horizon_discount))
-    plan_id = plan_id_for(plan_date, df.sha256, inputs.agents_sha256, packs.sha256, config_key, calendars.sha256)
+    parts = (df.sha256, inputs.agents_sha256, packs.sha256, config_key, calendars.sha256)
+    # A re-plan is another plan of the same day; a plan of the whole day keeps its id.
+    plan_id = plan_id_for(plan_date, *parts, *((f"not_before={not_before.isoformat()}",) if not_before else ()))
     sources: dict[str, int] = defaultdict(int)
     notes: dict[str, int] = defaultdict(int)
     for d in debtors:

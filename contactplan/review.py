@@ -18,7 +18,7 @@ from contactplan.calendars import HOLIDAYS_VERSION, Calendars
 from contactplan.config import Config
 from contactplan.errors import InputError
 from contactplan.io.debtors import DebtorFile
-from contactplan.model import Agent, Attempt, Debtor, PlannedContact, Pool, Slot
+from contactplan.model import Agent, Attempt, Debtor, Outcome, PlannedContact, Pool, Slot, opt_out_suppression
 from contactplan.planner import attach_store_data
 from contactplan.rules.base import Severity, Violation
 from contactplan.rules.packs import PackSet
@@ -73,10 +73,13 @@ def _unverifiable(contacts: list[PlannedContact], debtor_file: DebtorFile) -> li
 def review_plan(contacts: list[PlannedContact], plan_date: dt.date, debtor_file: DebtorFile, packs: PackSet, *,
                 source: str, agents: list[Agent] | None = None, agents_path: str = "agents.csv",
                 store_data: tuple | None = None, config: Config | None = None,
-                calendars: Calendars | None = None) -> AuditReport:
+                calendars: Calendars | None = None, not_before: dt.datetime | None = None) -> AuditReport:
+    """A plan checked for its one day. History: what was done before the plan's first window, or
+    for an intra-day re-plan before ``not_before`` (the morning's log), whose earlier contacts
+    count against every cap; a window starting before ``not_before`` is itself a violation."""
     config = config or Config()
     calendars = calendars or Calendars()
-    before = min((c.window_start for c in contacts), default=None)
+    before = not_before or min((c.window_start for c in contacts), default=None)
     history, suppressed, by_destination = store_data or ({}, {}, {})
     debtors = _attach(debtor_file.debtors, history, before, suppressed, by_destination)
     pools: list[Pool] = []
@@ -88,7 +91,7 @@ def review_plan(contacts: list[PlannedContact], plan_date: dt.date, debtor_file:
     known = [c for c in contacts if c.debtor_id not in rejected]
     violations = _unverifiable(contacts, debtor_file) + audit_plan(
         known, debtors, packs, plan_date, pools=pools if agents is not None else None,
-        slots=slots if agents is not None else None, config=config, calendars=calendars)
+        slots=slots if agents is not None else None, config=config, calendars=calendars, not_before=not_before)
     return AuditReport(source, "plan", [plan_date], contacts, _sorted(violations),
                        _provenance(debtor_file, packs, calendars), pools, slots, config.report_timezone)
 
@@ -96,29 +99,45 @@ def review_plan(contacts: list[PlannedContact], plan_date: dt.date, debtor_file:
 def review_log(attempts: list[Attempt], debtor_file: DebtorFile, packs: PackSet, *, source: str,
                store_data: tuple | None = None, config: Config | None = None,
                calendars: Calendars | None = None) -> AuditReport:
-    """What was actually dialled or sent, checked day by day in each debtor's local time."""
+    """What was actually dialled or sent, checked day by day in each debtor's local time.
+
+    Each attempt is checked against every other attempt known to have come before it: the
+    store's history (the log's own attempts, if already imported, are not counted twice) and the
+    log's attempts of other days; an opt-out in the log suppresses that destination and channel
+    from its own time on, as importing it would."""
     config = config or Config()
     calendars = calendars or Calendars()
     history, suppressed, by_destination = store_data or ({}, {}, {})
     logged = {a.attempt_id for a in attempts}
-    history = {k: [a for a in v if a.attempt_id not in logged] for k, v in history.items()}
-    before = min((a.attempted_at for a in attempts), default=None)
-    debtors = _attach(debtor_file.debtors, history, before, suppressed, by_destination)
-    by_day: dict[dt.date, list[PlannedContact]] = defaultdict(list)
+    stored = {k: [a for a in v if a.attempt_id not in logged] for k, v in history.items()}
+    suppressed = {k: list(v) for k, v in suppressed.items()}
+    for a in attempts:
+        if a.outcome is Outcome.OPT_OUT:
+            suppressed.setdefault(a.debtor_id, []).append(opt_out_suppression(a, "log"))
+    files = {d.debtor_id: d for d in debtor_file.debtors}
+    by_day: dict[dt.date, list[tuple[Attempt, PlannedContact]]] = defaultdict(list)
     contacts = []
     for a in attempts:
-        debtor = debtors.get(a.debtor_id)
+        debtor = files.get(a.debtor_id)
         zone = debtor.primary_zone if debtor else "UTC"
-        # An attempt is an instant; one minute stands for it (the hours rules check its start).
-        c = PlannedContact(a.debtor_id, a.channel, a.destination, a.attempted_at.astimezone(ZoneInfo(zone)),
-                           a.attempted_at.astimezone(ZoneInfo(zone)) + dt.timedelta(minutes=1), zone,
-                           pool=a.agent_id)
+        start = a.attempted_at.astimezone(ZoneInfo(zone))
+        # An attempt is an instant (attempted_at); the one-minute window only stands for it in
+        # messages and capacity (the hours rules check the minute it started).
+        c = PlannedContact(a.debtor_id, a.channel, a.destination, start, start + dt.timedelta(minutes=1), zone,
+                           pool=a.agent_id, attempted_at=a.attempted_at)
         contacts.append(c)
-        by_day[c.window_start.date()].append(c)
+        by_day[start.date()].append((a, c))
     violations = _unverifiable(contacts, debtor_file)
     rejected = {r.debtor_id for r in debtor_file.rejections}
+    logged_by_debtor: dict[str, list[Attempt]] = defaultdict(list)
+    for a in attempts:
+        logged_by_debtor[a.debtor_id].append(a)
     for day, group in sorted(by_day.items()):
-        violations += audit_plan([c for c in group if c.debtor_id not in rejected], debtors, packs, day,
+        ids = {a.debtor_id for a, _ in group}
+        in_group = {a.attempt_id for a, _ in group}
+        known = {i: stored.get(i, []) + [a for a in logged_by_debtor[i] if a.attempt_id not in in_group] for i in ids}
+        debtors = _attach([files[i] for i in ids if i in files], known, None, suppressed, by_destination)
+        violations += audit_plan([c for _, c in group if c.debtor_id not in rejected], debtors, packs, day,
                                  calendars=calendars)
     return AuditReport(source, "log", sorted(by_day), contacts, _sorted(violations),
                        _provenance(debtor_file, packs, calendars), report_timezone=config.report_timezone)

@@ -45,7 +45,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contactplan.errors import ContactplanError, InputError
-from contactplan.model import Attempt, Channel, Outcome, PlannedContact, Suppression
+from contactplan.model import Attempt, Channel, Outcome, PlannedContact, Suppression, opt_out_suppression
 
 DEFAULT_URL = "sqlite:///contactplan.db"
 ENV_URL = "CONTACTPLAN_DB"
@@ -55,6 +55,15 @@ _ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTE
 
 class StoreError(ContactplanError):
     """The database cannot be opened or written (exit 2: fix the URL, permissions or server)."""
+
+
+class AttemptConflict(ContactplanError):
+    """An attempt id of the file is already stored with other content: the ``index``-th attempt of
+    the file, first differing in ``column``. Nothing of the file was imported."""
+
+    def __init__(self, index: int, column: str):
+        self.index, self.column = index, column
+        super().__init__(f"attempt {index + 1} of the file differs from the stored attempt of the same id in {column}")
 
 
 class UTCDateTime(TypeDecorator):
@@ -115,6 +124,9 @@ class SuppressionRow(Base):
     source: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     expires_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # In force for contacts after this instant (Suppression.since): when it was recorded, or the
+    # time of the opt-out attempt that made it (migration 0002).
+    effective_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     __table_args__ = (UniqueConstraint("debtor_id", "destination", "channel", "source", name="uq_suppression"),
                       Index("ix_suppressions_debtor", "debtor_id"), Index("ix_suppressions_destination", "destination"))
 
@@ -203,27 +215,35 @@ class Store:
     # --- history -------------------------------------------------------------------------------
     def import_attempts(self, attempts: Sequence[Attempt], *, sha256: str, source: str, now: dt.datetime,
                         opt_out_source: str = "history") -> tuple[int, int]:
-        """Add attempts in one transaction; returns (rows in file, rows added). Attempts whose
-        attempt_id is already stored are skipped, so re-importing a file adds nothing. Opt-out
-        outcomes add a suppression of that destination on that channel."""
+        """Add attempts in one transaction; returns (rows in file, rows added). An attempt whose
+        attempt_id is already stored with the same content is skipped, so re-importing a file adds
+        nothing; one stored with other content raises AttemptConflict and nothing is imported (a
+        dialer that re-used an id, or an edited export: which one is true is the user's call).
+        Opt-out outcomes of the added attempts add a suppression of that destination on that
+        channel, in force after the attempt."""
         with self.transaction() as conn:
             done = conn.execute(select(ImportRow.added).where(ImportRow.sha256 == sha256)).first()
             if done is not None:
                 return len(attempts), 0
-            before = conn.execute(select(func.count()).select_from(AttemptRow)).scalar_one()
+            stored = self._stored_attempts(conn, attempts)
             inserted = conn.execute(self._insert(ImportRow.__table__).values(
                 sha256=sha256, source=os.path.basename(source), rows=len(attempts), added=0,
                 imported_at=now).on_conflict_do_nothing(index_elements=["sha256"]).returning(ImportRow.id)).first()
             if inserted is None:  # the same file, imported by a concurrent run that committed first
                 return len(attempts), 0
             import_id = inserted[0]
+            before = conn.execute(select(func.count()).select_from(AttemptRow)).scalar_one()
             stmt = self._insert(AttemptRow.__table__).on_conflict_do_nothing(index_elements=["attempt_id"])
             batch: list[dict] = []
+            new: list[Attempt] = []
             for a in attempts:
+                if a.attempt_id in stored:
+                    continue
+                new.append(a)
                 batch.append({"attempt_id": a.attempt_id, "debtor_id": a.debtor_id, "account_id": a.account_id,
                               "channel": a.channel.value, "destination": a.destination,
                               "attempted_at": a.attempted_at,
-                              "utc_offset_minutes": int(a.attempted_at.utcoffset().total_seconds() // 60),
+                              "utc_offset_minutes": _offset_minutes(a.attempted_at),
                               "outcome": a.outcome.value, "agent_id": a.agent_id, "import_id": import_id})
                 if len(batch) == 20_000:
                     conn.execute(stmt, batch)
@@ -232,10 +252,24 @@ class Store:
                 conn.execute(stmt, batch)
             added = conn.execute(select(func.count()).select_from(AttemptRow)).scalar_one() - before
             conn.execute(ImportRow.__table__.update().where(ImportRow.id == import_id).values(added=added))
-            opt_outs = [Suppression(a.debtor_id, a.destination, a.channel, f"opt_out outcome, attempt {a.attempt_id}",
-                                    opt_out_source) for a in attempts if a.outcome is Outcome.OPT_OUT]
+            opt_outs = [opt_out_suppression(a, opt_out_source) for a in new if a.outcome is Outcome.OPT_OUT]
             self._add_suppressions(conn, opt_outs, now)
         return len(attempts), added
+
+    def _stored_attempts(self, conn: Connection, attempts: Sequence[Attempt]) -> set[str]:
+        """The file's attempt ids that are already stored; AttemptConflict for the first whose
+        stored content differs."""
+        position = {a.attempt_id: i for i, a in enumerate(attempts)}
+        ids = list(position)
+        found: set[str] = set()
+        for k in range(0, len(ids), 5_000):
+            for row in conn.execute(select(AttemptRow).where(AttemptRow.attempt_id.in_(ids[k:k + 5_000]))):
+                i = position[row.attempt_id]
+                column = _differs(attempts[i], row)
+                if column:
+                    raise AttemptConflict(i, column)
+                found.add(row.attempt_id)
+        return found
 
     def history(self, debtor_id: str) -> list[Attempt]:
         with self.transaction() as conn:
@@ -267,7 +301,7 @@ class Store:
     def _add_suppressions(self, conn: Connection, entries: Iterable[Suppression], now: dt.datetime) -> int:
         rows = [{"debtor_id": s.debtor_id, "destination": s.destination,
                  "channel": s.channel.value if s.channel else "", "reason": s.reason, "source": s.source,
-                 "created_at": now, "expires_on": s.expires_on} for s in entries]
+                 "created_at": now, "expires_on": s.expires_on, "effective_at": s.since or now} for s in entries]
         if not rows:
             return 0
         before = conn.execute(select(func.count()).select_from(SuppressionRow)).scalar_one()
@@ -278,7 +312,9 @@ class Store:
 
     def add_suppressions(self, entries: Sequence[Suppression], now: dt.datetime) -> int:
         """Add entries in one transaction; an entry already present (same debtor, destination,
-        channel and source) is kept as it was. Returns how many were added."""
+        channel and source) is kept as it was. Returns how many were added. An entry without
+        ``since`` is in force from ``now``. Destinations must be normalised already (E.164 or a
+        lower-case e-mail: io.phones.destination_address), or they match nothing."""
         with self.transaction() as conn:
             return self._add_suppressions(conn, entries, now)
 
@@ -359,6 +395,21 @@ class Store:
                                Decimal(r.expected_value), tuple(x for x in r.rules.split(";") if x)) for r in rows]
 
 
+def _offset_minutes(when: dt.datetime) -> int:
+    return int(when.utcoffset().total_seconds() // 60)
+
+
+def _differs(attempt: Attempt, row: Any) -> str | None:
+    """The first history column in which a stored attempt differs from the file's, or None."""
+    pairs = (("debtor_id", attempt.debtor_id, row.debtor_id), ("channel", attempt.channel.value, row.channel),
+             ("destination", attempt.destination, row.destination),
+             ("attempted_at", (attempt.attempted_at, _offset_minutes(attempt.attempted_at)),
+              (row.attempted_at, row.utc_offset_minutes)),
+             ("outcome", attempt.outcome.value, row.outcome), ("agent_id", attempt.agent_id, row.agent_id),
+             ("account_id", attempt.account_id, row.account_id))
+    return next((name for name, mine, theirs in pairs if mine != theirs), None)
+
+
 def _attempt(row: Any) -> Attempt:
     zone = dt.timezone(dt.timedelta(minutes=row.utc_offset_minutes))
     return Attempt(row.attempt_id, row.debtor_id, Channel(row.channel), row.destination,
@@ -367,7 +418,7 @@ def _attempt(row: Any) -> Attempt:
 
 def _suppression(row: Any) -> Suppression:
     return Suppression(row.debtor_id, row.destination, Channel(row.channel) if row.channel else None, row.reason,
-                       row.source, row.expires_on)
+                       row.source, row.expires_on, row.effective_at or row.created_at)
 
 
 def _private_file(url: str) -> None:

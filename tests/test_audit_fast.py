@@ -90,7 +90,7 @@ def _ref_min_gap(rule, debtor, contacts, ctx):
     out = []
     planned = sorted(_relevant(rule, contacts), key=lambda c: c.window_start)
     for k, c in enumerate(planned):
-        previous = [t for t in (rule._last(debtor, c.window_start),
+        previous = [t for t in (rule._last(debtor, c),
                                 planned[k - 1].window_start if k else None) if t is not None]
         if previous and c.window_start < max(previous) + rule.params["gap"]:
             out.append(rule.violation(debtor, f"{c.channel} contact {c.window_start:%Y-%m-%d %H:%M %z} is less than "
@@ -145,44 +145,35 @@ def _ref_debt_age(rule, debtor, contacts, ctx):
     return [rule.violation(debtor, f"{c.channel} contact: {why}", c) for c in _relevant(rule, contacts)] if why else []
 
 
-def _ref_daily_cap(rule, debtor, contacts, ctx):
-    out = []
-    for name in debtor.zones:
-        per_day = Counter(c.window_start.astimezone(ZoneInfo(name)).date() for c in _relevant(rule, contacts))
-        for day, n in sorted(per_day.items()):
-            if n > rule.params["max"]:
-                out.append(rule.violation(debtor, f"{n} contacts on {day} (local {name}); at most "
-                                                  f"{rule.params['max']} per day"))
-    return out
-
-
 def _ref_frequency_cap(rule, debtor, contacts, ctx):
-    planned = _relevant(rule, contacts)
+    planned = [c for c in _relevant(rule, contacts) if rule._typed(debtor, c.destination)]
     out = []
     for c in planned:
         same = c.destination if rule.per_destination else None
         for day in sorted(_local_days(debtor, c.window_start)):
             first = day - dt.timedelta(days=rule.params["days"] - 1)
-            history = len(rule._in_window(debtor, day, same))
+            history = len(rule._in_window(debtor, day, same, contact=c))
             today = sum(1 for p in planned if p.window_start <= c.window_start
                         and (same is None or p.destination == same)
                         and any(first <= d <= day for d in _local_days(debtor, p.window_start)))
             if history + today > rule.params["max"]:
+                span = f"on {day}" if rule.params["days"] == 1 else f"in the {rule.params['days']} days {first}..{day}"
                 out.append(rule.violation(debtor, (
-                    f"{c.channel} contact would be attempt {history + today} in the {rule.params['days']} days "
-                    f"{first}..{day}; at most {rule.params['max']}"), c))
+                    f"{c.channel} contact would be attempt {history + today} {span} (local); "
+                    f"at most {rule.params['max']}"), c))
                 break
     return out
 
 
 def _ref_conversation_cooldown(rule, debtor, contacts, ctx):
-    until = rule._blocked_until(debtor)
-    if not until:
-        return []
-    return [rule.violation(debtor, f"{c.channel} contact on {min(_local_days(debtor, c.window_start))}, within "
-                                   f"{rule.params['days']} days of the conversation on "
-                                   f"{rule.last_conversation(debtor)}", c)
-            for c in _relevant(rule, contacts) if min(_local_days(debtor, c.window_start)) < until]
+    out = []
+    for c in _relevant(rule, contacts):
+        until = rule._blocked_until(debtor, c)
+        if until and min(_local_days(debtor, c.window_start)) < until:
+            out.append(rule.violation(debtor, f"{c.channel} contact on {min(_local_days(debtor, c.window_start))}, "
+                                              f"within {rule.params['days']} days of the conversation on "
+                                              f"{rule.last_conversation(debtor, c)}", c))
+    return out
 
 
 def _ref_suppression(rule, debtor, contacts, ctx):
@@ -190,7 +181,8 @@ def _ref_suppression(rule, debtor, contacts, ctx):
     for c in _relevant(rule, contacts):
         day = ctx.plan_date
         hit = next((s for s in debtor.suppressions if s.active_on(day) and s.channel in (None, c.channel)
-                    and s.destination in ("", c.destination)), None)
+                    and s.destination in ("", c.destination)
+                    and (s.since is None or c.attempted_at is None or c.attempted_at > s.since)), None)
         if hit:
             out.append(rule.violation(debtor, f"{c.channel} contact while {_says(hit)}", c))
     return out
@@ -199,7 +191,7 @@ def _ref_suppression(rule, debtor, contacts, ctx):
 REFERENCE_CHECKS = {
     "calling_hours": _ref_calling_hours, "preferred_window": _ref_preferred_window, "min_gap": _ref_min_gap,
     "holidays": _ref_holidays, "consent": _ref_consent, "work_number": _ref_work_number,
-    "exclusion": _ref_exclusion, "debt_age": _ref_debt_age, "daily_cap": _ref_daily_cap,
+    "exclusion": _ref_exclusion, "debt_age": _ref_debt_age, "daily_cap": _ref_frequency_cap,
     "frequency_cap": _ref_frequency_cap, "conversation_cooldown": _ref_conversation_cooldown,
     "suppression": _ref_suppression,
 }

@@ -50,7 +50,9 @@ def test_reg_f_window_rolls_after_seven_days():
 
 def test_busy_signals_do_not_count():
     debtor = us_debtor()
-    debtor = dataclasses.replace(debtor, history=attempts(debtor, list(range(7)), outcome="busy"))
+    # Seven busy calls in the window (two yesterday, none today: today's would count against
+    # the one-contact-a-day policy, which counts every attempt).
+    debtor = dataclasses.replace(debtor, history=attempts(debtor, [1, 1, 2, 3, 4, 5, 6], outcome="busy"))
     assert ids(debtor, [call(debtor)]) == []
 
 
@@ -87,7 +89,8 @@ def test_cooldown_excludes_calls_with_next_eligible_date():
 @pytest.mark.parametrize(("past", "excluded"), [(9, False), (10, True)])
 def test_br_seven_day_budget(past, excluded):
     debtor = make_debtor()
-    debtor = dataclasses.replace(debtor, history=attempts(debtor, [k % 7 for k in range(past)]))
+    # Days 1..6 before the plan day: inside the 7-day window, none today (the daily cap's).
+    debtor = dataclasses.replace(debtor, history=attempts(debtor, [k % 6 + 1 for k in range(past)]))
     plan = build_plan(make_inputs([debtor], [make_agent()]), TUESDAY, packs=PACKS)
     assert (plan.contacts == ()) is excluded
     if excluded:
@@ -100,7 +103,7 @@ def test_plan_never_exceeds_the_budget_counting_history():
     debtors = []
     for i in range(20):
         d = make_debtor(f"D{i}")
-        debtors.append(dataclasses.replace(d, history=attempts(d, [k % 7 for k in range(i % 12)])))
+        debtors.append(dataclasses.replace(d, history=attempts(d, [k % 6 + 1 for k in range(i % 12)])))
     plan = build_plan(make_inputs(debtors, [make_agent()]), TUESDAY, packs=PACKS)
     planned = {c.debtor_id for c in plan.contacts}
     assert planned == {f"D{i}" for i in range(20) if i % 12 < 10}

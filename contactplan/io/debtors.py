@@ -24,7 +24,7 @@ import phonenumbers
 
 from contactplan.io import values
 from contactplan.io.frozen import constructor
-from contactplan.io.phones import PhoneError, to_e164
+from contactplan.io.phones import EMAIL, PhoneError, to_e164
 from contactplan.io.csvfile import CsvTable, Row, parse_csv, read_bytes
 from contactplan.model import Channel, Debtor, Destination, LineType, Rejection
 from contactplan.timezones import DDD_TO_UF, DDD_ZONES, IBGE_STATE_PREFIX, UnknownRegion, phone_zones, resolve_zones
@@ -46,7 +46,6 @@ ANSWER_COLUMNS = (*FLAG_COLUMNS, *CONSENT_COLUMNS)
 _PHONE_LINE = {"phone_mobile": LineType.MOBILE, "phone_home": LineType.HOME, "phone_work": LineType.WORK}
 new_debtor = constructor(Debtor)
 new_destination = constructor(Destination)
-_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
 @dataclass
@@ -190,7 +189,7 @@ def _parse_account(row: Row) -> _Account:
                 area_codes.append(area)
     email = v.get("email", "")
     if email:
-        if not _EMAIL.match(email):
+        if not EMAIL.match(email):
             raise _RowError("email", "is not an e-mail address")
         destinations.append(new_destination(address=email.lower(), line_type=LineType.EMAIL, maybe_mobile=False,
                                             column="email"))

@@ -8,42 +8,34 @@ rejects the whole import with file:line:column and what to fix, so history is ne
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Callable
 from pathlib import Path
 
-import phonenumbers
-
+from contactplan.errors import InputError
 from contactplan.io.csvfile import read_csv
+from contactplan.io.phones import PhoneError, destination_address
 from contactplan.model import Attempt, Channel, Outcome
 
 REQUIRED = ("attempt_id", "debtor_id", "channel", "destination", "attempted_at", "outcome")
 KNOWN = (*REQUIRED, "agent_id", "account_id")
-_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _CHANNELS = {c.value: c for c in Channel}
 _OUTCOMES = {o.value: o for o in Outcome}
 
 
-def _destination(raw: str, channel: Channel, default_country: str) -> str:
-    if channel is Channel.EMAIL:
-        if "@" not in raw:
-            raise ValueError("is not an e-mail address")
-        return raw.lower()
-    if _E164.match(raw):  # the usual case, and 20x faster than parsing
-        return raw
-    try:
-        number = phonenumbers.parse(raw, default_country)
-    except phonenumbers.NumberParseException:
-        raise ValueError(f"is not a phone number (for country {default_country}); use E.164 such as "
-                         "+55 11 98765 4321") from None
-    if not phonenumbers.is_possible_number(number):
-        raise ValueError(f"is not a possible phone number for country {default_country}")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def read_history(path: str | Path, default_country: str = "BR") -> tuple[list[Attempt], str, list[str]]:
-    """Attempts, the file's sha256 and its unknown columns. Raises InputError on the first bad row."""
+    """Attempts, the file's sha256 and its unknown columns. Raises InputError on the first bad row.
+    Destinations are normalised as the debtor reader does (E.164, e-mail in lower case)."""
+    attempts, sha, unknown, _ = read_history_lines(path, default_country)
+    return attempts, sha, unknown
+
+
+def read_history_lines(path: str | Path, default_country: str = "BR"
+                       ) -> tuple[list[Attempt], str, list[str], Callable[[int, str, str], InputError]]:
+    """read_history, and ``error(i, column, message)``: the file:line:column error about the
+    i-th attempt's column (the store's checks against stored attempts report with it)."""
     table, unknown = read_csv(path, REQUIRED, KNOWN)
     out: list[Attempt] = []
+    lines: list[int] = []
     seen: dict[str, int] = {}
 
     for row in table.rows:
@@ -68,9 +60,15 @@ def read_history(path: str | Path, default_country: str = "BR") -> tuple[list[At
         if when.tzinfo is None:
             raise table.error(row.line, "attempted_at", "needs its UTC offset (e.g. -03:00): local times are ambiguous")
         try:
-            destination = _destination(v["destination"], channel, default_country)
-        except ValueError as exc:
+            destination = destination_address(v["destination"], default_country, email=channel is Channel.EMAIL,
+                                              possible=True)
+        except PhoneError as exc:
             raise table.error(row.line, "destination", str(exc)) from None
         out.append(Attempt(v["attempt_id"], v["debtor_id"], channel, destination, when, outcome,
                            v.get("account_id", ""), v.get("agent_id", "")))
-    return out, table.sha256, unknown
+        lines.append(row.line)
+
+    def error(i: int, column: str, message: str) -> InputError:
+        return table.error(lines[i], column, message)
+
+    return out, table.sha256, unknown, error

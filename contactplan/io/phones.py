@@ -52,6 +52,43 @@ def to_e164(raw: str, region: str) -> tuple[str, bool, str]:
             phonenumbers.number_type(number) in MOBILE_TYPES, nsn if number.country_code in (1, 55) else "")
 
 
+# An e-mail address as the readers accept it: one "@", a dot in the domain, no blanks or list
+# separators. Addresses are compared in lower case everywhere (readers, history, suppressions).
+EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+
+
+def email_address(raw: str) -> str:
+    """The address in the form every reader stores it. Raises PhoneError when it is not one."""
+    text = raw.strip()
+    if not EMAIL.match(text):
+        raise PhoneError("not an e-mail address")
+    return text.lower()
+
+
+def destination_address(raw: str, region: str, *, email: bool | None = None, possible: bool = False) -> str:
+    """A phone number (E.164) or e-mail address typed any way a user types it, normalised as the
+    debtor reader does, so that history, suppressions and debtors name a destination alike.
+
+    ``email`` True/False says which it must be (None: an "@" makes it an e-mail). ``possible``
+    accepts a phone number phonenumbers finds possible though not valid (a dialer log records
+    what was dialled, even a number since withdrawn). Raises PhoneError with what is wrong."""
+    text = raw.strip()
+    if email or (email is None and "@" in text):
+        return email_address(text)
+    try:
+        return to_e164(text, region)[0]
+    except PhoneError as exc:
+        if not possible or str(exc) != "not valid":
+            if str(exc) == "not valid":
+                raise PhoneError(f"is not a valid phone number for country {region}") from None
+            raise PhoneError(f"is not a phone number (for country {region}); use E.164 such as "
+                             "+55 11 98765 4321") from None
+    number = phonenumbers.parse(text, region)
+    if not phonenumbers.is_possible_number(number):
+        raise PhoneError(f"is not a possible phone number for country {region}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def _fast(raw: str, region: str) -> tuple[str, bool, str] | None:
     if region not in ("BR", "US"):
         return None

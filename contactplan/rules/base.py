@@ -63,10 +63,12 @@ class Violation:
 
 @dataclass(frozen=True)
 class Context:
-    """What rules may consult besides the debtor: the plan date and the calendars."""
+    """What rules may consult besides the debtor: the plan date and the calendars, and for an
+    intra-day re-plan the instant before which no contact may start (``plan --not-before``)."""
 
     plan_date: dt.date
     calendars: Calendars
+    not_before: dt.datetime | None = None
 
 
 Interval = tuple[dt.datetime, dt.datetime]  # aware UTC, half-open
@@ -139,6 +141,12 @@ class Rule:
         answer (excludes, channel_blocked, destination_ok, allowed) is "no restriction": the
         option builder then skips the rule for such debtors (a test holds kinds to it)."""
         return False
+
+    @property
+    def lookback_days(self) -> int:
+        """How many local days of history before the plan date this rule can read (0: none).
+        The store loads at least this much, so a cap never misses an attempt of its window."""
+        return 0
 
     def horizon_budget(self, debtor: Debtor, first_day: dt.date, days: int) -> list[int] | None:
         """For a planning horizon of ``days`` days from ``first_day``: how many attempts on the

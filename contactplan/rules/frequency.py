@@ -12,13 +12,12 @@ conversation day is day one), is presumed harassment.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from contactplan.model import Attempt, Channel, Debtor, Outcome, PlannedContact
-from contactplan.rules.base import Context, GateRule, ParamError, Rule, Violation, no_extra, take
+from contactplan.model import Attempt, Channel, Debtor, Destination, LineType, Outcome, PlannedContact
+from contactplan.rules.base import Context, GateRule, ParamError, Violation, no_extra, take
 
 
 def _outcomes(params: dict, key: str, default: list[str]) -> frozenset[Outcome]:
@@ -33,47 +32,46 @@ def _local_days(debtor: Debtor, when: dt.datetime) -> set[dt.date]:
     return {when.astimezone(ZoneInfo(z)).date() for z in debtor.zones}
 
 
-@dataclass(frozen=True)
-class DailyCap(Rule):
-    kind = "daily_cap"
-    regional = False
+# Line types a cap may be limited to. "mobile" also matches a number that may be wireless
+# (Destination.maybe_mobile): a cap on cell phones must hold for every number that may be one.
+LINE_TYPES = ("mobile", "home", "work", "email")
 
-    @classmethod
-    def build(cls, meta, params: dict) -> DailyCap:
-        no_extra(params, {"max"})
-        limit = take(params, "max", int)
-        if limit < 0:
-            raise ParamError("max", "must be 0 or more")
-        return cls(meta, {"max": limit})
 
-    def daily_limit(self, channel: Channel) -> int | None:
-        return self.params["max"] if self.covers(channel) else None
+def _line_types(params: dict) -> frozenset[LineType] | None:
+    names = take(params, "line_types", list, [])
+    if not names:
+        return None
+    if any(n not in LINE_TYPES for n in names):
+        raise ParamError("line_types", f"must list line types among {', '.join(LINE_TYPES)}")
+    return frozenset(LineType(n) for n in names)
 
-    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
-        if len(contacts) <= self.params["max"]:
-            return []  # no local day can hold more contacts than there are
-        relevant = self.relevant(contacts)
-        out = []
-        for name in debtor.zones:
-            per_day = Counter(c.window_start.astimezone(ZoneInfo(name)).date() for c in relevant)
-            for day, n in sorted(per_day.items()):
-                if n > self.params["max"]:
-                    out.append(self.violation(debtor, f"{n} contacts on {day} (local {name}); at most "
-                                                      f"{self.params['max']} per day"))
-        return out
+
+def matches_line_types(dest: Destination, types: frozenset[LineType] | None) -> bool:
+    """Whether a destination is of one of the cap's line types (no types: every destination)."""
+    if types is None:
+        return True
+    return dest.line_type in types or (LineType.MOBILE in types and dest.maybe_mobile)
 
 
 @dataclass(frozen=True)
 class FrequencyCap(GateRule):
     """At most ``max`` attempts on the covered channels in any ``window_days`` consecutive local
-    days, counting the history and today's planned contacts. Outcomes in ``not_counted`` (e.g.
-    busy, not in service: the call never connected, Reg F comment 14(b)(3)(ii)-1) do not count."""
+    days, counting the history (whatever day it falls on, today's own attempts included) and
+    today's planned contacts. Outcomes in ``not_counted`` (e.g. busy, not in service: the call
+    never connected, Reg F comment 14(b)(3)(ii)-1) do not count.
+
+    ``scope = "destination"`` counts per number; ``line_types`` limits the cap to destinations of
+    those line types (Massachusetts counts calls to a residence or cell phone apart from calls to
+    other numbers, 940 CMR 7.04(1)(f)). An attempt to a destination the debtor file no longer
+    lists is of unknown line type and counts against every line-typed cap (the strict reading).
+    Days are the debtor's local days in every candidate zone: an attempt counts on each local
+    date it falls on (23:40 in Rio Branco is 00:40 of the next day in Cuiabá)."""
 
     kind = "frequency_cap"
 
     @classmethod
     def build(cls, meta, params: dict) -> FrequencyCap:
-        no_extra(params, {"max", "window_days", "not_counted", "scope"})
+        no_extra(params, {"max", "window_days", "not_counted", "scope", "line_types"})
         limit, days = take(params, "max", int), take(params, "window_days", int)
         if limit < 0:
             raise ParamError("max", "must be 0 or more")
@@ -84,35 +82,70 @@ class FrequencyCap(GateRule):
             # Per account is never stricter than per person: a contact counts against each account.
             raise ParamError("scope", "must be debtor (all the person's numbers) or destination (per number)")
         return cls(meta, {"max": limit, "days": days, "not_counted": _outcomes(params, "not_counted", []),
-                          "scope": scope})
+                          "scope": scope, "line_types": _line_types(params)})
+
+    def summary(self) -> str:
+        p = self.params
+        text = f"at most {p['max']} in any {p['days']} local day(s), history included"
+        if p["scope"] == "destination":
+            text += ", per number"
+        if p["line_types"]:
+            text += f", to {'/'.join(sorted(t.value for t in p['line_types']))} destinations"
+        if p["not_counted"]:
+            text += f"; not counted: {', '.join(sorted(o.value for o in p['not_counted']))}"
+        return text
 
     @property
     def only_with_store_data(self) -> bool:
         return self.params["max"] > 0  # a cap of 0 blocks even a debtor never contacted
 
     @property
+    def lookback_days(self) -> int:
+        return self.params["days"]
+
+    @property
     def per_destination(self) -> bool:
         return self.params["scope"] == "destination"
 
+    @property
+    def by_line_type(self) -> bool:
+        """A cap on some line types only, or per number, decides per destination, not per debtor."""
+        return self.per_destination or self.params["line_types"] is not None
+
+    def _typed(self, debtor: Debtor, address: str) -> bool:
+        """Whether an attempt or contact to ``address`` falls under the cap's line types."""
+        types = self.params["line_types"]
+        if types is None:
+            return True
+        known = [d for d in debtor.destinations if d.address == address]
+        return not known or any(matches_line_types(d, types) for d in known)
+
     def _counted(self, debtor: Debtor, destination: str | None = None) -> list[Attempt]:
         return [a for a in debtor.history if self.covers(a.channel) and a.outcome not in self.params["not_counted"]
-                and (destination is None or a.destination == destination)]
+                and (destination is None or a.destination == destination) and self._typed(debtor, a.destination)]
 
-    def _in_window(self, debtor: Debtor, day: dt.date, destination: str | None = None) -> list[Attempt]:
+    def _in_window(self, debtor: Debtor, day: dt.date, destination: str | None = None,
+                   contact: PlannedContact | None = None) -> list[Attempt]:
+        """Counted attempts on the local days of the window ending on ``day``; with ``contact``,
+        only those that may come before it (check(): PlannedContact.may_follow)."""
         first = day - dt.timedelta(days=self.params["days"] - 1)
         return [a for a in self._counted(debtor, destination)
-                if any(first <= d <= day for d in _local_days(debtor, a.attempted_at))]
+                if (contact is None or contact.may_follow(a.attempted_at))
+                and any(first <= d <= day for d in _local_days(debtor, a.attempted_at))]
 
-    def destination_ok(self, debtor: Debtor, channel: Channel, dest, ctx: Context) -> str | None:
-        if not self.per_destination or not self.covers(channel):
+    def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
+        if not self.by_line_type or not self.covers(channel):
             return None
-        n = len(self._in_window(debtor, ctx.plan_date, dest.address))
+        if not matches_line_types(dest, self.params["line_types"]):
+            return None
+        n = len(self._in_window(debtor, ctx.plan_date, dest.address if self.per_destination else None))
         if n >= self.params["max"]:
-            return f"{n} counted attempts to this number in the {self.params['days']} days to {ctx.plan_date}"
+            where = "to this number" if self.per_destination else "to such numbers"
+            return f"{n} counted attempts {where} in the {self.params['days']} days to {ctx.plan_date}"
         return None
 
     def gate(self, debtor: Debtor, ctx: Context) -> str | None:
-        if self.per_destination:
+        if self.by_line_type:
             return None
         n = len(self._in_window(debtor, ctx.plan_date))
         if n >= self.params["max"]:
@@ -123,14 +156,14 @@ class FrequencyCap(GateRule):
     def horizon_budget(self, debtor: Debtor, first_day: dt.date, days: int) -> list[int] | None:
         # A window at least as long as the horizon holds every horizon day up to the one it ends
         # on, so the budgets are nested prefixes (what the horizon's chain can carry exactly).
-        if self.per_destination or self.params["days"] < days:
+        if self.by_line_type or self.params["days"] < days:
             return None
         return [self.params["max"] - len(self._in_window(debtor, first_day + dt.timedelta(days=j)))
                 for j in range(days)]
 
     def eligible_again(self, debtor: Debtor, ctx: Context) -> dt.date | None:
         # The first later day on which the window holds fewer than max attempts (history only).
-        if self.per_destination:
+        if self.by_line_type:
             return None
         for ahead in range(1, self.params["days"] + 1):
             day = ctx.plan_date + dt.timedelta(days=ahead)
@@ -141,22 +174,53 @@ class FrequencyCap(GateRule):
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         if len(contacts) + (len(self._counted(debtor)) if debtor.history else 0) <= self.params["max"]:
             return []  # even every counted attempt and every contact in one window would fit
-        planned = self.relevant(contacts)
+        planned = [c for c in self.relevant(contacts) if self._typed(debtor, c.destination)]
+        limit, days = self.params["max"], self.params["days"]
         out = []
         for c in planned:
             same = c.destination if self.per_destination else None
             for day in sorted(_local_days(debtor, c.window_start)):
-                first = day - dt.timedelta(days=self.params["days"] - 1)
-                history = len(self._in_window(debtor, day, same))
+                first = day - dt.timedelta(days=days - 1)
+                # Every recorded attempt that may come before this contact, and the contacts
+                # planned no later than it.
+                history = len(self._in_window(debtor, day, same, contact=c))
                 today = sum(1 for p in planned if p.window_start <= c.window_start
                             and (same is None or p.destination == same)
                             and any(first <= d <= day for d in _local_days(debtor, p.window_start)))
-                if history + today > self.params["max"]:
+                if history + today > limit:
+                    span = f"on {day}" if days == 1 else f"in the {days} days {first}..{day}"
                     out.append(self.violation(debtor, (
-                        f"{c.channel} contact would be attempt {history + today} in the {self.params['days']} days "
-                        f"{first}..{day}; at most {self.params['max']}"), c))
+                        f"{c.channel} contact would be attempt {history + today} {span} (local); "
+                        f"at most {limit}"), c))
                     break
         return out
+
+
+@dataclass(frozen=True)
+class DailyCap(FrequencyCap):
+    """At most ``max`` contacts a local day on the covered channels, the day's earlier attempts
+    in the history included (MT Lei 11.792/2022 art. 4: two a day; one a day as policy). A cap
+    over one local day, so the same counting as frequency_cap with ``window_days = 1``."""
+
+    kind = "daily_cap"
+
+    @classmethod
+    def build(cls, meta, params: dict) -> DailyCap:
+        no_extra(params, {"max", "not_counted"})
+        limit = take(params, "max", int)
+        if limit < 0:
+            raise ParamError("max", "must be 0 or more")
+        return cls(meta, {"max": limit, "days": 1, "not_counted": _outcomes(params, "not_counted", []),
+                          "scope": "debtor", "line_types": None})
+
+    def summary(self) -> str:
+        text = f"at most {self.params['max']} a local day, the day's earlier attempts included"
+        if self.params["not_counted"]:
+            text += f"; not counted: {', '.join(sorted(o.value for o in self.params['not_counted']))}"
+        return text
+
+    def daily_limit(self, channel: Channel) -> int | None:
+        return self.params["max"] if self.covers(channel) else None
 
 
 @dataclass(frozen=True)
@@ -176,13 +240,19 @@ class ConversationCooldown(GateRule):
         return cls(meta, {"days": days, "outcomes": _outcomes(params, "outcomes",
                                                               ["conversation", "promise_to_pay", "refused"])})
 
-    def last_conversation(self, debtor: Debtor) -> dt.date | None:
+    @property
+    def lookback_days(self) -> int:
+        return self.params["days"]
+
+    def last_conversation(self, debtor: Debtor, contact: PlannedContact | None = None) -> dt.date | None:
+        """The latest local day (in any candidate zone) of a conversation in the history; with
+        ``contact``, of one that may come before it (PlannedContact.may_follow)."""
         days = [max(_local_days(debtor, a.attempted_at)) for a in debtor.history
-                if a.outcome in self.params["outcomes"]]
+                if a.outcome in self.params["outcomes"] and (contact is None or contact.may_follow(a.attempted_at))]
         return max(days, default=None)
 
-    def _blocked_until(self, debtor: Debtor) -> dt.date | None:
-        last = self.last_conversation(debtor)
+    def _blocked_until(self, debtor: Debtor, contact: PlannedContact | None = None) -> dt.date | None:
+        last = self.last_conversation(debtor, contact)
         return last + dt.timedelta(days=self.params["days"]) if last else None
 
     def gate(self, debtor: Debtor, ctx: Context) -> str | None:
@@ -197,10 +267,13 @@ class ConversationCooldown(GateRule):
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         if not any(a.outcome in self.params["outcomes"] for a in debtor.history):
             return []  # no conversation, no cooldown
-        until = self._blocked_until(debtor)
-        if not until:
-            return []
-        return [self.violation(debtor, f"{c.channel} contact on {min(_local_days(debtor, c.window_start))}, within "
-                                       f"{self.params['days']} days of the conversation on "
-                                       f"{self.last_conversation(debtor)}", c)
-                for c in self.relevant(contacts) if min(_local_days(debtor, c.window_start)) < until]
+        out = []
+        for c in self.relevant(contacts):
+            # A conversation counts against every contact that may come after it.
+            until = self._blocked_until(debtor, c)
+            day = min(_local_days(debtor, c.window_start))
+            if until and day < until:
+                out.append(self.violation(debtor, f"{c.channel} contact on {day}, within {self.params['days']} days "
+                                                  f"of the conversation on "
+                                                  f"{self.last_conversation(debtor, c)}", c))
+        return out

@@ -226,9 +226,15 @@ class MinGap(Rule):
             raise ParamError("hours", "must be more than 0 and at most 336")
         return cls(meta, {"gap": dt.timedelta(hours=hours)})
 
-    def _last(self, debtor: Debtor, before: dt.datetime | None = None) -> dt.datetime | None:
+    @property
+    def lookback_days(self) -> int:
+        return int(self.params["gap"] / dt.timedelta(days=1)) + 1
+
+    def _last(self, debtor: Debtor, contact: PlannedContact | None = None) -> dt.datetime | None:
+        """The latest covered attempt in the history; with ``contact``, the latest that may come
+        before it (PlannedContact.may_follow)."""
         times = [a.attempted_at for a in debtor.history if self.covers(a.channel)
-                 and (before is None or a.attempted_at < before)]
+                 and (contact is None or contact.may_follow(a.attempted_at))]
         return max(times, default=None)
 
     def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
@@ -243,7 +249,9 @@ class MinGap(Rule):
         out = []
         planned = sorted(self.relevant(contacts), key=lambda c: c.window_start)
         for k, c in enumerate(planned):
-            previous = [t for t in (self._last(debtor, c.window_start),
+            # Any recorded attempt that may come before the contact must lie a whole gap
+            # before the window's start.
+            previous = [t for t in (self._last(debtor, c),
                                     planned[k - 1].window_start if k else None) if t is not None]
             if previous and c.window_start < max(previous) + self.params["gap"]:
                 out.append(self.violation(debtor, f"{c.channel} contact {c.window_start:%Y-%m-%d %H:%M %z} is less than "

@@ -83,6 +83,11 @@ class PackSet:
         return country in self.by_country
 
     @property
+    def lookback_days(self) -> int:
+        """The longest history any rule in force reads, in local days before the plan date."""
+        return max((r.lookback_days for p in self.packs for r in p.rules), default=0)
+
+    @property
     def sha256(self) -> str:
         h = hashlib.sha256()
         for p in sorted(self.packs, key=lambda p: p.id):

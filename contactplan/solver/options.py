@@ -15,17 +15,21 @@ from zoneinfo import ZoneInfo
 
 from contactplan.config import Config
 from contactplan.model import Channel, Debtor, Destination, Exclusion, Pool, Slot
-from contactplan.rules.base import ALL_CHANNELS, Context, GateRule, Interval, Rule, intersect
+from contactplan.rules.base import ALL_CHANNELS, Context, GateRule, Interval, Rule, RuleMeta, Severity, intersect
 from contactplan.rules.hours import local_windows
 from contactplan.rules.packs import PackSet
 
 UTC = dt.timezone.utc
+_END_OF_TIME = dt.datetime.max.replace(tzinfo=UTC)
 # Pseudo-rules for reasons that are facts about the input, not law.
 NO_PACK = ("input.no_rule_pack", "No rule pack for the debtor's country")
 NO_DESTINATION = ("input.no_destination", "The debtor has no destination this channel can use")
 TOO_SHORT = ("grid.window_too_short", "The allowed time is shorter than the minimum contact window")
 NO_POOL = ("capacity.no_pool", "No agent pool serves this debtor's segment or language in an allowed slot")
 NOT_WORTH = ("value.not_worth_contacting", "Expected recovery does not cover the channel's cost")
+# An intra-day re-plan (plan --not-before) that starts after the last allowed time of the day.
+NOT_BEFORE = Rule(RuleMeta("plan.not_before", "not_before", "the re-plan starts after the day's last allowed time",
+                           "", Severity.POLICY, ""))
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,10 @@ def allowed_intervals(debtor: Debtor, channel: Channel, rules: tuple[Rule, ...],
             intervals = intersect(intervals, limit)
             if not intervals:
                 return [], rule
+    if ctx.not_before is not None and intervals:  # an intra-day re-plan: what is left of the day
+        intervals = intersect(intervals, [(ctx.not_before.astimezone(UTC), _END_OF_TIME)])
+        if not intervals:
+            return [], NOT_BEFORE
     return intervals, None
 
 
