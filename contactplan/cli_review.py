@@ -18,10 +18,12 @@ from contactplan.cli_common import (
     DbOption,
     MunicipalOption,
     NoStoreOption,
+    NotBeforeOption,
     PolicyOption,
     err,
     fail,
     parse_date,
+    parse_not_before,
     rule_context,
     store_for,
     store_data_for,
@@ -54,6 +56,7 @@ def audit(
     municipal_holidays: MunicipalOption = None,
     db: DbOption = None,
     no_store: NoStoreOption = False,
+    not_before: NotBeforeOption = None,
 ) -> None:
     """Check a plan or a dialer log against the rules, the history and the capacities.
 
@@ -68,6 +71,9 @@ def audit(
         fmt = AuditFormat.json
     if (plan_file is None) == (log is None):
         raise typer.BadParameter("give a plan file or --log ATTEMPTS.csv (one of them)", param_hint="PLAN_FILE")
+    if log is not None and not_before is not None:
+        raise typer.BadParameter("judges a re-plan; a log is judged attempt by attempt against what came before",
+                                 param_hint="--not-before")
     try:
         cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
         debtor_file = read_debtors(str(debtors))
@@ -84,7 +90,8 @@ def audit(
             agent_list = read_agents(str(agents))[0] if agents else None
             report = review_plan(contacts, day, debtor_file, packs, source=str(plan_file), agents=agent_list,
                                  agents_path=str(agents), store_data=store_data_for(store, debtor_file.debtors, day, packs),
-                                 config=cfg, calendars=calendars)
+                                 config=cfg, calendars=calendars,
+                                 not_before=parse_not_before(not_before, day, cfg.report_timezone))
         if fmt is not AuditFormat.table:
             text = to_json(report) if fmt is AuditFormat.json else to_csv(report)
             if output is None or str(output) == "-":

@@ -163,3 +163,39 @@ def test_rules_skipped_without_store_data_restrict_nothing_without_it(seed, coun
                 assert rule.channel_blocked(debtor, channel, ctx) is None
                 assert rule.allowed(debtor, channel, ctx) is None
                 assert all(rule.destination_ok(debtor, channel, d, ctx) is None for d in debtor.destinations)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(1, 100), seed=st.integers(0, 2**32 - 1), country=st.sampled_from(["BR", "US"]),
+       day=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)), hour=st.integers(6, 22),
+       minute=st.sampled_from([0, 7, 30, 59]))
+def test_an_intra_day_replan_passes_the_audit(n, seed, country, day, hour, minute):
+    """An afternoon re-plan (--not-before) after a morning of attempts: no window before it, and
+    the audit of the re-plan against the morning's history finds nothing (caps included)."""
+    from contactplan.review import review_plan
+    from zoneinfo import ZoneInfo
+
+    debtors, agents = generate_portfolio(n, seed, country)
+    with tempfile.TemporaryDirectory() as tmp:
+        inputs = load_inputs(_write(Path(tmp), "debtors.csv", DEBTOR_COLUMNS, debtors),
+                             _write(Path(tmp), "agents.csv", AGENT_COLUMNS, agents))
+    site = "America/Sao_Paulo" if country == "BR" else "America/New_York"
+    not_before = dt.datetime.combine(day, dt.time(hour, minute), ZoneInfo(site))
+    rng = random.Random(seed)
+    history = {}
+    for debtor in inputs.debtors.debtors:
+        if rng.random() < 0.6:  # this morning's wave, and some earlier days
+            history[debtor.debtor_id] = [
+                Attempt(f"{debtor.debtor_id}-{k}", debtor.debtor_id, rng.choice(list(Channel)),
+                        rng.choice(debtor.destinations).address,
+                        not_before - dt.timedelta(minutes=rng.randrange(1, 60 * 24 * (1 + k % 3))),
+                        rng.choice(list(Outcome)))
+                for k in range(rng.randrange(1, 6))]
+    inputs = with_history(inputs, history, {}, {})
+    config = Config(report_timezone=site)
+    plan = build_plan(inputs, day, config, PACKS, not_before=not_before)
+    assert all(c.window_start >= not_before for c in plan.contacts)
+    report = review_plan(list(plan.contacts), day, inputs.debtors, PACKS, source="replan", store_data=(history, {}, {}),
+                         config=config, calendars=CALENDARS, not_before=not_before)
+    assert report.violations == []
+    assert plan.counts.add_up
