@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import re
+from collections import Counter
 import dataclasses
 import datetime as dt
 import gc
@@ -94,7 +96,7 @@ def plan_html(plan) -> str:
 
 
 def _write(plan, inputs, fmt: ExportFormat, target: str | None, encoding: str, delimiter: str,
-           vicidial_variant: str, whatsapp_template: str) -> None:
+           export: dict, store) -> None:
     from contactplan.io import dialers
 
     if fmt is ExportFormat.csv and (encoding, delimiter) == ("utf-8", ","):
@@ -105,10 +107,47 @@ def _write(plan, inputs, fmt: ExportFormat, target: str | None, encoding: str, d
     elif fmt is ExportFormat.csv and target is None:
         sys.stdout.write(dialers.plan_csv_text(plan, delimiter))
     else:
-        files = dialers.export_plan(fmt.value, plan, inputs.debtors.debtors, target, encoding=encoding,
-                                    delimiter=delimiter, vicidial_variant=vicidial_variant,
-                                    whatsapp_template=whatsapp_template)
-        err.print(f"Wrote {len(files)} {fmt.value} file(s) to {target}")
+        numbers = dialers.sorted_numbers if store is None else (
+            lambda keys: store.list_numbers("vicidial", keys))
+        options = dialers.ExportOptions(encoding=encoding, delimiter=delimiter, **export)
+        done = dialers.export_plan(fmt.value, plan, inputs.debtors.debtors, target, options, list_numbers=numbers)
+        what = f"{done.lists} list(s) in " if fmt in (ExportFormat.vicidial, ExportFormat.genesys) else ""
+        err.print(f"Wrote {what}{len(done.files)} {fmt.value} file(s) to {escape(str(target))}", highlight=False)
+        if fmt in (ExportFormat.vicidial, ExportFormat.genesys) and (encoding, delimiter) != ("utf-8", ","):
+            err.print(f"note: {fmt.value} lead/contact files are always UTF-8 and the target's own delimiter; "
+                      "--encoding and --delimiter apply to the manifest", highlight=False)
+        for note in done.notes:
+            err.print(f"note: {escape(note)}", highlight=False)
+        if done.refused:
+            reasons = Counter(why for _, why in done.refused)
+            err.print(f"[yellow]warning:[/yellow] {len(done.refused)} contact(s) not exported to {fmt.value} "
+                      f"(listed in {fmt.value}_{plan.plan_date:%Y%m%d}_refused.csv):", highlight=False)
+            for why, n in reasons.most_common():
+                err.print(f"  {n}: {escape(why)}", highlight=False)
+
+
+def _export_options(variant: str, list_id_base: int | None, campaigns: list[str] | None, whatsapp_template: str,
+                    whatsapp_params: str, sms_template: Path | None, email_template_id: str,
+                    email_subject: str | None) -> dict:
+    """The export options of the command line, checked before anything is read."""
+    mapping = {}
+    for item in campaigns or ():
+        pool, sep, campaign = item.partition("=")
+        if not sep or not pool or not re.fullmatch(r"[A-Za-z0-9_-]{2,8}", campaign):
+            raise typer.BadParameter("must be POOL=CAMPAIGN_ID (a VICIdial campaign id: 2-8 letters, digits, _ -)",
+                                     param_hint="--vicidial-campaign")
+        mapping[pool] = campaign
+    text = None
+    if sms_template is not None:
+        try:
+            text = sms_template.read_text(encoding="utf-8").rstrip("\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise typer.BadParameter(f"cannot read {sms_template} as UTF-8 text ({getattr(exc, 'strerror', None) or exc})",
+                                     param_hint="--sms-template") from None
+    return {"vicidial_variant": variant, "list_id_base": list_id_base, "vicidial_campaigns": mapping,
+            "whatsapp_template": whatsapp_template,
+            "whatsapp_params": tuple(p.strip() for p in whatsapp_params.split(",") if p.strip()),
+            "sms_template": text, "email_template_id": email_template_id, "email_subject": email_subject}
 
 
 REJECT_COLUMNS = ("file", "line", "column_index", "column", "debtor_id", "message")
@@ -165,11 +204,27 @@ def plan(
                                               "(docs/exports.md)")] = ExportFormat.csv,
     encoding: Annotated[str, typer.Option("--encoding", help="Output encoding, e.g. cp1252 for Excel")] = "utf-8",
     delimiter: Annotated[str, typer.Option("--delimiter", help="CSV delimiter: , ; tab or |")] = ",",
-    vicidial_variant: Annotated[str, typer.Option("--vicidial-variant", help="standard (23 columns) or forcegmt "
-                                                  "(adds the UTC offset for the CLI loader's --forcegmt)")
-                                ] = "standard",
+    vicidial_variant: Annotated[str, typer.Option("--vicidial-variant", help="owner-tz (CLI loader, "
+                                                  "--format=stdrankowner --time-zone-code-gmt), owner-tz-web (web "
+                                                  "loader) or standard (VICIdial's own offsets); docs/exports.md")
+                                ] = "owner-tz",
+    list_id_base: Annotated[Optional[int], typer.Option("--list-id-base", min=100, help="First VICIdial list id "
+                                                        "(default: the plan date's block, yymmdd x 10000)")] = None,
+    vicidial_campaign: Annotated[Optional[list[str]], typer.Option("--vicidial-campaign", help="POOL=CAMPAIGN_ID: "
+                                                                   "the VICIdial campaign of a pool ('ivr' for the "
+                                                                   "automated calls); repeatable")] = None,
     whatsapp_template: Annotated[str, typer.Option("--whatsapp-template", help="Approved WhatsApp template name "
                                                    "for the batch file")] = "payment_reminder",
+    whatsapp_params: Annotated[str, typer.Option("--whatsapp-params", help="The template's parameters in order, "
+                                                 "from debtor_id and balance (comma-separated)")
+                               ] = "debtor_id,balance",
+    sms_template: Annotated[Optional[Path], typer.Option("--sms-template", help="Text file with the SMS message; "
+                                                         "{debtor_id}, {balance}, {window_start}, {window_end}, "
+                                                         "{plan_date} are filled in")] = None,
+    email_template_id: Annotated[str, typer.Option("--email-template-id", help="The e-mail provider's template id "
+                                                   "for the e-mail batch")] = "",
+    email_subject: Annotated[Optional[str], typer.Option("--email-subject", help="E-mail subject (same "
+                                                         "placeholders as --sms-template)")] = None,
     html: Annotated[Optional[Path], typer.Option("--html", help="Also write an HTML report for compliance "
                                                  "review")] = None,
     db: DbOption = None,
@@ -196,6 +251,8 @@ def plan(
         raise typer.BadParameter(f"--format {fmt.value} writes several files: give a directory with -o",
                                  param_hint="--output")
     started = time.perf_counter()
+    export = _export_options(vicidial_variant, list_id_base, vicidial_campaign, whatsapp_template, whatsapp_params,
+                             sms_template, email_template_id, email_subject)
     try:
         cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
         if max_gap is not None:
@@ -226,7 +283,7 @@ def plan(
                 store.archive_plan(result, now())
             if rejects is not None:
                 write_atomic(rejects, _rejects_csv(result.rejections))
-            _write(result, inputs, fmt, target, encoding, delimiter, vicidial_variant, whatsapp_template)
+            _write(result, inputs, fmt, target, encoding, delimiter, export, store)
             if html is not None:
                 write_atomic(html, plan_html(result))
     except ContactplanError as exc:

@@ -211,6 +211,9 @@ class PlannedContact:
     # Set for what a dialer log says was done: the instant of the attempt (the window then only
     # stands for it). A planned contact may happen at any instant of its window.
     attempted_at: dt.datetime | None = None
+    # For a contact the planner made: the whole allowed interval of the day that holds the
+    # window (every rule, every candidate zone), the most a dialer may be given as call time.
+    allowed: tuple[dt.datetime, dt.datetime] | None = None
 
     def may_follow(self, when: dt.datetime) -> bool:
         """Whether an attempt made at ``when`` may come before the contact, or with it: the

@@ -348,7 +348,7 @@ def _horizon_budgets(debtors: list[Debtor], days: list[Day], packs: PackSet, pla
 
 # A million planned contacts: a frozen dataclass's __init__ would be a third of this phase.
 _new_contact = constructor(PlannedContact, "debtor_id", "channel", "destination", "window_start", "window_end",
-                           "timezone", "pool", "rank", "expected_value", "rules", "slot")
+                           "timezone", "pool", "rank", "expected_value", "rules", "slot", "allowed")
 
 
 def _contacts(debtors: list[Debtor], blocks, chosen: list[tuple[int, int]],
@@ -385,8 +385,13 @@ def _contacts(debtors: list[Debtor], blocks, chosen: list[tuple[int, int]],
         window = block.shape.windows[k]
         out.append(_new_contact(ids[i], block.channel, block.destination.address, window[0], window[1],
                                 debtors[block.debtor].primary_zone, pools[i], r, Decimal(f"{v:.2f}"), block.rules,
-                                block.shape.slots[k]))
+                                block.shape.slots[k], _span(block.allowed, window)))
     return out
+
+
+def _span(allowed: tuple, window) -> tuple | None:
+    """The allowed interval that holds the window (the shape's windows are cut out of them)."""
+    return next((i for i in allowed if i[0] <= window[0] and window[1] <= i[1]), None)
 
 
 # Contract order of channels in the plan (their names' order, as the file was always sorted).

@@ -159,6 +159,18 @@ class PlannedContactRow(Base):
     rules: Mapped[str] = mapped_column(Text)
 
 
+class DialerListRow(Base):
+    """The number a dialer list key keeps from day to day (VICIdial list id = the day's block + it)."""
+
+    __tablename__ = "dialer_lists"
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    target: Mapped[str] = mapped_column(String(16))  # "vicidial"
+    key: Mapped[str] = mapped_column(String(255))
+    number: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("target", "key", name="uq_dialer_list_key"),
+                      UniqueConstraint("target", "number", name="uq_dialer_list_number"))
+
+
 def resolve_url(url: str | None, config_url: str | None = None) -> str:
     """--db beats CONTACTPLAN_DB beats the config's database_url beats the embedded default."""
     url = url or os.environ.get(ENV_URL) or config_url or DEFAULT_URL
@@ -349,6 +361,27 @@ class Store:
                 elif not s.debtor_id and s.destination in destinations:
                     by_destination[s.destination].append(s)
         return history, by_debtor, by_destination
+
+    # --- dialer lists ---------------------------------------------------------------------------
+    def list_numbers(self, target: str, keys: Sequence[str]) -> dict[str, int]:
+        """A stable number for each list key of a dialer: the one it was given before, or the
+        next free one (1, 2, ...). The same key gets the same number every day."""
+        for attempt in range(3):
+            try:
+                with self.transaction() as conn:
+                    known = {r.key: r.number for r in conn.execute(
+                        select(DialerListRow.key, DialerListRow.number).where(DialerListRow.target == target))}
+                    new = [k for k in dict.fromkeys(keys) if k not in known]
+                    if new:
+                        start = max(known.values(), default=0) + 1
+                        rows = [{"target": target, "key": k, "number": start + i} for i, k in enumerate(new)]
+                        conn.execute(DialerListRow.__table__.insert(), rows)
+                        known.update((r["key"], r["number"]) for r in rows)
+                    return {k: known[k] for k in keys}
+            except IntegrityError:  # a concurrent run numbered the same keys first: read them again
+                if attempt == 2:
+                    raise StoreError("dialer list numbers are being assigned by another run; try again") from None
+        raise AssertionError("unreachable")
 
     # --- plan archive --------------------------------------------------------------------------
     def archive_plan(self, plan, now: dt.datetime) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "US_STATE_ZONES",
     "UnknownRegion",
     "ZoneResolution",
+    "area_code_zones",
     "phone_zones",
     "resolve_zones",
 ]
@@ -434,6 +435,12 @@ def _nanp_zones_by_npa() -> dict[str, tuple[str, ...]]:
         ranked = sorted(counter, key=lambda z: -counter[z])
         result[npa] = _unique(list(defaults.get(npa, ())) + ranked)
     return result
+
+
+def area_code_zones(npa: str) -> tuple[str, ...]:
+    """Every zone a NANP area code alone can mean (what a dialer that looks offsets up by area
+    code, such as VICIdial, may put a +1 number in); () for toll-free or unknown codes."""
+    return _nanp_zones_by_npa().get(npa, ())
 
 
 def _resolve_area_codes(country: str, area_codes: tuple[str, ...]) -> ZoneResolution:

@@ -1,7 +1,8 @@
 """Dialer and messaging exports (issue 7), on a plan made by the real planner.
 
-Round trips are checked three ways: our reader, a plain csv/pipe parser that follows the target's
-documented layout (peers.md §3.1-3.2 for VICIdial), and the plan itself.
+Round trips are checked three ways: our reader, VICIdial as its code behaves (tests/vicidial_oracle.py:
+the CLI loader, the nightly time-zone job, the hopper's call-time check), and the plan itself; and
+every instant a dialer may dial a contact is checked against the independent audit.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ import pytest
 
 from contactplan.config import DEFAULT_CHANNELS, Config
 from contactplan.generate import write_portfolio
+from contactplan.audit import audit_plan
 from contactplan.io.dialers import (
     GENESYS_COLUMNS,
-    PHONE_COLUMNS,
-    VICIDIAL_COLUMNS,
     ExportError,
     export_plan,
     parse_comments,
@@ -33,6 +33,11 @@ from contactplan.io.dialers import (
 from contactplan.io.plan_csv import read_plan
 from contactplan.model import Channel
 from contactplan.planner import build_plan, load_inputs
+from contactplan.rules.packs import default_packs
+from contactplan.store import open_store
+from vicidial_oracle import STANDARD, STDRANKOWNER, WEB_STANDARD, Vicidial
+
+PACKS = default_packs()
 
 DAY = dt.date(2026, 11, 24)  # a Tuesday, no national or state holiday
 ACCENTED_POOL = "cobrança São Paulo"
@@ -75,30 +80,25 @@ def dialer_contacts(plan):
     return {c.debtor_id: c for c in plan.contacts if c.channel in (Channel.VOICE, Channel.IVR)}
 
 
-def lead_files(paths):
-    return [p for p in paths if p.suffix == ".txt"]
-
-
-def loader_parse(line: str, forcegmt: bool = False) -> dict[str, str]:
-    """VICIdial's own reading of a standard lead line (peers.md §3.1, §3.2): TABs become pipes,
-    double quotes are dropped, fields split on "|", phone fields keep digits only (empty code -> 1),
-    list_id must be >= 100 and the phone 5-18 digits; with --forcegmt column 23 is the GMT offset
-    and, digits only, also called_count."""
-    fields = line.rstrip("\r\n").replace("\t", "|").replace('"', "").split("|")
-    lead = dict(zip(VICIDIAL_COLUMNS, fields, strict=False))
-    for key in ("phone_code", "phone_number", "alt_phone"):
-        lead[key] = re.sub(r"\D", "", lead[key])
-    lead["phone_code"] = lead["phone_code"] or "1"
-    assert lead["list_id"].isdigit() and int(lead["list_id"]) >= 100
-    assert 5 <= len(lead["phone_number"]) <= 18
-    if forcegmt:
-        lead["gmt_offset"] = fields[23]
-        lead["called_count"] = re.sub(r"\D", "", fields[23]) or "0"
-    return lead
+def lead_files(export):
+    return [p for p in export.files if p.suffix == ".txt"]
 
 
 def local_offset(c) -> dt.timedelta:
     return c.window_start.astimezone(ZoneInfo(c.timezone)).utcoffset()
+
+
+def legal_at(debtors, c, when: dt.datetime) -> bool:
+    """Whether a one-minute contact at ``when`` passes the independent audit for this debtor."""
+    probe = dataclasses.replace(c, window_start=when, window_end=when + dt.timedelta(minutes=1))
+    return audit_plan([probe], {c.debtor_id: debtors[c.debtor_id]}, PACKS, DAY) == []
+
+
+def minutes(start: dt.datetime, end: dt.datetime, step: int = 5):
+    t = start
+    while t < end:
+        yield t
+        t += dt.timedelta(minutes=step)
 
 
 # --- VICIdial -----------------------------------------------------------------------------------
@@ -106,13 +106,13 @@ def local_offset(c) -> dt.timedelta:
 
 def test_vicidial_has_every_dialer_contact_once_with_phone_state_and_window(planned, tmp_path):
     plan, debtors = planned
-    paths = export_plan("vicidial", plan, debtors, tmp_path)
+    export = export_plan("vicidial", plan, debtors, tmp_path)
     manifest = {r["file"]: r for r in read_csv_export(tmp_path / "vicidial_20261124_lists.csv")}
-    assert set(manifest) == {p.name for p in lead_files(paths)}
+    assert set(manifest) == {str(p.relative_to(tmp_path)) for p in lead_files(export)}
     expected = dialer_contacts(plan)
     seen = Counter()
-    for path in lead_files(paths):
-        listed = manifest[path.name]
+    for path in lead_files(export):
+        listed = manifest[str(path.relative_to(tmp_path))]
         leads = read_vicidial(path)
         assert int(listed["leads"]) == len(leads)
         for lead in leads:
@@ -124,71 +124,116 @@ def test_vicidial_has_every_dialer_contact_once_with_phone_state_and_window(plan
             assert lead["phone_code"] == {"BR": "55", "US": "1"}[d.country]
             assert lead["state"] == d.region and lead["country_code"] == {"BR": "BRA", "US": "USA"}[d.country]
             assert lead["list_id"] == listed["list_id"] and lead["source_id"] == plan.plan_id
-            # The list's offset is the debtor's offset during the window (peers.md §3.4).
-            assert local_offset(c) == dt.timedelta(hours=float(listed["gmt_offset"]))
-            assert listed["utc_offset"] == c.window_start.astimezone(ZoneInfo(c.timezone)).strftime("%z")[:3] + ":00"
+            assert lead["owner"] == listed["time_zone_code"] and lead["rank"] == str(c.rank)
             meta = parse_comments(lead["comments"])
             assert dt.datetime.fromisoformat(meta["window_start"]) == c.window_start
             assert dt.datetime.fromisoformat(meta["window_end"]) == c.window_end
             assert (int(meta["rank"]), meta["channel"], meta["pool"]) == (c.rank, c.channel.value, c.pool)
-            assert meta["channel"] == listed["channel"] and meta["pool"] == listed["pool"]
+            assert meta["calltime"] == f"{listed['call_time_start']}-{listed['call_time_end']}"
             # Nothing personal beyond what dialling needs: no names, address, alternate phones.
             for key in ("first_name", "last_name", "address1", "city", "alt_phone", "email", "address3"):
                 assert lead[key] == ""
     assert seen == Counter(list(expected))  # every voice/IVR contact exactly once, nothing else
+    assert export.refused == []
 
 
-def test_vicidial_lead_files_follow_the_standard_layout(planned, tmp_path):
+@pytest.mark.parametrize("variant", ["owner-tz", "owner-tz-web", "standard"])
+def test_every_lead_is_dialable_only_when_every_rule_allows_it(planned, tmp_path, variant):
+    """Load the files as VICIdial's CLI loader does, run its nightly time-zone job, and ask its
+    hopper at every 5 minutes of the day whether it would dial: each time it would, the
+    independent audit must find the contact legal (every rule, every candidate zone)."""
     plan, debtors = planned
-    for path in lead_files(export_plan("vicidial", plan, debtors, tmp_path)):
-        lines = path.read_text(encoding="utf-8").splitlines()
-        ours = read_vicidial(path)
-        assert len(lines) == len(ours) > 0
-        for line, lead in zip(lines, ours, strict=True):
-            assert line.count("|") == 22  # 23 fields, pipe-delimited
-            assert "\t" not in line and '"' not in line and ";" not in line
-            assert loader_parse(line) == lead  # VICIdial reads what our reader reads
-        assert lines[0].split("|")[0] in debtors  # no header row: the first line is a lead
-        # --forcelistfilename takes the list id from the last "_" field of the name (§3.2).
-        assert path.stem.rsplit("_", 1)[1] == ours[0]["list_id"]
+    export = export_plan("vicidial", plan, debtors, tmp_path, vicidial_variant=variant)
+    vici = Vicidial()
+    vici.run_setup((tmp_path / "vicidial_20261124_setup.sql").read_text(encoding="utf-8"))
+    layout = {"owner-tz": STDRANKOWNER, "owner-tz-web": WEB_STANDARD, "standard": STANDARD}[variant]
+    for path in lead_files(export):
+        vici.load(path, layout, DAY, tz_code_gmt=variant != "standard")
+    expected = dialer_contacts(plan)
+    assert len(vici.leads) + len(export.refused) == len(expected)
+    day_start = dt.datetime.combine(DAY, dt.time(0), dt.UTC) - dt.timedelta(hours=3)
+    for run_nightly in (False, True):
+        if run_nightly:
+            vici.nightly(DAY)
+        for lead in vici.leads:
+            c = expected[lead["vendor_lead_code"]]
+            dialable = [t for t in minutes(day_start, day_start + dt.timedelta(hours=30)) if vici.dialable(lead, t)]
+            assert dialable, lead["vendor_lead_code"]  # the lead can still be called
+            assert all(legal_at(debtors, c, t) for t in dialable[::6] + dialable[-1:]), (variant, c.debtor_id)
+            if variant != "standard":
+                # The plan's own window is dialable: the call time holds it.
+                assert vici.dialable(lead, c.window_start) and vici.dialable(lead, c.window_end - dt.timedelta(
+                    minutes=1))
 
 
-def test_acre_and_sao_paulo_go_to_lists_of_their_own_offset(planned, tmp_path):
+def test_acre_and_sao_paulo_keep_their_offsets_after_the_nightly_job(planned, tmp_path):
     plan, debtors = planned
-    paths = export_plan("vicidial", plan, debtors, tmp_path)
-    where = {lead["vendor_lead_code"]: path.name for path in lead_files(paths) for lead in read_vicidial(path)}
-    assert "_55_utc-0500_" in where["X-ACRE"]
-    assert "_55_utc-0300_" in where["X-SP"]
-    assert "_1_utc-0800_" in where["X-US"]  # California in November: PST
-    assert len({where["X-ACRE"], where["X-SP"], where["X-US"]}) == 3
-    assert all(c.timezone == "America/Rio_Branco" for c in plan.contacts if c.debtor_id == "X-ACRE")
-    # One offset per list: every lead of a file shares it.
+    export = export_plan("vicidial", plan, debtors, tmp_path)
+    vici = Vicidial()
+    vici.run_setup((tmp_path / "vicidial_20261124_setup.sql").read_text(encoding="utf-8"))
+    for path in lead_files(export):
+        vici.load(path, STDRANKOWNER, DAY)
+    vici.nightly(DAY)
+    offsets = {lead["vendor_lead_code"]: lead["gmt_offset_now"] for lead in vici.leads}
+    assert (offsets["X-ACRE"], offsets["X-SP"], offsets["X-US"]) == (-5, -3, -8)
+    owner = {lead["vendor_lead_code"]: lead["owner"] for lead in vici.leads}
+    assert (owner["X-ACRE"], owner["X-SP"], owner["X-US"]) == ("BR-5", "BR-3", "USP")
+    # Without the owner time zone (the stock job on a list set to COUNTRY_AND_AREA_CODE), Acre
+    # would be at -2 (Brazil's abolished DST in VICIdial's +55 row): what the set-up prevents.
+    for row in vici.lists.values():
+        row.time_zone_setting = "COUNTRY_AND_AREA_CODE"
+    vici.nightly(DAY)
+    assert {lead["gmt_offset_now"] for lead in vici.leads if lead["phone_code"] == "55"} == {-2}
+
+
+def test_lists_share_channel_pool_phone_code_clock_and_call_time(planned, tmp_path):
+    plan, debtors = planned
+    export_plan("vicidial", plan, debtors, tmp_path)
     manifest = read_csv_export(tmp_path / "vicidial_20261124_lists.csv")
-    keys = [(r["channel"], r["pool"], r["phone_code"], r["utc_offset"]) for r in manifest]
+    keys = [(r["channel"], r["pool"], r["phone_code"], r["time_zone_code"], r["call_time_start"], r["call_time_end"])
+            for r in manifest]
     assert len(keys) == len(set(keys))
-    assert [int(r["list_id"]) for r in manifest] == list(range(1000, 1000 + len(manifest)))
+    block = 26112400000000  # 2026-11-24, the whole-day plan
+    assert [int(r["list_id"]) for r in manifest] == [block + k for k in range(1, len(manifest) + 1)]
+    assert {r["weekday"] for r in manifest} == {"Tuesday"}
 
 
-def test_forcegmt_variant_adds_the_offset_as_column_23(planned, tmp_path):
+def test_list_numbers_are_kept_from_day_to_day(planned, tmp_path):
     plan, debtors = planned
-    paths = lead_files(export_plan("vicidial", plan, debtors, tmp_path, vicidial_variant="forcegmt"))
-    gmt = {}
-    for path in paths:
-        for line, lead in zip(path.read_text(encoding="utf-8").splitlines(), read_vicidial(path), strict=True):
-            assert line.count("|") == 23
-            assert loader_parse(line, forcegmt=True) == {**lead, "called_count": re.sub(r"\D", "", lead["gmt_offset"])}
-            gmt[lead["vendor_lead_code"]] = lead["gmt_offset"]
-    assert (gmt["X-ACRE"], gmt["X-SP"], gmt["X-US"]) == ("-5", "-3", "-8")
-    for debtor_id, c in dialer_contacts(plan).items():
-        assert dt.timedelta(hours=float(gmt[debtor_id])) == local_offset(c)
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    numbers = lambda keys: store.list_numbers("vicidial", keys)  # noqa: E731
+    export_plan("vicidial", plan, debtors, tmp_path / "a", list_numbers=numbers)
+    first = {r["call_time_start"] + r["time_zone_code"] + r["pool"]: r["list_id"][-4:]
+             for r in read_csv_export(tmp_path / "a" / "vicidial_20261124_lists.csv")}
+    later = dataclasses.replace(plan, contacts=tuple(reversed(plan.contacts)))
+    export_plan("vicidial", later, debtors, tmp_path / "b", list_numbers=numbers)
+    again = {r["call_time_start"] + r["time_zone_code"] + r["pool"]: r["list_id"][-4:]
+             for r in read_csv_export(tmp_path / "b" / "vicidial_20261124_lists.csv")}
+    assert again == first
+
+
+def test_replans_get_lists_of_their_own(planned, tmp_path):
+    plan, debtors = planned
+    replan = dataclasses.replace(plan, provenance={**plan.provenance, "not_before": "2026-11-24T14:00:00-03:00"})
+    export_plan("vicidial", replan, debtors, tmp_path)
+    ids = {int(r["list_id"]) // 10_000 for r in read_csv_export(tmp_path / "vicidial_20261124_lists.csv")}
+    assert ids == {2611241400}
+    sql = (tmp_path / "vicidial_20261124_setup.sql").read_text(encoding="utf-8")
+    assert "UPDATE vicidial_lists SET active = 'N' WHERE list_description LIKE 'contactplan %'" in sql
 
 
 def test_vicidial_list_id_base(planned, tmp_path):
     plan, debtors = planned
-    paths = lead_files(export_plan("vicidial", plan, debtors, tmp_path, list_id_base=5000))
-    assert min(int(lead["list_id"]) for p in paths for lead in read_vicidial(p)) == 5000
+    export = export_plan("vicidial", plan, debtors, tmp_path, list_id_base=5000)
+    assert min(int(lead["list_id"]) for p in lead_files(export) for lead in read_vicidial(p)) == 5001
     with pytest.raises(ExportError, match="100 or more"):
         export_plan("vicidial", plan, debtors, tmp_path / "x", list_id_base=99)
+
+
+def test_forcegmt_is_refused_with_the_reason(planned, tmp_path):
+    plan, debtors = planned
+    with pytest.raises(ExportError, match="overwrites forced offsets"):
+        export_plan("vicidial", plan, debtors, tmp_path, vicidial_variant="forcegmt")
 
 
 @pytest.mark.parametrize("bad_id", ["D;1", "D|1", "D" * 21])
@@ -197,34 +242,101 @@ def test_vicidial_refuses_ids_it_would_mangle(planned, tmp_path, bad_id):
     first = next(c for c in plan.contacts if c.channel is Channel.VOICE)
     contacts = tuple(dataclasses.replace(c, debtor_id=bad_id) if c is first else c for c in plan.contacts)
     moved = {**debtors, bad_id: debtors[first.debtor_id]}
-    with pytest.raises(ExportError, match="vendor_lead_code"):
-        export_plan("vicidial", dataclasses.replace(plan, contacts=contacts), moved, tmp_path)
-    assert not any(tmp_path.iterdir())
+    export = export_plan("vicidial", dataclasses.replace(plan, contacts=contacts), moved, tmp_path)
+    assert [(c.debtor_id, "vendor_lead_code" in why) for c, why in export.refused] == [(bad_id, True)]
+    refused = read_csv_export(tmp_path / "vicidial_20261124_refused.csv")
+    assert [r["debtor_id"] for r in refused] == [bad_id]
+    assert all(bad_id not in p.read_text(encoding="utf-8") for p in lead_files(export))
+
+
+def test_short_numbers_are_refused_not_loaded(planned, tmp_path):
+    plan, debtors = planned
+    first = next(c for c in plan.contacts if c.channel is Channel.VOICE and c.destination.startswith("+55"))
+    contacts = tuple(dataclasses.replace(c, destination="+55119876") if c is first else c for c in plan.contacts)
+    export = export_plan("vicidial", dataclasses.replace(plan, contacts=contacts), debtors, tmp_path)
+    assert [c.debtor_id for c, _ in export.refused] == [first.debtor_id]
+    assert "7-18 digit" in export.refused[0][1]
+
+
+def test_a_debtor_with_two_candidate_zones_is_dialable_only_where_both_allow(tmp_path):
+    """A Florida debtor with no postal code may be on Eastern or Central time: the call time must
+    hold in both (US-F-02), whatever single offset VICIdial holds for the lead."""
+    from factories import make_agent, make_debtor, make_inputs
+
+    fl = make_debtor("FL1", country="US", region="FL", mobile="+18505550123", email=None)
+    assert set(fl.zones) == {"America/New_York", "America/Chicago"}
+    plan = build_plan(make_inputs([fl], [make_agent(timezone="America/New_York", start="07:00", end="23:00")]), DAY)
+    (c,) = plan.contacts
+    export = export_plan("vicidial", plan, {"FL1": fl}, tmp_path)
+    vici = Vicidial()
+    vici.run_setup((tmp_path / "vicidial_20261124_setup.sql").read_text(encoding="utf-8"))
+    for path in lead_files(export):
+        vici.load(path, STDRANKOWNER, DAY)
+    vici.nightly(DAY)
+    (lead,) = vici.leads
+    dialable = [t for t in minutes(c.window_start - dt.timedelta(hours=14), c.window_start + dt.timedelta(hours=14), 1)
+                if vici.dialable(lead, t)]
+    first, last = dialable[0], dialable[-1]
+    # 08:00 Eastern is 07:00 Central; 21:00 Central is 22:00 Eastern: both must hold.
+    assert first.astimezone(ZoneInfo("America/Chicago")).time() >= dt.time(8, 0)
+    assert (last + dt.timedelta(minutes=1)).astimezone(ZoneInfo("America/New_York")).time() <= dt.time(20, 55)
 
 
 # --- Genesys Cloud ------------------------------------------------------------------------------
 
 
-def test_genesys_has_a_zone_column_per_phone_column_and_the_windows(planned, tmp_path):
+def test_genesys_lists_carry_zone_and_window_and_every_contact_once(planned, tmp_path):
     plan, debtors = planned
-    (path,) = export_plan("genesys", plan, debtors, tmp_path)
-    rows = read_csv_export(path)
-    assert tuple(rows[0]) == GENESYS_COLUMNS
-    for phone in PHONE_COLUMNS:
-        assert f"{phone}_timezone" in GENESYS_COLUMNS
+    export = export_plan("genesys", plan, debtors, tmp_path)
+    manifest = {r["file"]: r for r in read_csv_export(tmp_path / "genesys_20261124_lists.csv")}
     expected = dialer_contacts(plan)
-    assert Counter(r["debtor_id"] for r in rows) == Counter(list(expected))
-    for r in rows:
-        c = expected[r["debtor_id"]]
-        assert (r["phone"], r["phone_timezone"], r["channel"], r["pool"], int(r["rank"])) == (
-            c.destination, c.timezone, c.channel.value, c.pool, c.rank)
-        ZoneInfo(r["phone_timezone"])  # an IANA name
-        for end in ("start", "end"):
-            utc = dt.datetime.fromisoformat(r[f"window_{end}_utc"].replace("Z", "+00:00"))
-            local = dt.datetime.fromisoformat(r[f"window_{end}_local"])
-            assert utc == local == getattr(c, f"window_{end}")
-            assert utc.utcoffset() == dt.timedelta(0) and local.utcoffset() == local_offset(c)
-        assert (r["state"], r["country"]) == (debtors[c.debtor_id].region, debtors[c.debtor_id].country)
+    seen = Counter()
+    for path in export.files:
+        if path.name not in manifest:
+            continue
+        listed = manifest[path.name]
+        rows = read_csv_export(path)
+        assert tuple(rows[0]) == GENESYS_COLUMNS and int(listed["contacts"]) == len(rows)
+        for r in rows:
+            c = expected[r["debtor_id"]]
+            seen[c.debtor_id] += 1
+            assert (r["phone"], r["phone_timezone"], r["channel"], r["pool"], int(r["rank"])) == (
+                c.destination, c.timezone, c.channel.value, c.pool, c.rank)
+            assert r["phone_timezone"] == listed["time_zone"]
+            for end in ("start", "end"):
+                utc = dt.datetime.fromisoformat(r[f"window_{end}_utc"].replace("Z", "+00:00"))
+                local = dt.datetime.fromisoformat(r[f"window_{end}_local"])
+                assert utc == local == getattr(c, f"window_{end}")
+            assert (r["state"], r["country"]) == (debtors[c.debtor_id].region, debtors[c.debtor_id].country)
+    assert seen == Counter(list(expected))
+
+
+def test_genesys_contactable_times_hold_every_rule(planned, tmp_path):
+    """Genesys dials a list's contacts while the wall clock of their zone is inside the
+    campaign's contactable window; every such instant must pass the audit."""
+    plan, debtors = planned
+    export_plan("genesys", plan, debtors, tmp_path)
+    expected = dialer_contacts(plan)
+    for listed in read_csv_export(tmp_path / "genesys_20261124_lists.csv"):
+        zone = ZoneInfo(listed["time_zone"])
+        start = dt.datetime.combine(DAY, dt.time.fromisoformat(listed["contactable_from"]), zone)
+        until = listed["contactable_until"]
+        end = (dt.datetime.combine(DAY + dt.timedelta(days=1), dt.time(0), zone) if until == "24:00"
+               else dt.datetime.combine(DAY, dt.time.fromisoformat(until), zone))
+        for r in read_csv_export(tmp_path / listed["file"]):
+            c = expected[r["debtor_id"]]
+            assert start <= c.window_start and c.window_end <= end
+            for t in (start, end - dt.timedelta(minutes=1)):
+                assert legal_at(debtors, c, t.astimezone(dt.UTC)), (listed["file"], c.debtor_id)
+
+
+def test_genesys_lists_are_comma_separated_utf8_whatever_the_options(planned, tmp_path):
+    plan, debtors = planned
+    export = export_plan("genesys", plan, debtors, tmp_path, encoding="cp1252", delimiter=";")
+    lists = [p for p in export.files if p.name.startswith("genesys-")]
+    assert lists and all(p.read_text(encoding="utf-8").splitlines()[0] == ",".join(GENESYS_COLUMNS) for p in lists)
+    manifest = tmp_path / "genesys_20261124_lists.csv"
+    assert manifest.read_text(encoding="cp1252").splitlines()[0].count(";") == 9
 
 
 # --- message batches ----------------------------------------------------------------------------
@@ -232,9 +344,9 @@ def test_genesys_has_a_zone_column_per_phone_column_and_the_windows(planned, tmp
 
 def test_batches_hold_only_their_channel_with_utc_and_local_windows(planned, tmp_path):
     plan, debtors = planned
-    paths = export_plan("batches", plan, debtors, tmp_path)
-    assert [p.name for p in paths] == ["sms_20261124.csv", "whatsapp_20261124.csv", "email_20261124.csv"]
-    for path, channel in zip(paths, (Channel.SMS, Channel.WHATSAPP, Channel.EMAIL), strict=True):
+    export = export_plan("batches", plan, debtors, tmp_path)
+    assert [p.name for p in export.files] == ["sms_20261124.csv", "whatsapp_20261124.csv", "email_20261124.csv"]
+    for path, channel in zip(export.files, (Channel.SMS, Channel.WHATSAPP, Channel.EMAIL), strict=True):
         rows = read_csv_export(path)
         expected = {c.debtor_id: c for c in plan.contacts if c.channel is channel}
         assert Counter(r["debtor_id"] for r in rows) == Counter(list(expected))
@@ -251,7 +363,7 @@ def test_batches_hold_only_their_channel_with_utc_and_local_windows(planned, tmp
 
 def test_whatsapp_batch_carries_template_and_parameters(planned, tmp_path):
     plan, debtors = planned
-    path = export_plan("batches", plan, debtors, tmp_path, whatsapp_template="lembrete_pagamento")[1]
+    path = export_plan("batches", plan, debtors, tmp_path, whatsapp_template="lembrete_pagamento").files[1]
     rows = read_csv_export(path)
     assert rows
     for r in rows:
@@ -261,8 +373,43 @@ def test_whatsapp_batch_carries_template_and_parameters(planned, tmp_path):
         assert r["template_param_1"] == d.debtor_id
         reais, cents = r["template_param_2"].removeprefix("R$ ").split(",")
         assert f"{reais.replace('.', '')}.{cents}" == f"{d.balance:.2f}"
-    only_id = export_plan("batches", plan, debtors, tmp_path / "b", whatsapp_params=("debtor_id",))[1]
+    only_id = export_plan("batches", plan, debtors, tmp_path / "b", whatsapp_params=("debtor_id",)).files[1]
     assert "template_param_2" not in read_csv_export(only_id)[0]
+
+
+def test_sms_batch_carries_the_rendered_message(planned, tmp_path):
+    plan, debtors = planned
+    text = "Ref {debtor_id}: R$ em aberto {balance}. Responda SAIR para não receber mais."
+    sms = export_plan("batches", plan, debtors, tmp_path, sms_template=text).files[0]
+    rows = read_csv_export(sms)
+    assert rows
+    for r in rows:
+        d = debtors[r["debtor_id"]]
+        assert r["message"].startswith(f"Ref {d.debtor_id}: ") and "{" not in r["message"]
+        assert int(r["sms_parts"]) == (1 if len(r["message"]) <= 70 else 2)  # "ã" makes it UCS-2
+    assert "name" not in rows[0] and "destination" in rows[0]
+
+
+def test_email_batch_carries_template_id_and_subject(planned, tmp_path):
+    plan, debtors = planned
+    email = export_plan("batches", plan, debtors, tmp_path, email_template_id="cobranca-v2",
+                        email_subject="Ref {debtor_id}: {balance}").files[2]
+    rows = read_csv_export(email)
+    assert rows and all(r["template_id"] == "cobranca-v2" and r["subject"].startswith(f"Ref {r['debtor_id']}: ")
+                        for r in rows)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"sms_template": "Olá {name}"}, r"unknown placeholder \{name\}"),
+    ({"email_subject": "{cpf}"}, r"unknown placeholder \{cpf\}"),
+    ({"sms_template": "unbalanced {"}, "literal brace"),
+    ({"email_template_id": "bad id!"}, "template id"),
+])
+def test_bad_templates_are_refused_before_writing(planned, tmp_path, kwargs, message):
+    plan, debtors = planned
+    with pytest.raises(ExportError, match=message):
+        export_plan("batches", plan, debtors, tmp_path / "out", **kwargs)
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("consent", [None, False])
@@ -290,14 +437,14 @@ def test_bad_whatsapp_template_name_or_parameter(planned, tmp_path):
 @pytest.mark.parametrize("fmt", ["genesys", "batches", "vicidial", "csv"])
 def test_semicolon_cp1252_round_trip_is_identical(planned, tmp_path, fmt):
     plan, debtors = planned
-    excel = export_plan(fmt, plan, debtors, tmp_path / "excel", encoding="cp1252", delimiter=";")
-    plain = export_plan(fmt, plan, debtors, tmp_path / "plain")
-    assert [p.name for p in excel] == [p.name for p in plain]
+    excel = export_plan(fmt, plan, debtors, tmp_path / "excel", encoding="cp1252", delimiter=";").files
+    plain = export_plan(fmt, plan, debtors, tmp_path / "plain").files
+    assert [p.relative_to(tmp_path / "excel") for p in excel] == [p.relative_to(tmp_path / "plain") for p in plain]
     accents = False
     for e, p in zip(excel, plain, strict=True):
-        if e.suffix == ".txt":
-            assert read_vicidial(e, encoding="cp1252") == read_vicidial(p)
-            accents |= ACCENTED_POOL.encode("cp1252") in e.read_bytes()
+        if e.suffix in (".txt", ".sql") or e.name.startswith("genesys-"):
+            # Dialer files are UTF-8 in the target's own layout whatever the CSV options.
+            assert e.read_bytes() == p.read_bytes()
             continue
         with open(e, encoding="cp1252", newline="") as f:
             back = list(csv.reader(f, delimiter=";"))
@@ -318,49 +465,40 @@ def test_semicolon_cp1252_round_trip_is_identical(planned, tmp_path, fmt):
 def test_a_character_the_encoding_lacks_fails_before_anything_is_written(planned, tmp_path):
     plan, debtors = planned
     contacts = tuple(dataclasses.replace(c, pool="Łódź") if c.pool else c for c in plan.contacts)
-    with pytest.raises(ExportError, match=r"genesys_20261124\.csv:\d+: .*cp1252"):
+    with pytest.raises(ExportError, match=r"genesys_20261124_lists\.csv:\d+: .*cp1252"):
         export_plan("genesys", dataclasses.replace(plan, contacts=contacts), debtors, tmp_path, encoding="cp1252")
     assert not any(tmp_path.iterdir())
 
 
-def test_failed_write_leaves_the_previous_file_intact(planned, tmp_path, monkeypatch):
+@pytest.mark.parametrize("fmt", ["vicidial", "genesys", "batches"])
+def test_a_failed_write_leaves_the_previous_set_intact(planned, tmp_path, monkeypatch, fmt):
+    """Disk full in the middle of a set: nothing of the new set is in place, the old one is."""
     plan, debtors = planned
-    (path,) = export_plan("genesys", plan, debtors, tmp_path)
-    before = path.read_bytes()
+    export_plan(fmt, plan, debtors, tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    real_fdopen, calls = os.fdopen, []
 
-    def boom(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(ExportError, match=r"genesys_20261124.csv: not written \(disk full\); the previous file is "
-                                          "unchanged"):
-        export_plan("genesys", plan, debtors, tmp_path, delimiter=";")
-    assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
-
-
-def test_a_failure_mid_export_says_how_many_files_were_replaced(planned, tmp_path, monkeypatch):
-    plan, debtors = planned
-    real_replace, calls = os.replace, []
-
-    def second_fails(src, dst):
-        calls.append(dst)
+    def full(fd, *args, **kwargs):
+        calls.append(fd)
         if len(calls) == 2:
-            raise OSError("disk full")
-        real_replace(src, dst)
+            os.close(fd)
+            raise OSError(28, "No space left on device")
+        return real_fdopen(fd, *args, **kwargs)
 
-    monkeypatch.setattr(os, "replace", second_fails)
-    with pytest.raises(ExportError, match=r"not written \(disk full\); the previous file is unchanged "
-                                          r"\(1 of 3 files were written before\)"):
-        export_plan("batches", plan, debtors, tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sms_20261124.csv"]
+    monkeypatch.setattr(os, "fdopen", full)
+    later = dataclasses.replace(plan, contacts=plan.contacts[: len(plan.contacts) // 2])
+    with pytest.raises(ExportError, match=r"No space left on device\); nothing was written, the previous files "
+                                          "are unchanged"):
+        export_plan(fmt, later, debtors, tmp_path)
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before  # and no staging left
 
 
 def test_files_are_readable_by_the_owner_only(planned, tmp_path):
     plan, debtors = planned
     for fmt in ("vicidial", "genesys", "batches", "csv"):
-        for path in export_plan(fmt, plan, debtors, tmp_path):
+        for path in export_plan(fmt, plan, debtors, tmp_path).files:
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    assert stat.S_IMODE((tmp_path / "vicidial_20261124_leads").stat().st_mode) == 0o700
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -393,16 +531,19 @@ def test_output_must_be_a_directory(planned, tmp_path):
 
 def test_debtors_may_be_given_as_a_list(planned, tmp_path):
     plan, debtors = planned
-    a = export_plan("genesys", plan, list(debtors.values()), tmp_path / "a")
-    b = export_plan("genesys", plan, debtors, tmp_path / "b")
-    assert a[0].read_bytes() == b[0].read_bytes()
+    a = export_plan("genesys", plan, list(debtors.values()), tmp_path / "a").files
+    b = export_plan("genesys", plan, debtors, tmp_path / "b").files
+    assert [x.read_bytes() for x in a] == [x.read_bytes() for x in b]
 
 
-def test_loader_parse_helper_matches_the_documented_example():
-    # peers.md §3.2: the CLI loader's own help example, columns 0-22.
-    line = ("3857822|31022|105|01144|1625551212|MRS|B||BURTON|249 MUNDON ROAD|MALDON|ESSEX||||CM9 6PW|UK||||||"
-            "COMMENTS")
-    lead = loader_parse(line)
+def test_oracle_reads_the_loaders_documented_example(tmp_path):
+    # The CLI loader's own help example (peers.md §3.2), columns 0-22, into list 105.
+    path = tmp_path / "leads_105.txt"
+    path.write_text("3857822|31022|105|01144|1625551212|MRS|B||BURTON|249 MUNDON ROAD|MALDON|ESSEX||||CM9 6PW|UK||||||"
+                    "COMMENTS\n", encoding="utf-8")
+    vici = Vicidial()
+    assert vici.load(path, STANDARD, DAY, tz_code_gmt=False) == 1
+    (lead,) = vici.leads
     assert (lead["vendor_lead_code"], lead["list_id"], lead["phone_code"], lead["phone_number"],
-            lead["postal_code"], lead["country_code"], lead["comments"]) == (
-        "3857822", "105", "01144", "1625551212", "CM9 6PW", "UK", "COMMENTS")
+            lead["postal_code"], lead["country"], lead["comments"]) == (
+        "3857822", 105, "01144", "1625551212", "CM9 6PW", "UK", "COMMENTS")

@@ -1,170 +1,374 @@
-"""Exports of a plan for the tools contact centres already run (issue 7).
+"""Exports of a plan for the tools contact centres already run.
 
-``export_plan(fmt, plan, debtors, out)`` writes one or more files into the directory ``out`` and
-returns their paths. Formats:
+``export_plan(fmt, plan, debtors, out)`` writes a set of files into the directory ``out`` and
+returns what it wrote and what it refused. Formats:
 
-- ``csv``: plan.csv (the README contract) with a chosen delimiter and encoding,
-  ``plan_<YYYYMMDD>.csv``.
-- ``vicidial``: VICIdial "standard" lead files, pipe-delimited, no header, columns 0-22 of
-  ``../shared/domain/peers.md`` §3.1. One file (one list) per (channel, pool, phone code, UTC
-  offset): ``vicidial_<YYYYMMDD>_<channel>[-<pool>]_<phone code>_utc<±HHMM>_<list_id>.txt``, plus
-  ``vicidial_<YYYYMMDD>_lists.csv``, the manifest of lists. The list id is the last ``_`` field of
-  the name so that the CLI loader's ``--forcelistfilename`` reads it back.
-- ``genesys``: a Genesys Cloud contact-list CSV, ``genesys_<YYYYMMDD>.csv``: each phone column has
-  a time-zone column (IANA names) for the list's ``callableTimeColumn``, plus the window columns.
+- ``csv``: plan.csv (the README contract) with a chosen delimiter and encoding, ``plan_<YYYYMMDD>.csv``.
+- ``vicidial``: lead files in ``vicidial_<YYYYMMDD>_leads/`` (one per list), the manifest
+  ``vicidial_<YYYYMMDD>_lists.csv`` and ``vicidial_<YYYYMMDD>_setup.sql``, which creates the lists
+  with their call times and time-zone method (io/vicidial.py).
+- ``genesys``: contact lists ``genesys-<YYYYMMDD>-...csv`` (one per channel, pool, zone and callable
+  window) and the manifest ``genesys_<YYYYMMDD>_lists.csv`` (io/genesys.py).
 - ``batches``: ``sms_<YYYYMMDD>.csv``, ``whatsapp_<YYYYMMDD>.csv``, ``email_<YYYYMMDD>.csv`` with the
-  send window in UTC and in the debtor's local time; WhatsApp rows carry the template name,
-  language and positional parameters, and only debtors who opted in.
+  send window in UTC and in the debtor's local time, the rendered SMS text, the e-mail template
+  and subject, the WhatsApp template and its parameters (io/batches.py).
 
-Which VICIdial variant (details in docs/exports.md): VICIdial gives every lead of a country code
-other than 1, 52 and 61 the offset of the first ``vicidial_phone_codes`` row of that country
-(peers.md §3.4), so all of +55 is evaluated at one offset and a debtor in Acre (UTC-5) would be
-called at 06:00 local by a campaign set to 08:00. Lists are therefore always split per UTC offset.
-``vicidial_variant="standard"`` (default) writes exactly the 23 documented columns (§3.3
-recommendation; loads with the web and the CLI loader); then every list whose offset differs from
-VICIdial's +55 offset needs its own list call time, shifted by the difference. ``"forcegmt"`` adds
-column 23 with the offset for ``VICIDIAL_IN_new_leads_file.pl --forcegmt`` (§3.2), so VICIdial's
-own call times run in the debtor's real local time: use it for Brazilian portfolios loaded with
-the CLI loader. Its price: the loader also reads column 23 as called_count (digits only, so -3
-loads as 3), and ``ADMIN_adjust_GMTnow_on_leads.pl`` must skip these lists (``--omitlistid``).
+A dialer does not keep to the plan's windows, so a dialer export gives every contact the call
+time in which it is legal (its allowed span, in every candidate zone: io/calltimes.py) and groups
+contacts by it; a contact that cannot be given one is refused and listed in
+``<format>_<YYYYMMDD>_refused.csv`` (debtor id and reason), never written silently.
 
-Every file is rendered and encoded before the first one is written, so a bad value or a character
-the chosen encoding cannot hold fails the export with nothing written; each file is then written
-atomically (temporary file, fsync, rename) and readable by the owner only. Pure library code: no
-clock, no machine time zone. Messages name the debtor id, never a phone, e-mail or name.
+The set is all or nothing: every file is rendered and encoded first (a bad value or a character
+the encoding cannot hold fails with nothing written), then written into a temporary directory
+beside the target and moved into place, so a full disk or a kill leaves the previous set as it
+was. Files are readable by the owner only. Pure library code: no clock, no machine time zone.
+Messages name the debtor id, never a phone, e-mail or name.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import io
+import os
 import re
-import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-
-from contactplan.errors import ContactplanError, OutputError
+from contactplan.errors import ContactplanError
+from contactplan.io import batches, genesys, vicidial
+from contactplan.io.calltimes import offset_at
 from contactplan.io.plan_csv import render as render_plan_csv
-from contactplan.io.plan_csv import write_bytes_atomic
 from contactplan.model import Channel, Debtor, PlannedContact
+from contactplan.timezones import area_code_zones
 
 if TYPE_CHECKING:
     from contactplan.planner import Plan
 
 FORMATS = ("csv", "vicidial", "genesys", "batches")
-VICIDIAL_VARIANTS = ("standard", "forcegmt")
-WHATSAPP_PARAMS = ("debtor_id", "balance")
-DIALER_CHANNELS = (Channel.VOICE, Channel.IVR)
+VICIDIAL_VARIANTS = vicidial.VARIANTS
+WHATSAPP_PARAMS = batches.WHATSAPP_PARAMS
 MESSAGE_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.EMAIL)
 CSV_DELIMITERS = (",", ";", "\t", "|")
-
-# peers.md §3.1, 0-based; the web loader's columns 23-24 (rank, owner) and the CLI loader's
-# 23-26 (called_count, status, entry_date, multi-alt) differ (§3.3), so "standard" stops at 22.
-VICIDIAL_COLUMNS = ("vendor_lead_code", "source_id", "list_id", "phone_code", "phone_number", "title", "first_name",
-                    "middle_initial", "last_name", "address1", "address2", "address3", "city", "state", "province",
-                    "postal_code", "country_code", "gender", "date_of_birth", "alt_phone", "email",
-                    "security_phrase", "comments")
-VICIDIAL_GMT_COLUMN = "gmt_offset"  # column 23 with --forcegmt (§3.2)
-# VARCHAR widths of vicidial_list (§3.1): a longer value would be cut and the lead lose its identity.
-_VICIDIAL_WIDTHS = {"vendor_lead_code": 20, "source_id": 50, "state": 2, "country_code": 3, "comments": 255}
-# The web loader deletes these from every field (§3.1); | and TAB split fields, newlines split leads.
-_VICIDIAL_STRIPPED = re.compile(r"[\"`\\;|\t\r\n]")
-_ISO3 = {"BR": "BRA", "US": "USA"}
-_WA_LANGUAGE = {"BR": "pt_BR", "US": "en_US"}
-_WA_TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")  # Meta template names: lower case, digits, "_"
-
-PHONE_COLUMNS = ("phone",)  # Genesys: each gets a "<column>_timezone" column
-GENESYS_COLUMNS = ("debtor_id", "plan_id", "channel", "pool", "rank", "phone", "phone_timezone", "state", "country",
-                   "window_start_utc", "window_end_utc", "window_start_local", "window_end_local")
+VICIDIAL_COLUMNS = vicidial.COLUMNS
+GENESYS_COLUMNS = genesys.COLUMNS
 BATCH_COLUMNS = ("plan_id", "debtor_id", "channel", "destination", "timezone", "window_start_local",
                  "window_end_local", "window_start_utc", "window_end_utc", "rank")
-MANIFEST_COLUMNS = ("list_id", "file", "channel", "pool", "phone_code", "utc_offset", "gmt_offset", "leads", "zones",
-                    "first_window_start_utc", "last_window_end_utc")
+MANIFEST_COLUMNS = ("list_id", "file", "channel", "pool", "campaign_id", "phone_code", "time_zone_code",
+                    "vicidial_offsets", "call_time_id", "weekday", "call_time_start", "call_time_end", "leads",
+                    "zones", "first_window_start_utc", "last_window_end_utc")
+REFUSED_COLUMNS = ("debtor_id", "channel", "pool", "window_start_utc", "reason")
+_WA_LANGUAGE = {"BR": "pt_BR", "US": "en_US"}
+_WA_TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")  # Meta template names: lower case, digits, "_"
+_EMAIL_TEMPLATE_ID = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
 
 
 class ExportError(ContactplanError):
-    """The plan cannot be exported (exit code 2). Raised before any file is written, except for an
-    I/O failure while writing, which names how many files of the export were already replaced."""
+    """The plan cannot be exported (exit code 2); nothing of the set was written."""
 
 
-def export_plan(fmt: str, plan: Plan, debtors: Mapping[str, Debtor] | Iterable[Debtor], out: str | Path, *,
-                encoding: str = "utf-8", delimiter: str = ",", list_id_base: int = 1000,
-                vicidial_variant: str = "standard", whatsapp_template: str = "payment_reminder",
-                whatsapp_params: Sequence[str] = WHATSAPP_PARAMS) -> list[Path]:
-    """Write ``plan`` in format ``fmt`` into the directory ``out``; return the files written.
+@dataclass(frozen=True)
+class ExportOptions:
+    """How to write an export (the CLI's options; defaults are what the README documents)."""
+
+    encoding: str = "utf-8"  # CSV exports for people (plan, batches, manifests); dialer files are UTF-8
+    delimiter: str = ","
+    vicidial_variant: str = "owner-tz"
+    # VICIdial list ids are this base + the list's number; None: the plan's own block
+    # (default_list_block), so no two plans ever share a list.
+    list_id_base: int | None = None
+    vicidial_campaigns: Mapping[str, str] = field(default_factory=dict)  # pool (or "ivr") -> campaign id
+    whatsapp_template: str = "payment_reminder"
+    whatsapp_params: tuple[str, ...] = WHATSAPP_PARAMS
+    sms_template: str | None = None  # message text with {placeholders} (batches.PLACEHOLDERS)
+    email_template_id: str = ""  # the e-mail provider's template id
+    email_subject: str | None = None  # subject with {placeholders}
+    min_minutes: int = 1  # the shortest call time worth giving a dialer
+
+
+@dataclass
+class Export:
+    files: list[Path]
+    refused: list[tuple[PlannedContact, str]]
+    lists: int = 0
+    notes: list[str] = field(default_factory=list)  # what the user should know (no personal data)
+
+
+ListNumbers = Callable[[Sequence[str]], Mapping[str, int]]
+
+
+def sorted_numbers(keys: Sequence[str]) -> dict[str, int]:
+    """List numbers without a store: 1, 2, ... in the keys' order (not kept from day to day)."""
+    return {key: k for k, key in enumerate(keys, 1)}
+
+
+def export_plan(fmt: str, plan: Plan, debtors: Mapping[str, Debtor] | Iterable[Debtor], out: str | Path,
+                options: ExportOptions | None = None, *, list_numbers: ListNumbers = sorted_numbers,
+                **kwargs) -> Export:
+    """Write ``plan`` in format ``fmt`` into the directory ``out``.
 
     Args:
         fmt: ``csv``, ``vicidial``, ``genesys`` or ``batches``.
         plan: the plan from ``build_plan``.
         debtors: the plan's debtors by id (or an iterable of them): country, UF and consents.
         out: directory, created if missing.
-        encoding: any Python codec, e.g. ``cp1252`` (with ``;``) for Excel in Brazil.
-        delimiter: for the CSV files (not the VICIdial lead files, which are always ``|``).
-        list_id_base: the first VICIdial list id (VICIdial refuses ids below 100).
-        vicidial_variant: ``standard`` (23 columns) or ``forcegmt`` (column 23 = UTC offset in hours).
-        whatsapp_template: name of the Meta-approved template for the WhatsApp batch.
-        whatsapp_params: the template's positional parameters, from ``debtor_id`` and ``balance``.
+        options: ExportOptions (or its fields as keyword arguments).
+        list_numbers: the number of each VICIdial list key, kept from day to day (the store's);
+            the default numbers them in order.
 
     Raises:
         ExportError: an unknown option, a contact whose debtor is missing, a WhatsApp contact
-            without opt-in, a value the target cannot hold, or a character the encoding lacks
-            (nothing written); or an I/O error while writing (each file is whole or untouched).
+            without opt-in, a value the target cannot hold, a character the encoding lacks, or an
+            I/O error; nothing of the set is then written (the previous set stays as it was).
     """
+    options = dataclasses.replace(options or ExportOptions(), **kwargs)
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    if delimiter not in CSV_DELIMITERS:
+    if options.delimiter not in CSV_DELIMITERS:
         raise ExportError(f"delimiter must be one of {', '.join(map(repr, CSV_DELIMITERS))}")
     try:
-        codecs.lookup(encoding)
+        codecs.lookup(options.encoding)
     except LookupError:
-        raise ExportError(f"unknown encoding {encoding!r}") from None
+        raise ExportError(f"unknown encoding {options.encoding!r}") from None
     by_id = debtors if isinstance(debtors, Mapping) else {d.debtor_id: d for d in debtors}
+    for c in plan.contacts:
+        _debtor(by_id, c)
     day = f"{plan.plan_date:%Y%m%d}"
+    refused: list[tuple[PlannedContact, str]] = []
+    lists, notes = 0, []
     if fmt == "csv":
-        files = {f"plan_{day}.csv": plan_csv_text(plan, delimiter)}
+        files = {f"plan_{day}.csv": _encode(f"plan_{day}.csv", plan_csv_text(plan, options.delimiter), options.encoding)}
     elif fmt == "vicidial":
-        files = _vicidial_files(plan, by_id, day, list_id_base, vicidial_variant, delimiter)
+        files, refused, lists, notes = _vicidial_files(plan, by_id, day, options, list_numbers)
     elif fmt == "genesys":
-        files = {f"genesys_{day}.csv": _genesys_text(plan, by_id, delimiter)}
+        files, refused, lists = _genesys_files(plan, by_id, day, options)
     else:
-        files = _batch_files(plan, by_id, day, delimiter, whatsapp_template, tuple(whatsapp_params))
-    encoded = {name: encode_text(name, text, encoding) for name, text in files.items()}
-    directory = Path(out)
+        files = _batch_files(plan, by_id, day, options)
+    if refused:
+        rows = [[c.debtor_id, c.channel.value, c.pool, _utc(c.window_start), why] for c, why in refused]
+        name = f"{fmt}_{day}_refused.csv"
+        files[name] = _encode(name, _csv_text(REFUSED_COLUMNS, rows, options.delimiter), options.encoding)
+    return Export(write_set(Path(out), files), refused, lists, notes)
+
+
+# --- writing a set of files at once -------------------------------------------------------------
+
+
+def write_set(directory: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write every file (names may sit in one subdirectory, "leads/x.txt") or none of them.
+
+    All are written and fsynced into a temporary directory inside ``directory`` first; only
+    then are they moved into place (a subdirectory as a whole), the files people open first
+    (manifests) last. A failure while writing removes the temporary directory and leaves the
+    previous set untouched."""
     if directory.exists() and not directory.is_dir():
         raise ExportError(f"{directory}: exports go to a directory; this is a file")
-    written: list[Path] = []
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        for name, data in encoded.items():
-            write_bytes_atomic(directory / name, data)
-            written.append(directory / name)
-    except (OSError, OutputError) as exc:
-        done = f" ({len(written)} of {len(encoded)} files were written before)" if written else ""
-        if isinstance(exc, OutputError):
-            raise ExportError(f"{exc}{done}") from None
-        raise ExportError(f"{directory}: cannot write: {exc.strerror or exc}{done}") from None
-    return written
+        staging = Path(tempfile.mkdtemp(prefix=".contactplan-export-", dir=directory))
+    except OSError as exc:
+        raise ExportError(f"{directory}: cannot write here: {exc.strerror or exc}") from None
+    try:
+        for name, data in files.items():
+            path = staging / name
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ExportError(f"{directory}: cannot write the export ({exc.strerror or exc}); nothing was written, "
+                          "the previous files are unchanged") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    tops = sorted({name.split("/", 1)[0] for name in files}, key=lambda n: ("/" not in n and n in files, n))
+    try:
+        for top in tops:
+            source, target = staging / top, directory / top
+            if source.is_dir():
+                if target.exists():
+                    old = staging / f".old-{top}"
+                    target.rename(old)
+                source.rename(target)
+            else:
+                os.replace(source, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [directory / name for name in files]
+
+
+# --- VICIdial -----------------------------------------------------------------------------------
+
+
+def default_list_block(plan: Plan) -> int:
+    """The plan's block of VICIdial list ids: yymmdd, the re-plan's --not-before as hhmm (0000 for
+    a plan of the whole day) and four digits for the list's number, e.g. 26112400000007 for list
+    7 on 2026-11-24 and 26112414000007 for the same list in the 14:00 re-plan. Each plan's leads
+    are in lists of their own, so switching earlier lists off never touches today's."""
+    replan = plan.provenance.get("not_before", "") if plan.provenance else ""
+    hhmm = dt.datetime.fromisoformat(replan).strftime("%H%M") if replan else "0000"
+    return int(f"{plan.plan_date:%y%m%d}{hhmm}") * 10_000
+
+
+
+def _vicidial_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options: ExportOptions,
+                    list_numbers: ListNumbers) -> tuple[dict[str, bytes], list, int, list[str]]:
+    variant = options.vicidial_variant
+    if variant == "forcegmt":
+        raise ExportError("the forcegmt variant is no longer written: VICIdial's nightly "
+                          "ADMIN_adjust_GMTnow_on_leads.pl overwrites forced offsets (every +55 lead becomes "
+                          "-3, or -2 in its old DST season). Use owner-tz (default), owner-tz-web or standard "
+                          "(docs/exports.md)")
+    if variant not in VICIDIAL_VARIANTS:
+        raise ExportError(f"unknown VICIdial variant {variant!r}; expected one of {', '.join(VICIDIAL_VARIANTS)}")
+    base = options.list_id_base
+    if base is None:
+        base = default_list_block(plan)
+    if base < 100:
+        raise ExportError("VICIdial list ids must be 100 or more (its loaders reject smaller ones as INVALID LIST ID)")
+    leads, refused = vicidial.plan_leads(plan.contacts, debtors, variant, area_code_zones, options.min_minutes)
+    groups = vicidial.group_lists(leads)
+    numbers = list_numbers([g.key for g in groups])
+    files: dict[str, bytes] = {}
+    manifest, placed = [], []
+    leads_dir = f"vicidial_{day}_leads"
+    for vl in groups:
+        number = numbers[vl.key]
+        if not 1 <= number <= 9999:
+            raise ExportError(f"VICIdial list number {number} is outside 1-9999 (list ids are the day's block + it)")
+        list_id = base + number
+        rows = []
+        kept = []
+        for lead in vl.leads:
+            try:
+                rows.append(vicidial.lead_row(lead, plan.plan_id, list_id, variant))
+                kept.append(lead)
+            except vicidial.VicidialRefusal as exc:
+                refused.append((lead.contact, str(exc)))
+        if not rows:
+            continue
+        name = f"{leads_dir}/{vicidial.file_name(day, vl, list_id)}"
+        # The loaders read bytes and VICIdial stores UTF-8: the lead files are UTF-8, no BOM.
+        files[name] = "".join("|".join(r) + "\n" for r in rows).encode("utf-8")
+        placed.append((dataclasses.replace(vl, leads=tuple(kept)), list_id))
+        contacts = [lead.contact for lead in kept]
+        manifest.append([str(list_id), name, vl.channel, vl.pool, vicidial.campaign_for(vl.channel, vl.pool,
+                                                                                       options.vicidial_campaigns),
+                         vl.phone_code, vl.clock if variant != "standard" else "",
+                         " ".join(f"{o / 60:+g}" for o in sorted({o for lead in kept for o in lead.offsets})),
+                         vicidial.call_time_id(vl.call), vl.call.day.strftime("%A"), vl.call.hhmm(vl.call.start),
+                         vl.call.hhmm(vl.call.end), str(len(kept)), " ".join(sorted({c.timezone for c in contacts})),
+                         _utc(min(c.window_start for c in contacts)), _utc(max(c.window_end for c in contacts))])
+    notes = []
+    if variant == "standard":
+        moved = sum(1 for vl, _ in placed for lead in vl.leads
+                    if lead.offsets != (offset_at(ZoneInfo(lead.contact.timezone), lead.contact.window_start),))
+        if moved:
+            notes.append(f"{moved} lead(s) may be given another offset than their debtor's by VICIdial's own look-up "
+                         "(its +55 row, or the area code); their call times are narrowed to what is legal in "
+                         "every such offset. The owner-tz variant keeps them whole (docs/exports.md).")
+    sql = vicidial.setup_sql(plan.plan_id, plan.plan_date, placed, variant, options.vicidial_campaigns)
+    files[f"vicidial_{day}_setup.sql"] = sql.encode("utf-8")
+    name = f"vicidial_{day}_lists.csv"
+    files[name] = _encode(name, _csv_text(MANIFEST_COLUMNS, manifest, options.delimiter), options.encoding)
+    return files, refused, len(placed), notes
+
+
+# --- Genesys Cloud ------------------------------------------------------------------------------
+
+
+def _genesys_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options: ExportOptions
+                   ) -> tuple[dict[str, bytes], list, int]:
+    lists, refused = genesys.group_lists(plan.contacts, options.min_minutes)
+    files: dict[str, bytes] = {}
+    manifest = []
+    for gl in lists:
+        name = genesys.file_name(day, gl)
+        # Genesys takes contact lists as comma-separated UTF-8 only.
+        files[name] = _csv_text(genesys.COLUMNS, genesys.rows(gl, plan.plan_id, debtors, _utc, _local), ",").encode()
+        manifest.append(genesys.manifest_row(name, gl, _utc))
+    name = f"genesys_{day}_lists.csv"
+    files[name] = _encode(name, _csv_text(genesys.MANIFEST_COLUMNS, manifest, options.delimiter), options.encoding)
+    return files, refused, len(lists)
+
+
+# --- message batches ----------------------------------------------------------------------------
+
+
+def _batch_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options: ExportOptions) -> dict[str, bytes]:
+    template, params = options.whatsapp_template, tuple(options.whatsapp_params)
+    if not _WA_TEMPLATE_NAME.fullmatch(template):
+        raise ExportError("the WhatsApp template name must be lower-case letters, digits and underscores, "
+                          "as Meta requires")
+    for p in params:
+        if p not in WHATSAPP_PARAMS:
+            raise ExportError(f"unknown WhatsApp template parameter {p!r}; expected {', '.join(WHATSAPP_PARAMS)}")
+    if options.email_template_id and not _EMAIL_TEMPLATE_ID.fullmatch(options.email_template_id):
+        raise ExportError("the e-mail template id may hold letters, digits and _ . : - (at most 128)")
+    try:
+        for text, what in ((options.sms_template, "SMS template"), (options.email_subject, "e-mail subject")):
+            if text is not None:
+                batches.check_template(text, what)
+    except batches.TemplateError as exc:
+        raise ExportError(str(exc)) from None
+    columns = {
+        Channel.SMS: BATCH_COLUMNS + (("message", "sms_parts") if options.sms_template is not None else ()),
+        Channel.WHATSAPP: BATCH_COLUMNS + ("template_name", "template_language",
+                                           *(f"template_param_{i}" for i in range(1, len(params) + 1))),
+        Channel.EMAIL: BATCH_COLUMNS + (("template_id",) if options.email_template_id else ())
+        + (("subject",) if options.email_subject is not None else ()),
+    }
+    rows: dict[Channel, list[list[str]]] = {ch: [] for ch in MESSAGE_CHANNELS}
+    for c in plan.contacts:
+        if c.channel not in rows:
+            continue
+        d = debtors[c.debtor_id]
+        row = [plan.plan_id, c.debtor_id, c.channel.value, c.destination, c.timezone, _local(c.window_start, c),
+               _local(c.window_end, c), _utc(c.window_start), _utc(c.window_end), str(c.rank)]
+        if c.channel is Channel.SMS and options.sms_template is not None:
+            text = batches.render(options.sms_template, c, d, plan.plan_date)
+            row += [text, str(batches.sms_parts(text))]
+        elif c.channel is Channel.WHATSAPP:
+            # Meta requires opt-in before business-initiated messages (rules-brazil.md §1.8
+            # WA-OPTIN); a contact without it is a planner bug, never something to drop quietly.
+            if d.consents.get("whatsapp_consent") is not True:
+                raise ExportError(f"debtor {_safe_id(c)}: WhatsApp contact without a recorded opt-in "
+                                  "(whatsapp_consent is not true); nothing was written")
+            row += [template, _WA_LANGUAGE.get(d.country, d.language),
+                    *batches.whatsapp_values(c, d, params, plan.plan_date)]
+        elif c.channel is Channel.EMAIL:
+            row += [options.email_template_id] if options.email_template_id else []
+            if options.email_subject is not None:
+                row.append(batches.render(options.email_subject, c, d, plan.plan_date))
+        rows[c.channel].append(row)
+    out = {}
+    for channel in MESSAGE_CHANNELS:
+        name = f"{channel.value}_{day}.csv"
+        out[name] = _encode(name, _csv_text(columns[channel], rows[channel], options.delimiter), options.encoding)
+    return out
 
 
 # --- readers (round trips) ----------------------------------------------------------------------
 
 
-def read_vicidial(path: str | Path, encoding: str = "utf-8") -> list[dict[str, str]]:
-    """Read a lead file we wrote: one dict per lead keyed by ``VICIDIAL_COLUMNS`` (+ ``gmt_offset``)."""
+def read_vicidial(path: str | Path, variant: str = "owner-tz") -> list[dict[str, str]]:
+    """Read a lead file we wrote: one dict per lead, keyed by the variant's columns."""
+    names = vicidial.COLUMNS + vicidial.TAIL[variant]
     leads = []
-    for n, line in enumerate(Path(path).read_text(encoding=encoding).splitlines(), 1):
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         fields = line.split("|")
-        names = VICIDIAL_COLUMNS + (VICIDIAL_GMT_COLUMN,) if len(fields) == 24 else VICIDIAL_COLUMNS
         if len(fields) != len(names):
-            raise ExportError(f"{path}:{n}: {len(fields)} fields; a standard lead has 23 (24 with forcegmt)")
+            raise ExportError(f"{path}:{n}: {len(fields)} fields; a {variant} lead has {len(names)}")
         leads.append(dict(zip(names, fields, strict=True)))
     return leads
 
@@ -176,139 +380,11 @@ def read_csv_export(path: str | Path, encoding: str = "utf-8", delimiter: str = 
 
 
 def parse_comments(comments: str) -> dict[str, str]:
-    """The window, rank, channel and pool that a VICIdial lead carries in ``comments``."""
-    m = re.fullmatch(r"window=(\S+)/(\S+) rank=(\d+) channel=(\w+) pool=(.*)", comments)
+    """The window, rank, channel, pool and call time that a VICIdial lead carries in ``comments``."""
+    m = re.fullmatch(r"window=(\S+)/(\S+) rank=(\d+) channel=(\w+) pool=(.*) calltime=(\S+)", comments)
     if not m:
         raise ExportError(f"comments {comments!r} are not in contactplan's layout")
-    return dict(zip(("window_start", "window_end", "rank", "channel", "pool"), m.groups(), strict=True))
-
-
-# --- VICIdial -----------------------------------------------------------------------------------
-
-
-def _vicidial_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, list_id_base: int, variant: str,
-                    delimiter: str) -> dict[str, str]:
-    if variant not in VICIDIAL_VARIANTS:
-        raise ExportError(f"unknown VICIdial variant {variant!r}; expected one of {', '.join(VICIDIAL_VARIANTS)}")
-    if list_id_base < 100:
-        raise ExportError("VICIdial list ids must be 100 or more (its loaders reject smaller ones as INVALID LIST ID)")
-    # A list per (channel, pool, phone code, offset): IVR and each agent pool are separate
-    # campaigns, and one offset per list is what lets VICIdial's call times be right (§3.4).
-    groups: dict[tuple[str, str, str, int], list[PlannedContact]] = defaultdict(list)
-    for c in plan.contacts:
-        if c.channel in DIALER_CHANNELS:
-            code, _ = _split_phone(c)
-            groups[(c.channel.value, c.pool, code, _offset_minutes(c))].append(c)
-    files, manifest = {}, []
-    for list_id, key in enumerate(sorted(groups), list_id_base):
-        channel, pool, code, offset = key
-        contacts = groups[key]
-        name = f"vicidial_{day}_{channel}{'-' + _slug(pool) if pool else ''}_{code}_utc{_hhmm(offset)}_{list_id}.txt"
-        rows = [_vicidial_row(c, _debtor(debtors, c), plan.plan_id, list_id, variant) for c in contacts]
-        files[name] = "".join("|".join(r) + "\n" for r in rows)
-        manifest.append([str(list_id), name, channel, pool, code, _hhmm(offset, colon=True), _gmt(offset),
-                         str(len(contacts)), " ".join(sorted({c.timezone for c in contacts})),
-                         _utc(min(c.window_start for c in contacts)), _utc(max(c.window_end for c in contacts))])
-    files[f"vicidial_{day}_lists.csv"] = _csv_text(MANIFEST_COLUMNS, manifest, delimiter)
-    return files
-
-
-def _vicidial_row(c: PlannedContact, d: Debtor, plan_id: str, list_id: int, variant: str) -> list[str]:
-    code, national = _split_phone(c)
-    values = dict.fromkeys(VICIDIAL_COLUMNS, "")
-    # No names, addresses or alternate phones: the plan chose one destination and checked its
-    # rules; VICIdial's alt-dial would call numbers nobody checked (e.g. a work number).
-    values.update(vendor_lead_code=c.debtor_id, source_id=plan_id, list_id=str(list_id), phone_code=code,
-                  phone_number=national, state=d.region, country_code=_ISO3.get(d.country, ""),
-                  comments=f"window={_local(c.window_start, c)}/{_local(c.window_end, c)} rank={c.rank} "
-                           f"channel={c.channel.value} pool={c.pool}")
-    for column, value in values.items():
-        if column == "comments":
-            values[column] = _VICIDIAL_STRIPPED.sub(" ", value)  # what VICIdial would store anyway
-        elif _VICIDIAL_STRIPPED.search(value):
-            raise ExportError(f"debtor {_safe_id(c)}: {column} holds a character VICIdial strips or splits on")
-        if len(values[column]) > _VICIDIAL_WIDTHS.get(column, 100):
-            raise ExportError(f"debtor {_safe_id(c)}: {column} is longer than VICIdial's "
-                              f"{_VICIDIAL_WIDTHS.get(column, 100)} characters")
-    if not 5 <= len(national) <= 18:
-        raise ExportError(f"debtor {_safe_id(c)}: VICIdial needs a 5-18 digit phone number")
-    row = [values[k] for k in VICIDIAL_COLUMNS]
-    return row + [_gmt(_offset_minutes(c))] if variant == "forcegmt" else row
-
-
-def _gmt(minutes: int) -> str:
-    # Fewest digits: with --forcegmt the CLI loader also reads this column as called_count
-    # (non-digits stripped, §3.2), so "-3" loads as 3 where "-3.00" would load as 300.
-    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
-
-
-def _hhmm(minutes: int, colon: bool = False) -> str:
-    sign = "-" if minutes < 0 else "+"
-    h, m = divmod(abs(minutes), 60)
-    return f"{sign}{h:02d}{':' if colon else ''}{m:02d}"
-
-
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower() or "pool"
-
-
-# --- Genesys Cloud ------------------------------------------------------------------------------
-
-
-def _genesys_text(plan: Plan, debtors: Mapping[str, Debtor], delimiter: str) -> str:
-    # The zone column is named as the phone column's callableTimeColumn (automatic time-zone
-    # mapping off), so Genesys checks its contactable times in the debtor's IANA zone (peers.md §1).
-    rows = []
-    for c in plan.contacts:
-        if c.channel in DIALER_CHANNELS:
-            d = _debtor(debtors, c)
-            rows.append([c.debtor_id, plan.plan_id, c.channel.value, c.pool, str(c.rank), c.destination, c.timezone,
-                         d.region, d.country, _utc(c.window_start), _utc(c.window_end), _local(c.window_start, c),
-                         _local(c.window_end, c)])
-    return _csv_text(GENESYS_COLUMNS, rows, delimiter)
-
-
-# --- message batches ----------------------------------------------------------------------------
-
-
-def _batch_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, delimiter: str, template: str,
-                 params: tuple[str, ...]) -> dict[str, str]:
-    if not _WA_TEMPLATE_NAME.fullmatch(template):
-        raise ExportError("the WhatsApp template name must be lower-case letters, digits and underscores, "
-                          "as Meta requires")
-    for p in params:
-        if p not in WHATSAPP_PARAMS:
-            raise ExportError(f"unknown WhatsApp template parameter {p!r}; expected {', '.join(WHATSAPP_PARAMS)}")
-    wa_columns = ("template_name", "template_language", *(f"template_param_{i}" for i in range(1, len(params) + 1)))
-    files = {}
-    for channel in MESSAGE_CHANNELS:
-        rows = []
-        for c in plan.contacts:
-            if c.channel is not channel:
-                continue
-            d = _debtor(debtors, c)
-            row = [plan.plan_id, c.debtor_id, c.channel.value, c.destination, c.timezone, _local(c.window_start, c),
-                   _local(c.window_end, c), _utc(c.window_start), _utc(c.window_end), str(c.rank)]
-            if channel is Channel.WHATSAPP:
-                # Meta requires opt-in before business-initiated messages (rules-brazil.md §1.8
-                # WA-OPTIN); a contact without it is a planner bug, never something to drop quietly.
-                if d.consents.get("whatsapp_consent") is not True:
-                    raise ExportError(f"debtor {_safe_id(c)}: WhatsApp contact without a recorded opt-in "
-                                      "(whatsapp_consent is not true); nothing was written")
-                values = {"debtor_id": c.debtor_id, "balance": _money(d.balance, d.country)}
-                row += [template, _WA_LANGUAGE.get(d.country, d.language), *(values[p] for p in params)]
-            rows.append(row)
-        columns = BATCH_COLUMNS + wa_columns if channel is Channel.WHATSAPP else BATCH_COLUMNS
-        files[f"{channel.value}_{day}.csv"] = _csv_text(columns, rows, delimiter)
-    return files
-
-
-def _money(amount: Decimal, country: str) -> str:
-    text = f"{amount.quantize(Decimal('0.01')):,.2f}"
-    if country == "BR":
-        return "R$ " + text.translate(str.maketrans(",.", ".,"))
-    return "$" + text if country == "US" else text
+    return dict(zip(("window_start", "window_end", "rank", "channel", "pool", "calltime"), m.groups(), strict=True))
 
 
 # --- shared helpers -----------------------------------------------------------------------------
@@ -323,20 +399,6 @@ def _debtor(debtors: Mapping[str, Debtor], c: PlannedContact) -> Debtor:
 
 def _safe_id(c: PlannedContact) -> str:
     return c.debtor_id[:40]
-
-
-def _split_phone(c: PlannedContact) -> tuple[str, str]:
-    try:
-        number = phonenumbers.parse(c.destination)
-    except phonenumbers.NumberParseException:
-        raise ExportError(f"debtor {_safe_id(c)}: the {c.channel.value} destination is not an E.164 number") from None
-    return str(number.country_code), phonenumbers.national_significant_number(number)
-
-
-def _offset_minutes(c: PlannedContact) -> int:
-    # The offset in force at the window's start, from the tz database (DST-aware for the USA).
-    offset = c.window_start.astimezone(ZoneInfo(c.timezone)).utcoffset()
-    return int(offset.total_seconds() // 60) if offset is not None else 0
 
 
 def _utc(t: dt.datetime) -> str:
@@ -365,7 +427,7 @@ def _redelimit(text: str, delimiter: str) -> str:
     return _csv_text(rows[0], rows[1:], delimiter)
 
 
-def encode_text(name: str, text: str, encoding: str) -> bytes:
+def _encode(name: str, text: str, encoding: str) -> bytes:
     """Text in the chosen encoding, or ExportError naming the line that cannot be encoded."""
     try:
         return text.encode(encoding)
@@ -373,3 +435,6 @@ def encode_text(name: str, text: str, encoding: str) -> bytes:
         line = text.count("\n", 0, exc.start) + 1
         raise ExportError(f"{name}:{line}: a character cannot be written in {encoding}; "
                           "choose utf-8 or remove it from the input") from None
+
+
+encode_text = _encode

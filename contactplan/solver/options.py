@@ -77,6 +77,10 @@ class OptionBlock:
     rules: tuple[str, ...]
     shape: Shape
     value_base: float  # balance x probability of payment
+    # The day's allowed intervals on this channel (every rule, every candidate zone), shared by
+    # the debtors of one window-cache entry: the plan's contacts read the span of their window
+    # from them (PlannedContact.allowed), the most a dialer may be given as call time.
+    allowed: tuple[Interval, ...] = ()
 
     def option(self, k: int) -> Option:
         """The k-th option; its value is computed here and, in bulk with the same float
@@ -221,6 +225,7 @@ class _Channel:
     shape: Shape
     pools: tuple[str, ...]  # pools serving the debtor (agent calls only)
     rules: tuple[str, ...]
+    allowed: tuple[Interval, ...]  # the allowed intervals the shape's windows were cut from
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +258,7 @@ class _Builder:
         self.packs, self.ctx, self.slots, self.pools, self.config = packs, ctx, slots, pools, config
         self.channels = [c for c, cc in config.channels.items() if cc.enabled]
         self.min_window = dt.timedelta(minutes=config.min_window_minutes)
-        self.window_cache: dict[tuple, tuple[Shape | None, Rule | None]] = {}
+        self.window_cache: dict[tuple, tuple[Shape | None, Rule | None, tuple[Interval, ...]]] = {}
         self.pool_by_name = {p.name: p for p in pools}
         self.staffed_slots: dict[tuple[str, ...], frozenset[int]] = {}
         self.serving_pools: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -299,18 +304,21 @@ class _Builder:
             if dest is None:
                 reasons[channel] = (last_refusal[0].id, last_refusal[1])
                 continue
-            shape, emptied_by = self.windows(debtor, channel, rs)
+            shape, emptied_by, allowed = self.windows(debtor, channel, rs)
             if shape is None:
                 reasons[channel] = (emptied_by.id, f"no allowed time today ({emptied_by.meta.title})") if emptied_by \
                     else TOO_SHORT
                 time_blocked.append(channel)
                 continue
             serving = self.serving(debtor) if channel.needs_agent else ()
-            usable.append(_Channel(channel, debtor.destinations.index(dest), shape, serving, rs.applied[channel]))
+            usable.append(_Channel(channel, debtor.destinations.index(dest), shape, serving, rs.applied[channel],
+                                   allowed))
         return _Recipe(tuple(usable), reasons, tuple(time_blocked))
 
-    def windows(self, debtor: Debtor, channel: Channel, rs: _RuleSet) -> tuple[Shape | None, Rule | None]:
-        """The channel's shape today, shared by every debtor in the same place under the same rules."""
+    def windows(self, debtor: Debtor, channel: Channel, rs: _RuleSet
+                ) -> tuple[Shape | None, Rule | None, tuple[Interval, ...]]:
+        """The channel's shape today, shared by every debtor in the same place under the same
+        rules, the rule that emptied it (if it is None) and the allowed intervals it was cut from."""
         ctx, config = self.ctx, self.config
         # Rules that read the debtor's own data (history, preferred window) join the key with
         # the very limits they set today, clipped to the plan day (what lies outside it cannot
@@ -330,7 +338,8 @@ class _Builder:
             windows = [(index, window, config.hour_factor(window[0].astimezone(zone).hour))
                        for index, window in slot_windows(intervals, self.slots, self.min_window).items()]
             cc = config.channels[channel]
-            cached = (self.book.add(channel, windows, cc.effectiveness, cc.cost) if windows else None, emptied_by)
+            cached = (self.book.add(channel, windows, cc.effectiveness, cc.cost) if windows else None, emptied_by,
+                      tuple(intervals))
             self.window_cache[key] = cached
         return cached
 
@@ -386,7 +395,7 @@ class _Builder:
                 reasons = {**reasons, use.channel: NO_POOL}
                 continue
             block = OptionBlock(i, use.channel, debtor.destinations[use.destination], use.pools, use.rules, final,
-                                value_base)
+                                value_base, use.allowed)
             if use.channel in self.unlimited:
                 value = gross * final.factors[0] - cost
                 if best_free is None or value > best_free[1]:
