@@ -36,8 +36,11 @@ __all__ = [
     "US_STATES",
     "US_STATE_ZONES",
     "UnknownRegion",
+    "US_MULTI_ZONE",
     "ZoneResolution",
+    "address_key",
     "area_code_zones",
+    "narrow_by_address",
     "phone_zones",
     "resolve_zones",
 ]
@@ -521,6 +524,68 @@ def resolve_zones(country: str, region: str | None, *, municipality_code: str | 
         return _resolve_area_codes(country, codes)
     raise UnknownRegion(f"cannot resolve a time zone for country {country}: give a timezone, "
                         f"municipality_code, region or area code")
+
+
+# ============================================================================================
+# The address: a US state with several zones, narrowed by its ZIP code or city
+# ============================================================================================
+
+US_MULTI_ZONE = frozenset(state for state, zones in US_STATE_ZONES.items() if len(zones) > 1)
+_ZIP5 = re.compile(r"^([0-9]{5})(?:-?[0-9]{4})?$")
+
+
+def address_key(country: str, region: str, postal_code: str, city: str) -> str:
+    """What of the address can narrow the zones: for a US state with several zones, its ZIP code
+    ("Z:32501") or else its city ("C:PENSACOLA"); "" for every other debtor (nothing to narrow)."""
+    if country != "US" or region.strip().upper() not in US_MULTI_ZONE:
+        return ""
+    found = _ZIP5.match(postal_code.strip())
+    if found:
+        return f"Z:{found.group(1)}"
+    name = " ".join(city.split()).upper()
+    return f"C:{name}" if name else ""
+
+
+@lru_cache(maxsize=1)
+def _zip_table() -> tuple[dict[str, tuple[str, str]], dict[tuple[str, str], frozenset[str]]]:
+    """ZIP code -> (state, zone) and (state, city) -> zones, from the zipcodes package's data
+    (github.com/seanpianka/zipcodes: the USPS ZIP list with each code's IANA zone)."""
+    import zipcodes
+
+    by_zip: dict[str, tuple[str, str]] = {}
+    by_city: dict[tuple[str, str], set[str]] = {}
+    known = zoneinfo.available_timezones()
+    for z in zipcodes.list_all():
+        zone = z.get("timezone") or ""
+        if zone not in known:
+            continue  # a few records carry no zone or a place name instead
+        by_zip[z["zip_code"]] = (z["state"], zone)
+        for name in (z["city"], *z.get("acceptable_cities", ())):
+            by_city.setdefault((z["state"], " ".join(name.split()).upper()), set()).add(zone)
+    return by_zip, {k: frozenset(v) for k, v in by_city.items()}
+
+
+def narrow_by_address(state: str, zones: tuple[str, ...], key: str) -> tuple[tuple[str, ...], str] | None:
+    """The state's candidate zones narrowed to those of the ZIP code or city of ``key``
+    (address_key), with a note; None when the address does not narrow them (unknown code, a code
+    of another state, or a zone the state's list does not hold: conflicting information keeps
+    every candidate, US-F-02). An area code never narrows: numbers move with people."""
+    if not key:
+        return None
+    by_zip, by_city = _zip_table()
+    if key.startswith("Z:"):
+        found = by_zip.get(key[2:])
+        if found is None or found[0] != state:
+            return None
+        narrowed, what = (found[1],), "ZIP code"
+    else:
+        city = by_city.get((state, key[2:]))
+        if not city:
+            return None
+        narrowed, what = tuple(z for z in zones if z in city), "city"
+    if not narrowed or not set(narrowed) <= set(zones) or len(narrowed) == len(zones):
+        return None
+    return narrowed, f"state {state}, narrowed by the {what} to {', '.join(narrowed)}"
 
 
 # ============================================================================================

@@ -79,6 +79,10 @@ ODD_VALUES = [  # (column, value): invalid, valid but outside the fast path's pl
     ("timezone", "Mars/Base"), ("timezone", "America/Rio_Branco"), ("timezone", "america/sao_paulo"),
     ("debtor_id", ""), ("debtor_id", " D0000001 "), ("debtor_id", "D0000002"), ("segment", "Télécom"),
     ("language", "PT"), ("account_id", ""), ("name", "Zoë\x1c"), ("city", ""),
+    # A US state with several zones, narrowed by its ZIP code or its city (and what must not narrow).
+    ("postal_code", "32501"), ("postal_code", "97914-1234"), ("postal_code", "3250"), ("postal_code", "01310-100"),
+    ("postal_code", "79901 "), ("city", "Pensacola"), ("city", "  el   paso "), ("city", "Nowhere Town"),
+    ("region", "FL"), ("region", "OR"), ("region", "TX"),
 ]
 
 
@@ -106,9 +110,10 @@ def _portfolio(tmp_path: Path, seed: int, country: str, *, delimiter: str = ",",
     if quoting is not None:
         for row in rows[::7]:
             row["name"] = f'Silva{delimiter} "Ana"'  # quoted, with doubled quotes inside
-    writer.writerow(DEBTOR_COLUMNS)
+    columns = (*DEBTOR_COLUMNS, "postal_code")
+    writer.writerow(columns)
     for i, row in enumerate(rows):
-        writer.writerow([row[c] for c in DEBTOR_COLUMNS])
+        writer.writerow([row.get(c, "") for c in columns])
         if inject and i % 500 == 7:  # blank lines: empty, delimiters only, spaces only
             out.write(["", delimiter * 5, "   "][i % 3] + newline)
     path = tmp_path / f"debtors-{seed}-{country}.csv"

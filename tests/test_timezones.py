@@ -460,3 +460,38 @@ def test_ddd_union_covers_each_ddd(ddds):
     for d in ddds:
         assert set(DDD_ZONES[d]) <= set(zones)
     assert zones[: len(DDD_ZONES[ddds[0]])] == DDD_ZONES[ddds[0]]
+
+
+# --- the address narrows a US state with several zones (issue: an area code never narrows) ------
+
+from contactplan.timezones import address_key, narrow_by_address  # noqa: E402
+
+
+@pytest.mark.parametrize(("state", "postal", "city", "zones"), [
+    ("FL", "32501", "", ("America/Chicago",)),  # Pensacola, the western panhandle
+    ("FL", "32301", "", ("America/New_York",)),  # Tallahassee
+    ("FL", "", "Pensacola", ("America/Chicago",)),
+    ("OR", "97914-1234", "", ("America/Boise",)),  # Ontario, Malheur County
+    ("OR", "97201", "", ("America/Los_Angeles",)),
+    ("TX", "79901", "", ("America/Denver",)),  # El Paso
+    ("TX", "", "  amarillo ", ("America/Chicago",)),
+])
+def test_zip_or_city_narrows_a_multi_zone_state(state, postal, city, zones):
+    candidates = US_STATE_ZONES[state]
+    found = narrow_by_address(state, candidates, address_key("US", state, postal, city))
+    assert found is not None and found[0] == zones and "narrowed by the" in found[1]
+
+
+@pytest.mark.parametrize(("state", "postal", "city"), [
+    ("FL", "97914", ""),  # a ZIP code of another state: conflicting, every candidate stays
+    ("FL", "3250", ""),  # not a ZIP code
+    ("FL", "", "Nowhere Town"),
+    ("FL", "", ""),
+])
+def test_an_address_that_does_not_pin_the_zone_keeps_every_candidate(state, postal, city):
+    assert narrow_by_address(state, US_STATE_ZONES[state], address_key("US", state, postal, city)) is None
+
+
+def test_single_zone_states_and_brazil_are_never_looked_up():
+    assert address_key("US", "CA", "94105", "San Francisco") == ""
+    assert address_key("BR", "AM", "69000-000", "Manaus") == ""

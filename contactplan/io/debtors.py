@@ -8,6 +8,7 @@ Messages never quote names, phones, e-mails or documents.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import re
@@ -27,7 +28,16 @@ from contactplan.io.frozen import constructor
 from contactplan.io.phones import EMAIL, PhoneError, to_e164
 from contactplan.io.csvfile import CsvTable, Row, parse_csv, read_bytes
 from contactplan.model import Channel, Debtor, Destination, LineType, Rejection
-from contactplan.timezones import DDD_TO_UF, DDD_ZONES, IBGE_STATE_PREFIX, UnknownRegion, phone_zones, resolve_zones
+from contactplan.timezones import (
+    DDD_TO_UF,
+    DDD_ZONES,
+    IBGE_STATE_PREFIX,
+    UnknownRegion,
+    address_key,
+    narrow_by_address,
+    phone_zones,
+    resolve_zones,
+)
 
 REQUIRED = ("debtor_id", "balance", "country", "region")
 CONTACT_COLUMNS = ("phone_mobile", "phone_home", "phone_work", "email")
@@ -83,6 +93,7 @@ class _Account:
     days_past_due: int | None
     preferred_channel: str  # lower case, "" when blank
     preferred_window: tuple[dt.time, dt.time] | None
+    address: str = ""  # what of the postal address narrows the zones (timezones.address_key)
 
 
 class _RowError(Exception):
@@ -203,7 +214,8 @@ def _parse_account(row: Row) -> _Account:
     return _Account(row.line, country, v["region"], muni, v.get("timezone", ""), v.get("segment", ""),
                     v.get("language", ""), v.get("account_id", ""), balance, destinations, area_codes, phone_zones,
                     answers,
-                    parsed["p_pay"], parsed["days_past_due"], pc, parsed["preferred_window"])
+                    parsed["p_pay"], parsed["days_past_due"], pc, parsed["preferred_window"],
+                    address_key(country, v["region"], v.get("postal_code", ""), v.get("city", "")))
 
 
 _PLACE_COLUMNS = ("country", "region", "municipality_code", "timezone")
@@ -226,9 +238,11 @@ def _merge(debtor_id: str, accounts: list[_Account]) -> Debtor:
     if len(accounts) > 1:
         _check_same_place(accounts)
     # A repeated phone zone adds nothing in _with_phone_zones; dropping repeats helps _place's cache.
+    # Accounts that give different addresses do not narrow the zones (every candidate stays).
+    address = first.address if all(a.address == first.address for a in accounts) else ""
     place = _place(first.country, first.region.upper(), first.municipality_code, first.timezone,
                    tuple(dict.fromkeys([c for a in accounts for c in a.area_codes])),
-                   tuple(dict.fromkeys([z for a in accounts for z in a.phone_zones])))
+                   tuple(dict.fromkeys([z for a in accounts for z in a.phone_zones])), address)
     flags, consents = _combined_answers(tuple([a.answers for a in accounts]))
     dpd_known = [a.days_past_due for a in accounts if a.days_past_due is not None]
     pc = next((a.preferred_channel for a in accounts if a.preferred_channel), "")
@@ -291,8 +305,9 @@ def _decimal(p: float) -> Decimal:
 
 @lru_cache(maxsize=65536)
 def _place(country: str, region: str, municipality_code: str, timezone: str, area_codes: tuple[str, ...],
-           phone_zones: tuple[tuple[str, ...], ...]) -> _Place:
-    """Zones from the address (or the area codes), widened by the phones' zones, and the UF.
+           phone_zones: tuple[tuple[str, ...], ...], address: str = "") -> _Place:
+    """Zones from the address (or the area codes), narrowed by the ZIP code or city in a US state
+    with several zones (``address``, timezones.address_key), widened by the phones' zones, and the UF.
 
     ``phone_zones`` are the zones each phone's area code implies (``_zones_of_phone``), in the
     order of the phones. Few distinct arguments occur in a portfolio, hence the cache; a bad
@@ -305,7 +320,12 @@ def _place(country: str, region: str, municipality_code: str, timezone: str, are
         column = "timezone" if timezone else "municipality_code" if municipality_code else "region"
         raise _RowError(column, str(exc))
     zones, note = zr.zones, zr.note
-    if zr.source in ("municipality", "region"):
+    if zr.source == "region" and address:
+        narrowed = narrow_by_address(region, zones, address)
+        if narrowed is not None:
+            zones, note = narrowed
+            zr = dataclasses.replace(zr, zones=zones, source="postal_code", note=note)
+    if zr.source in ("municipality", "region", "postal_code"):
         zones, note = _with_phone_zones(zr.zones, zr.note, phone_zones)
     if not region and country == "BR":
         region = _uf_without_region(municipality_code, set(area_codes))

@@ -43,6 +43,7 @@ from contactplan.io.debtors import ANSWER_COLUMNS, KNOWN, REQUIRED, DebtorFile, 
 from contactplan.io.frozen import constructor
 from contactplan.io.phones import fast_e164_frame
 from contactplan.model import Channel, Debtor, Destination, LineType, Rejection
+from contactplan.timezones import address_key
 
 MOBILE, HOME, WORK, EMAIL = LineType.MOBILE, LineType.HOME, LineType.WORK, LineType.EMAIL
 # The loops below run a million times: they call these positionally, in the order given here.
@@ -57,7 +58,7 @@ PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u200
                  "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 _BOM = b"\xef\xbb\xbf"
 _PHONES = ("phone_mobile", "phone_home", "phone_work")
-_UNUSED = ("name", "cpf", "document", "city", "postal_code")  # known columns the row path never reads
+_UNUSED = ("name", "cpf", "document")  # known columns the row path never reads
 _PROFILE = ("segment", "language", "preferred_channel", "preferred_window", "municipality_code")
 # Columns with many distinct values: polars strips them. The others are stripped by str.strip()
 # itself, once per distinct value, where they are checked.
@@ -75,7 +76,7 @@ _PLAIN_AMOUNTS = (
 _PLAIN_EMAIL = r"^[^@,;]+@[^@,;]+\.[^@,;]+$"  # rows._EMAIL on values without whitespace
 _SEP = "\x00"  # joins key columns: a file with a NUL byte never gets here
 _FAST_COLUMNS = ("line", "debtor_id", "account_id", "amount", "cc", "cc_code", "region", "municipality_code",
-                 "timezone", "email_address", "answers", "profile", "p_pay_code", "dpd_code",
+                 "timezone", "address", "email_address", "answers", "profile", "p_pay_code", "dpd_code",
                  *(f"{c}_{part}" for c in ("phone_mobile", "phone_home", "phone_work")
                    for part in ("e164", "maybe_mobile", "area", "zone_key")))
 
@@ -270,7 +271,20 @@ class _Reader:
             pl.any_horizontal(pl.col(c) != "" for c in (*_PHONES, "email")),  # some way to reach the person
             *(pl.col(c).is_not_null() for c in ("answers", "profile", "p_pay_code", "dpd_code", "due_code")))
         return frame.with_columns(clean.fill_null(False).alias("clean"),
-                                  pl.when(email != "").then(email.str.to_lowercase()).alias("email_address"))
+                                  pl.when(email != "").then(email.str.to_lowercase()).alias("email_address"),
+                                  self._addresses(frame).alias("address"))
+
+    def _addresses(self, frame: pl.DataFrame) -> pl.Series:
+        """timezones.address_key per row, worked out once per distinct (region, ZIP, city) of the
+        US rows (every other row: "", nothing to narrow; a Brazilian CEP is never looked at)."""
+        us = frame.get_column("cc") == "US"
+        if not us.any():
+            return pl.Series("address", [""] * frame.height, dtype=pl.String)
+        joined = _joined(frame, ("region", "postal_code", "city"))
+        keys = joined.filter(us).unique(maintain_order=True).to_list()
+        table = [address_key("US", *key.split(_SEP)) for key in keys]
+        found = joined.replace_strict(keys, table, default="", return_dtype=pl.String)
+        return pl.when(us).then(found).otherwise(pl.lit("")).alias("address")
 
     # -- debtors with a row that is not clean ------------------------------------------------------
 
@@ -334,10 +348,10 @@ class _Reader:
         columns = _lists(frame, "debtor_id", "line", "cc_code", "region", "timezone", "account_id", "amount",
                          "phone_mobile_e164", "phone_mobile_area", "phone_home_e164", "phone_home_maybe_mobile",
                          "phone_home_area", "phone_work_e164", "phone_work_maybe_mobile", "phone_work_area",
-                         "email_address", "answers", "profile", "p_pay_code", "dpd_code")
+                         "email_address", "answers", "profile", "p_pay_code", "dpd_code", "address")
         self.read_ids.update(columns[0])
         for (debtor_id, line, cc, region, timezone, account_id, amount, mobile, mobile_area, home, home_mobile,
-             home_area, work, work_mobile, work_area, email, answer, profile, p_pay, dpd) in zip(*columns):
+             home_area, work, work_mobile, work_area, email, answer, profile, p_pay, dpd, address) in zip(*columns):
             destinations, areas = [], []
             if mobile is not None:
                 destinations.append(new_destination(mobile, MOBILE, True, "phone_mobile"))
@@ -356,7 +370,7 @@ class _Reader:
                 line, self.countries[cc], region.strip(), p.municipality_code, timezone.strip(), p.segment,
                 p.language, account_id,
                 Decimal(amount), destinations, areas, phone_zones, self.answers[answer].answers, self.p_pays[p_pay],
-                self.dpds[dpd], p.channel, p.window))
+                self.dpds[dpd], p.channel, p.window, address))
         for debtor_id, accounts in by_debtor.items():
             try:
                 self.by_line[accounts[0].line] = rows._merge(debtor_id, accounts)
@@ -370,7 +384,8 @@ class _Reader:
     def _places(self, frame: pl.DataFrame) -> list[_Where | _RowError]:
         """Each row's place (or the _RowError _place raised for it), resolved once per distinct
         (country, region, municipality, time zone, phones)."""
-        key = _joined(frame, ("cc", "region", "municipality_code", "timezone", *(f"{c}_zone_key" for c in _PHONES)))
+        key = _joined(frame, ("cc", "region", "municipality_code", "timezone", "address",
+                              *(f"{c}_zone_key" for c in _PHONES)))
         firsts = frame.filter(key.is_first_distinct())
         table: list[_Where | _RowError] = []
         for first in firsts.iter_rows(named=True):
@@ -379,7 +394,8 @@ class _Reader:
             phone_zones = tuple(dict.fromkeys(rows._zones_of_phone(first[f"{c}_e164"]) for c in present))
             try:
                 place = rows._place(first["cc"], first["region"].strip().upper(),
-                                    first["municipality_code"].strip(), first["timezone"].strip(), areas, phone_zones)
+                                    first["municipality_code"].strip(), first["timezone"].strip(), areas, phone_zones,
+                                    first["address"])
             except _RowError as err:
                 table.append(err)
                 continue
