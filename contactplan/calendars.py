@@ -68,7 +68,7 @@ def read_municipal_holidays(path: str) -> Calendars:
     days: dict[str, dict[dt.date, str]] = {}
     for row in table.rows:
         code = row.values["municipality_code"]
-        if not (len(code) == 7 and code.isdigit()):
+        if not (len(code) == 7 and code.isascii() and code.isdigit()):
             raise table.error(row.line, "municipality_code", "must be the 7-digit IBGE code")
         try:
             day = dt.date.fromisoformat(row.values["date"])

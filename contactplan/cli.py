@@ -34,6 +34,8 @@ from contactplan.cli_common import (
     NoStoreOption,
     NotBeforeOption,
     PolicyOption,
+    SafeGroup,
+    check_outputs,
     err,
     fail,
     now,
@@ -46,15 +48,23 @@ from contactplan.cli_common import (
 from contactplan.cli_review import audit, explain
 from contactplan.cli_store import history_app, suppress_app
 from contactplan.config import load_config
-from contactplan.errors import ContactplanError, RowErrors
+from contactplan.errors import ContactplanError, OutputError, RowErrors
+from contactplan.errors import show_values as show_values_in_messages
 from contactplan.io.plan_csv import write_atomic, write_bytes_atomic, write_plan
 from contactplan.planner import build_plan, load_inputs, with_history
 from contactplan.report import solver_line
 from contactplan.rules.packs import BUILTIN, load_pack, load_packs
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=SafeGroup,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Compliant daily contact plans for debt-collection contact centres.")
+
+
+@app.callback()
+def _options(show_values: Annotated[bool, typer.Option(
+        "--show-values", help="Let error messages quote the cell they are about (personal data: for your own "
+                              "eyes, never in logs)")] = False) -> None:
+    show_values_in_messages(show_values)
 rules_app = typer.Typer(no_args_is_help=True, help="Show the rule packs and their legal sources.")
 app.add_typer(rules_app, name="rules")
 app.add_typer(history_app, name="history")
@@ -96,7 +106,7 @@ def plan_html(plan) -> str:
 
 
 def _write(plan, inputs, fmt: ExportFormat, target: str | None, encoding: str, delimiter: str,
-           export: dict, store) -> None:
+           export: dict, store, protect: list) -> None:
     from contactplan.io import dialers
 
     if fmt is ExportFormat.csv and (encoding, delimiter) == ("utf-8", ","):
@@ -110,7 +120,8 @@ def _write(plan, inputs, fmt: ExportFormat, target: str | None, encoding: str, d
         numbers = dialers.sorted_numbers if store is None else (
             lambda keys: store.list_numbers("vicidial", keys))
         options = dialers.ExportOptions(encoding=encoding, delimiter=delimiter, **export)
-        done = dialers.export_plan(fmt.value, plan, inputs.debtors.debtors, target, options, list_numbers=numbers)
+        done = dialers.export_plan(fmt.value, plan, inputs.debtors.debtors, target, options, list_numbers=numbers,
+                                   protect=protect)
         what = f"{done.lists} list(s) in " if fmt in (ExportFormat.vicidial, ExportFormat.genesys) else ""
         err.print(f"Wrote {what}{len(done.files)} {fmt.value} file(s) to {escape(str(target))}", highlight=False)
         if fmt in (ExportFormat.vicidial, ExportFormat.genesys) and (encoding, delimiter) != ("utf-8", ","):
@@ -251,6 +262,11 @@ def plan(
         raise typer.BadParameter(f"--format {fmt.value} writes several files: give a directory with -o",
                                  param_hint="--output")
     started = time.perf_counter()
+    inputs_of_run = [debtors, agents, config, municipal_holidays, sms_template,
+                     *(p for p in policy or () if p not in BUILTIN)]
+    check_outputs(inputs_of_run, [] if dry_run else [
+        ("--output", None if fmt is not ExportFormat.csv else (output or "-")), ("--rejects", rejects),
+        ("--html", html)])
     export = _export_options(vicidial_variant, list_id_base, vicidial_campaign, whatsapp_template, whatsapp_params,
                              sms_template, email_template_id, email_subject)
     try:
@@ -283,7 +299,8 @@ def plan(
                 store.archive_plan(result, now())
             if rejects is not None:
                 write_atomic(rejects, _rejects_csv(result.rejections))
-            _write(result, inputs, fmt, target, encoding, delimiter, export, store)
+            _write(result, inputs, fmt, target, encoding, delimiter, export, store,
+                   [p for p in inputs_of_run if p is not None])
             if html is not None:
                 write_atomic(html, plan_html(result))
     except ContactplanError as exc:
@@ -322,10 +339,15 @@ def generate(
 
     if country.upper() not in ("BR", "US"):
         raise typer.BadParameter("must be BR or US", param_hint="--country")
+    if output.exists() and not output.is_dir():
+        raise typer.BadParameter(f"{output} exists and is not a directory; give a directory for debtors.csv and "
+                                 "agents.csv", param_hint="--output")
     try:
         d, a = write_portfolio(output, debtors, seed, country.upper(), pools=pools)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--pools") from None
+    except OSError as exc:
+        fail(OutputError(f"{output}: cannot write the portfolio: {exc.strerror or exc}; nothing was written"))
     err.print(f"Wrote {d} ({debtors} debtors) and {a}")
 
 

@@ -3,16 +3,50 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import traceback
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
-from contactplan.errors import ContactplanError
+from contactplan.errors import ContactplanError, ExitCode
 
 err = Console(stderr=True)
+
+
+class SafeGroup(TyperGroup):
+    """The command group with one handler for what no command expected: a short message naming
+    the kind of fault and where, exit code 4, never a traceback (its locals and messages may hold
+    a phone number or a SQL parameter). CONTACTPLAN_DEBUG=1 shows the traceback, for a report."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException, SystemExit, KeyboardInterrupt):
+            raise  # usage errors and exits the commands meant
+        except ContactplanError as exc:  # a command that let one through still gets its exit code
+            fail(exc)
+        except Exception as exc:  # noqa: BLE001 - the one place that catches everything
+            if os.environ.get("CONTACTPLAN_DEBUG"):
+                raise
+            err.print(f"[red]internal error:[/red] {type(exc).__name__} in {_where(exc)}; nothing was written. "
+                      "This is a fault of contactplan, not of your input: please report it (run again with "
+                      "CONTACTPLAN_DEBUG=1 for the details, which may contain personal data).", highlight=False,
+                      soft_wrap=True)
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+def _where(exc: BaseException) -> str:
+    """The innermost contactplan frame of the traceback, as module:line (no values)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "contactplan" in f.filename.replace("\\", "/").split("/")[-2:][0]] or frames
+    last = ours[-1] if ours else None
+    return f"{Path(last.filename).stem}:{last.lineno}" if last else "contactplan"
 
 DbOption = Annotated[Optional[str], typer.Option(
     "--db", help="Database URL (default: $CONTACTPLAN_DB, the config's database_url, or sqlite:///contactplan.db)")]
@@ -23,11 +57,18 @@ def fail(exc: ContactplanError) -> NoReturn:
     raise typer.Exit(int(exc.exit_code))
 
 
-def parse_date(text: str, option: str) -> dt.date:
+def parse_date(text: str, option: str, *, plan: bool = True) -> dt.date:
+    """A date option (YYYY-MM-DD); a plan date must lie in the range contactplan plans for."""
+    from contactplan.model import plan_date_problem
+
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"'{text}' is not a date; use YYYY-MM-DD", param_hint=option) from None
+    problem = plan_date_problem(day) if plan else None
+    if problem:
+        raise typer.BadParameter(f"{day} {problem}", param_hint=option)
+    return day
 
 
 def parse_not_before(text: str | None, plan_date: dt.date, zone: str) -> dt.datetime | None:
@@ -57,6 +98,33 @@ NotBeforeOption = Annotated[Optional[str], typer.Option(
     "--not-before", help="Intra-day re-plan: no window starts before this time (HH:MM in the config's "
                          "report_timezone, or an ISO 8601 instant); attempts made earlier today count against "
                          "every cap")]
+
+
+def check_outputs(inputs: list[str | Path | None], outputs: list[tuple[str, str | Path | None]]) -> None:
+    """Refuse, before anything is read, an output that is one of the run's own input files (``-d
+    same.csv -o same.csv`` would destroy the portfolio) or two outputs on one file (``-`` is
+    standard output). Exit code 2."""
+    ins = [(Path(p)) for p in inputs if p is not None and str(p) != "-"]
+    taken: list[tuple[str, str]] = []
+    for option, out in outputs:
+        if out is None:
+            continue
+        for given in ins:
+            if _same_file(Path(out), given):
+                raise typer.BadParameter(f"{out} is also an input of this run; writing it would destroy it",
+                                         param_hint=option)
+        for other_option, other in taken:
+            if (str(out) == "-" and other == "-") or (str(out) != "-" and other != "-"
+                                                      and _same_file(Path(out), Path(other))):
+                raise typer.BadParameter(f"{out} is also the output of {other_option}", param_hint=option)
+        taken.append((option, str(out)))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
 
 
 def now() -> dt.datetime:
@@ -103,10 +171,10 @@ def store_for(db: str | None, cfg, *, create: bool, no_store: bool = False):
     if no_store:
         return None
     url = resolve_url(db, cfg.database_url)
-    if not create:
-        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-            return None
-        return open_store(url, migrate=False)
+    if not create and url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None
+    # An existing store is brought up to the current schema even by the commands that only read
+    # it (audit, explain, dry runs): its data is not changed.
     return open_store(url)
 
 

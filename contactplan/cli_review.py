@@ -20,8 +20,10 @@ from contactplan.cli_common import (
     NoStoreOption,
     NotBeforeOption,
     PolicyOption,
+    check_outputs,
     err,
     fail,
+    now,
     parse_date,
     parse_not_before,
     rule_context,
@@ -29,6 +31,12 @@ from contactplan.cli_common import (
     store_data_for,
 )
 from contactplan.errors import ContactplanError, ExitCode
+
+
+def _builtin(name: str) -> bool:
+    from contactplan.rules.packs import BUILTIN
+
+    return name in BUILTIN
 
 
 class AuditFormat(enum.StrEnum):
@@ -71,6 +79,10 @@ def audit(
         fmt = AuditFormat.json
     if (plan_file is None) == (log is None):
         raise typer.BadParameter("give a plan file or --log ATTEMPTS.csv (one of them)", param_hint="PLAN_FILE")
+    check_outputs([plan_file, debtors, agents, log, config, municipal_holidays,
+                   *(p for p in policy or () if not _builtin(p))],
+                  [("--output", output if fmt is not AuditFormat.table and output is not None
+                    and str(output) != "-" else None), ("--html", html)])
     if log is not None and not_before is not None:
         raise typer.BadParameter("judges a re-plan; a log is judged attempt by attempt against what came before",
                                  param_hint="--not-before")
@@ -79,7 +91,7 @@ def audit(
         debtor_file = read_debtors(str(debtors))
         store = store_for(db, cfg, create=False, no_store=no_store)
         if log is not None:
-            attempts, _, _ = read_history(str(log))
+            attempts, _, _ = read_history(str(log), now=now())
             first = min((a.attempted_at.date() for a in attempts), default=dt.date.min)
             data = store_data_for(store, debtor_file.debtors, first, packs)
             report = review_log(attempts, debtor_file, packs, source=str(log), store_data=data, config=cfg,

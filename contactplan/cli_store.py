@@ -36,10 +36,11 @@ def history_import(
 ) -> None:
     """Import outcomes: all or nothing, and re-importing the same attempts adds nothing."""
     try:
-        attempts, sha, unknown, error = read_history_lines(str(file), default_country.upper())
+        moment = now()
+        attempts, sha, unknown, error = read_history_lines(str(file), default_country.upper(), moment)
         url = resolve_url(db)
         try:
-            rows, added = open_store(url).import_attempts(attempts, sha256=sha, source=str(file), now=now())
+            rows, added = open_store(url).import_attempts(attempts, sha256=sha, source=str(file), now=moment)
         except AttemptConflict as exc:
             raise error(exc.index, exc.column, "this attempt_id is already stored with another "
                                                f"{exc.column}; nothing was imported (give the attempt a new id, "
@@ -80,7 +81,7 @@ def history_purge(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would be deleted")] = False,
 ) -> None:
     """Retention (LGPD art. 15-16): delete old attempts and archived plans. Suppressions are kept."""
-    day = parse_date(before, "--before")
+    day = parse_date(before, "--before", plan=False)
     try:
         counts = open_store(resolve_url(db)).purge(day, dry_run=dry_run)
     except ContactplanError as exc:
@@ -131,7 +132,7 @@ def suppress_add(
         except PhoneError as exc:
             raise typer.BadParameter(str(exc), param_hint="--destination") from None
     entry = Suppression(debtor or "", address, kind, reason, source,
-                        parse_date(expires, "--expires") if expires else None)
+                        parse_date(expires, "--expires", plan=False) if expires else None)
     try:
         added = open_store(resolve_url(db)).add_suppressions([entry], now())
     except ContactplanError as exc:

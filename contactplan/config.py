@@ -84,6 +84,9 @@ def load_config(path: str | Path | None) -> Config:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(source, f"cannot read config: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(source, f"is not UTF-8 text (byte {exc.start}); TOML files are UTF-8: save it as UTF-8") \
+            from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(source, f"invalid TOML: {exc}") from None
     for key in sorted(set(data) - _TOP):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import enum
 
 
@@ -10,6 +11,24 @@ class ExitCode(enum.IntEnum):
     VIOLATIONS = 1  # the audit found hard violations; nothing was written
     INVALID = 2  # usage error, invalid input file, invalid rule pack or config
     INFEASIBLE = 3  # the solver found no feasible plan
+    INTERNAL = 4  # a fault of contactplan itself (reported without details); nothing was written
+
+
+# Whether messages may quote the value of a cell. Off by default: a cell may hold a name, a phone
+# number, an e-mail or a CPF, and none of those may reach a terminal, a log or a rejects file
+# (LGPD art. 6 III, data minimisation). ``--show-values`` turns it on for one run.
+_SHOW_VALUES: contextvars.ContextVar[bool] = contextvars.ContextVar("show_values", default=False)
+
+
+def show_values(on: bool) -> None:
+    """Let messages quote cell values (the CLI's --show-values): for the user's own eyes only."""
+    _SHOW_VALUES.set(on)
+
+
+def quoted(raw: object, limit: int = 40) -> str:
+    """`` ('value')`` after a message when values may be shown, else nothing."""
+    text = str(raw)
+    return f" ('{text[:limit]}')" if _SHOW_VALUES.get() and text else ""
 
 
 class ContactplanError(Exception):

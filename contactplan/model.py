@@ -12,6 +12,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 
+# The dates contactplan plans for: the holiday calendars, the tz database and the date arithmetic
+# of a plan (a day before and after, a week of horizon) are all good inside this range.
+FIRST_PLAN_DATE = dt.date(2000, 1, 1)
+LAST_PLAN_DATE = dt.date(2099, 12, 31)
+
+
+def plan_date_problem(day: dt.date) -> str | None:
+    """Why ``day`` cannot be a plan date, or None."""
+    if FIRST_PLAN_DATE <= day <= LAST_PLAN_DATE:
+        return None
+    return f"is outside the dates contactplan plans for ({FIRST_PLAN_DATE} to {LAST_PLAN_DATE})"
+
+
 class Channel(enum.StrEnum):
     """How a debtor is contacted. Values are the contract names used in files."""
 

@@ -27,11 +27,12 @@ from pathlib import Path
 from contactplan.audit import audit_plan
 from contactplan.calendars import HOLIDAYS_VERSION, Calendars
 from contactplan.config import Config
-from contactplan.errors import Infeasible, PlanRejected
+from contactplan.errors import Infeasible, InputError, PlanRejected
 from contactplan.io.agents import read_agents
 from contactplan.io.debtors import DebtorFile, read_debtors
 from contactplan.io.frozen import constructor
-from contactplan.model import Agent, Attempt, Channel, Debtor, Exclusion, PlannedContact, Pool, Rejection, Slot, Suppression
+from contactplan.model import (Agent, Attempt, Channel, Debtor, Exclusion, PlannedContact, Pool, Rejection, Slot,
+                               Suppression, plan_date_problem)
 from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.capacity import build_pools, slot_grid
@@ -200,6 +201,9 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
                 calendars: Calendars | None, baseline: bool, progress: Callable[[str], None],
                 time_limit: float | None, not_before: dt.datetime | None) -> Plan:
     started = time.perf_counter()
+    problem = plan_date_problem(plan_date)
+    if problem:
+        raise InputError("plan date", f"{plan_date} {problem}")
     config = config or Config()
     packs = packs or load_packs(config.packs)
     calendars = calendars or Calendars()

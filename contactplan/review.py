@@ -18,7 +18,8 @@ from contactplan.calendars import HOLIDAYS_VERSION, Calendars
 from contactplan.config import Config
 from contactplan.errors import InputError
 from contactplan.io.debtors import DebtorFile
-from contactplan.model import Agent, Attempt, Debtor, Outcome, PlannedContact, Pool, Slot, opt_out_suppression
+from contactplan.model import (Agent, Attempt, Debtor, Outcome, PlannedContact, Pool, Slot, opt_out_suppression,
+                               plan_date_problem)
 from contactplan.planner import attach_store_data
 from contactplan.rules.base import Severity, Violation
 from contactplan.rules.packs import PackSet
@@ -157,9 +158,13 @@ def _provenance(debtor_file: DebtorFile, packs: PackSet, calendars: Calendars) -
 def plan_date_of(file_date: dt.date | None, given: dt.date | None, path: str) -> dt.date:
     if given and file_date and given != file_date:
         raise InputError(path, f"--date {given} differs from the plan's plan_date {file_date}")
-    if given or file_date:
-        return given or file_date
-    raise InputError(path, "the plan has no plan_date column; pass --date YYYY-MM-DD")
+    day = given or file_date
+    if day is None:
+        raise InputError(path, "the plan has no plan_date column; pass --date YYYY-MM-DD")
+    problem = plan_date_problem(day)
+    if problem:
+        raise InputError(path, f"plan_date {day} {problem}")
+    return day
 
 
 # --- machine-readable forms -------------------------------------------------------------------

@@ -41,7 +41,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contactplan.errors import ContactplanError, InputError
@@ -214,8 +214,12 @@ class Store:
                 yield conn
         except IntegrityError:
             raise  # a concurrent writer won a race: callers decide (retry or report)
-        except DBAPIError as exc:  # server down, disk full, a value the schema refuses
-            raise StoreError(f"database {redact(str(self.engine.url))}: {exc.orig}; nothing was written") from None
+        except DBAPIError as exc:  # server down, disk full, a value the schema refuses, not a database
+            raise StoreError(f"database {redact(str(self.engine.url))}: {db_message(exc)}; nothing was written") \
+                from None
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database {redact(str(self.engine.url))}: {type(exc).__name__}; nothing was written") \
+                from None
 
     def _insert(self, table):
         if self.dialect == "postgresql":
@@ -482,15 +486,36 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     return store
 
 
+# Any constant: the advisory lock that lets one run at a time create or upgrade a PostgreSQL
+# schema (two first runs on an empty database would otherwise both create the tables).
+_MIGRATION_LOCK = 0x636F6E74  # "cont"
+
+
 def upgrade(store: Store) -> None:
     from alembic import command
     from alembic.config import Config as AlembicConfig
+    from alembic.util import CommandError
 
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(resources.files("contactplan") / "migrations"))
+    where = redact(str(store.engine.url))
     try:
         with store.engine.begin() as conn:
+            if store.dialect == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
-    except OperationalError as exc:
-        raise StoreError(f"cannot open database {redact(str(store.engine.url))}: {exc.orig}") from None
+    except DBAPIError as exc:
+        raise StoreError(f"cannot open database {where}: {db_message(exc)}") from None
+    except CommandError:
+        raise StoreError(f"database {where} was made by a newer contactplan (its schema revision is unknown to this "
+                         "version); upgrade contactplan") from None
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open database {where}: {type(exc).__name__}") from None
+
+
+def db_message(exc: DBAPIError) -> str:
+    """The database's own message, first line only: what follows (PostgreSQL's DETAIL, SQLAlchemy's
+    parameters) may quote a row's values, a phone number among them."""
+    text = str(exc.orig).strip().splitlines()
+    return text[0] if text else type(exc.orig).__name__

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
+from contactplan.errors import quoted
 from contactplan.io import values
 from contactplan.io.frozen import constructor
 from contactplan.io.phones import EMAIL, PhoneError, to_e164
@@ -50,8 +51,6 @@ OPTIONAL = ("account_id", "name", "cpf", "document", "city", "municipality_code"
 KNOWN = (*REQUIRED, *OPTIONAL)
 DEBTOR_COLUMNS_FOR_FUZZ = KNOWN
 # Columns whose values may be quoted back in an error message (nothing that identifies a person).
-_QUOTABLE = {"balance", "country", "region", "municipality_code", "timezone", "days_past_due", "due_date", "p_pay",
-             "segment", "language", "preferred_channel", "preferred_window", *FLAG_COLUMNS, *CONSENT_COLUMNS}
 ANSWER_COLUMNS = (*FLAG_COLUMNS, *CONSENT_COLUMNS)
 _PHONE_LINE = {"phone_mobile": LineType.MOBILE, "phone_home": LineType.HOME, "phone_work": LineType.WORK}
 new_debtor = constructor(Debtor)
@@ -96,13 +95,18 @@ class _Account:
     address: str = ""  # what of the postal address narrows the zones (timezones.address_key)
 
 
+# The largest balance of one account (documented in the README). Larger values are refused per row.
+MAX_BALANCE = Decimal("999999999999.99")
+
+
 class _RowError(Exception):
     def __init__(self, column: str, message: str):
         self.column, self.message = column, message
 
 
 def _quoted(column: str, raw: str) -> str:
-    return f" ('{raw[:40]}')" if column in _QUOTABLE and raw else ""
+    """The cell's value after a message, only with --show-values (errors.quoted)."""
+    return quoted(raw)
 
 
 # One check per column, each raising the row's _RowError. _parse_account runs them in order; the
@@ -125,6 +129,9 @@ def _balance(raw: str) -> Decimal:
         raise _RowError("balance", f"{exc}{_quoted('balance', raw)}")
     if balance < 0:
         raise _RowError("balance", "must not be negative (a credit balance is not collected)")
+    if balance > MAX_BALANCE:
+        # A debt this large is a typo or another column's value (a document number, a phone).
+        raise _RowError("balance", f"is larger than {MAX_BALANCE:,} (the largest balance contactplan accepts)")
     return balance
 
 
@@ -161,7 +168,7 @@ def _channel(raw: str) -> str:
 
 
 def _municipality(raw: str) -> str:
-    if raw and not re.fullmatch(r"\d{7}", raw):
+    if raw and not re.fullmatch(r"[0-9]{7}", raw):
         raise _RowError("municipality_code", f"must be the 7-digit IBGE code{_quoted('municipality_code', raw)}")
     return raw
 
@@ -409,7 +416,7 @@ def read_debtors(path: str | Path, *, strategy: str = "auto") -> DebtorFile:
             return result
     table, unknown = parse_csv(name, raw, REQUIRED, KNOWN)
     if not has_contact_column(table.header):
-        from contactplan.errors import InputError
+        from contactplan.errors import quoted, InputError
 
         raise InputError(table.path, f"no contact column; the header needs at least one of {', '.join(CONTACT_COLUMNS)}",
                          line=1)

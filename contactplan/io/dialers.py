@@ -111,7 +111,7 @@ def sorted_numbers(keys: Sequence[str]) -> dict[str, int]:
 
 def export_plan(fmt: str, plan: Plan, debtors: Mapping[str, Debtor] | Iterable[Debtor], out: str | Path,
                 options: ExportOptions | None = None, *, list_numbers: ListNumbers = sorted_numbers,
-                **kwargs) -> Export:
+                protect: Iterable[str | Path] = (), **kwargs) -> Export:
     """Write ``plan`` in format ``fmt`` into the directory ``out``.
 
     Args:
@@ -122,6 +122,8 @@ def export_plan(fmt: str, plan: Plan, debtors: Mapping[str, Debtor] | Iterable[D
         options: ExportOptions (or its fields as keyword arguments).
         list_numbers: the number of each VICIdial list key, kept from day to day (the store's);
             the default numbers them in order.
+        protect: files that must not be overwritten (the run's inputs): an export file of the
+            same path is an error, nothing written.
 
     Raises:
         ExportError: an unknown option, a contact whose debtor is missing, a WhatsApp contact
@@ -155,13 +157,13 @@ def export_plan(fmt: str, plan: Plan, debtors: Mapping[str, Debtor] | Iterable[D
         rows = [[c.debtor_id, c.channel.value, c.pool, _utc(c.window_start), why] for c, why in refused]
         name = f"{fmt}_{day}_refused.csv"
         files[name] = _encode(name, _csv_text(REFUSED_COLUMNS, rows, options.delimiter), options.encoding)
-    return Export(write_set(Path(out), files), refused, lists, notes)
+    return Export(write_set(Path(out), files, protect), refused, lists, notes)
 
 
 # --- writing a set of files at once -------------------------------------------------------------
 
 
-def write_set(directory: Path, files: dict[str, bytes]) -> list[Path]:
+def write_set(directory: Path, files: dict[str, bytes], protect: Iterable[str | Path] = ()) -> list[Path]:
     """Write every file (names may sit in one subdirectory, "leads/x.txt") or none of them.
 
     All are written and fsynced into a temporary directory inside ``directory`` first; only
@@ -170,6 +172,11 @@ def write_set(directory: Path, files: dict[str, bytes]) -> list[Path]:
     previous set untouched."""
     if directory.exists() and not directory.is_dir():
         raise ExportError(f"{directory}: exports go to a directory; this is a file")
+    for given in protect:
+        for name in files:
+            target = directory / name
+            if target.exists() and os.path.samefile(target, given):
+                raise ExportError(f"{target} is an input of this run; writing the export would destroy it")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".contactplan-export-", dir=directory))

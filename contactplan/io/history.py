@@ -14,22 +14,25 @@ from pathlib import Path
 from contactplan.errors import InputError
 from contactplan.io.csvfile import read_csv
 from contactplan.io.phones import PhoneError, destination_address
-from contactplan.model import Attempt, Channel, Outcome
+from contactplan.model import FIRST_PLAN_DATE, LAST_PLAN_DATE, Attempt, Channel, Outcome
 
 REQUIRED = ("attempt_id", "debtor_id", "channel", "destination", "attempted_at", "outcome")
 KNOWN = (*REQUIRED, "agent_id", "account_id")
 _CHANNELS = {c.value: c for c in Channel}
 _OUTCOMES = {o.value: o for o in Outcome}
+_FUTURE_SLACK = dt.timedelta(hours=1)
 
 
-def read_history(path: str | Path, default_country: str = "BR") -> tuple[list[Attempt], str, list[str]]:
+def read_history(path: str | Path, default_country: str = "BR", now: dt.datetime | None = None
+                 ) -> tuple[list[Attempt], str, list[str]]:
     """Attempts, the file's sha256 and its unknown columns. Raises InputError on the first bad row.
-    Destinations are normalised as the debtor reader does (E.164, e-mail in lower case)."""
-    attempts, sha, unknown, _ = read_history_lines(path, default_country)
+    Destinations are normalised as the debtor reader does (E.164, e-mail in lower case). With
+    ``now``, an attempt made later than now (an hour's slack for clocks) is a bad row."""
+    attempts, sha, unknown, _ = read_history_lines(path, default_country, now)
     return attempts, sha, unknown
 
 
-def read_history_lines(path: str | Path, default_country: str = "BR"
+def read_history_lines(path: str | Path, default_country: str = "BR", now: dt.datetime | None = None
                        ) -> tuple[list[Attempt], str, list[str], Callable[[int, str, str], InputError]]:
     """read_history, and ``error(i, column, message)``: the file:line:column error about the
     i-th attempt's column (the store's checks against stored attempts report with it)."""
@@ -59,6 +62,14 @@ def read_history_lines(path: str | Path, default_country: str = "BR"
                 from None
         if when.tzinfo is None:
             raise table.error(row.line, "attempted_at", "needs its UTC offset (e.g. -03:00): local times are ambiguous")
+        if not FIRST_PLAN_DATE.year - 1 <= when.year <= LAST_PLAN_DATE.year:
+            raise table.error(row.line, "attempted_at", f"is outside the dates contactplan works with "
+                                                        f"({FIRST_PLAN_DATE} to {LAST_PLAN_DATE})")
+        if now is not None and when > now + _FUTURE_SLACK:
+            # A dialer log records what was done: an attempt after now is a clock or export error,
+            # and stored it would hold caps and cooldowns for days that have not come.
+            raise table.error(row.line, "attempted_at", "is in the future (later than now); a result file records "
+                                                        "attempts already made")
         try:
             destination = destination_address(v["destination"], default_country, email=channel is Channel.EMAIL,
                                               possible=True)

@@ -97,6 +97,8 @@ def _fast(raw: str, region: str) -> tuple[str, bool, str] | None:
         return None
     code, mobile, fixed, same = patterns
     digits = _PUNCTUATION.sub("", raw)
+    if not digits.isascii():
+        return None  # other scripts' digits: phonenumbers normalises them (the full parser)
     if digits.startswith("+"):
         if not digits[1:].isdigit() or not digits[1:].startswith(code):
             return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -20,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from contactplan.errors import OutputError
-from contactplan.model import Channel, PlannedContact
+from contactplan.model import FIRST_PLAN_DATE, LAST_PLAN_DATE, Channel, PlannedContact
 
 COLUMNS = ("plan_id", "plan_date", "debtor_id", "channel", "destination", "window_start", "window_end", "timezone",
            "window_start_utc", "window_end_utc", "pool", "rank", "expected_value", "rules")
@@ -107,8 +108,29 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
 
 def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
     """write_bytes_atomic for data that comes in pieces (made as they are written, so a large
-    file is never held whole in memory). If making a piece fails, nothing is written either."""
+    file is never held whole in memory). If making a piece fails, nothing is written either.
+
+    ``-`` is standard output. A device, pipe or socket (``-o /dev/stdout``, a FIFO) is written
+    to as it is: replacing it by a file would destroy it. A symbolic link is followed, so the
+    file it names is replaced and the link stays."""
+    if str(path) == "-":
+        out = sys.stdout.buffer
+        for chunk in chunks:
+            out.write(chunk)
+        out.flush()
+        return
     target = Path(path)
+    try:
+        if target.is_symlink():
+            target = target.resolve()
+        mode = target.stat().st_mode if target.exists() else None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write here: {exc.strerror or exc}") from None
+    if mode is not None and not stat.S_ISREG(mode):
+        if stat.S_ISDIR(mode):
+            raise OutputError(f"{path}: is a directory; give a file name")
+        _write_special(target, chunks)
+        return
     directory = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)  # created 0600
@@ -127,6 +149,16 @@ def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_special(target: Path, chunks: Iterable[bytes]) -> None:
+    """Write into a device, pipe or socket that is already there (it is never replaced)."""
+    try:
+        with open(target, "wb", buffering=0) as f:
+            for chunk in chunks:
+                f.write(chunk)
+    except OSError as exc:
+        raise OutputError(f"{target}: not written ({exc.strerror or exc})") from None
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -151,6 +183,9 @@ def _when(table, line: int, column: str, v: dict) -> dt.datetime:
         raise table.error(line, column, "is not an ISO 8601 date-time") from None
     if t.tzinfo is None:
         raise table.error(line, column, "needs a UTC offset (e.g. -03:00)")
+    if not FIRST_PLAN_DATE.year - 1 <= t.year <= LAST_PLAN_DATE.year:
+        raise table.error(line, column, f"is outside the dates contactplan plans for ({FIRST_PLAN_DATE} to "
+                                        f"{LAST_PLAN_DATE})")
     return t
 
 

@@ -12,7 +12,12 @@ from decimal import Decimal, InvalidOperation
 _TRUE = {"true", "1", "yes", "y", "sim", "s", "t", "verdadeiro"}
 _FALSE = {"false", "0", "no", "n", "não", "nao", "f", "falso"}
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
+# Numbers are written with the ASCII digits 0-9 only: Python would also read "1_000", Arabic-
+# Indic or full-width digits, which no spreadsheet writes and which hide a mistyped cell.
+_AMOUNT = re.compile(r"^[+-]?[0-9.,]+$")
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
 
 
 def parse_bool(text: str) -> bool | None:
@@ -36,6 +41,8 @@ def parse_money(text: str) -> Decimal:
     t = text.strip().replace(" ", "").replace("R$", "").replace("$", "")
     if not t:
         raise ValueError("is blank; expected an amount such as 1234.56")
+    if not _AMOUNT.match(t):
+        raise ValueError("is not an amount; expected the digits 0-9 with a dot or comma for cents")
     if "," in t and "." in t:
         dec = "," if t.rfind(",") > t.rfind(".") else "."
         thousands = "." if dec == "," else ","
@@ -62,6 +69,8 @@ def parse_probability(text: str) -> float | None:
     t = text.strip().replace(",", ".")
     if not t:
         return None
+    if not _NUMBER.match(t):
+        raise ValueError("is not a number between 0 and 1 (digits 0-9 and a dot or comma)")
     try:
         p = float(t)
     except ValueError:
@@ -75,6 +84,8 @@ def parse_int(text: str, *, minimum: int | None = None) -> int | None:
     t = text.strip()
     if not t:
         return None
+    if not _INTEGER.match(t):
+        raise ValueError("is not a whole number (digits 0-9)")
     try:
         n = int(t)
     except ValueError:
@@ -147,6 +158,8 @@ def parse_date(text: str) -> dt.date | None:
     text = text.strip()
     if not text:
         return None
+    if not text.isascii():
+        raise ValueError("is not a date; use YYYY-MM-DD or DD/MM/YYYY (digits 0-9)")
     try:
         if "/" in text:
             day, month, year = text.split("/")

@@ -185,6 +185,9 @@ def load_pack(name_or_path: str) -> RulePack:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(name_or_path, f"cannot read rule pack: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(name_or_path, f"is not UTF-8 text (byte {exc.start}); TOML files are UTF-8: save it as "
+                                       "UTF-8") from None
     return parse_pack(text, str(path))
 
 

@@ -42,8 +42,24 @@ from contactplan.config import Config
 from contactplan.model import Channel, Pool
 from contactplan.solver.options import OptionBlock, Shape
 
-SCALE = 100  # cents
+SCALE = 100  # cents, unless the values are too large for the solver's integers (value_scale)
 _UNLIMITED = 10**9
+# OR-Tools' min-cost flow keeps costs and their sums in 64-bit integers and scales costs by the
+# number of nodes while it solves: every cost times (nodes + 1), and every sum of costs over the
+# units of flow, must stay below this (a quarter of the int64 range, for the sums' headroom).
+_INT_LIMIT = 2**61
+
+
+def value_scale(top_value: float, units: int, nodes: int) -> float:
+    """Integer units per currency unit for option values up to ``top_value`` (in currency) in a
+    network of ``nodes`` nodes carrying ``units`` units of flow: cents (100) whenever they fit,
+    else the largest power of ten that keeps top_value x scale x max(nodes + 1, units) under
+    2^61. So no accepted value can overflow the solver: a larger value only rounds coarser."""
+    scale = float(SCALE)
+    room = _INT_LIMIT / max(nodes + 1, units, 1)
+    while top_value * scale > room and scale > 1e-12:
+        scale /= 10
+    return scale
 
 
 class SolveStatus(enum.StrEnum):
@@ -87,13 +103,24 @@ class _Arrays:
     flat_factor: np.ndarray
 
 
-def option_values(value_base: np.ndarray, eff: np.ndarray, factor: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """Option values in whole cents, computed as ``OptionBlock.option`` does (same float operations)."""
-    return to_cents(value_base * eff * factor - cost)
+def option_values(value_base: np.ndarray, eff: np.ndarray, factor: np.ndarray, cost: np.ndarray,
+                  scale: float = SCALE) -> np.ndarray:
+    """Option values in whole cents (or ``scale`` units), computed as ``OptionBlock.option`` does
+    (same float operations)."""
+    return to_cents(value_base * eff * factor - cost, scale)
 
 
-def to_cents(values: np.ndarray) -> np.ndarray:
-    return np.rint(values * SCALE).astype(np.int64)
+def to_cents(values: np.ndarray, scale: float = SCALE) -> np.ndarray:
+    return np.rint(values * scale).astype(np.int64)
+
+
+def top_value(blocks: list[OptionBlock]) -> float:
+    """An upper bound on the size of any option value of these blocks, in currency."""
+    if not blocks:
+        return 0.0
+    return (max(abs(b.value_base) for b in blocks) * max(b.shape.effectiveness for b in blocks)
+            * max((b.shape.levels[-1] for b in blocks if b.shape.levels), default=0.0)
+            + max(b.shape.cost for b in blocks))
 
 
 def chosen_values(blocks: list[OptionBlock], chosen: list[tuple[int, int]]) -> np.ndarray:
@@ -115,13 +142,18 @@ class FlatOptions:
     block: np.ndarray  # the option's block
     position: np.ndarray  # its position in the block's shape
     slot: np.ndarray
-    cents: np.ndarray  # its value in whole cents
+    cents: np.ndarray  # its value in whole cents (units of 1/scale)
+    scale: float = SCALE
 
 
-def flat_options(blocks: list[OptionBlock]) -> FlatOptions:
+def flat_options(blocks: list[OptionBlock], scale: float | None = None) -> FlatOptions:
+    """The options in columns; values in units of 1/``scale`` (default: value_scale for a
+    network of this many options)."""
     lengths = np.fromiter((len(b.shape.slots) for b in blocks), dtype=np.int64, count=len(blocks))
     n = int(lengths.sum())
     block = np.repeat(np.arange(len(blocks), dtype=np.int64), lengths)
+    if scale is None:
+        scale = value_scale(top_value(blocks), len(blocks), n + len(blocks))
 
     def per_block(attr) -> np.ndarray:
         return np.fromiter((attr(b) for b in blocks), dtype=np.float64, count=len(blocks))[block]
@@ -131,7 +163,7 @@ def flat_options(blocks: list[OptionBlock]) -> FlatOptions:
         slot=np.fromiter((s for b in blocks for s in b.shape.slots), dtype=np.int64, count=n),
         cents=option_values(per_block(lambda b: b.value_base), per_block(lambda b: b.shape.effectiveness),
                             np.fromiter((f for b in blocks for f in b.shape.factors), dtype=np.float64, count=n),
-                            per_block(lambda b: b.shape.cost)))
+                            per_block(lambda b: b.shape.cost), scale), scale=scale)
 
 
 def _expand(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -292,10 +324,14 @@ def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: l
     arc_pos = flat - a.shape_start[arc_shape]
     slot = a.flat_slot[flat]
     heads = a.block_head[arc_block] + slot
-    costs = -option_values(group_value[arc_group], a.shape_eff[arc_shape], a.flat_factor[flat], a.shape_cost[arc_shape])
     n = len(heads)
-
     t2, h2, c2, class_arcs = day.arcs(heads, sink)
+    top = (float(np.abs(a.run_value).max()) * float(a.shape_eff.max()) * float(a.flat_factor.max())
+           + float(a.shape_cost.max()))
+    scale = value_scale(top, int(size.sum()), sink + 1)
+    costs = -option_values(group_value[arc_group], a.shape_eff[arc_shape], a.flat_factor[flat], a.shape_cost[arc_shape],
+                           scale)
+
     mcf = min_cost_flow.SimpleMinCostFlow()
     mcf.add_arcs_with_capacity_and_unit_cost(arc_group.astype(np.int32), heads.astype(np.int32), size[arc_group],
                                              costs)
@@ -321,13 +357,15 @@ def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: l
     calls = np.flatnonzero((chosen_nodes >= day.class_slot0) & (chosen_nodes < day.pool_slot0))
     for i, node in zip(calls.tolist(), chosen_nodes[calls].tolist(), strict=True):
         pool_of[chosen[i]] = seats[node].pop()
-    cents, bound = _cents_of(blocks, chosen), -mcf.optimal_cost()
+    cents, bound = _cents_of(blocks, chosen, scale), -mcf.optimal_cost()
     # Exact mode: the plan is the flow, so its value is the optimum. Binned: the flow's value is
     # the bound and the plan is worth at most that.
     if cents > bound or (bin_width <= 0 and cents != bound):
         raise RuntimeError(f"solver bookkeeping error: plan worth {cents} cents, flow {bound} cents")
+    note = "" if scale == SCALE else (f"values are counted in units of {1 / scale:g} (not cents) to fit the "
+                                      "solver's 64-bit integers")
     return Solution(SolveStatus.OPTIMAL if cents == bound else SolveStatus.FEASIBLE, chosen, pool_of,
-                    cents / SCALE, bound / SCALE, time.perf_counter() - started, arcs, n_groups)
+                    cents / scale, bound / scale, time.perf_counter() - started, arcs, n_groups, note)
 
 
 def _members(a: _Arrays, order: np.ndarray, first_of_group: np.ndarray, flows: np.ndarray, arc_group: np.ndarray,
@@ -353,6 +391,6 @@ def _members(a: _Arrays, order: np.ndarray, first_of_group: np.ndarray, flows: n
             heads[units][by_block])
 
 
-def _cents_of(blocks: list[OptionBlock], chosen: list[tuple[int, int]]) -> int:
-    """The plan's value in whole cents, from each debtor's own value base."""
-    return int(to_cents(chosen_values(blocks, chosen)).sum()) if chosen else 0
+def _cents_of(blocks: list[OptionBlock], chosen: list[tuple[int, int]], scale: float = SCALE) -> int:
+    """The plan's value in whole cents (units of 1/scale), from each debtor's own value base."""
+    return int(to_cents(chosen_values(blocks, chosen), scale).sum()) if chosen else 0

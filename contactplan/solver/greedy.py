@@ -11,7 +11,7 @@ import numpy as np
 
 from contactplan.config import Config
 from contactplan.model import Pool
-from contactplan.solver.flow import SCALE, flat_options
+from contactplan.solver.flow import flat_options
 from contactplan.solver.options import OptionBlock
 
 
@@ -44,4 +44,4 @@ def greedy_value(blocks: list[OptionBlock], pools: list[Pool], config: Config) -
         per_day[block.channel] += 1
         contacted.add(block.debtor)
         total += int(cents[k])
-    return total / SCALE
+    return total / flat.scale

@@ -34,7 +34,7 @@ from ortools.graph.python import min_cost_flow
 
 from contactplan.config import Config
 from contactplan.model import Pool
-from contactplan.solver.flow import SCALE, DayNetwork, SolveStatus, flat_options
+from contactplan.solver.flow import DayNetwork, SolveStatus, flat_options, top_value, value_scale
 from contactplan.solver.options import Options
 
 
@@ -93,9 +93,10 @@ def solve_horizon(days: list[Day], budgets: dict[int, list[int]], config: Config
     chain_tails, chain_heads, chain_caps = (np.concatenate(x) for x in (tails, heads, caps))
 
     option_arcs = []  # per day: (block, position, tail, head, cost)
+    scale = value_scale(max(top_value(day.options.blocks) for day in days), horizon * n_d, sink + 1)
     for j, (day, net) in enumerate(zip(days, networks, strict=True)):
         blocks = day.options.blocks
-        flat = flat_options(blocks)
+        flat = flat_options(blocks, scale)
         block, position, slot, cents = flat.block, flat.position, flat.slot, flat.cents
         debtor_node = np.fromiter((node_of[b.debtor] for b in blocks), dtype=np.int64, count=len(blocks))[block]
         head = np.fromiter((net.head_of[b.pools or b.channel] for b in blocks), dtype=np.int64,
@@ -151,6 +152,6 @@ def solve_horizon(days: list[Day], budgets: dict[int, list[int]], config: Config
                 later.setdefault(days[j].options.blocks[b].debtor, j)
     today_debtors = {days[0].options.blocks[b].debtor for b, _ in chosen}
     later = {d: j for d, j in later.items() if d not in today_debtors}
-    return HorizonSolution(SolveStatus.OPTIMAL, chosen, pool_of, today_cents / SCALE, -mcf.optimal_cost() / SCALE,
+    return HorizonSolution(SolveStatus.OPTIMAL, chosen, pool_of, today_cents / scale, -mcf.optimal_cost() / scale,
                            later, later_contacts, time.perf_counter() - started, arcs)
 
