@@ -13,7 +13,7 @@ from rich.table import Table
 
 from contactplan.cli_common import DbOption, err, fail, mask, now, parse_date
 from contactplan.errors import ContactplanError
-from contactplan.io.csvfile import read_csv
+from contactplan.io.csvfile import read_csv, unknown_columns
 from contactplan.io.history import read_history_lines
 from contactplan.io.phones import PhoneError, destination_address
 from contactplan.model import Channel, Suppression
@@ -49,7 +49,7 @@ def history_import(
         fail(exc)
     if unknown:
         err.print(f"[yellow]warning:[/yellow] {escape(str(file))}: ignored unknown column(s): "
-                  f"{escape(', '.join(unknown))}")
+                  f"{escape(unknown_columns(unknown))}")
     opt_outs = sum(1 for a in attempts if a.outcome == "opt_out")
     err.print(f"{escape(str(file))}: {rows} attempts read, {added} added, {rows - added} already in {redact(url)}"
               + (f"; {opt_outs} opt-out(s) recorded as suppressions" if opt_outs else ""))
@@ -179,7 +179,7 @@ def suppress_import(file: Annotated[Path, typer.Argument(help="CSV with debtor_i
         fail(exc)
     if unknown:
         err.print(f"[yellow]warning:[/yellow] {escape(str(file))}: ignored unknown column(s): "
-                  f"{escape(', '.join(unknown))}")
+                  f"{escape(unknown_columns(unknown))}")
     err.print(f"{escape(str(file))}: {len(entries)} entries read, {added} added")
 
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from contactplan.io.csvfile import unknown_columns as listed_columns
 from contactplan.model import Channel
 from contactplan.planner import Plan
 
@@ -26,7 +27,7 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
     for path, cols in unknown_columns.items():
         if cols:
             console.print(f"[yellow]warning:[/yellow] {escape(path)}: ignored unknown column(s): "
-                          f"{escape(', '.join(cols))}",
+                          f"{escape(listed_columns(cols))}",
                           soft_wrap=True, highlight=False)
     for r in plan.rejections[:MAX_REJECTIONS_SHOWN]:
         console.print(f"[red]rejected[/red] {escape(str(r))}", soft_wrap=True, highlight=False)

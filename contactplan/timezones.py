@@ -318,20 +318,19 @@ _SUPPORTED_COUNTRIES = ("BR", "US")
 # (we never use it), "Factory" is a placeholder with no civil time.
 _FORBIDDEN_ZONE_KEYS = frozenset({"localtime", "Factory", "posixrules"})
 _MUNICIPALITY_RE = re.compile(r"[0-9]{7}")
-_DIGITS_RE = re.compile(r"\d")
 
 
 def _shown(value: object, max_digits: int = 7) -> str:
-    """repr(value) for an error message, unless it could be personal data.
+    """The value for an error message, only when the user asked for values (--show-values): a
+    region, zone or code cell may hold anything, a name or a phone number among them."""
+    from contactplan.errors import quoted
 
-    Anything with more digits than a 7-digit IBGE code could be a phone number pasted into the
-    wrong column, so it is withheld; only its length is reported.
-    """
-    text = str(value)
-    shown = repr(text)  # escapes of unprintable characters add digits too, so count on this
-    if len(_DIGITS_RE.findall(shown)) > max_digits or len(text) > 60:
-        return f"<value withheld: {len(text)} characters>"
-    return shown
+    return quoted(value).strip()
+
+
+def _sp(value: object) -> str:
+    shown = _shown(value)
+    return f" {shown}" if shown else ""
 
 
 def _blank(value: str | None) -> bool:
@@ -353,12 +352,12 @@ def _validated_zone(name: str) -> str:
     """The canonical spelling of an IANA zone key, or UnknownRegion."""
     key = _zone_keys_by_folded_name().get(str(name).strip().casefold())
     if key is None:
-        raise UnknownRegion(f"unknown IANA time zone {_shown(name)}; expected a tz database name such as "
+        raise UnknownRegion(f"unknown IANA time zone{_sp(name)}; expected a tz database name such as "
                             f"America/Sao_Paulo or America/Chicago")
     try:
         zoneinfo.ZoneInfo(key)
     except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
-        raise UnknownRegion(f"IANA time zone {_shown(name)} does not load on this system") from None
+        raise UnknownRegion(f"IANA time zone{_sp(name)} does not load on this system") from None
     return key
 
 
@@ -379,15 +378,15 @@ def _region_note_br(uf: str, zones: tuple[str, ...]) -> str:
 def _resolve_municipality(code_raw: str, uf: str | None) -> ZoneResolution:
     code = str(code_raw).strip()
     if not _MUNICIPALITY_RE.fullmatch(code):
-        raise UnknownRegion(f"malformed IBGE municipality code {_shown(code_raw)}; expected 7 digits such as 1302603")
+        raise UnknownRegion(f"malformed IBGE municipality code{_sp(code_raw)}; expected 7 digits such as 1302603")
     code_uf = IBGE_STATE_PREFIX.get(code[:2])
     if code_uf is None:
-        raise UnknownRegion(f"IBGE municipality code {_shown(code)} has unknown state prefix {code[:2]!r}; "
+        raise UnknownRegion(f"IBGE municipality code{_sp(code)} has unknown state prefix {code[:2]!r}; "
                             f"expected one of {', '.join(IBGE_STATE_PREFIX)}")
     # Without a region the code's own prefix names the UF; with one, they must agree, since a
     # disagreement means one of the two fields is wrong and we cannot tell which.
     if uf is not None and code_uf != uf:
-        raise UnknownRegion(f"IBGE municipality code {_shown(code)} belongs to {code_uf} (prefix {code[:2]}) "
+        raise UnknownRegion(f"IBGE municipality code{_sp(code)} belongs to {code_uf} (prefix {code[:2]}) "
                             f"but region is {uf}; fix one of them")
     if code in AM_WEST_MUNICIPALITIES:
         return ZoneResolution(("America/Eirunepe",), "municipality",
@@ -454,11 +453,11 @@ def _resolve_area_codes(country: str, area_codes: tuple[str, ...]) -> ZoneResolu
         if country == "BR":
             found = DDD_ZONES.get(code)
             if found is None:
-                raise UnknownRegion(f"area code #{position} ({_shown(raw, max_digits=3)}) is not a Brazilian DDD; "
+                raise UnknownRegion(f"area code #{position}{_sp(raw)} is not a Brazilian DDD; "
                                     f"expected two digits such as 11, 21 or 81")
         else:
             if not re.fullmatch(r"[2-9][0-9][0-9]", code):
-                raise UnknownRegion(f"area code #{position} ({_shown(raw, max_digits=4)}) is not a NANP area "
+                raise UnknownRegion(f"area code #{position}{_sp(raw)} is not a NANP area "
                                     f"code; expected three digits such as 212 or 512")
             found = _nanp_zones_by_npa().get(code)
             if not found:
@@ -487,7 +486,7 @@ def resolve_zones(country: str, region: str | None, *, municipality_code: str | 
     input is invalid.
     """
     if not isinstance(country, str) or country.strip().upper() not in _SUPPORTED_COUNTRIES:
-        raise UnknownRegion(f"unsupported country {_shown(country)}; expected one of "
+        raise UnknownRegion(f"unsupported country{_sp(country)}; expected one of "
                             f"{', '.join(_SUPPORTED_COUNTRIES)}")
     country = country.strip().upper()
 
@@ -502,7 +501,7 @@ def resolve_zones(country: str, region: str | None, *, municipality_code: str | 
         table = UF_ZONES if country == "BR" else US_STATE_ZONES
         if code not in table:
             what = "Brazilian UF" if country == "BR" else "US state or territory code"
-            raise UnknownRegion(f"unknown {what} {_shown(region)}; expected one of {', '.join(table)}")
+            raise UnknownRegion(f"unknown {what}{_sp(region)}; expected one of {', '.join(table)}")
         uf = code
 
     if not _blank(municipality_code):

@@ -33,7 +33,7 @@ def test_accounts_merge_into_one_debtor(tmp_path):
 
 
 BAD_ROWS = [
-    ("D2,A3,Bruno Lima,BR,XX,11987654321,,10,no", 5, "region", "unknown Brazilian UF 'XX'"),
+    ("D2,A3,Bruno Lima,BR,XX,11987654321,,10,no", 5, "region", "unknown Brazilian UF; expected one of"),
     ("D3,A4,Carla Dias,BR,RJ,12345,,10,no", 6, "phone_mobile", "not a valid phone number"),
     ("D4,A5,Davi Reis,BR,RJ,21987654321,,abc,no", 8, "balance", "is not an amount"),
     ("D5,A6,Eva Souza,BR,RJ,21987654321,,-5,no", 8, "balance", "must not be negative"),

@@ -285,8 +285,19 @@ def test_unknown_ddd_is_unknown_region(codes):
 def test_unknown_uf_message_lists_accepted_values():
     with pytest.raises(UnknownRegion) as info:
         resolve_zones("BR", "XX")
-    assert "unknown Brazilian UF 'XX'" in str(info.value)
+    # The cell is not repeated (it may hold anything: a name typed in the wrong column) ...
+    assert str(info.value).startswith("unknown Brazilian UF; expected one of") and "XX" not in str(info.value)
     assert "AC, AL, AM" in str(info.value)
+    # ... unless the user asks for values (--show-values).
+    from contactplan.errors import _SHOW_VALUES
+
+    token = _SHOW_VALUES.set(True)
+    try:
+        with pytest.raises(UnknownRegion) as info:
+            resolve_zones("BR", "XX")
+    finally:
+        _SHOW_VALUES.reset(token)
+    assert "unknown Brazilian UF ('XX'); expected" in str(info.value)
 
 
 @pytest.mark.parametrize("country", ["MX", "", "BRA", "XX"])

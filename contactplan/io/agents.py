@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from contactplan.errors import InputError
+from contactplan.errors import InputError, quoted
 from contactplan.io import values
 from contactplan.io.csvfile import read_csv
 from contactplan.model import Agent
@@ -35,7 +35,7 @@ def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
         try:
             ZoneInfo(v["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
-            raise table.error(row.line, "timezone", f"'{v['timezone']}' is not an IANA time zone such as America/Sao_Paulo") \
+            raise table.error(row.line, "timezone", f"is not an IANA time zone such as America/Sao_Paulo{quoted(v['timezone'])}") \
                 from None
         parsed = {}
         for column in ("shift_start", "shift_end", "break_start", "break_end"):
@@ -43,7 +43,7 @@ def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
                 try:
                     parsed[column] = values.parse_time(v[column])
                 except ValueError as exc:
-                    raise table.error(row.line, column, f"'{v[column]}' {exc}") from None
+                    raise table.error(row.line, column, f"{exc}{quoted(v[column])}") from None
         if parsed["shift_start"] == parsed["shift_end"]:
             raise table.error(row.line, "shift_end", "shift ends when it starts")
         if ("break_start" in parsed) != ("break_end" in parsed):
@@ -51,13 +51,13 @@ def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
         try:
             cph = float(v["contacts_per_hour"].replace(",", "."))
         except ValueError:
-            raise table.error(row.line, "contacts_per_hour", f"'{v['contacts_per_hour']}' is not a number") from None
+            raise table.error(row.line, "contacts_per_hour", f"is not a number{quoted(v['contacts_per_hour'])}") from None
         if not 0 <= cph <= 1000:
             raise table.error(row.line, "contacts_per_hour", "must be between 0 and 1000")
         try:
             days = values.parse_days(v["days"])
         except ValueError as exc:
-            raise table.error(row.line, "days", f"'{v['days']}' {exc}") from None
+            raise table.error(row.line, "days", f"{exc}{quoted(v['days'])}") from None
         agents.append(Agent(
             agent_id=v["agent_id"], pool=v["pool"], timezone=v["timezone"],
             shift_start=parsed["shift_start"], shift_end=parsed["shift_end"], contacts_per_hour=cph,

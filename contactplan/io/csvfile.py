@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from contactplan.errors import InputError
+from contactplan.errors import InputError, quoted
 
 _DELIMITERS = (",", ";", "\t")
 
@@ -107,7 +107,7 @@ def parse_csv(name: str, raw: bytes, required: tuple[str, ...], known: tuple[str
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
         raise InputError(name, f"malformed header: {exc}", line=1) from None
-    check_header(name, header, required)
+    check_header(name, header, required, tuple(known))
     unknown = [h for h in header if h not in known]
     rows: list[Row] = []
     line = reader.line_num + 1
@@ -128,25 +128,48 @@ def parse_csv(name: str, raw: bytes, required: tuple[str, ...], known: tuple[str
     return CsvTable(name, header, encoding, delimiter, rows, hashlib.sha256(raw).hexdigest()), unknown
 
 
+def unknown_columns(names: list[str], shown: int = 12, width: int = 40) -> str:
+    """The unknown columns of a header for a warning, bounded: a file with a million columns gets
+    a line, not megabytes."""
+    listed = ", ".join(n if len(n) <= width else n[:width] + "…" for n in names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
 def _stdin_bytes() -> bytes:
     import sys
 
     return sys.stdin.buffer.read()
 
 
-def check_header(path: str, header: list[str], required: tuple[str, ...]) -> None:
+def check_header(path: str, header: list[str], required: tuple[str, ...], known: tuple[str, ...] = ()) -> None:
     seen: dict[str, int] = {}
     for i, h in enumerate(header, start=1):
         if not h:
             raise InputError(path, "blank column name in the header", line=1, column_index=i)
         if h in seen:
-            raise InputError(path, f"column '{h}' appears twice in the header (columns {seen[h]} and {i})", line=1,
-                             column_index=i)
+            raise InputError(path, f"column {_name(h, known)}appears twice in the header (columns {seen[h]} and {i})",
+                             line=1, column_index=i)
         seen[h] = i
     missing = [r for r in required if r not in seen]
     if missing:
-        raise InputError(path, f"missing required column(s): {', '.join(missing)}; header has: {', '.join(header)}",
+        # Only names this reader knows are repeated back: a file without a header has data in
+        # its first line (a name, a phone), which must not reach a message.
+        ours = [h for h in header if h in known]
+        others = len(header) - len(ours)
+        has = ", ".join(ours) if ours else "none of the known columns"
+        more = f" and {others} other column(s)" if others else ""
+        hint = "; is the header row missing?" if not ours else ""
+        raise InputError(path, f"missing required column(s): {', '.join(missing)}; the header has {has}{more}{hint}",
                          line=1)
+
+
+def _name(header: str, known: tuple[str, ...] | frozenset[str]) -> str:
+    """A header name for a message: known column names as they are, any other only with
+    --show-values (in a file without a header row it is a value)."""
+    if header in known:
+        return f"'{header}' "
+    shown = quoted(header).strip()
+    return f"{shown} " if shown else ""
 
 
 def iter_lines(table: CsvTable) -> Iterator[Row]:

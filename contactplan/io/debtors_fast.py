@@ -138,7 +138,7 @@ def _layout(name: str, body: bytes, encoding: str) -> _Layout | None:
     delimiter = sniff_delimiter(first + "\n")  # what read_csv sniffs from the decoded text
     try:  # the header as read_csv reads it, when it is the first line
         header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter, strict=True))]
-        check_header(name, header, REQUIRED)
+        check_header(name, header, REQUIRED, KNOWN)
     except (csv.Error, InputError):
         return None
     if not rows.has_contact_column(header):
