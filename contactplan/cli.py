@@ -50,6 +50,7 @@ from contactplan.cli_store import history_app, suppress_app
 from contactplan.config import load_config
 from contactplan.errors import ContactplanError, OutputError, RowErrors
 from contactplan.errors import show_values as show_values_in_messages
+from contactplan.io.csvfile import spreadsheet_safe
 from contactplan.io.plan_csv import write_atomic, write_bytes_atomic, write_plan
 from contactplan.planner import build_plan, load_inputs, with_history
 from contactplan.report import solver_line
@@ -169,7 +170,8 @@ def _rejects_csv(rejections) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(REJECT_COLUMNS)
     for r in rejections:
-        w.writerow([r.path, r.line, r.column_index, r.column, r.debtor_id, r.message])
+        w.writerow([spreadsheet_safe(str(x)) for x in (r.path, r.line, r.column_index, r.column, r.debtor_id,
+                                                       r.message)])
     return buf.getvalue()
 
 

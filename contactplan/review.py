@@ -195,10 +195,12 @@ def to_csv(report: AuditReport) -> str:
     import csv
     import io
 
+    from contactplan.io.csvfile import spreadsheet_safe
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for v in report.violations:
         d = violation_dict(v)
-        w.writerow([d[c] or "" for c in CSV_COLUMNS])
+        w.writerow([spreadsheet_safe(str(d[c] or "")) for c in CSV_COLUMNS])
     return buf.getvalue()

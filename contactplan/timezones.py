@@ -47,7 +47,13 @@ __all__ = [
 
 
 class UnknownRegion(ValueError):
-    """The input does not identify a supported place; the message says what is accepted."""
+    """The input does not identify a supported place; the message says what is accepted, and
+    ``field`` which input it is about (country, region, municipality_code, timezone, or "" for
+    the phones' area codes)."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -353,11 +359,11 @@ def _validated_zone(name: str) -> str:
     key = _zone_keys_by_folded_name().get(str(name).strip().casefold())
     if key is None:
         raise UnknownRegion(f"unknown IANA time zone{_sp(name)}; expected a tz database name such as "
-                            f"America/Sao_Paulo or America/Chicago")
+                            f"America/Sao_Paulo or America/Chicago", field="timezone")
     try:
         zoneinfo.ZoneInfo(key)
     except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
-        raise UnknownRegion(f"IANA time zone{_sp(name)} does not load on this system") from None
+        raise UnknownRegion(f"IANA time zone{_sp(name)} does not load on this system", field="timezone") from None
     return key
 
 
@@ -378,16 +384,17 @@ def _region_note_br(uf: str, zones: tuple[str, ...]) -> str:
 def _resolve_municipality(code_raw: str, uf: str | None) -> ZoneResolution:
     code = str(code_raw).strip()
     if not _MUNICIPALITY_RE.fullmatch(code):
-        raise UnknownRegion(f"malformed IBGE municipality code{_sp(code_raw)}; expected 7 digits such as 1302603")
+        raise UnknownRegion(f"malformed IBGE municipality code{_sp(code_raw)}; expected 7 digits such as 1302603",
+                            field="municipality_code")
     code_uf = IBGE_STATE_PREFIX.get(code[:2])
     if code_uf is None:
         raise UnknownRegion(f"IBGE municipality code{_sp(code)} has unknown state prefix {code[:2]!r}; "
-                            f"expected one of {', '.join(IBGE_STATE_PREFIX)}")
+                            f"expected one of {', '.join(IBGE_STATE_PREFIX)}", field="municipality_code")
     # Without a region the code's own prefix names the UF; with one, they must agree, since a
     # disagreement means one of the two fields is wrong and we cannot tell which.
     if uf is not None and code_uf != uf:
         raise UnknownRegion(f"IBGE municipality code{_sp(code)} belongs to {code_uf} (prefix {code[:2]}) "
-                            f"but region is {uf}; fix one of them")
+                            f"but region is {uf}; fix one of them", field="municipality_code")
     if code in AM_WEST_MUNICIPALITIES:
         return ZoneResolution(("America/Eirunepe",), "municipality",
                               f"IBGE {code} ({AM_WEST_MUNICIPALITIES[code]}, AM): west Amazonas, UTC-5 "
@@ -454,11 +461,11 @@ def _resolve_area_codes(country: str, area_codes: tuple[str, ...]) -> ZoneResolu
             found = DDD_ZONES.get(code)
             if found is None:
                 raise UnknownRegion(f"area code #{position}{_sp(raw)} is not a Brazilian DDD; "
-                                    f"expected two digits such as 11, 21 or 81")
+                                    f"expected two digits such as 11, 21 or 81", field="region")
         else:
             if not re.fullmatch(r"[2-9][0-9][0-9]", code):
                 raise UnknownRegion(f"area code #{position}{_sp(raw)} is not a NANP area "
-                                    f"code; expected three digits such as 212 or 512")
+                                    f"code; expected three digits such as 212 or 512", field="region")
             found = _nanp_zones_by_npa().get(code)
             if not found:
                 # Toll-free and other non-geographic NPAs say nothing about where the person is
@@ -468,7 +475,7 @@ def _resolve_area_codes(country: str, area_codes: tuple[str, ...]) -> ZoneResolu
         used.append(code)
     if not zones:
         raise UnknownRegion(f"cannot resolve a time zone for country {country}: no region and no geographic "
-                            f"area code")
+                            f"area code", field="region")
     result = _unique(zones)
     label = "DDD" if country == "BR" else "area code"
     return ZoneResolution(result, "area_code",
@@ -487,7 +494,7 @@ def resolve_zones(country: str, region: str | None, *, municipality_code: str | 
     """
     if not isinstance(country, str) or country.strip().upper() not in _SUPPORTED_COUNTRIES:
         raise UnknownRegion(f"unsupported country{_sp(country)}; expected one of "
-                            f"{', '.join(_SUPPORTED_COUNTRIES)}")
+                            f"{', '.join(_SUPPORTED_COUNTRIES)}", field="country")
     country = country.strip().upper()
 
     # Explicit knowledge of where the person is beats every presumption (US-F-02, WA-03).
@@ -501,12 +508,13 @@ def resolve_zones(country: str, region: str | None, *, municipality_code: str | 
         table = UF_ZONES if country == "BR" else US_STATE_ZONES
         if code not in table:
             what = "Brazilian UF" if country == "BR" else "US state or territory code"
-            raise UnknownRegion(f"unknown {what}{_sp(region)}; expected one of {', '.join(table)}")
+            raise UnknownRegion(f"unknown {what}{_sp(region)}; expected one of {', '.join(table)}", field="region")
         uf = code
 
     if not _blank(municipality_code):
         if country != "BR":
-            raise UnknownRegion("municipality_code is an IBGE code and only applies to country BR")
+            raise UnknownRegion("municipality_code is an IBGE code and only applies to country BR",
+                                field="municipality_code")
         return _resolve_municipality(str(municipality_code), uf)
 
     if uf is not None:
@@ -522,7 +530,7 @@ def resolve_zones(country: str, region: str | None, *, municipality_code: str | 
     if codes:
         return _resolve_area_codes(country, codes)
     raise UnknownRegion(f"cannot resolve a time zone for country {country}: give a timezone, "
-                        f"municipality_code, region or area code")
+                        f"municipality_code, region or area code", field="region")
 
 
 # ============================================================================================

@@ -6,6 +6,7 @@ would misstate capacity, and the file is small enough to fix by hand.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,6 +17,28 @@ from contactplan.model import Agent
 
 REQUIRED = ("agent_id", "pool", "shift_start", "shift_end", "timezone", "contacts_per_hour")
 KNOWN = (*REQUIRED, "break_start", "break_end", "segments", "languages", "days", "name")
+
+
+def _minutes(t: dt.time) -> int:
+    return 1440 if t == dt.time.max else t.hour * 60 + t.minute
+
+
+def _break_outside(start: dt.time, end: dt.time, b_start: dt.time, b_end: dt.time) -> tuple[str, str] | None:
+    """(column, what is wrong) when a break does not lie inside its shift (overnight shifts
+    included): capacity is the shift without the break, so a break outside it would count
+    minutes the agent is not there (or move the break to another day) and overstate capacity."""
+    s, length = _minutes(start), (_minutes(end) - _minutes(start)) % 1440 or 1440
+    b0, b1 = (_minutes(b_start) - s) % 1440, (_minutes(b_end) - s) % 1440 or 1440
+    if b_end == dt.time.max and end == dt.time.max:
+        b1 = length
+    shift = f"{start:%H:%M}-{'24:00' if end == dt.time.max else f'{end:%H:%M}'}"
+    if b0 >= length:
+        return "break_start", f"the break starts outside the shift {shift}; a break must lie inside its shift"
+    if b1 <= b0:
+        return "break_end", "the break ends before it starts"
+    if b1 > length:
+        return "break_end", f"the break ends after the shift {shift}; a break must lie inside its shift"
+    return None
 
 
 def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
@@ -48,6 +71,11 @@ def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
             raise table.error(row.line, "shift_end", "shift ends when it starts")
         if ("break_start" in parsed) != ("break_end" in parsed):
             raise table.error(row.line, "break_end", "give both break_start and break_end, or neither")
+        if "break_start" in parsed:
+            problem = _break_outside(parsed["shift_start"], parsed["shift_end"], parsed["break_start"],
+                                     parsed["break_end"])
+            if problem:
+                raise table.error(row.line, problem[0], problem[1])
         try:
             cph = float(v["contacts_per_hour"].replace(",", "."))
         except ValueError:

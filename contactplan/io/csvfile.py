@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,6 +129,30 @@ def parse_csv(name: str, raw: bytes, required: tuple[str, ...], known: tuple[str
     return CsvTable(name, header, encoding, delimiter, rows, hashlib.sha256(raw).hexdigest()), unknown
 
 
+# OWASP "CSV injection": a cell that begins with one of these is run as a formula by Excel,
+# LibreOffice and Google Sheets (=HYPERLINK(...), +cmd|...). A plain number (a phone in E.164,
+# -5.00) is read as a number and stays as it is.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell as a spreadsheet may open it: one that would start a formula, or that starts with
+    the apostrophe this rule adds, gets a leading apostrophe (spreadsheets then show the text as
+    it is); ``from_spreadsheet`` takes it off again, so the round trip gives the value back."""
+    if value and (value[0] == "'" or (value[0] in _FORMULA_START and not _PLAIN_NUMBER.match(value))):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet(value: str) -> str:
+    """The value ``spreadsheet_safe`` was given (a cell other systems wrote is left as it is
+    unless it has that exact shape)."""
+    if len(value) > 1 and value[0] == "'" and (value[1] == "'" or value[1] in _FORMULA_START):
+        return value[1:]
+    return value
+
+
 def unknown_columns(names: list[str], shown: int = 12, width: int = 40) -> str:
     """The unknown columns of a header for a warning, bounded: a file with a million columns gets
     a line, not megabytes."""
@@ -142,6 +167,9 @@ def _stdin_bytes() -> bytes:
 
 
 def check_header(path: str, header: list[str], required: tuple[str, ...], known: tuple[str, ...] = ()) -> None:
+    if known and required and not any(h in known for h in header):
+        raise InputError(path, f"missing required column(s): {', '.join(required)}; the first line has none of the "
+                               "known columns: is the header row missing?", line=1)
     seen: dict[str, int] = {}
     for i, h in enumerate(header, start=1):
         if not h:

@@ -324,7 +324,7 @@ def _place(country: str, region: str, municipality_code: str, timezone: str, are
         zr = resolve_zones(country, region or None, municipality_code=municipality_code or None,
                            timezone=timezone or None, area_codes=area_codes)
     except UnknownRegion as exc:
-        column = "timezone" if timezone else "municipality_code" if municipality_code else "region"
+        column = exc.field or ("timezone" if timezone else "municipality_code" if municipality_code else "region")
         raise _RowError(column, str(exc))
     zones, note = zr.zones, zr.note
     if zr.source == "region" and address:

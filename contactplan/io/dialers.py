@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 from contactplan.errors import ContactplanError
 from contactplan.io import batches, genesys, vicidial
 from contactplan.io.calltimes import offset_at
+from contactplan.io.csvfile import spreadsheet_safe
 from contactplan.io.plan_csv import render as render_plan_csv
 from contactplan.model import Channel, Debtor, PlannedContact
 from contactplan.timezones import area_code_zones
@@ -421,17 +422,18 @@ def plan_csv_text(plan: Plan, delimiter: str = ",") -> str:
     return _redelimit(render_plan_csv(plan.plan_id, plan.plan_date, plan.contacts), delimiter)
 
 
-def _csv_text(header: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str) -> str:
+def _csv_text(header: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str, *, safe: bool = True) -> str:
+    """CSV text; every cell a spreadsheet would run as a formula is neutralised (csvfile.spreadsheet_safe)."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(([spreadsheet_safe(str(cell)) for cell in row] for row in rows) if safe else rows)
     return buf.getvalue()
 
 
 def _redelimit(text: str, delimiter: str) -> str:
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    return _csv_text(rows[0], rows[1:], delimiter)
+    return _csv_text(rows[0], rows[1:], delimiter, safe=False)  # plan.csv's cells are already safe
 
 
 def _encode(name: str, text: str, encoding: str) -> bytes:

@@ -21,6 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from contactplan.errors import OutputError
+from contactplan.io.csvfile import from_spreadsheet, spreadsheet_safe
 from contactplan.model import FIRST_PLAN_DATE, LAST_PLAN_DATE, Channel, PlannedContact
 
 COLUMNS = ("plan_id", "plan_date", "debtor_id", "channel", "destination", "window_start", "window_end", "timezone",
@@ -47,6 +48,7 @@ def _window(timezone: str, start: dt.datetime, end: dt.datetime) -> tuple[tuple[
 
 
 _CHANNEL_TEXT = {ch: ch.value for ch in Channel}
+_RISKY = frozenset("=+-@\t\r'")  # first characters spreadsheet_safe may change
 
 
 def render(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact]) -> str:
@@ -81,6 +83,14 @@ def _lines(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact])
             window = windows[key] = _window(timezone, start, end)
         fields, joined = window
         debtor_id, destination, pool, rank = c.debtor_id, c.destination, c.pool, c.rank
+        # The cells that come from the user's files, neutralised where a spreadsheet would run
+        # them as formulas (csvfile.spreadsheet_safe); everything else is ours.
+        if type(debtor_id) is str and debtor_id[:1] in _RISKY:
+            debtor_id = spreadsheet_safe(debtor_id)
+        if type(pool) is str and pool[:1] in _RISKY:
+            pool = spreadsheet_safe(pool)
+        if type(destination) is str and destination[:1] in _RISKY:
+            destination = spreadsheet_safe(destination)
         value = f"{c.expected_value:.2f}"
         rules = ";".join(c.rules)
         channel = _CHANNEL_TEXT.get(c.channel)
@@ -226,10 +236,11 @@ def read_plan(path: str | Path) -> tuple[dt.date | None, list[PlannedContact]]:
                                   f"plan_date {day} differs from {plan_date} on earlier rows; a plan covers one day")
             plan_date = day
         contacts.append(PlannedContact(
-            debtor_id=v["debtor_id"], channel=channel, destination=v["destination"],
+            debtor_id=from_spreadsheet(v["debtor_id"]), channel=channel, destination=from_spreadsheet(v["destination"]),
             window_start=_when(table, row.line, "window_start", v),
             window_end=_when(table, row.line, "window_end", v),
-            timezone=v.get("timezone") or "UTC", pool=v.get("pool", ""), rank=_int(table, row.line, "rank", v),
+            timezone=v.get("timezone") or "UTC", pool=from_spreadsheet(v.get("pool", "")),
+            rank=_int(table, row.line, "rank", v),
             expected_value=_decimal(table, row.line, "expected_value", v),
             rules=tuple(r for r in v.get("rules", "").split(";") if r)))
     return plan_date, contacts
