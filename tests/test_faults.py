@@ -50,6 +50,19 @@ def test_two_imports_at_once_do_not_double_count(db_url, tmp_path):
     assert _count(db_url) == 30_000
 
 
+def test_first_runs_on_an_empty_database_do_not_race(db_url, tmp_path):
+    """Four commands at once on a database nobody has opened: the schema is created once
+    (PostgreSQL: an advisory lock; SQLite: BEGIN IMMEDIATE), every run succeeds."""
+    history = _history(tmp_path / "h.csv", 200)
+    runs = [subprocess.Popen([*CLI, "history", "import", str(history), "--db", db_url], stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    runs += [subprocess.Popen([*CLI, "suppress", "list", "--db", db_url], stderr=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, text=True) for _ in range(2)]
+    for r in runs:
+        assert r.wait(timeout=300) == 0, r.stderr.read()
+    assert _count(db_url) == 200
+
+
 def test_two_plans_at_once_archive_one_plan(db_url, tmp_path):
     open_store(db_url)
     debtors, agents = write_portfolio(tmp_path, 400, seed=3)
