@@ -145,11 +145,14 @@ def test_every_lead_is_dialable_only_when_every_rule_allows_it(planned, tmp_path
     plan, debtors = planned
     export = export_plan("vicidial", plan, debtors, tmp_path, vicidial_variant=variant)
     vici = Vicidial()
-    vici.run_setup((tmp_path / "vicidial_20261124_setup.sql").read_text(encoding="utf-8"))
     layout = {"owner-tz": STDRANKOWNER, "owner-tz-web": WEB_STANDARD, "standard": STANDARD}[variant]
     for path in lead_files(export):
         vici.load(path, layout, DAY, tz_code_gmt=variant != "standard")
     expected = dialer_contacts(plan)
+    # Loaded, not yet set up: the day's lists do not exist, nothing is dialled.
+    noon = dt.datetime.combine(DAY, dt.time(15), dt.UTC)
+    assert not any(vici.dialable(lead, noon) for lead in vici.leads)
+    vici.run_setup((tmp_path / "vicidial_20261124_setup.sql").read_text(encoding="utf-8"))
     assert len(vici.leads) + len(export.refused) == len(expected)
     day_start = dt.datetime.combine(DAY, dt.time(0), dt.UTC) - dt.timedelta(hours=3)
     for run_nightly in (False, True):
@@ -170,9 +173,11 @@ def test_acre_and_sao_paulo_keep_their_offsets_after_the_nightly_job(planned, tm
     plan, debtors = planned
     export = export_plan("vicidial", plan, debtors, tmp_path)
     vici = Vicidial()
-    vici.run_setup((tmp_path / "vicidial_20261124_setup.sql").read_text(encoding="utf-8"))
     for path in lead_files(export):
-        vici.load(path, STDRANKOWNER, DAY)
+        vici.load(path, STDRANKOWNER, DAY, tz_code_gmt=False)  # the loader's flag forgotten
+    vici.run_setup((tmp_path / "vicidial_20261124_setup.sql").read_text(encoding="utf-8"))
+    offsets = {lead["vendor_lead_code"]: lead["gmt_offset_now"] for lead in vici.leads}
+    assert (offsets["X-ACRE"], offsets["X-SP"], offsets["X-US"]) == (-5, -3, -8)  # set by the SQL
     vici.nightly(DAY)
     offsets = {lead["vendor_lead_code"]: lead["gmt_offset_now"] for lead in vici.leads}
     assert (offsets["X-ACRE"], offsets["X-SP"], offsets["X-US"]) == (-5, -3, -8)
@@ -269,9 +274,9 @@ def test_a_debtor_with_two_candidate_zones_is_dialable_only_where_both_allow(tmp
     (c,) = plan.contacts
     export = export_plan("vicidial", plan, {"FL1": fl}, tmp_path)
     vici = Vicidial()
-    vici.run_setup((tmp_path / "vicidial_20261124_setup.sql").read_text(encoding="utf-8"))
     for path in lead_files(export):
         vici.load(path, STDRANKOWNER, DAY)
+    vici.run_setup((tmp_path / "vicidial_20261124_setup.sql").read_text(encoding="utf-8"))
     vici.nightly(DAY)
     (lead,) = vici.leads
     dialable = [t for t in minutes(c.window_start - dt.timedelta(hours=14), c.window_start + dt.timedelta(hours=14), 1)

@@ -90,6 +90,12 @@ class Vicidial:
             elif statement.startswith("INSERT INTO vicidial_lists"):
                 for values in _tuples(statement):
                     self.lists[int(values[0])] = ListRow(int(values[0]), values[3] == "Y", values[5], values[6])
+            elif statement.startswith("UPDATE vicidial_list SET gmt_offset_now"):
+                offset = float(re.search(r"gmt_offset_now = '([^']+)'", statement).group(1))
+                ids = {int(x) for x in re.findall(r"\d+", statement.split("IN", 1)[1])}
+                for lead in self.leads:
+                    if lead["list_id"] in ids:
+                        lead["gmt_offset_now"] = offset
             elif statement.startswith("UPDATE vicidial_lists SET active = 'N'"):
                 keep = {int(x) for x in re.findall(r"\d+", statement.split("NOT IN", 1)[1])}
                 for row in self.lists.values():

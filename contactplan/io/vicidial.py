@@ -288,9 +288,10 @@ def setup_sql(plan_id: str, day: dt.date, lists: Sequence[tuple[VicidialList, in
               campaigns: Mapping[str, str]) -> str:
     """The SQL to run on VICIdial's database before loading the day's lead files."""
     out = [f"-- contactplan: VICIdial set-up for plan {plan_id} ({day}, variant {variant}).",
-           "-- Run it on VICIdial's database BEFORE loading this day's lead files, e.g.",
+           "-- Run it on VICIdial's database AFTER loading this day's lead files, e.g.",
            "--   mysql asterisk < this-file.sql",
-           "-- Until it has run, today's lists do not exist and none of their leads is dialled.",
+           "-- Until it has run, today's lists do not exist and none of their leads is dialled; it then",
+           "-- makes them, with their call times, and sets each lead's offset (whatever the loader did).",
            "-- It is idempotent: running it twice changes nothing more.", ""]
     codes = sorted({(lead.phone_code, lead.clock, lead.contact.timezone) for vl, _ in lists for lead in vl.leads}
                    ) if variant != "standard" else []
@@ -346,6 +347,15 @@ def setup_sql(plan_id: str, day: dt.date, lists: Sequence[tuple[VicidialList, in
                 "-- 4. Earlier lists of contactplan off: today's plan replaces them.",
                 "UPDATE vicidial_lists SET active = 'N' WHERE list_description LIKE 'contactplan %' AND list_id NOT IN ("
                 + ", ".join(str(list_id) for _, list_id in lists) + ");", ""]
+        if variant != "standard":
+            by_offset: dict[int, list[int]] = defaultdict(list)
+            for vl, list_id in lists:
+                by_offset[vl.leads[0].offsets[0]].append(list_id)
+            out += ["-- 5. Each lead's offset on the plan's day, as the nightly owner pass sets it from its code:",
+                    "--    right even if the loader ran without --time-zone-code-gmt."]
+            out += [f"UPDATE vicidial_list SET gmt_offset_now = '{offset / 60:.2f}' WHERE list_id IN ("
+                    + ", ".join(str(i) for i in sorted(ids)) + ");" for offset, ids in sorted(by_offset.items())]
+            out.append("")
     return "\n".join(out)
 
 
