@@ -52,6 +52,7 @@ def _history(inputs, share: float) -> dict:
 def one(n: int, max_gap_pct: float, history_pct: float = 0.0) -> dict:
     from contactplan.config import Config
     from contactplan.io.plan_csv import write_plan
+    from contactplan.model import StoreData
     from contactplan.planner import build_plan, load_inputs, with_history
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,7 +76,7 @@ def one(n: int, max_gap_pct: float, history_pct: float = 0.0) -> dict:
             history = _history(inputs, history_pct / 100)
             made_up = time.perf_counter() - t
             t = time.perf_counter()
-            inputs = with_history(inputs, history, {}, {})
+            inputs = with_history(inputs, StoreData(history))
             store = time.perf_counter() - t
         plan = build_plan(inputs, PLAN_DATE, Config(max_gap=max_gap_pct / 100), baseline=True)
         t = time.perf_counter()

@@ -288,7 +288,7 @@ def plan(
             raise RowErrors(inputs.debtors.rejections)
         store = store_for(db, cfg, create=not dry_run, no_store=no_store)
         if store is not None:
-            inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, plan_date, packs))
+            inputs = with_history(inputs, store_data_for(store, inputs.debtors.debtors, plan_date, packs))
             if replan_from is None:
                 _warn_about_today(inputs.debtors.debtors, plan_date, cfg.report_timezone)
         with _phase_bar() as progress:

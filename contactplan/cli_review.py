@@ -171,7 +171,7 @@ def explain(
         cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
         inputs = load_inputs(str(debtors), str(agents))
         store = store_for(db, cfg, create=False, no_store=no_store)
-        inputs = with_history(inputs, *store_data_for(store, inputs.debtors.debtors, day, packs))
+        inputs = with_history(inputs, store_data_for(store, inputs.debtors.debtors, day, packs))
         debtor = next((d for d in inputs.debtors.debtors if d.debtor_id == debtor_id), None)
         if debtor is None:
             rejected = [r for r in inputs.debtors.rejections if r.debtor_id == debtor_id]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -62,6 +63,15 @@ class Destination:
     column: str = ""
 
 
+class Direction(enum.StrEnum):
+    """Who made a contact: the collector (outbound) or the debtor (inbound: a call placed by the
+    debtor, a message the debtor sent). 12 CFR 1006.14(b)(2) counts calls the collector places; a
+    conversation is a conversation whoever dialled (CFPB FAQ on 1006.14(b)(4))."""
+
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
 class Outcome(enum.StrEnum):
     """Dialer / messaging dispositions accepted in history files (DESIGN.md)."""
 
@@ -76,6 +86,13 @@ class Outcome(enum.StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     NOT_IN_SERVICE = "not_in_service"
+    # The debtor asked to be called back at a given time (the attempt's ``callback_at``).
+    CALLBACK_REQUESTED = "callback_requested"
+
+
+# Whoever answered or replied: the contact reached someone (report: connects).
+CONNECTS = frozenset({Outcome.CONVERSATION, Outcome.PROMISE_TO_PAY, Outcome.WRONG_PARTY, Outcome.REFUSED,
+                      Outcome.OPT_OUT, Outcome.CALLBACK_REQUESTED})
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,23 @@ class Attempt:
     outcome: Outcome
     account_id: str = ""
     agent_id: str = ""
+    direction: Direction = Direction.OUTBOUND
+    callback_at: dt.datetime | None = None  # outcome callback_requested: when the debtor asked to be called
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """A dated opt-in or revocation of one channel, for one destination or every destination of
+    the debtor on that channel (``contactplan consent import``). The latest record of a
+    (destination, channel) is the debtor's word; a "no" in the debtor file still wins."""
+
+    record_id: str  # the file's evidence id (cited by the audit and explain, never the content)
+    debtor_id: str
+    channel: Channel
+    destination: str  # "" = every destination of the debtor on this channel
+    granted: bool
+    at: dt.datetime  # aware
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +143,17 @@ class Suppression:
 
     def active_on(self, day: dt.date) -> bool:
         return self.expires_on is None or day < self.expires_on
+
+
+@dataclass(frozen=True)
+class StoreData:
+    """What the store knows about a portfolio's debtors, by debtor id (and suppressions of a
+    destination whoever has it): what the rules read besides the debtor file."""
+
+    history: Mapping[str, Sequence[Attempt]] = field(default_factory=dict)
+    suppressed: Mapping[str, Sequence[Suppression]] = field(default_factory=dict)
+    suppressed_destinations: Mapping[str, Sequence[Suppression]] = field(default_factory=dict)
+    consents: Mapping[str, Sequence[ConsentRecord]] = field(default_factory=dict)
 
 
 def opt_out_suppression(attempt: Attempt, source: str) -> Suppression:
@@ -143,6 +188,12 @@ class Debtor:
     lines: tuple[int, ...] = ()  # source line numbers, for messages
     history: tuple[Attempt, ...] = ()  # past attempts from the store (recent window only)
     suppressions: tuple[Suppression, ...] = ()  # active do-not-contact entries from the store
+    consent_records: tuple[ConsentRecord, ...] = ()  # dated opt-ins and revocations from the store
+
+    @property
+    def has_store_data(self) -> bool:
+        """Whether the store told anything about this debtor (history, suppressions, consents)."""
+        return bool(self.history or self.suppressions or self.consent_records)
 
     def __hash__(self) -> int:  # consents is a dict; identity is the debtor id
         return hash(self.debtor_id)

@@ -31,8 +31,8 @@ from contactplan.errors import Infeasible, InputError, PlanRejected
 from contactplan.io.agents import read_agents
 from contactplan.io.debtors import DebtorFile, read_debtors
 from contactplan.io.frozen import constructor
-from contactplan.model import (Agent, Attempt, Channel, Debtor, Exclusion, PlannedContact, Pool, Rejection, Slot,
-                               Suppression, plan_date_problem)
+from contactplan.model import (Agent, Attempt, Channel, ConsentRecord, Debtor, Exclusion, PlannedContact, Pool,
+                               Rejection, Slot, StoreData, Suppression, plan_date_problem)
 from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.capacity import build_pools, slot_grid
@@ -70,43 +70,45 @@ def load_inputs(debtors: str | Path, agents: str | Path) -> Inputs:
     return Inputs(debtor_file, agent_list, str(agents), sha, unknown)
 
 
-def attach_store_data(debtors: list[Debtor], history: dict[str, list[Attempt]],
-                      suppressed: dict[str, list[Suppression]], suppressed_destinations: dict[str, list[Suppression]],
-                      *, before: dt.datetime | None = None) -> list[Debtor]:
-    """Each debtor with its recent attempts (only those made before ``before``, when given) and its
-    active suppressions from the store (a destination entry applies to whichever debtor has that
-    phone or address)."""
+def attach_store_data(debtors: list[Debtor], data: StoreData, *, before: dt.datetime | None = None) -> list[Debtor]:
+    """Each debtor with its recent attempts (only those made before ``before``, when given), its
+    active suppressions (a destination entry applies to whichever debtor has that phone or
+    address) and its dated consent records, from the store."""
     out = []
     by_time = operator.attrgetter("attempted_at")
+    history, suppressed, by_destination, consents = (data.history, data.suppressed, data.suppressed_destinations,
+                                                      data.consents)
     for d in debtors:
         mine = history.get(d.debtor_id)
         entries = list(suppressed.get(d.debtor_id, ()))
-        if suppressed_destinations:
+        if by_destination:
             for dest in d.destinations:
-                entries.extend(suppressed_destinations.get(dest.address, ()))
-        if not mine and not entries:
+                entries.extend(by_destination.get(dest.address, ()))
+        records = consents.get(d.debtor_id, ())
+        if not mine and not entries and not records:
             out.append(d)  # most debtors: nothing to attach
             continue
         attempts = tuple(sorted((a for a in mine or () if before is None or a.attempted_at < before), key=by_time))
-        out.append(_with_store(d, attempts, tuple(entries)) if attempts or entries else d)
+        out.append(_with_store(d, attempts, tuple(entries), tuple(records)) if attempts or entries or records else d)
     return out
 
 
-def _with_store(debtor: Debtor, history: tuple[Attempt, ...], suppressions: tuple[Suppression, ...]) -> Debtor:
-    """dataclasses.replace(debtor, history=..., suppressions=...) without re-running __init__ on
-    every field (a Debtor has no __post_init__ or derived fields): a tenth of the time, and the
-    store attaches data to hundreds of thousands of debtors."""
+def _with_store(debtor: Debtor, history: tuple[Attempt, ...], suppressions: tuple[Suppression, ...],
+                consent_records: tuple[ConsentRecord, ...] = ()) -> Debtor:
+    """dataclasses.replace(debtor, history=..., suppressions=..., consent_records=...) without
+    re-running __init__ on every field (a Debtor has no __post_init__ or derived fields): a tenth
+    of the time, and the store attaches data to hundreds of thousands of debtors."""
     new = object.__new__(Debtor)
     new.__dict__.update(debtor.__dict__)
     new.__dict__["history"] = history
     new.__dict__["suppressions"] = suppressions
+    new.__dict__["consent_records"] = consent_records
     return new
 
 
-def with_history(inputs: Inputs, history: dict[str, list[Attempt]], suppressed: dict[str, list[Suppression]],
-                 suppressed_destinations: dict[str, list[Suppression]]) -> Inputs:
-    """The inputs with the store's history and suppressions attached to their debtors."""
-    debtors = attach_store_data(inputs.debtors.debtors, history, suppressed, suppressed_destinations)
+def with_history(inputs: Inputs, data: StoreData) -> Inputs:
+    """The inputs with the store's history, suppressions and consent records attached to their debtors."""
+    debtors = attach_store_data(inputs.debtors.debtors, data)
     return dataclasses.replace(inputs, debtors=dataclasses.replace(inputs.debtors, debtors=debtors))
 
 

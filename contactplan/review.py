@@ -18,8 +18,8 @@ from contactplan.calendars import HOLIDAYS_VERSION, Calendars
 from contactplan.config import Config
 from contactplan.errors import InputError
 from contactplan.io.debtors import DebtorFile
-from contactplan.model import (Agent, Attempt, Debtor, Outcome, PlannedContact, Pool, Slot, opt_out_suppression,
-                               plan_date_problem)
+from contactplan.model import (Agent, Attempt, Debtor, Outcome, PlannedContact, Pool, Slot, StoreData,
+                               opt_out_suppression, plan_date_problem)
 from contactplan.planner import attach_store_data
 from contactplan.rules.base import Severity, Violation
 from contactplan.rules.packs import PackSet
@@ -55,11 +55,11 @@ class AuditReport:
         }
 
 
-def _attach(debtors: list[Debtor], history: dict[str, list[Attempt]], before: dt.datetime | None,
-            suppressed: dict, by_destination: dict) -> dict[str, Debtor]:
+def _attach(debtors: list[Debtor], data: StoreData, before: dt.datetime | None) -> dict[str, Debtor]:
     """Debtors by id with the history known *before* the reviewed contacts (so a plan whose
-    attempts were imported afterwards is not counted twice) and the suppressions in force."""
-    return {d.debtor_id: d for d in attach_store_data(debtors, history, suppressed, by_destination, before=before)}
+    attempts were imported afterwards is not counted twice), the suppressions in force and the
+    consent records."""
+    return {d.debtor_id: d for d in attach_store_data(debtors, data, before=before)}
 
 
 def _unverifiable(contacts: list[PlannedContact], debtor_file: DebtorFile) -> list[Violation]:
@@ -73,7 +73,7 @@ def _unverifiable(contacts: list[PlannedContact], debtor_file: DebtorFile) -> li
 
 def review_plan(contacts: list[PlannedContact], plan_date: dt.date, debtor_file: DebtorFile, packs: PackSet, *,
                 source: str, agents: list[Agent] | None = None, agents_path: str = "agents.csv",
-                store_data: tuple | None = None, config: Config | None = None,
+                store_data: StoreData | None = None, config: Config | None = None,
                 calendars: Calendars | None = None, not_before: dt.datetime | None = None) -> AuditReport:
     """A plan checked for its one day. History: what was done before the plan's first window, or
     for an intra-day re-plan before ``not_before`` (the morning's log), whose earlier contacts
@@ -81,8 +81,7 @@ def review_plan(contacts: list[PlannedContact], plan_date: dt.date, debtor_file:
     config = config or Config()
     calendars = calendars or Calendars()
     before = not_before or min((c.window_start for c in contacts), default=None)
-    history, suppressed, by_destination = store_data or ({}, {}, {})
-    debtors = _attach(debtor_file.debtors, history, before, suppressed, by_destination)
+    debtors = _attach(debtor_file.debtors, store_data or StoreData(), before)
     pools: list[Pool] = []
     slots: list[Slot] = []
     if agents is not None:
@@ -98,7 +97,7 @@ def review_plan(contacts: list[PlannedContact], plan_date: dt.date, debtor_file:
 
 
 def review_log(attempts: list[Attempt], debtor_file: DebtorFile, packs: PackSet, *, source: str,
-               store_data: tuple | None = None, config: Config | None = None,
+               store_data: StoreData | None = None, config: Config | None = None,
                calendars: Calendars | None = None) -> AuditReport:
     """What was actually dialled or sent, checked day by day in each debtor's local time.
 
@@ -108,10 +107,10 @@ def review_log(attempts: list[Attempt], debtor_file: DebtorFile, packs: PackSet,
     from its own time on, as importing it would."""
     config = config or Config()
     calendars = calendars or Calendars()
-    history, suppressed, by_destination = store_data or ({}, {}, {})
+    data = store_data or StoreData()
     logged = {a.attempt_id for a in attempts}
-    stored = {k: [a for a in v if a.attempt_id not in logged] for k, v in history.items()}
-    suppressed = {k: list(v) for k, v in suppressed.items()}
+    stored = {k: [a for a in v if a.attempt_id not in logged] for k, v in data.history.items()}
+    suppressed = {k: list(v) for k, v in data.suppressed.items()}
     for a in attempts:
         if a.outcome is Outcome.OPT_OUT:
             suppressed.setdefault(a.debtor_id, []).append(opt_out_suppression(a, "log"))
@@ -137,7 +136,8 @@ def review_log(attempts: list[Attempt], debtor_file: DebtorFile, packs: PackSet,
         ids = {a.debtor_id for a, _ in group}
         in_group = {a.attempt_id for a, _ in group}
         known = {i: stored.get(i, []) + [a for a in logged_by_debtor[i] if a.attempt_id not in in_group] for i in ids}
-        debtors = _attach([files[i] for i in ids if i in files], known, None, suppressed, by_destination)
+        debtors = _attach([files[i] for i in ids if i in files],
+                          StoreData(known, suppressed, data.suppressed_destinations, data.consents), None)
         violations += audit_plan([c for _, c in group if c.debtor_id not in rejected], debtors, packs, day,
                                  calendars=calendars)
     return AuditReport(source, "log", sorted(by_day), contacts, _sorted(violations),

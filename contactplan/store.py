@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -45,7 +46,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contactplan.errors import ContactplanError, InputError
-from contactplan.model import Attempt, Channel, Outcome, PlannedContact, Suppression, opt_out_suppression
+from contactplan.model import (Attempt, Channel, ConsentRecord, Direction, Outcome, PlannedContact, StoreData,
+                               Suppression, opt_out_suppression)
 
 DEFAULT_URL = "sqlite:///contactplan.db"
 ENV_URL = "CONTACTPLAN_DB"
@@ -110,8 +112,29 @@ class AttemptRow(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     agent_id: Mapped[str] = mapped_column(String(128), default="")
     import_id: Mapped[int | None] = mapped_column(_ID, ForeignKey("imports.id", ondelete="SET NULL"), nullable=True)
+    direction: Mapped[str] = mapped_column(String(8), default="outbound")  # migration 0004
+    callback_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    callback_offset_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     __table_args__ = (Index("ix_attempts_debtor_time", "debtor_id", "attempted_at"),
                       Index("ix_attempts_time", "attempted_at"))
+
+
+class ConsentRow(Base):
+    """A dated opt-in or revocation (``contactplan consent import``, migration 0004)."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(String(128))
+    debtor_id: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(String(320), default="")
+    granted: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    utc_offset_minutes: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(255), default="")
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    __table_args__ = (UniqueConstraint("record_id", name="uq_consent_record"),
+                      Index("ix_consents_debtor", "debtor_id"))
 
 
 class SuppressionRow(Base):
@@ -260,7 +283,9 @@ class Store:
                               "channel": a.channel.value, "destination": a.destination,
                               "attempted_at": a.attempted_at,
                               "utc_offset_minutes": _offset_minutes(a.attempted_at),
-                              "outcome": a.outcome.value, "agent_id": a.agent_id, "import_id": import_id})
+                              "outcome": a.outcome.value, "agent_id": a.agent_id, "import_id": import_id,
+                              "direction": a.direction.value, "callback_at": a.callback_at,
+                              "callback_offset_minutes": _offset_minutes(a.callback_at) if a.callback_at else None})
                 if len(batch) == 20_000:
                     conn.execute(stmt, batch)
                     batch = []
@@ -344,10 +369,10 @@ class Store:
 
     # --- what a plan needs ---------------------------------------------------------------------
     def load_for_plan(self, debtor_ids: set[str], destinations: set[str], plan_date: dt.date,
-                      lookback_days: int = 35) -> tuple[dict[str, list[Attempt]], dict[str, list[Suppression]],
-                                                        dict[str, list[Suppression]]]:
-        """History of the last ``lookback_days`` (enough for every shipped window), and the
-        suppressions active on the plan date by debtor and by destination."""
+                      lookback_days: int = 35) -> StoreData:
+        """History of the last ``lookback_days`` (enough for every shipped window), the
+        suppressions active on the plan date by debtor and by destination, and every consent
+        record of the debtors (the latest of each destination and channel decides)."""
         since = dt.datetime.combine(plan_date - dt.timedelta(days=lookback_days), dt.time(0), UTC)
         history: dict[str, list[Attempt]] = defaultdict(list)
         by_debtor: dict[str, list[Suppression]] = defaultdict(list)
@@ -364,7 +389,50 @@ class Store:
                     by_debtor[s.debtor_id].append(s)
                 elif not s.debtor_id and s.destination in destinations:
                     by_destination[s.destination].append(s)
-        return history, by_debtor, by_destination
+            consents: dict[str, list[ConsentRecord]] = defaultdict(list)
+            for row in conn.execute(select(ConsentRow).order_by(ConsentRow.at, ConsentRow.record_id)):
+                if row.debtor_id in debtor_ids:
+                    consents[row.debtor_id].append(_consent(row))
+        return StoreData(history, by_debtor, by_destination, consents)
+
+    # --- consent records --------------------------------------------------------------------------
+    def import_consents(self, records: Sequence[ConsentRecord], *, now: dt.datetime) -> tuple[int, int]:
+        """Add consent records in one transaction; returns (records, added). A record id already
+        stored with the same content is skipped (re-importing adds nothing); with other content
+        it raises RecordConflict and nothing is imported."""
+        with self.transaction() as conn:
+            position = {r.record_id: i for i, r in enumerate(records)}
+            stored: set[str] = set()
+            ids = list(position)
+            for k in range(0, len(ids), 5_000):
+                for row in conn.execute(select(ConsentRow).where(ConsentRow.record_id.in_(ids[k:k + 5_000]))):
+                    i = position[row.record_id]
+                    mine = records[i]
+                    theirs = _consent(row)
+                    for column, a, b in (("debtor_id", mine.debtor_id, theirs.debtor_id),
+                                         ("channel", mine.channel, theirs.channel),
+                                         ("destination", mine.destination, theirs.destination),
+                                         ("granted_at" if mine.granted else "revoked_at", (mine.granted, mine.at),
+                                          (theirs.granted, theirs.at))):
+                        if a != b:
+                            raise AttemptConflict(i, column)
+                    stored.add(row.record_id)
+            rows = [{"record_id": r.record_id, "debtor_id": r.debtor_id, "channel": r.channel.value,
+                     "destination": r.destination, "granted": r.granted, "at": r.at,
+                     "utc_offset_minutes": _offset_minutes(r.at), "source": r.source, "imported_at": now}
+                    for r in records if r.record_id not in stored]
+            if rows:
+                stmt = self._insert(ConsentRow.__table__).on_conflict_do_nothing(index_elements=["record_id"])
+                for k in range(0, len(rows), 20_000):
+                    conn.execute(stmt, rows[k:k + 20_000])
+        return len(records), len(rows)
+
+    def consents(self, *, debtor_id: str | None = None) -> list[ConsentRecord]:
+        query = select(ConsentRow).order_by(ConsentRow.debtor_id, ConsentRow.at, ConsentRow.record_id)
+        if debtor_id is not None:
+            query = query.where(ConsentRow.debtor_id == debtor_id)
+        with self.transaction() as conn:
+            return [_consent(r) for r in conn.execute(query).all()]
 
     # --- dialer lists ---------------------------------------------------------------------------
     def list_numbers(self, target: str, keys: Sequence[str]) -> dict[str, int]:
@@ -443,14 +511,26 @@ def _differs(attempt: Attempt, row: Any) -> str | None:
              ("attempted_at", (attempt.attempted_at, _offset_minutes(attempt.attempted_at)),
               (row.attempted_at, row.utc_offset_minutes)),
              ("outcome", attempt.outcome.value, row.outcome), ("agent_id", attempt.agent_id, row.agent_id),
-             ("account_id", attempt.account_id, row.account_id))
+             ("account_id", attempt.account_id, row.account_id),
+             ("direction", attempt.direction.value, row.direction or "outbound"),
+             ("callback_at", attempt.callback_at, row.callback_at))
     return next((name for name, mine, theirs in pairs if mine != theirs), None)
 
 
 def _attempt(row: Any) -> Attempt:
     zone = dt.timezone(dt.timedelta(minutes=row.utc_offset_minutes))
+    callback = None
+    if row.callback_at is not None:
+        callback = row.callback_at.astimezone(dt.timezone(dt.timedelta(minutes=row.callback_offset_minutes or 0)))
     return Attempt(row.attempt_id, row.debtor_id, Channel(row.channel), row.destination,
-                   row.attempted_at.astimezone(zone), Outcome(row.outcome), row.account_id, row.agent_id)
+                   row.attempted_at.astimezone(zone), Outcome(row.outcome), row.account_id, row.agent_id,
+                   Direction(row.direction or "outbound"), callback)
+
+
+def _consent(row: Any) -> ConsentRecord:
+    zone = dt.timezone(dt.timedelta(minutes=row.utc_offset_minutes))
+    return ConsentRecord(row.record_id, row.debtor_id, Channel(row.channel), row.destination, bool(row.granted),
+                         row.at.astimezone(zone), row.source)
 
 
 def _suppression(row: Any) -> Suppression:

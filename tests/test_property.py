@@ -20,7 +20,7 @@ from contactplan import audit_plan, build_plan, load_inputs
 from contactplan.config import Config
 from contactplan.generate import AGENT_COLUMNS, DEBTOR_COLUMNS, generate_portfolio
 from contactplan.io.plan_csv import read_plan, render
-from contactplan.model import Attempt, Channel, Outcome, Suppression
+from contactplan.model import Attempt, Channel, Outcome, StoreData, Suppression
 from contactplan.planner import with_history
 from contactplan.rules.packs import default_packs
 from factories import CALENDARS
@@ -56,7 +56,7 @@ def _random_store_data(inputs, day: dt.date, seed: int):
         elif roll < 0.7:
             dest = rng.choice(debtor.destinations).address
             by_destination[dest] = [Suppression("", dest, rng.choice([None, *Channel]), "STOP", "t")]
-    return with_history(inputs, history, by_debtor, by_destination)
+    return with_history(inputs, StoreData(history, by_debtor, by_destination))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -191,11 +191,11 @@ def test_an_intra_day_replan_passes_the_audit(n, seed, country, day, hour, minut
                         not_before - dt.timedelta(minutes=rng.randrange(1, 60 * 24 * (1 + k % 3))),
                         rng.choice(list(Outcome)))
                 for k in range(rng.randrange(1, 6))]
-    inputs = with_history(inputs, history, {}, {})
+    inputs = with_history(inputs, StoreData(history))
     config = Config(report_timezone=site)
     plan = build_plan(inputs, day, config, PACKS, not_before=not_before)
     assert all(c.window_start >= not_before for c in plan.contacts)
-    report = review_plan(list(plan.contacts), day, inputs.debtors, PACKS, source="replan", store_data=(history, {}, {}),
+    report = review_plan(list(plan.contacts), day, inputs.debtors, PACKS, source="replan", store_data=StoreData(history),
                          config=config, calendars=CALENDARS, not_before=not_before)
     assert report.violations == []
     assert plan.counts.add_up

@@ -87,10 +87,11 @@ def test_suppressions_dedupe_and_expire(db_url):
                Suppression("D2", "", Channel.VOICE, "lawyer", "legal", dt.date(2026, 11, 24))]
     assert store.add_suppressions(entries, NOW) == 3
     assert store.add_suppressions(entries, NOW) == 0
-    _, by_debtor, by_dest = store.load_for_plan({"D1", "D2"}, {"+5511987654321"}, dt.date(2026, 11, 24))
+    data = store.load_for_plan({"D1", "D2"}, {"+5511987654321"}, dt.date(2026, 11, 24))
+    by_debtor, by_dest = data.suppressed, data.suppressed_destinations
     assert set(by_debtor) == {"D1"}  # D2's entry ended on 2026-11-24
     assert by_dest["+5511987654321"][0].channel is Channel.SMS
-    _, by_debtor, _ = store.load_for_plan({"D2"}, set(), dt.date(2026, 11, 23))
+    by_debtor = store.load_for_plan({"D2"}, set(), dt.date(2026, 11, 23)).suppressed
     assert set(by_debtor) == {"D2"}
 
 

@@ -1,7 +1,9 @@
 """Dialer and messaging outcomes (history files) for ``contactplan history import``.
 
 Columns (DESIGN.md): attempt_id, debtor_id, channel, destination, attempted_at (ISO 8601 with
-its UTC offset), outcome; optional agent_id, account_id. The file is all or nothing: one bad row
+its UTC offset), outcome; optional agent_id, account_id, direction (outbound, the default, or
+inbound: a call the debtor placed, a message the debtor sent) and callback_at (for outcome
+callback_requested: when the debtor asked to be called). The file is all or nothing: one bad row
 rejects the whole import with file:line:column and what to fix, so history is never half-known.
 """
 
@@ -14,13 +16,31 @@ from pathlib import Path
 from contactplan.errors import InputError
 from contactplan.io.csvfile import read_csv
 from contactplan.io.phones import PhoneError, destination_address
-from contactplan.model import FIRST_PLAN_DATE, LAST_PLAN_DATE, Attempt, Channel, Outcome
+from contactplan.model import FIRST_PLAN_DATE, LAST_PLAN_DATE, Attempt, Channel, Direction, Outcome
 
 REQUIRED = ("attempt_id", "debtor_id", "channel", "destination", "attempted_at", "outcome")
-KNOWN = (*REQUIRED, "agent_id", "account_id")
+KNOWN = (*REQUIRED, "agent_id", "account_id", "direction", "callback_at")
+_DIRECTIONS = {d.value: d for d in Direction}
+# How far ahead a debtor may ask to be called back (a request for next month is a note for a
+# person, not a booking).
+CALLBACK_HORIZON = dt.timedelta(days=30)
 _CHANNELS = {c.value: c for c in Channel}
 _OUTCOMES = {o.value: o for o in Outcome}
 _FUTURE_SLACK = dt.timedelta(hours=1)
+
+
+def _instant(table, line: int, column: str, text: str) -> dt.datetime:
+    """An ISO 8601 instant with its UTC offset, inside the dates contactplan works with."""
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise table.error(line, column, "is not an ISO 8601 date-time such as 2026-11-23T14:05:00-03:00") from None
+    if when.tzinfo is None:
+        raise table.error(line, column, "needs its UTC offset (e.g. -03:00): local times are ambiguous")
+    if not FIRST_PLAN_DATE.year - 1 <= when.year <= LAST_PLAN_DATE.year:
+        raise table.error(line, column, f"is outside the dates contactplan works with ({FIRST_PLAN_DATE} to "
+                                        f"{LAST_PLAN_DATE})")
+    return when
 
 
 def read_history(path: str | Path, default_country: str = "BR", now: dt.datetime | None = None
@@ -55,16 +75,7 @@ def read_history_lines(path: str | Path, default_country: str = "BR", now: dt.da
         outcome = _OUTCOMES.get(v["outcome"].lower())
         if outcome is None:
             raise table.error(row.line, "outcome", f"must be one of {', '.join(_OUTCOMES)}")
-        try:
-            when = dt.datetime.fromisoformat(v["attempted_at"].replace("Z", "+00:00"))
-        except ValueError:
-            raise table.error(row.line, "attempted_at", "is not an ISO 8601 date-time such as 2026-11-23T14:05:00-03:00") \
-                from None
-        if when.tzinfo is None:
-            raise table.error(row.line, "attempted_at", "needs its UTC offset (e.g. -03:00): local times are ambiguous")
-        if not FIRST_PLAN_DATE.year - 1 <= when.year <= LAST_PLAN_DATE.year:
-            raise table.error(row.line, "attempted_at", f"is outside the dates contactplan works with "
-                                                        f"({FIRST_PLAN_DATE} to {LAST_PLAN_DATE})")
+        when = _instant(table, row.line, "attempted_at", v["attempted_at"])
         if now is not None and when > now + _FUTURE_SLACK:
             # A dialer log records what was done: an attempt after now is a clock or export error,
             # and stored it would hold caps and cooldowns for days that have not come.
@@ -75,8 +86,22 @@ def read_history_lines(path: str | Path, default_country: str = "BR", now: dt.da
                                               possible=True)
         except PhoneError as exc:
             raise table.error(row.line, "destination", str(exc)) from None
+        direction = _DIRECTIONS.get((v.get("direction") or "outbound").lower())
+        if direction is None:
+            raise table.error(row.line, "direction", "must be outbound (made by the collector) or inbound (by the "
+                                                     "debtor), or blank for outbound")
+        callback = None
+        if v.get("callback_at"):
+            if outcome is not Outcome.CALLBACK_REQUESTED:
+                raise table.error(row.line, "callback_at", "is only for outcome callback_requested")
+            callback = _instant(table, row.line, "callback_at", v["callback_at"])
+            if not when <= callback <= when + CALLBACK_HORIZON:
+                raise table.error(row.line, "callback_at", "must be after attempted_at and at most 30 days later")
+        elif outcome is Outcome.CALLBACK_REQUESTED:
+            raise table.error(row.line, "callback_at", "is blank; outcome callback_requested needs the time the debtor "
+                                                       "asked to be called (ISO 8601 with its offset)")
         out.append(Attempt(v["attempt_id"], v["debtor_id"], channel, destination, when, outcome,
-                           v.get("account_id", ""), v.get("agent_id", "")))
+                           v.get("account_id", ""), v.get("agent_id", ""), direction, callback))
         lines.append(row.line)
 
     def error(i: int, column: str, message: str) -> InputError:

@@ -240,12 +240,12 @@ class _Recipe:
 # Debtor fields that no rule's option-side methods (excludes aside) read: the recipe of two
 # debtors that differ only in these, in their destinations' addresses and in days past due
 # (read by debt_age's ``excludes`` alone, which runs per debtor) is the same. Debtors with
-# history or suppressions never share a recipe: their rules read dates and addresses.
+# history, suppressions or consent records never share a recipe: their rules read dates and addresses.
 SHARE_RECIPES = True  # tests compare with False: sharing must change nothing
 
 
 def _recipe_key(debtor: Debtor, rule_ids: tuple[str, ...]) -> tuple | None:
-    if debtor.history or debtor.suppressions:
+    if debtor.has_store_data:
         return None
     return (rule_ids, debtor.country, debtor.region, debtor.municipality_code, debtor.zones, debtor.flags,
             tuple(debtor.consents.items()), debtor.segment, debtor.language, debtor.preferred_channel,
@@ -427,7 +427,7 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
             found = builder.per_rule_set[id(rules)] = (rules, _RuleSet(rules, builder.channels))
             result.rule_index.update((r.id, r) for r in rules)
         rs = found[1]
-        if not (debtor.history or debtor.suppressions):
+        if not debtor.has_store_data:
             rs = rs.fresh
         gate = None
         for r in rs.excluders:
