@@ -46,7 +46,7 @@ from contactplan.cli_common import (
     store_data_for,
 )
 from contactplan.cli_review import audit, explain
-from contactplan.cli_store import history_app, suppress_app
+from contactplan.cli_store import consent_app, history_app, suppress_app
 from contactplan.config import load_config
 from contactplan.errors import ContactplanError, OutputError, RowErrors
 from contactplan.errors import show_values as show_values_in_messages
@@ -70,6 +70,7 @@ rules_app = typer.Typer(no_args_is_help=True, help="Show the rule packs and thei
 app.add_typer(rules_app, name="rules")
 app.add_typer(history_app, name="history")
 app.add_typer(suppress_app, name="suppress")
+app.add_typer(consent_app, name="consent")
 app.command()(audit)
 app.command()(explain)
 

@@ -31,6 +31,12 @@ class SafeGroup(TyperGroup):
             raise  # usage errors and exits the commands meant
         except ContactplanError as exc:  # a command that let one through still gets its exit code
             fail(exc)
+        except BrokenPipeError:
+            # The reader of our output went away (`contactplan ... | head`): not a fault. Point
+            # stdout at nothing so the interpreter's final flush does not complain either.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            raise typer.Exit(int(ExitCode.OK)) from None
         except Exception as exc:  # noqa: BLE001 - the one place that catches everything
             if os.environ.get("CONTACTPLAN_DEBUG"):
                 raise

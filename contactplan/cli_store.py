@@ -21,6 +21,7 @@ from contactplan.store import AttemptConflict, open_store, redact, resolve_url
 
 history_app = typer.Typer(no_args_is_help=True, help="Contact history: import dialer outcomes, show, purge.")
 suppress_app = typer.Typer(no_args_is_help=True, help="The do-not-contact list.")
+consent_app = typer.Typer(no_args_is_help=True, help="Dated opt-ins and revocations per channel and destination.")
 ShowDestinations = Annotated[bool, typer.Option("--show-destinations", help="Print full phone numbers and e-mails "
                                                 "(personal data; masked by default)")]
 DefaultCountry = Annotated[str, typer.Option("--default-country", help="Country of phone numbers not written in "
@@ -64,12 +65,14 @@ def history_show(debtor_id: Annotated[str, typer.Argument(help="The debtor's id"
     except ContactplanError as exc:
         fail(exc)
     table = Table(title=f"History of {debtor_id} ({len(attempts)} attempts)")
-    for col in ("attempted_at", "channel", "destination", "outcome", "attempt_id", "agent"):
+    for col in ("attempted_at", "direction", "channel", "destination", "outcome", "callback at", "attempt_id",
+                "agent"):
         table.add_column(col)
     for a in attempts:
-        table.add_row(*(escape(x) for x in (a.attempted_at.isoformat(), a.channel.value,
+        table.add_row(*(escape(x) for x in (a.attempted_at.isoformat(), a.direction.value, a.channel.value,
                                             a.destination if show_destinations else mask(a.destination),
-                                            a.outcome.value, a.attempt_id, a.agent_id)))
+                                            a.outcome.value, a.callback_at.isoformat() if a.callback_at else "",
+                                            a.attempt_id, a.agent_id)))
     Console().print(table)
 
 
@@ -215,3 +218,53 @@ def _normalised(destination: str) -> bool:
         return destination_address(destination, "BR", possible=True) == destination
     except PhoneError:
         return False
+
+
+@consent_app.command("import")
+def consent_import(
+    file: Annotated[Path, typer.Argument(help="CSV: debtor_id, channel, destination, granted_at or revoked_at, "
+                                         "source, evidence_id")],
+    db: DbOption = None,
+    default_country: DefaultCountry = "BR",
+) -> None:
+    """Import dated opt-ins and revocations: all or nothing; re-importing the same records adds nothing.
+
+    The latest record of a destination and channel decides: a revocation wins over a file flag
+    saying yes, an opt-in lets a debtor whose flag is blank be messaged (a flag saying no still
+    wins). The audit and explain cite records by evidence id and date, never their content."""
+    from contactplan.io.consents import read_consents
+
+    try:
+        moment = now()
+        records, unknown, error = read_consents(str(file), default_country.upper(), moment)
+        url = resolve_url(db)
+        try:
+            rows, added = open_store(url).import_consents(records, now=moment)
+        except AttemptConflict as exc:
+            raise error(exc.index, exc.column, "this evidence_id is already stored with another "
+                                               f"{exc.column}; nothing was imported") from None
+    except ContactplanError as exc:
+        fail(exc)
+    if unknown:
+        err.print(f"[yellow]warning:[/yellow] {escape(str(file))}: ignored unknown column(s): "
+                  f"{escape(unknown_columns(unknown))}")
+    err.print(f"{escape(str(file))}: {rows} consent records read, {added} added, {rows - added} already in "
+              f"{redact(url)}")
+
+
+@consent_app.command("list")
+def consent_list(debtor: Annotated[Optional[str], typer.Option("--debtor", help="Only this debtor")] = None,
+                 db: DbOption = None, show_destinations: ShowDestinations = False) -> None:
+    """The consent records, oldest first (destinations masked unless asked)."""
+    try:
+        records = open_store(resolve_url(db)).consents(debtor_id=debtor)
+    except ContactplanError as exc:
+        fail(exc)
+    table = Table(title=f"Consent records ({len(records)})")
+    for col in ("debtor", "channel", "destination", "granted", "at", "source", "evidence id"):
+        table.add_column(col, overflow="fold")
+    for r in records:
+        dest = r.destination if show_destinations or not r.destination else mask(r.destination)
+        table.add_row(*(escape(x) for x in (r.debtor_id, r.channel.value, dest or "*", "yes" if r.granted else "revoked",
+                                            r.at.isoformat(timespec="seconds"), r.source, r.record_id)))
+    Console().print(table)

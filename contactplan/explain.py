@@ -12,11 +12,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from contactplan.model import Channel, Debtor, Exclusion, PlannedContact
+from contactplan.model import Channel, Debtor, Direction, Exclusion, PlannedContact
+from contactplan.rules import callbacks
 from contactplan.planner import Plan
 from contactplan.rules.base import Context, Rule
 from contactplan.rules.packs import PackSet
+from contactplan.solver.callbacks import CallbackRefusal
 from contactplan.solver.options import allowed_intervals
+
+COUNTING_KINDS = ("frequency_cap", "daily_cap", "conversation_cooldown", "min_gap")
 
 
 @dataclass
@@ -33,6 +37,7 @@ class Explanation:
     windows: dict[Channel, list[tuple[dt.datetime, dt.datetime]]]  # allowed, in the primary zone
     contact: PlannedContact | None
     exclusion: Exclusion | None
+    callback_refused: CallbackRefusal | None = None
 
 
 def _local(intervals, zone: str) -> str:
@@ -65,11 +70,14 @@ def explain(debtor: Debtor, plan: Plan, packs: PackSet, ctx: Context) -> Explana
                 effect.effects[channel.value] = (effect.effects.get(channel.value, "") + " " + text).strip()
         if not effect.effects:
             effect.effects["all"] = "applies; no restriction for this debtor today"
+        if rule.kind in COUNTING_KINDS:
+            effect.effects["counts"] = rule.summary()  # which directions and outcomes it counts
         effects.append(effect)
     windows = {c: allowed_intervals(debtor, c, rules, ctx)[0] for c in Channel}
     contact = next((c for c in plan.contacts if c.debtor_id == debtor.debtor_id), None)
     exclusion = next((e for e in plan.exclusions if e.debtor_id == debtor.debtor_id), None)
-    return Explanation(debtor, ctx.plan_date, effects, windows, contact, exclusion)
+    refused = next((r for r in plan.callbacks_refused if r.debtor_id == debtor.debtor_id), None)
+    return Explanation(debtor, ctx.plan_date, effects, windows, contact, exclusion, refused)
 
 
 def render(ex: Explanation, console) -> None:
@@ -82,10 +90,29 @@ def render(ex: Explanation, console) -> None:
     console.print(f"Time zone(s): {', '.join(d.zones)} (from {d.zone_source}: {d.zone_note})", highlight=False,
                   markup=False)
     if d.history:
-        console.print(f"History: {len(d.history)} recent attempt(s), last {d.history[-1].attempted_at.isoformat()} "
-                      f"({d.history[-1].outcome})", highlight=False)
+        inbound = sum(1 for a in d.history if a.direction is Direction.INBOUND)
+        console.print(f"History: {len(d.history)} recent attempt(s) ({len(d.history) - inbound} by the collector, "
+                      f"{inbound} by the debtor), last {d.history[-1].attempted_at.isoformat()} "
+                      f"({d.history[-1].direction} {d.history[-1].outcome})", highlight=False)
+    for request in callbacks.requests(d):
+        console.print(f"Call back asked for at {request.callback_at.isoformat()} (asked "
+                      f"{request.attempted_at.isoformat()})", highlight=False)
+    if ex.callback_refused:
+        r = ex.callback_refused
+        later = (f"; possible from {r.next_time.astimezone(r.callback_at.tzinfo):%H:%M}" if r.next_time
+                 else f"; next possible day {r.next_date}" if r.next_date else "")
+        console.print(f"[yellow]Call back not booked[/yellow]: {escape(r.rule_id)} - {escape(r.reason)}{later}",
+                      highlight=False)
     if d.suppressions:
         console.print(f"Suppressions in force: {len(d.suppressions)}", highlight=False)
+    if d.consent_records:
+        latest = {}
+        for record in sorted(d.consent_records, key=lambda r: r.at):
+            latest[(record.channel, record.destination)] = record
+        text = "; ".join(f"{channel.value}{' (one destination)' if dest else ''}: "
+                         f"{'granted' if r.granted else 'revoked'} {r.at.date()} (record {r.record_id})"
+                         for (channel, dest), r in sorted(latest.items(), key=lambda kv: kv[0][0].value))
+        console.print(f"Consent records: {escape(text)}", highlight=False)
     table = Table(title="Rules that apply")
     for col in ("rule", "severity", "effect today", "citation"):
         table.add_column(col, overflow="fold")

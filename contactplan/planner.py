@@ -35,6 +35,7 @@ from contactplan.model import (Agent, Attempt, Channel, ConsentRecord, Debtor, E
                                Rejection, Slot, StoreData, Suppression, plan_date_problem)
 from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
+from contactplan.solver.callbacks import CallbackRefusal, book_callbacks
 from contactplan.solver.capacity import build_pools, slot_grid
 from contactplan.solver.driver import optimise, run_until
 from contactplan.solver.flow import Solution, SolveStatus, chosen_values
@@ -150,6 +151,8 @@ class Plan:
     # Proven upper bound on the optimum: the objective itself when the solve was exact.
     bound: float = 0.0
     solver_note: str = ""
+    callbacks_booked: int = 0  # calls back the debtors asked for, booked ahead of the optimiser
+    callbacks_refused: tuple[CallbackRefusal, ...] = ()  # and those no rule allowed, with why
 
     @property
     def gap(self) -> float:
@@ -222,6 +225,11 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     progress(f"rules for {len(debtors):,} debtors")
     t0 = time.perf_counter()
     opts = build_options(debtors, packs, ctx, slots, pools, config)
+    # Calls back the debtors asked for go first, on their own seats (if every rule allows them).
+    booking = book_callbacks(debtors, packs, ctx, slots, pools, config)
+    if booking.contacts:
+        opts = _without(opts, booking.debtors, {debtors[i].debtor_id for i in booking.debtors})
+        pools = booking.pools
     timings["rules"] = time.perf_counter() - t0
 
     later: dict[int, int] = {}
@@ -243,6 +251,9 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
 
     t0 = time.perf_counter()
     contacts = _contacts(debtors, opts.blocks, solution.chosen, solution.pool_of)
+    if booking.contacts:
+        contacts = _ranked(contacts + booking.contacts)
+        pools = _with_seats(pools, booking.contacts)
     planned_ids = {c.debtor_id for c in contacts}
     excluded_ids = {e.debtor_id for e in opts.exclusions}
     exclusions = list(opts.exclusions)
@@ -296,7 +307,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     return Plan(plan_id, plan_date, tuple(contacts), tuple(sorted(exclusions, key=lambda e: e.debtor_id)),
                 tuple(df.rejections), counts, solution.status, solution.objective, opts.count,
                 tuple(pools), tuple(slots), config, provenance, timings, tuple(violations), dict(sources), dict(notes), greedy,
-                solution.bound, solution.note)
+                solution.bound, solution.note, len(booking.contacts), tuple(booking.refused))
 
 
 def _within_horizon(inputs: Inputs, debtors: list[Debtor], today, slots, pools, packs: PackSet,
@@ -398,6 +409,36 @@ def _contacts(debtors: list[Debtor], blocks, chosen: list[tuple[int, int]],
 def _span(allowed: tuple, window) -> tuple | None:
     """The allowed interval that holds the window (the shape's windows are cut out of them)."""
     return next((i for i in allowed if i[0] <= window[0] and window[1] <= i[1]), None)
+
+
+def _without(opts, booked: set[int], ids: set[str]):
+    """The options without the debtors a call back is booked for (one contact a day)."""
+    return dataclasses.replace(opts, blocks=[b for b in opts.blocks if b.debtor not in booked],
+                               exclusions=[e for e in opts.exclusions if e.debtor_id not in ids],
+                               daily_limit={i: n for i, n in opts.daily_limit.items() if i not in booked})
+
+
+def _with_seats(pools: list[Pool], booked: list[PlannedContact]) -> list[Pool]:
+    """The pools with the seats the booked calls back took given back (the audit counts them)."""
+    taken: dict[tuple[str, int], int] = defaultdict(int)
+    for c in booked:
+        taken[(c.pool, c.slot)] += 1
+    return [dataclasses.replace(p, capacity=tuple(n + taken.get((p.name, s), 0) for s, n in enumerate(p.capacity)))
+            for p in pools]
+
+
+def _ranked(contacts: list[PlannedContact]) -> list[PlannedContact]:
+    """Contacts in dialer order (window start, channel, pool, value highest first, debtor id),
+    ranked 1.. within each (window start, channel, pool) queue, as _contacts orders them."""
+    key = lambda c: (c.window_start.timestamp(), _CHANNEL_ORDER[c.channel], c.pool, -c.expected_value, c.debtor_id)  # noqa: E731
+    out: list[PlannedContact] = []
+    queue, rank = None, 0
+    for c in sorted(contacts, key=key):
+        here = (c.window_start.timestamp(), c.channel, c.pool)
+        rank = rank + 1 if here == queue else 1
+        queue = here
+        out.append(dataclasses.replace(c, rank=rank))
+    return out
 
 
 # Contract order of channels in the plan (their names' order, as the file was always sorted).

@@ -40,6 +40,7 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
     console.print(f"Solver: {escape(solver_line(plan))}, {plan.options:,} options", highlight=False, soft_wrap=True)
     if plan.greedy is not None:
         console.print(f"Greedy baseline: {plan.greedy:,.2f}", highlight=False)
+    _callbacks(plan, console)
     sources = ", ".join(f"{k} {n}" for k, n in sorted(plan.zone_sources.items(), key=lambda kv: -kv[1]))
     console.print(f"Time zones from: {sources or '-'}")
     for note, n in sorted(plan.zone_notes.items(), key=lambda kv: -kv[1]):
@@ -53,6 +54,24 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
         _preview(plan, console)
     if written_to:
         console.print(f"Wrote {len(plan.contacts)} contacts to {written_to}")
+
+
+def _callbacks(plan: Plan, console: Console, shown: int = 20) -> None:
+    """Calls back the debtors asked for: how many were booked, and each that was not, with the
+    rule that stops it and when it could be."""
+    if not plan.callbacks_booked and not plan.callbacks_refused:
+        return
+    console.print(f"Calls back asked for: {plan.callbacks_booked} booked ahead of the optimiser, "
+                  f"{len(plan.callbacks_refused)} not possible", highlight=False)
+    for r in plan.callbacks_refused[:shown]:
+        zone = r.callback_at.tzinfo
+        when = (f"; possible from {r.next_time.astimezone(zone):%H:%M}" if r.next_time
+                else f"; next possible day {r.next_date}" if r.next_date else "")
+        console.print(f"[yellow]call back not booked[/yellow] {escape(r.debtor_id)} at "
+                      f"{r.callback_at:%Y-%m-%d %H:%M %z}: {escape(r.rule_id)} ({escape(r.reason)}){when}",
+                      highlight=False, soft_wrap=True)
+    if len(plan.callbacks_refused) > shown:
+        console.print(f"... and {len(plan.callbacks_refused) - shown} more", highlight=False)
 
 
 def solver_line(plan: Plan) -> str:

@@ -18,7 +18,7 @@ from contactplan.calendars import HOLIDAYS_VERSION, Calendars
 from contactplan.config import Config
 from contactplan.errors import InputError
 from contactplan.io.debtors import DebtorFile
-from contactplan.model import (Agent, Attempt, Debtor, Outcome, PlannedContact, Pool, Slot, StoreData,
+from contactplan.model import (Agent, Attempt, Debtor, Direction, Outcome, PlannedContact, Pool, Slot, StoreData,
                                opt_out_suppression, plan_date_problem)
 from contactplan.planner import attach_store_data
 from contactplan.rules.base import Severity, Violation
@@ -101,10 +101,11 @@ def review_log(attempts: list[Attempt], debtor_file: DebtorFile, packs: PackSet,
                calendars: Calendars | None = None) -> AuditReport:
     """What was actually dialled or sent, checked day by day in each debtor's local time.
 
-    Each attempt is checked against every other attempt known to have come before it: the
-    store's history (the log's own attempts, if already imported, are not counted twice) and the
-    log's attempts of other days; an opt-out in the log suppresses that destination and channel
-    from its own time on, as importing it would."""
+    Each attempt the collector made is checked against every other attempt known to have come
+    before it: the store's history (the log's own attempts, if already imported, are not counted
+    twice) and the log's attempts of other days; an opt-out in the log suppresses that
+    destination and channel from its own time on, as importing it would. The debtor's own calls
+    and messages (direction inbound) are history for the others, not contacts to judge."""
     config = config or Config()
     calendars = calendars or Calendars()
     data = store_data or StoreData()
@@ -118,6 +119,8 @@ def review_log(attempts: list[Attempt], debtor_file: DebtorFile, packs: PackSet,
     by_day: dict[dt.date, list[tuple[Attempt, PlannedContact]]] = defaultdict(list)
     contacts = []
     for a in attempts:
+        if a.direction is Direction.INBOUND:
+            continue  # the debtor's own call or message: history for the others, not a contact made
         debtor = files.get(a.debtor_id)
         zone = debtor.primary_zone if debtor else "UTC"
         start = a.attempted_at.astimezone(ZoneInfo(zone))

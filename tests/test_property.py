@@ -20,7 +20,7 @@ from contactplan import audit_plan, build_plan, load_inputs
 from contactplan.config import Config
 from contactplan.generate import AGENT_COLUMNS, DEBTOR_COLUMNS, generate_portfolio
 from contactplan.io.plan_csv import read_plan, render
-from contactplan.model import Attempt, Channel, Outcome, StoreData, Suppression
+from contactplan.model import Attempt, Channel, ConsentRecord, Direction, Outcome, StoreData, Suppression
 from contactplan.planner import with_history
 from contactplan.rules.packs import default_packs
 from factories import CALENDARS
@@ -38,25 +38,40 @@ def _write(directory: Path, name: str, columns, rows) -> Path:
 
 
 def _random_store_data(inputs, day: dt.date, seed: int):
-    """Recent attempts (every outcome, some today) and suppressions for a random part of the portfolio."""
+    """Recent attempts (every outcome and direction, some today, calls back asked for today and
+    other days), suppressions and dated consent records for a random part of the portfolio."""
     rng = random.Random(seed)
-    history, by_debtor, by_destination = {}, {}, {}
+    history, by_debtor, by_destination, consents = {}, {}, {}, {}
     for debtor in inputs.debtors.debtors:
         roll = rng.random()
         if roll < 0.5:
-            history[debtor.debtor_id] = [
-                Attempt(f"{debtor.debtor_id}-{k}", debtor.debtor_id, rng.choice(list(Channel)),
-                        rng.choice(debtor.destinations).address,
-                        dt.datetime.combine(day - dt.timedelta(days=rng.randrange(0, 12)),
-                                            dt.time(rng.randrange(24), rng.randrange(60)), dt.UTC),
-                        rng.choice(list(Outcome)))
-                for k in range(rng.randrange(1, 14))]
+            attempts = []
+            for k in range(rng.randrange(1, 14)):
+                when = dt.datetime.combine(day - dt.timedelta(days=rng.randrange(0, 12)),
+                                           dt.time(rng.randrange(24), rng.randrange(60)), dt.UTC)
+                outcome = rng.choice(list(Outcome))
+                callback = None
+                if outcome is Outcome.CALLBACK_REQUESTED:
+                    # Often for the plan day, at any hour (some legal, some not).
+                    callback = (dt.datetime.combine(day, dt.time(rng.randrange(24), rng.choice([0, 15, 40])), dt.UTC)
+                                if rng.random() < 0.7 else when + dt.timedelta(hours=rng.randrange(1, 48)))
+                    callback = max(callback, when)
+                attempts.append(Attempt(f"{debtor.debtor_id}-{k}", debtor.debtor_id, rng.choice(list(Channel)),
+                                        rng.choice(debtor.destinations).address, when, outcome,
+                                        direction=rng.choice(list(Direction)), callback_at=callback))
+            history[debtor.debtor_id] = attempts
         elif roll < 0.6:
             by_debtor[debtor.debtor_id] = [Suppression(debtor.debtor_id, "", rng.choice([None, *Channel]), "asked", "t")]
         elif roll < 0.7:
             dest = rng.choice(debtor.destinations).address
             by_destination[dest] = [Suppression("", dest, rng.choice([None, *Channel]), "STOP", "t")]
-    return with_history(inputs, StoreData(history, by_debtor, by_destination))
+        if rng.random() < 0.2:
+            consents[debtor.debtor_id] = [
+                ConsentRecord(f"EV-{debtor.debtor_id}-{k}", debtor.debtor_id, rng.choice(list(Channel)),
+                              rng.choice(["", rng.choice(debtor.destinations).address]), rng.random() < 0.5,
+                              dt.datetime.combine(day - dt.timedelta(days=rng.randrange(0, 30)), dt.time(9), dt.UTC))
+                for k in range(rng.randrange(1, 4))]
+    return with_history(inputs, StoreData(history, by_debtor, by_destination, consents))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -85,7 +100,7 @@ def test_every_solver_plan_passes_the_audit(n, seed, country, day, slot, agent_s
         assert plan.greedy <= plan.bound + 1e-6
     by_id = {x.debtor_id: x for x in inputs.debtors.debtors}
     if with_store:
-        assert any(x.history or x.suppressions for x in by_id.values()) or n < 5
+        assert any(x.has_store_data for x in by_id.values()) or n < 5
     assert audit_plan(plan.contacts, by_id, PACKS, day, pools=list(plan.pools), slots=list(plan.slots),
                       config=config, calendars=CALENDARS) == []
     assert plan.counts.add_up

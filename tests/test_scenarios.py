@@ -409,3 +409,144 @@ def test_replan_after_the_last_allowed_time(tmp_path):
     store = Store(tmp_path, [SP])
     rows, said = store.plan("--not-before", "21:30")
     assert rows == [] and "plan.not_before" in " ".join(said.split())
+
+
+# --- Who called whom: direction, callbacks, dated consent (12 CFR 1006.14(b)(2)-(3)) -----------
+
+def _history_with(store: Store, rows: list[tuple], name: str = "h2.csv") -> None:
+    """(debtor, channel, destination, attempted_at, outcome, direction, callback_at) rows."""
+    path = store.tmp / name
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow((*HISTORY_COLUMNS, "direction", "callback_at"))
+        for row in rows:
+            w.writerow([f"{row[0]}-{row[1]}-{row[3]}-{row[5]}", *row])
+    r = runner.invoke(app, ["history", "import", str(path), "--db", store.db])
+    assert r.exit_code == 0, r.stderr
+
+
+@pytest.mark.parametrize(("seventh", "violates"), [("inbound", False), ("outbound", True)])
+def test_an_inbound_call_is_not_a_call_placed_by_the_collector(tmp_path, seventh, violates):
+    """Six calls the collector placed and a seventh in the window [D-6, D-1]: a call today is the
+    8th placed by the collector only when the seventh was placed by the collector too."""
+    store = Store(tmp_path, [CA], consent="false")
+    rows = [("CA1", "voice", CA[4], f"2026-11-{18 + k:02d}T10:00:00-08:00", "no_answer", "outbound", "")
+            for k in range(6)]
+    rows.append(("CA1", "voice", CA[4], "2026-11-23T16:00:00-08:00", "no_answer", seventh, ""))
+    _history_with(store, rows)
+    found = rules_of(store.audit([("CA1", "voice", CA[4], f"{DAY}T12:00:00-08:00")]))
+    assert ("us.regf.7in7" in found) is violates
+
+
+@pytest.mark.parametrize("direction", ["inbound", "outbound"])
+def test_a_conversation_starts_the_cooldown_whoever_dialled(tmp_path, direction):
+    store = Store(tmp_path, [CA])
+    _history_with(store, [("CA1", "voice", CA[4], "2026-11-21T10:00:00-08:00", "conversation", direction, "")])
+    assert "us.regf.conversation_cooldown" in rules_of(store.audit([("CA1", "voice", CA[4], f"{DAY}T12:00:00-08:00")]))
+    text = store.explain("CA1")
+    assert "1 by the debtor" in text if direction == "inbound" else "1 by the collector" in text
+
+
+def test_a_message_the_debtor_sent_is_not_a_contact(tmp_path):
+    store = Store(tmp_path, [MT])
+    # Two replies of the debtor today: MT's two a day and the one a day count the agency's contacts.
+    _history_with(store, [("MT1", "whatsapp", MT[4], f"{DAY}T09:00:00-04:00", "delivered", "inbound", ""),
+                          ("MT1", "sms", MT[4], f"{DAY}T10:00:00-04:00", "delivered", "inbound", "")])
+    found = rules_of(store.audit([("MT1", "sms", MT[4], f"{DAY}T15:00:00-04:00")]))
+    assert not found & {"br.mt.two_contacts_per_day", "br.policy.one_contact_per_day"}
+
+
+def test_a_callback_at_15_is_booked_through_the_cooldown(tmp_path):
+    """Reg F: the debtor asked yesterday, in a conversation, to be called today at 15:00. The
+    conversation starts a 7-day cooldown, but the call back is placed with the debtor's direct
+    prior consent (1006.14(b)(3)(i)): it is booked at 15:00, and passes the audit."""
+    store = Store(tmp_path, [CA], consent="false")
+    _history_with(store, [("CA1", "voice", CA[4], "2026-11-23T11:00:00-08:00", "callback_requested", "outbound",
+                           f"{DAY}T15:00:00-08:00")])
+    rows, said = store.plan()
+    (row,) = planned(rows, "CA1")
+    assert (row["channel"], row["destination"]) == ("voice", CA[4])
+    assert row["window_start"] == f"{DAY}T15:00:00-08:00" and row["window_end"] <= f"{DAY}T15:30:00-08:00"
+    assert "1 booked" in " ".join(said.split())
+    r = runner.invoke(app, ["audit", str(tmp_path / "plan.csv"), "-d", str(store.debtors), "--db", store.db])
+    assert r.exit_code == 0, r.stderr
+    # Any other call that day is still held by the cooldown.
+    assert "us.regf.conversation_cooldown" in rules_of(store.audit([("CA1", "voice", CA[4],
+                                                                      f"{DAY}T11:00:00-08:00")]))
+
+
+def test_a_callback_in_brazil_counts_like_any_call(tmp_path):
+    store = Store(tmp_path, [SP], consent="false")
+    _history_with(store, [("SP1", "voice", SP[4], "2026-11-23T11:00:00-03:00", "callback_requested", "outbound",
+                           f"{DAY}T15:00:00-03:00")])
+    rows, _ = store.plan()
+    (row,) = planned(rows, "SP1")
+    assert row["window_start"] == f"{DAY}T15:00:00-03:00"
+    # Asked for today, this morning: one contact a day (policy) already holds, so it is refused.
+    other = Store(tmp_path / "today", [SP], consent="false")
+    _history_with(other, [("SP1", "voice", SP[4], f"{DAY}T11:00:00-03:00", "callback_requested", "outbound",
+                           f"{DAY}T15:00:00-03:00")])
+    rows, said = other.plan()
+    assert planned(rows, "SP1") == []
+    assert "call back not booked SP1" in " ".join(said.split()) and "br.policy.one_contact_per_day" in said
+
+
+def test_a_callback_at_20_30_is_refused_with_its_rule(tmp_path):
+    store = Store(tmp_path, [SP], consent="false")
+    _history_with(store, [("SP1", "voice", SP[4], "2026-11-23T11:00:00-03:00", "callback_requested", "outbound",
+                           f"{DAY}T20:30:00-03:00")])
+    rows, said = store.plan()
+    said = " ".join(said.split())
+    assert "call back not booked SP1" in said and "br.sp.calling_hours" in said
+    assert "next possible day 2026-11-25" in said
+    assert "Call back not booked: br.sp.calling_hours" in " ".join(store.explain("SP1").split())
+
+
+def _consents(store: Store, rows: list[tuple]) -> None:
+    """(debtor, channel, destination, granted_at, revoked_at, evidence_id) rows."""
+    path = store.tmp / "consents.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(("debtor_id", "channel", "destination", "granted_at", "revoked_at", "source", "evidence_id"))
+        for debtor, channel, dest, granted, revoked, evidence in rows:
+            w.writerow((debtor, channel, dest, granted, revoked, "test", evidence))
+    r = runner.invoke(app, ["consent", "import", str(path), "--db", store.db])
+    assert r.exit_code == 0, r.stderr
+
+
+def test_a_revocation_after_an_opt_in_wins_over_the_file(tmp_path):
+    store = Store(tmp_path, [SP])  # the file says yes to WhatsApp
+    _consents(store, [("SP1", "whatsapp", SP[4], "2026-11-01T10:00:00-03:00", "", "EV1"),
+                      ("SP1", "whatsapp", SP[4], "", "2026-11-20T10:00:00-03:00", "EV2")])
+    rows, _ = store.plan()
+    assert all(r["channel"] != "whatsapp" for r in planned(rows, "SP1"))
+    report = store.audit([("SP1", "whatsapp", SP[4], f"{DAY}T10:00:00-03:00")])
+    (v,) = [v for v in report["violations"] if v["rule_id"] == "br.meta.whatsapp_opt_in"]
+    assert "consent revoked on 2026-11-20 (record EV2)" in v["message"] and SP[4] not in v["message"]
+    assert "whatsapp (one destination): revoked 2026-11-20 (record EV2)" in " ".join(store.explain("SP1").split())
+
+
+@pytest.mark.parametrize(("records", "allowed"), [([], False), ([("2026-11-01T10:00:00-03:00", "")], True),
+                                                  ([("2026-11-01T10:00:00-03:00", ""),
+                                                    ("", "2026-11-02T10:00:00-03:00")], False)])
+def test_an_opt_in_in_the_store_lets_a_blank_flag_be_messaged(tmp_path, records, allowed):
+    store = Store(tmp_path, [SP], consent="")  # blank: no opt-in in the file
+    if records:
+        _consents(store, [("SP1", "whatsapp", "", g, r, f"EV{k}") for k, (g, r) in enumerate(records)])
+    found = rules_of(store.audit([("SP1", "whatsapp", SP[4], f"{DAY}T10:00:00-03:00")]))
+    assert ("br.meta.whatsapp_opt_in" not in found) is allowed
+
+
+def test_a_file_no_is_never_overridden_by_an_opt_in(tmp_path):
+    store = Store(tmp_path, [SP], consent="false")
+    _consents(store, [("SP1", "whatsapp", SP[4], "2026-11-01T10:00:00-03:00", "", "EV1")])
+    assert "br.meta.whatsapp_opt_in" in rules_of(store.audit([("SP1", "whatsapp", SP[4], f"{DAY}T10:00:00-03:00")]))
+
+
+def test_a_logged_message_is_judged_by_the_consent_of_its_time(tmp_path):
+    store = Store(tmp_path, [SP], consent="")
+    _consents(store, [("SP1", "whatsapp", SP[4], "2026-11-20T10:00:00-03:00", "", "EV1")])
+    report = store.audit_log([("SP1", "whatsapp", SP[4], "2026-11-19T10:00:00-03:00", "delivered"),
+                              ("SP1", "whatsapp", SP[4], "2026-11-21T10:00:00-03:00", "delivered")])
+    bad = [v["at"][:10] for v in report["violations"] if v["rule_id"] == "br.meta.whatsapp_opt_in"]
+    assert bad == ["2026-11-19"]  # before the opt-in; the one after it is fine

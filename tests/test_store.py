@@ -138,10 +138,10 @@ def test_history_show_masks_destinations(db_url, tmp_path):
     path = write_history(tmp_path / "h.csv")
     runner = CliRunner()
     assert runner.invoke(app, ["history", "import", str(path), "--db", db_url]).exit_code == 0
-    r = runner.invoke(app, ["history", "show", "D1", "--db", db_url])
+    r = runner.invoke(app, ["history", "show", "D1", "--db", db_url], env={"COLUMNS": "200"})
     assert r.exit_code == 0 and "A1" in r.stdout and "987654321" not in r.stdout
-    r = runner.invoke(app, ["history", "show", "D1", "--db", db_url, "--show-destinations"])
-    assert "+5511987654321" in r.stdout
+    r = runner.invoke(app, ["history", "show", "D1", "--db", db_url, "--show-destinations"], env={"COLUMNS": "200"})
+    assert "+5511987654321" in r.stdout and "outbound" in r.stdout
 
 
 def test_suppress_import_all_or_nothing(db_url, tmp_path):
@@ -174,3 +174,58 @@ def test_dry_run_creates_no_database(tmp_path):
 def test_unreachable_database_is_exit_2(tmp_path):
     r = CliRunner().invoke(app, ["suppress", "list", "--db", "postgresql://nobody:secret@127.0.0.1:1/none"])
     assert r.exit_code == 2 and "secret" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_direction_callbacks_and_consents_round_trip(db_url, tmp_path):
+    """Migration 0004 on SQLite and PostgreSQL: who made an attempt, the call back asked for (with
+    its own offset), and dated consent records read back as written."""
+    from contactplan.io.consents import read_consents
+    from contactplan.model import Direction
+
+    history = tmp_path / "h.csv"
+    history.write_text("attempt_id,debtor_id,channel,destination,attempted_at,outcome,direction,callback_at\n"
+                       "A1,D1,voice,+5511987654321,2026-11-20T10:00:00-03:00,callback_requested,outbound,"
+                       "2026-11-21T15:00:00-05:00\n"
+                       "A2,D1,sms,+5511987654321,2026-11-20T11:00:00-03:00,delivered,inbound,\n", encoding="utf-8")
+    store = open_store(db_url)
+    attempts, sha, _ = read_history(history)
+    assert store.import_attempts(attempts, sha256=sha, source="h.csv", now=dt.datetime(2026, 11, 22, tzinfo=dt.UTC)) \
+        == (2, 2)
+    a1, a2 = store.history("D1")
+    assert (a1.direction, a2.direction) == (Direction.OUTBOUND, Direction.INBOUND)
+    assert a1.callback_at.isoformat() == "2026-11-21T15:00:00-05:00" and a2.callback_at is None
+    consents = tmp_path / "c.csv"
+    consents.write_text("debtor_id,channel,destination,granted_at,revoked_at,source,evidence_id\n"
+                        "D1,whatsapp,(11) 98765-4321,2026-11-01T09:00:00-03:00,,form,EV-1\n"
+                        "D1,whatsapp,,,2026-11-10T09:00:00-03:00,STOP reply,EV-2\n", encoding="utf-8")
+    records, _, _ = read_consents(consents, now=dt.datetime(2026, 11, 22, tzinfo=dt.UTC))
+    assert store.import_consents(records, now=dt.datetime(2026, 11, 22, tzinfo=dt.UTC)) == (2, 2)
+    assert store.import_consents(records, now=dt.datetime(2026, 11, 22, tzinfo=dt.UTC)) == (2, 0)
+    data = store.load_for_plan({"D1"}, set(), dt.date(2026, 11, 24))
+    ev1, ev2 = data.consents["D1"]
+    assert (ev1.record_id, ev1.granted, ev1.destination, ev2.granted, ev2.destination) == (
+        "EV-1", True, "+5511987654321", False, "")
+    assert ev2.at.isoformat() == "2026-11-10T09:00:00-03:00"
+
+
+def test_upgrading_a_store_of_revision_0003_keeps_its_attempts(tmp_path):
+    """An existing store made before directions existed: its attempts read back as outbound."""
+    import sqlite3
+
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from importlib import resources
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = open_store(url, migrate=False)
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(resources.files("contactplan") / "migrations"))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+    with sqlite3.connect(tmp_path / "old.db") as raw:
+        raw.execute("INSERT INTO attempts (attempt_id, debtor_id, account_id, channel, destination, attempted_at, "
+                    "utc_offset_minutes, outcome, agent_id) VALUES ('OLD1', 'D1', '', 'voice', '+5511987654321', "
+                    "'2026-11-20 13:00:00.000000', -180, 'no_answer', '')")
+    (old,) = open_store(url).history("D1")  # upgrades to the head
+    assert old.direction.value == "outbound" and old.attempted_at.isoformat() == "2026-11-20T10:00:00-03:00"

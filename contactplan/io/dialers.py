@@ -48,6 +48,7 @@ from contactplan.io.calltimes import offset_at
 from contactplan.io.csvfile import spreadsheet_safe
 from contactplan.io.plan_csv import render as render_plan_csv
 from contactplan.model import Channel, Debtor, PlannedContact
+from contactplan.rules.consent import refusal as consent_refusal
 from contactplan.timezones import area_code_zones
 
 if TYPE_CHECKING:
@@ -349,9 +350,10 @@ def _batch_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options: E
         elif c.channel is Channel.WHATSAPP:
             # Meta requires opt-in before business-initiated messages (rules-brazil.md §1.8
             # WA-OPTIN); a contact without it is a planner bug, never something to drop quietly.
-            if d.consents.get("whatsapp_consent") is not True:
+            if consent_refusal(d, "whatsapp_consent", "opt_in", Channel.WHATSAPP, c.destination):
                 raise ExportError(f"debtor {_safe_id(c)}: WhatsApp contact without a recorded opt-in "
-                                  "(whatsapp_consent is not true); nothing was written")
+                                  "(whatsapp_consent is not true and no consent record grants it); nothing was "
+                                  "written")
             row += [template, _WA_LANGUAGE.get(d.country, d.language),
                     *batches.whatsapp_values(c, d, params, plan.plan_date)]
         elif c.channel is Channel.EMAIL:

@@ -4,17 +4,52 @@ consent ``mode = "opt_in"`` needs an explicit yes (WhatsApp business-initiated m
 opt-in policy; TCPA prior express consent for automated calls and texts to cell phones, 47 U.S.C.
 227(b)(1)(A)(iii)); ``mode = "opt_out"`` allows unless the debtor said no (LGPD art. 18 §2
 opposition). ``line_types = ["mobile"]`` limits the rule to numbers that may be wireless.
+
+Dated opt-ins and revocations from the store (``contactplan consent import``) combine with the
+debtor file's flag: the latest record of a (destination, channel) decides, a revocation always
+wins over a file flag saying yes, an opt-in lets a debtor whose flag is blank be messaged, and a
+file flag saying no is never overridden (a "no" anywhere wins, LGPD art. 18 §2; 47 CFR
+64.1200(a)(10): consent may be revoked by any reasonable means).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from contactplan.model import Channel, Debtor, Destination, LineType, PlannedContact
+from contactplan.model import Channel, ConsentRecord, Debtor, Destination, LineType, PlannedContact
 from contactplan.rules.base import Context, ParamError, Rule, Violation, no_extra, take
 
 CONSENT_FIELDS = ("sms_consent", "whatsapp_consent", "email_consent", "autodial_consent")
+
+
+def latest_record(debtor: Debtor, channel: Channel, address: str, before: dt.datetime | None = None
+                  ) -> ConsentRecord | None:
+    """The debtor's latest dated consent record for this channel and destination (a record for
+    every destination of the channel counts too), made no later than ``before`` when given."""
+    found = [r for r in debtor.consent_records if r.channel is channel and r.destination in ("", address)
+             and (before is None or r.at <= before)]
+    return max(found, key=lambda r: (r.at, not r.granted)) if found else None
+
+
+def refusal(debtor: Debtor, field: str, mode: str, channel: Channel, address: str,
+            before: dt.datetime | None = None) -> str | None:
+    """Why the consent does not allow this channel to this destination, or None.
+
+    The debtor file's flag and the store's dated records combine so that a "no" always wins: a
+    false flag, or a latest record that revokes, refuses; an opt-in (``mode = "opt_in"``) needs a
+    true flag or a latest record that grants. The reason cites a record by id and date, never
+    its content."""
+    answer = debtor.consents.get(field)
+    if answer is False:
+        return f"{field} is false"
+    record = latest_record(debtor, channel, address, before) if debtor.consent_records else None
+    if record is not None and not record.granted:
+        return f"consent revoked on {record.at.date()} (record {record.record_id})"
+    if mode == "opt_in" and answer is not True and record is None:
+        return f"no opt-in recorded ({field} is blank and no consent record grants it)"
+    return None
 
 
 def _destination(debtor: Debtor, contact: PlannedContact) -> Destination | None:
@@ -43,12 +78,7 @@ class Consent(Rule):
     def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         if not self.covers(channel) or (self.params["mobile_only"] and not dest.maybe_mobile):
             return None
-        field, answer = self.params["field"], debtor.consents.get(self.params["field"])
-        if answer is False:
-            return f"{field} is false"
-        if self.params["mode"] == "opt_in" and answer is not True:
-            return f"no opt-in recorded ({field} is blank)"
-        return None
+        return refusal(debtor, self.params["field"], self.params["mode"], channel, dest.address)
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         out = []
@@ -57,7 +87,12 @@ class Consent(Rule):
             if c.channel not in covered:
                 continue
             dest = _destination(debtor, c)
-            reason = self.destination_ok(debtor, c.channel, dest, ctx) if dest else None
+            if dest is None or (self.params["mobile_only"] and not dest.maybe_mobile):
+                continue
+            # A plan is still to be run: every record known now holds. A logged attempt is judged
+            # by the records made before it.
+            reason = refusal(debtor, self.params["field"], self.params["mode"], c.channel, dest.address,
+                             before=c.attempted_at)
             if reason:
                 out.append(self.violation(debtor, f"{c.channel} to {dest.column}: {reason}", c))
         return out

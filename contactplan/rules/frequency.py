@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from contactplan.model import Attempt, Channel, Debtor, Destination, LineType, Outcome, PlannedContact
+from contactplan.model import Attempt, Channel, Debtor, Destination, Direction, LineType, Outcome, PlannedContact
+from contactplan.rules import callbacks
 from contactplan.rules.base import Context, GateRule, ParamError, Violation, no_extra, take
 
 
@@ -26,6 +27,33 @@ def _outcomes(params: dict, key: str, default: list[str]) -> frozenset[Outcome]:
         return frozenset(Outcome(n) for n in names)
     except ValueError:
         raise ParamError(key, f"must list outcomes among {', '.join(o.value for o in Outcome)}") from None
+
+
+def _directions(params: dict, default: list[str]) -> frozenset[Direction]:
+    names = take(params, "directions", list, default)
+    try:
+        found = frozenset(Direction(n) for n in names)
+    except ValueError:
+        raise ParamError("directions", "must list outbound (made by the collector) and/or inbound (by the debtor)") \
+            from None
+    if not found:
+        raise ParamError("directions", "must list at least one direction")
+    return found
+
+
+def _consented(params: dict, choices: tuple[str, str]) -> str:
+    value = take(params, "consented_callbacks", str, choices[0])
+    if value not in choices:
+        raise ParamError("consented_callbacks", f"must be {choices[0]} or {choices[1]}")
+    return value
+
+
+def _counts_text(directions: frozenset[Direction], not_counted: frozenset[Outcome]) -> str:
+    who = " and ".join(sorted(d.value for d in directions))
+    text = f"counts {who} attempts"
+    if not_counted:
+        text += f" except {', '.join(sorted(o.value for o in not_counted))}"
+    return text
 
 
 def _local_days(debtor: Debtor, when: dt.datetime) -> set[dt.date]:
@@ -64,6 +92,10 @@ class FrequencyCap(GateRule):
     those line types (Massachusetts counts calls to a residence or cell phone apart from calls to
     other numbers, 940 CMR 7.04(1)(f)). An attempt to a destination the debtor file no longer
     lists is of unknown line type and counts against every line-typed cap (the strict reading).
+    ``directions`` says whose contacts count (outbound, made by the collector, by default: a call
+    the debtor places is not one the collector places, 12 CFR 1006.14(b)(2)); with
+    ``consented_callbacks = "not_counted"`` a call back the debtor asked for is neither counted
+    nor limited (12 CFR 1006.14(b)(3)(i), rules/callbacks.py).
     Days are the debtor's local days in every candidate zone: an attempt counts on each local
     date it falls on (23:40 in Rio Branco is 00:40 of the next day in Cuiabá)."""
 
@@ -71,7 +103,8 @@ class FrequencyCap(GateRule):
 
     @classmethod
     def build(cls, meta, params: dict) -> FrequencyCap:
-        no_extra(params, {"max", "window_days", "not_counted", "scope", "line_types"})
+        no_extra(params, {"max", "window_days", "not_counted", "scope", "line_types", "directions",
+                          "consented_callbacks"})
         limit, days = take(params, "max", int), take(params, "window_days", int)
         if limit < 0:
             raise ParamError("max", "must be 0 or more")
@@ -82,7 +115,9 @@ class FrequencyCap(GateRule):
             # Per account is never stricter than per person: a contact counts against each account.
             raise ParamError("scope", "must be debtor (all the person's numbers) or destination (per number)")
         return cls(meta, {"max": limit, "days": days, "not_counted": _outcomes(params, "not_counted", []),
-                          "scope": scope, "line_types": _line_types(params)})
+                          "scope": scope, "line_types": _line_types(params),
+                          "directions": _directions(params, ["outbound"]),
+                          "consented": _consented(params, ("counted", "not_counted"))})
 
     def summary(self) -> str:
         p = self.params
@@ -91,8 +126,9 @@ class FrequencyCap(GateRule):
             text += ", per number"
         if p["line_types"]:
             text += f", to {'/'.join(sorted(t.value for t in p['line_types']))} destinations"
-        if p["not_counted"]:
-            text += f"; not counted: {', '.join(sorted(o.value for o in p['not_counted']))}"
+        text += f"; {_counts_text(p['directions'], p['not_counted'])}"
+        if p["consented"] == "not_counted":
+            text += "; calls back the debtor asked for not counted"
         return text
 
     @property
@@ -121,8 +157,11 @@ class FrequencyCap(GateRule):
         return not known or any(matches_line_types(d, types) for d in known)
 
     def _counted(self, debtor: Debtor, destination: str | None = None) -> list[Attempt]:
-        return [a for a in debtor.history if self.covers(a.channel) and a.outcome not in self.params["not_counted"]
-                and (destination is None or a.destination == destination) and self._typed(debtor, a.destination)]
+        p = self.params
+        skip_consented = p["consented"] == "not_counted"
+        return [a for a in debtor.history if self.covers(a.channel) and a.outcome not in p["not_counted"]
+                and a.direction in p["directions"] and (destination is None or a.destination == destination)
+                and self._typed(debtor, a.destination) and not (skip_consented and callbacks.consented(debtor, a))]
 
     def _in_window(self, debtor: Debtor, day: dt.date, destination: str | None = None,
                    contact: PlannedContact | None = None) -> list[Attempt]:
@@ -175,6 +214,8 @@ class FrequencyCap(GateRule):
         if len(contacts) + (len(self._counted(debtor)) if debtor.history else 0) <= self.params["max"]:
             return []  # even every counted attempt and every contact in one window would fit
         planned = [c for c in self.relevant(contacts) if self._typed(debtor, c.destination)]
+        if self.params["consented"] == "not_counted":
+            planned = [c for c in planned if callbacks.callback_of(debtor, c) is None]
         limit, days = self.params["max"], self.params["days"]
         out = []
         for c in planned:
@@ -206,18 +247,17 @@ class DailyCap(FrequencyCap):
 
     @classmethod
     def build(cls, meta, params: dict) -> DailyCap:
-        no_extra(params, {"max", "not_counted"})
+        no_extra(params, {"max", "not_counted", "directions"})
         limit = take(params, "max", int)
         if limit < 0:
             raise ParamError("max", "must be 0 or more")
         return cls(meta, {"max": limit, "days": 1, "not_counted": _outcomes(params, "not_counted", []),
-                          "scope": "debtor", "line_types": None})
+                          "scope": "debtor", "line_types": None, "directions": _directions(params, ["outbound"]),
+                          "consented": "counted"})
 
     def summary(self) -> str:
-        text = f"at most {self.params['max']} a local day, the day's earlier attempts included"
-        if self.params["not_counted"]:
-            text += f"; not counted: {', '.join(sorted(o.value for o in self.params['not_counted']))}"
-        return text
+        return (f"at most {self.params['max']} a local day, the day's earlier attempts included; "
+                f"{_counts_text(self.params['directions'], self.params['not_counted'])}")
 
     def daily_limit(self, channel: Channel) -> int | None:
         return self.params["max"] if self.covers(channel) else None
@@ -226,29 +266,57 @@ class DailyCap(FrequencyCap):
 @dataclass(frozen=True)
 class ConversationCooldown(GateRule):
     """No contact on the covered channels for ``days`` local days starting on the day of a
-    conversation (the conversation day is day one: 12 CFR 1006.14(b)(2)(i)(B))."""
+    conversation (the conversation day is day one: 12 CFR 1006.14(b)(2)(i)(B)).
+
+    A conversation is a conversation whoever dialled (``directions``: both by default; CFPB
+    FAQ on 1006.14(b)(4): "regardless of which party ... initiated"), on the channels of
+    ``conversation_channels`` (Reg F: telephone conversations; default every channel, the
+    strict reading). With ``consented_callbacks = "allowed"`` the call back the debtor asked
+    for is not held by the cooldown (12 CFR 1006.14(b)(3)(i), rules/callbacks.py)."""
 
     kind = "conversation_cooldown"
     only_with_store_data = True  # no conversation in the history, no cooldown
 
     @classmethod
     def build(cls, meta, params: dict) -> ConversationCooldown:
-        no_extra(params, {"days", "outcomes"})
+        no_extra(params, {"days", "outcomes", "directions", "conversation_channels", "consented_callbacks"})
         days = take(params, "days", int)
         if not 1 <= days <= 366:
             raise ParamError("days", "must be between 1 and 366")
-        return cls(meta, {"days": days, "outcomes": _outcomes(params, "outcomes",
-                                                              ["conversation", "promise_to_pay", "refused"])})
+        names = take(params, "conversation_channels", list, [c.value for c in Channel])
+        try:
+            channels = frozenset(Channel(n) for n in names)
+        except ValueError:
+            raise ParamError("conversation_channels", "must list voice, ivr, sms, whatsapp, email") from None
+        return cls(meta, {"days": days,
+                          "outcomes": _outcomes(params, "outcomes", ["conversation", "promise_to_pay", "refused",
+                                                                     "callback_requested"]),
+                          "directions": _directions(params, ["outbound", "inbound"]),
+                          "conversation_channels": channels,
+                          "consented": _consented(params, ("blocked", "allowed"))})
+
+    def summary(self) -> str:
+        p = self.params
+        text = (f"no contact for {p['days']} local day(s) from a conversation (its day first); conversations: "
+                f"{', '.join(sorted(o.value for o in p['outcomes']))}, {' and '.join(sorted(d.value for d in p['directions']))}, "
+                f"on {', '.join(sorted(c.value for c in p['conversation_channels']))}")
+        if p["consented"] == "allowed":
+            text += "; a call back the debtor asked for is allowed"
+        return text
 
     @property
     def lookback_days(self) -> int:
         return self.params["days"]
 
+    def _conversation(self, a: Attempt) -> bool:
+        p = self.params
+        return a.outcome in p["outcomes"] and a.direction in p["directions"] and a.channel in p["conversation_channels"]
+
     def last_conversation(self, debtor: Debtor, contact: PlannedContact | None = None) -> dt.date | None:
         """The latest local day (in any candidate zone) of a conversation in the history; with
         ``contact``, of one that may come before it (PlannedContact.may_follow)."""
         days = [max(_local_days(debtor, a.attempted_at)) for a in debtor.history
-                if a.outcome in self.params["outcomes"] and (contact is None or contact.may_follow(a.attempted_at))]
+                if self._conversation(a) and (contact is None or contact.may_follow(a.attempted_at))]
         return max(days, default=None)
 
     def _blocked_until(self, debtor: Debtor, contact: PlannedContact | None = None) -> dt.date | None:
@@ -265,10 +333,13 @@ class ConversationCooldown(GateRule):
         return self._blocked_until(debtor)
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
-        if not any(a.outcome in self.params["outcomes"] for a in debtor.history):
+        if not any(self._conversation(a) for a in debtor.history):
             return []  # no conversation, no cooldown
+        allowed = self.params["consented"] == "allowed"
         out = []
         for c in self.relevant(contacts):
+            if allowed and callbacks.callback_of(debtor, c) is not None:
+                continue
             # A conversation counts against every contact that may come after it.
             until = self._blocked_until(debtor, c)
             day = min(_local_days(debtor, c.window_start))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from contactplan.io.values import WEEKDAY_NAMES, parse_window
-from contactplan.model import Channel, Debtor, PlannedContact
+from contactplan.model import Channel, Debtor, Direction, PlannedContact
 from contactplan.rules.base import Context, Interval, ParamError, Rule, Violation, intersect, no_extra, take
 
 UTC = dt.timezone.utc
@@ -210,9 +210,10 @@ class PreferredWindow(Rule):
 
 @dataclass(frozen=True)
 class MinGap(Rule):
-    """min_gap: at least ``hours`` between the last attempt on the covered channels and the next
-    one (Reg F comment 14(b)(2)(i)-2: calls in rapid succession rebut the presumption of
-    compliance; rules-us-intl US-F-14 suggests >= 2 h per number)."""
+    """min_gap: at least ``hours`` between the collector's last attempt on the covered channels and
+    its next one (Reg F comment 14(b)(2)(i)-2: calls in rapid succession rebut the presumption of
+    compliance; rules-us-intl US-F-14 suggests >= 2 h per number). Calls the debtor placed
+    (inbound) are not the collector's and do not count."""
 
     kind = "min_gap"
     regional = False
@@ -234,7 +235,7 @@ class MinGap(Rule):
         """The latest covered attempt in the history; with ``contact``, the latest that may come
         before it (PlannedContact.may_follow)."""
         times = [a.attempted_at for a in debtor.history if self.covers(a.channel)
-                 and (contact is None or contact.may_follow(a.attempted_at))]
+                 and a.direction is Direction.OUTBOUND and (contact is None or contact.may_follow(a.attempted_at))]
         return max(times, default=None)
 
     def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
