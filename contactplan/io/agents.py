@@ -45,16 +45,8 @@ def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
     """Agents, unknown column names, and the file's sha256."""
     table, unknown = read_csv(path, REQUIRED, KNOWN)
     agents: list[Agent] = []
-    seen: dict[str, int] = {}
-
-    for row in table.rows:
+    for row in table.checked_rows(REQUIRED, "agent_id", "agent ids"):
         v = {k: row.values.get(k, "") for k in KNOWN}
-        for column in REQUIRED:
-            if not v[column]:
-                raise table.error(row.line, column, "is blank")
-        if v["agent_id"] in seen:
-            raise table.error(row.line, "agent_id", f"duplicate agent_id (first on line {seen[v['agent_id']]})")
-        seen[v["agent_id"]] = row.line
         try:
             ZoneInfo(v["timezone"])
         except (ZoneInfoNotFoundError, ValueError):

@@ -30,16 +30,8 @@ def read_consents(path: str | Path, default_country: str = "BR", now: dt.datetim
     table, unknown = read_csv(path, REQUIRED, KNOWN)
     out: list[ConsentRecord] = []
     lines: list[int] = []
-    seen: dict[str, int] = {}
-    for row in table.rows:
+    for row in table.checked_rows(REQUIRED, "evidence_id", "evidence ids (the records' ids)"):
         v = row.values
-        for column in REQUIRED:
-            if not v[column]:
-                raise table.error(row.line, column, "is blank")
-        if v["evidence_id"] in seen:
-            raise table.error(row.line, "evidence_id", f"repeats line {seen[v['evidence_id']]}; evidence ids are the "
-                                                       "records' ids and must be unique")
-        seen[v["evidence_id"]] = row.line
         try:
             channel = Channel(v["channel"].lower())
         except ValueError:

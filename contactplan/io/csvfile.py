@@ -44,6 +44,21 @@ class CsvTable:
         """The file:line:column error for a bad value (the value itself is never quoted here)."""
         return InputError(self.path, message, line=line, column=column, column_index=self.column_index(column))
 
+    def checked_rows(self, required: tuple[str, ...], unique: str, what: str) -> Iterator[Row]:
+        """The rows of an all-or-nothing file, each with every required column filled and the
+        ``unique`` column not repeated (``what`` names it in the message, e.g. "attempt ids")."""
+        seen: dict[str, int] = {}
+        for row in self.rows:
+            v = row.values
+            for column in required:
+                if not v.get(column):
+                    raise self.error(row.line, column, "is blank")
+            key = v[unique]
+            if key in seen:
+                raise self.error(row.line, unique, f"repeats line {seen[key]}; {what} must be unique")
+            seen[key] = row.line
+            yield row
+
 
 def _decode(path: str, raw: bytes) -> tuple[str, str]:
     if raw.startswith(b"\xef\xbb\xbf"):

@@ -59,16 +59,8 @@ def read_history_lines(path: str | Path, default_country: str = "BR", now: dt.da
     table, unknown = read_csv(path, REQUIRED, KNOWN)
     out: list[Attempt] = []
     lines: list[int] = []
-    seen: dict[str, int] = {}
-
-    for row in table.rows:
+    for row in table.checked_rows(REQUIRED, "attempt_id", "attempt ids"):
         v = row.values
-        for column in REQUIRED:
-            if not v[column]:
-                raise table.error(row.line, column, "is blank")
-        if v["attempt_id"] in seen:
-            raise table.error(row.line, "attempt_id", f"repeats line {seen[v['attempt_id']]}; attempt ids must be unique")
-        seen[v["attempt_id"]] = row.line
         channel = _CHANNELS.get(v["channel"].lower())
         if channel is None:
             raise table.error(row.line, "channel", "must be voice, ivr, sms, whatsapp or email")
