@@ -13,7 +13,19 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # tests/factories.py
+sys.path.insert(0, str(Path(__file__).parent))  # tests/factories.py, tests/suite.py
+
+from suite import FULL  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    """The fast default suite leaves out tests marked slow; CONTACTPLAN_FULL_TESTS=1 runs them."""
+    if FULL:
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
 @pytest.fixture(autouse=True)

@@ -39,6 +39,7 @@ def _count(url: str) -> int:
         return conn.exec_driver_sql("SELECT count(*) FROM attempts").scalar_one()
 
 
+@pytest.mark.slow
 def test_two_imports_at_once_do_not_double_count(db_url, tmp_path):
     open_store(db_url)  # schema first, so both runs race on data, not on migrations
     same = _history(tmp_path / "a.csv", 20_000)
@@ -50,6 +51,7 @@ def test_two_imports_at_once_do_not_double_count(db_url, tmp_path):
     assert _count(db_url) == 30_000
 
 
+@pytest.mark.slow
 def test_first_runs_on_an_empty_database_do_not_race(db_url, tmp_path):
     """Four commands at once on a database nobody has opened: the schema is created once
     (PostgreSQL: an advisory lock; SQLite: BEGIN IMMEDIATE), every run succeeds."""
@@ -63,6 +65,7 @@ def test_first_runs_on_an_empty_database_do_not_race(db_url, tmp_path):
     assert _count(db_url) == 200
 
 
+@pytest.mark.slow
 def test_two_plans_at_once_archive_one_plan(db_url, tmp_path):
     open_store(db_url)
     debtors, agents = write_portfolio(tmp_path, 400, seed=3)
@@ -78,6 +81,7 @@ def test_two_plans_at_once_archive_one_plan(db_url, tmp_path):
     assert len(store.planned_contacts(plan["plan_id"])) == len(outs[0].read_text().splitlines()) - 1
 
 
+@pytest.mark.slow
 def test_kill_9_during_import_leaves_nothing_half_imported(tmp_path):
     url = f"sqlite:///{tmp_path / 'kill.db'}"
     open_store(url)
@@ -94,6 +98,7 @@ def test_kill_9_during_import_leaves_nothing_half_imported(tmp_path):
     assert _count(url) == 300_000
 
 
+@pytest.mark.slow
 def test_kill_9_during_plan_keeps_a_whole_file(tmp_path):
     debtors, agents = write_portfolio(tmp_path, 20_000, seed=9)
     out = tmp_path / "plan.csv"

@@ -17,8 +17,9 @@ from contactplan.io.debtors import DEBTOR_COLUMNS_FOR_FUZZ, read_debtors
 from contactplan.io.history import read_history
 from contactplan.io.plan_csv import read_plan
 from contactplan.rules.packs import parse_pack
+from suite import examples
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 cell = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", "SP", "BR", "US", "XX", "1.234,56", "1,234", "-5", "abc", "sim", "não", "2026-02-30",

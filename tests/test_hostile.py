@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from contactplan.cli import app
+from suite import examples
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +113,7 @@ def _command(reader: str, path: Path, tmp: Path) -> tuple[list[str], Path | None
     return ["audit", str(path), "-d", str(files["debtors"]), "--db", db, "--format", "json"], None
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(reader=st.sampled_from(sorted(READERS)), personal=st.sampled_from(PERSONAL), data=st.data())
 def test_no_cell_value_reaches_a_message(tmp_path_factory, reader, personal, data):
     """Put a personal value in any column of any reader's file: whatever the command says (an

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contactplan.io.phones import MOBILE_TYPES, PhoneError, _fast, to_e164
+from suite import examples
 
 
 def _full(raw: str, region: str):
@@ -25,7 +26,7 @@ shapes = st.sampled_from(["{d}", "+{d}", "+55{d}", "+1{d}", "0{d}", "({a}) {b}-{
                           "+55 ({a}) {b}-{c}", "0xx{a} {b}-{c}", "{a}.{b}.{c}"])
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(shapes, digits, st.sampled_from(["BR", "US"]))
 def test_fast_path_agrees_with_phonenumbers(shape, d, region):
     raw = shape.format(d=d, a=d[:2] if region == "BR" else d[:3], b=d[2:7] if region == "BR" else d[3:6],

@@ -24,6 +24,7 @@ from contactplan.model import Attempt, Channel, ConsentRecord, Direction, Outcom
 from contactplan.planner import with_history
 from contactplan.rules.packs import default_packs
 from factories import CALENDARS
+from suite import examples
 
 PACKS = default_packs()
 
@@ -74,7 +75,7 @@ def _random_store_data(inputs, day: dt.date, seed: int):
     return with_history(inputs, StoreData(history, by_debtor, by_destination, consents))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(1, 120), seed=st.integers(0, 2**32 - 1), country=st.sampled_from(["BR", "US"]),
        day=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)), slot=st.sampled_from([15, 30, 60]),
        agent_share=st.floats(0.05, 1.0), with_store=st.booleans(), max_gap=st.sampled_from([0.0, 0.001, 0.05]))
@@ -117,7 +118,7 @@ def test_every_solver_plan_passes_the_audit(n, seed, country, day, slot, agent_s
     assert audit_plan(contacts, by_id, PACKS, day, calendars=CALENDARS) == []
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(1, 150), seed=st.integers(0, 2**32 - 1), country=st.sampled_from(["BR", "US"]),
        day=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)), with_store=st.booleans())
 def test_shared_recipes_and_windows_change_no_option(n, seed, country, day, with_store):
@@ -153,7 +154,7 @@ def test_shared_recipes_and_windows_change_no_option(n, seed, country, day, with
     assert build(True) == build(False)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), country=st.sampled_from(["BR", "US"]),
        day=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)))
 def test_rules_skipped_without_store_data_restrict_nothing_without_it(seed, country, day):
@@ -180,7 +181,7 @@ def test_rules_skipped_without_store_data_restrict_nothing_without_it(seed, coun
                 assert all(rule.destination_ok(debtor, channel, d, ctx) is None for d in debtor.destinations)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(1, 100), seed=st.integers(0, 2**32 - 1), country=st.sampled_from(["BR", "US"]),
        day=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)), hour=st.integers(6, 22),
        minute=st.sampled_from([0, 7, 30, 59]))

@@ -29,6 +29,7 @@ from contactplan.io.debtors import DEBTOR_COLUMNS_FOR_FUZZ, read_debtors
 from contactplan.io.frozen import constructor
 from contactplan.io.phones import FAST_PHONE_VALUE, _fast, fast_e164_frame
 from contactplan.model import Debtor, Destination, LineType
+from suite import examples
 
 CORPUS = Path(__file__).parent / "corpus" / "debtors"
 
@@ -208,7 +209,7 @@ REQUIRED_FIRST = ("debtor_id", "balance", "country", "region", "phone_mobile")
 FUZZ = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
 
 
-@settings(max_examples=120, **FUZZ)
+@settings(max_examples=examples(120), **FUZZ)
 @given(header=header_st, rows=st.lists(st.lists(cell, max_size=12), max_size=8),
        delimiter=st.sampled_from([",", ";", "\t"]), encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
        required=st.booleans())
@@ -229,7 +230,7 @@ plain_cell = st.one_of(cell.filter(lambda v: not any(c in v for c in NOT_PLAIN))
                        st.text(st.characters(exclude_categories=("Cs",), exclude_characters=NOT_PLAIN), max_size=8))
 
 
-@settings(max_examples=150, **FUZZ)
+@settings(max_examples=examples(150), **FUZZ)
 @given(header=header_st, data=st.data(), delimiter=st.sampled_from([",", ";", "\t"]))
 def test_any_plain_table_takes_the_fast_path(tmp_path_factory, monkeypatch, header, data, delimiter):
     """Tables the fast path must take (UTF-8, whole-field quoting, no row wider than the header)."""
@@ -251,7 +252,7 @@ def test_strip_characters_are_pythons():
     assert set(debtors_fast.PY_WHITESPACE) == {chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.one_of(st.text(alphabet="0123456789+ ().-/", max_size=18),
                           st.from_regex(r"\A(\+55 ?|0|)\(?[1-9][0-9]\)? ?9?[0-9]{4}-?[0-9]{4}\Z"),
                           st.from_regex(r"\A(\+1 ?|1)?\(?[2-9][0-9]{2}\)? ?[2-9][0-9]{2}-?[0-9]{4}\Z")),

@@ -29,6 +29,7 @@ from contactplan.timezones import (
     phone_zones,
     resolve_zones,
 )
+from suite import examples
 
 # A winter and a summer instant, so US DST and the absence of Brazilian DST both show.
 INSTANTS = (datetime(2025, 1, 15, 15, 0, tzinfo=timezone.utc), datetime(2025, 7, 15, 15, 0, tzinfo=timezone.utc))
@@ -447,7 +448,7 @@ def test_module_never_reads_clock_or_environment():
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(country=st.sampled_from(["BR", "US", "br", "MX", ""]), region=st.one_of(st.none(), _text,
        st.sampled_from(BRAZIL_UFS + US_STATES)), muni=st.one_of(st.none(), _text, st.sampled_from(
        sorted(AM_WEST_MUNICIPALITIES) + [MANAUS, NORONHA_MUNICIPALITY])), zone=st.one_of(st.none(), _text),
@@ -464,7 +465,7 @@ def test_any_input_gives_loadable_zones_or_unknown_region(country, region, muni,
         ZoneInfo(z)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(ddds=st.lists(st.sampled_from(sorted(DDD_ZONES)), min_size=1, max_size=4))
 def test_ddd_union_covers_each_ddd(ddds):
     zones = resolve_zones("BR", None, area_codes=tuple(ddds)).zones
