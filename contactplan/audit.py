@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from contactplan.calendars import Calendars
 from contactplan.config import Config
 from contactplan.model import Channel, Debtor, Destination, LineType, PlannedContact, Pool, Slot
-from contactplan.rules.base import Context, Severity, Violation
+from contactplan.rules.base import _MEMO_LIMIT, Context, Severity, Violation
 from contactplan.rules.packs import PackSet
 
 _CONTRACT = "contactplan plan contract (README: plan.csv)"
@@ -93,43 +93,74 @@ def audit_plan(contacts: Iterable[PlannedContact], debtors: dict[str, Debtor], p
     # one-shot iterator has nothing left for a second pass, so it has never been counted.
     capacity = (_Capacity(pools, slots, config or Config())
                 if pools is not None and slots is not None and iter(contacts) is not contacts else None)
-    # (zones, window) -> zones where the window is off the plan date; one entry per distinct window.
-    off_day: dict[tuple, tuple[tuple[str, dt.date], ...]] = {}
     for debtor_id, planned in by_debtor.items():
         debtor = debtors.get(debtor_id)
         if capacity is not None:
             capacity.count(debtor, planned)
-        if debtor is None:
-            out.append(_core("audit.unknown_debtor", debtor_id, "debtor_id is not in the debtor file"))
-            continue
-        if not packs.covers(debtor.country):
-            out.append(_core("audit.no_rule_pack", debtor_id, f"no rule pack for country {debtor.country}"))
-            continue
-        zones = debtor.zones
-        for c in planned:
-            start, end = c.window_start, c.window_end
-            if end <= start:
-                out.append(_core("audit.window", debtor_id, "window ends before it starts", c))
-            if not_before is not None and start < not_before:
-                out.append(_core("audit.not_before", debtor_id, f"window starts before the re-plan's --not-before "
-                                                                f"{not_before.isoformat()}", c))
-            if not _destination_fits(debtor, c):
-                out.append(_core("audit.destination", debtor_id,
-                                 f"destination is not one of the debtor's {c.channel} destinations", c))
-            key = (zones, start, start.fold, end, end.fold)  # a window key (rules.base)
-            off = off_day.get(key)
-            if off is None:
-                off = off_day[key] = _off_plan_date(zones, start, end, plan_date)
-            for name, first in off:
-                out.append(_core("audit.plan_date", debtor_id,
-                                 f"window is on {first} local {name}, not on the plan date {plan_date}", c))
-        for rule in packs.rules_for(debtor, plan_date):
-            found = rule.check(debtor, planned, ctx)
-            if found:
-                out.extend(found)
+        out.extend(audit_debtor(debtor_id, debtor, planned, packs, ctx))
     if capacity is not None:
         out.extend(capacity.violations())
     return sorted(out, key=lambda v: (v.debtor_id, v.rule_id, v.at or dt.datetime.min.replace(tzinfo=dt.UTC)))
+
+
+# (zones, window, plan date) -> zones where the window is off the plan date; one entry per
+# distinct window, kept across audits (a log is judged one attempt at a time).
+_OFF_DAY: dict[tuple, tuple[tuple[str, dt.date], ...]] = {}
+
+
+def audit_debtor(debtor_id: str, debtor: Debtor | None, planned: list[PlannedContact], packs: PackSet,
+                 ctx: Context) -> list[Violation]:
+    """The violations of one debtor's contacts on ``ctx.plan_date`` (capacity aside), unsorted."""
+    if debtor is None:
+        return [_core("audit.unknown_debtor", debtor_id, "debtor_id is not in the debtor file")]
+    if not packs.covers(debtor.country):
+        return [_core("audit.no_rule_pack", debtor_id, f"no rule pack for country {debtor.country}")]
+    out: list[Violation] = []
+    zones, plan_date, not_before = debtor.zones, ctx.plan_date, ctx.not_before
+    channels: set[Channel] = set()
+    for c in planned:
+        channels.add(c.channel)
+        start, end = c.window_start, c.window_end
+        if end <= start:
+            out.append(_core("audit.window", debtor_id, "window ends before it starts", c))
+        if not_before is not None and start < not_before:
+            out.append(_core("audit.not_before", debtor_id, f"window starts before the re-plan's --not-before "
+                                                            f"{not_before.isoformat()}", c))
+        if not _destination_fits(debtor, c):
+            out.append(_core("audit.destination", debtor_id,
+                             f"destination is not one of the debtor's {c.channel} destinations", c))
+        key = (zones, start, start.fold, end, end.fold, plan_date)  # a window key (rules.base)
+        off = _OFF_DAY.get(key)
+        if off is None:
+            if len(_OFF_DAY) >= _MEMO_LIMIT:
+                _OFF_DAY.clear()
+            off = _OFF_DAY[key] = _off_plan_date(zones, start, end, plan_date)
+        for name, first in off:
+            out.append(_core("audit.plan_date", debtor_id,
+                             f"window is on {first} local {name}, not on the plan date {plan_date}", c))
+    for rule in _judging(packs.rules_for(debtor, plan_date), frozenset(channels)):
+        found = rule.check(debtor, planned, ctx)
+        if found:
+            out.extend(found)
+    return out
+
+
+_JUDGING: dict[tuple[int, frozenset[Channel]], tuple[tuple, tuple]] = {}
+
+
+def _judging(rules: tuple, channels: frozenset[Channel]) -> tuple:
+    """The rules with something to say about contacts on these channels. A rule judges only
+    contacts on its channels (every check starts from them), so one that covers none of them
+    is left out; remembered per (rules in force, channels), a few dozen pairs. The key is the
+    tuple's identity (hashing the rules themselves costs more than the check saves); the tuple
+    is kept in the entry, so an id reused by another tuple is seen for what it is."""
+    key = (id(rules), channels)
+    found = _JUDGING.get(key)
+    if found is None or found[0] is not rules:
+        if len(_JUDGING) >= _MEMO_LIMIT:
+            _JUDGING.clear()
+        found = _JUDGING[key] = (rules, tuple(r for r in rules if not r.covered_channels.isdisjoint(channels)))
+    return found[1]
 
 
 class _SlotFinder:

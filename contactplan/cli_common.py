@@ -185,12 +185,11 @@ def store_for(db: str | None, cfg, *, create: bool, no_store: bool = False):
 
 
 def store_data_for(store, debtors, day: dt.date, packs):
-    """The history and suppressions of the debtors, as far back as the longest rule window reads
-    (two days more: a candidate zone's local date may lie a day from UTC's)."""
+    """The history and suppressions of the debtors, as far back as the rules read (PackSet.history_days)."""
     from contactplan.model import StoreData
 
     if store is None:
         return StoreData()
     ids = {d.debtor_id for d in debtors}
     dests = {x.address for d in debtors for x in d.destinations}
-    return store.load_for_plan(ids, dests, day, lookback_days=max(35, packs.lookback_days + 2))
+    return store.load_for_plan(ids, dests, day, lookback_days=packs.history_days)

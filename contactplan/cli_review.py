@@ -73,7 +73,7 @@ def audit(
     from contactplan.io.debtors import read_debtors
     from contactplan.io.history import read_history
     from contactplan.io.plan_csv import read_plan, write_atomic
-    from contactplan.review import plan_date_of, review_log, review_plan, to_csv, to_json
+    from contactplan.review import by_debtor, plan_date_of, review_log, review_plan, to_csv, to_json
 
     if as_json:
         fmt = AuditFormat.json
@@ -94,7 +94,7 @@ def audit(
             attempts, _, _ = read_history(str(log), now=now())
             first = min((a.attempted_at.date() for a in attempts), default=dt.date.min)
             data = store_data_for(store, debtor_file.debtors, first, packs)
-            report = review_log(attempts, debtor_file, packs, source=str(log), store_data=data, config=cfg,
+            report = review_log(by_debtor(attempts), debtor_file, packs, source=str(log), store_data=data, config=cfg,
                                 calendars=calendars)
         else:
             file_date, contacts = read_plan(str(plan_file))
@@ -138,14 +138,13 @@ def _print_summary(report, show_table: bool) -> None:
 
 def _audit_html(report) -> str:
     from contactplan.html import render_html
-    from contactplan.report import hourly_usage
 
     s = report.summary()
     summary = [("source", report.source), ("kind", report.kind), ("dates", ", ".join(map(str, report.dates))),
                ("contacts", str(s["contacts"])), ("debtors", str(s["debtors"])), ("violations", str(s["violations"])),
                ("packs", report.provenance.get("packs", "")), ("holidays data", report.provenance.get("holidays", ""))]
     return render_html(f"contactplan audit of {Path(report.source).name}", summary, report.violations, [],
-                       hourly_usage(report.contacts, report.slots, report.pools, report.report_timezone),
+                       report.hourly,
                        report.report_timezone)
 
 

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from contactplan.io.csvfile import unknown_columns as listed_columns
-from contactplan.model import Channel
+from contactplan.model import Channel, PlannedContact, Pool, Slot
 from contactplan.planner import Plan
 
 MAX_REJECTIONS_SHOWN = 20
@@ -128,18 +128,36 @@ def _per_channel(plan: Plan, console: Console) -> None:
     console.print(table)
 
 
+class HourlyUsage:
+    """Per hour in the report zone: contacts by channel (added one at a time, so a log of
+    millions is tallied as it is judged) and the pools' agent-call capacity."""
+
+    def __init__(self, zone_name: str, slots: list[Slot] = (), pools: list[Pool] = ()):
+        self.zone = ZoneInfo(zone_name)
+        self.capacity: Counter[dt.datetime] = Counter()
+        for slot in slots:
+            self.capacity[self._hour(slot.start)] += sum(p.capacity[slot.index] for p in pools)
+        self.used: dict[dt.datetime, Counter[Channel]] = defaultdict(Counter)
+
+    def _hour(self, when: dt.datetime) -> dt.datetime:
+        return when.astimezone(self.zone).replace(minute=0, second=0, microsecond=0)
+
+    def add(self, contact: PlannedContact) -> None:
+        self.used[self._hour(contact.window_start)][contact.channel] += 1
+
+    def rows(self) -> list[tuple[dt.datetime, Counter, int]]:
+        """(hour, contacts by channel, capacity) for every hour with either."""
+        capacity, used = self.capacity, self.used
+        hours = sorted(h for h in set(capacity) | set(used) if capacity[h] or used.get(h))
+        return [(h, used.get(h, Counter()), capacity[h]) for h in hours]
+
+
 def hourly_usage(contacts, slots, pools, zone_name: str) -> list[tuple[dt.datetime, Counter, int]]:
     """Per hour in ``zone_name``: contacts by channel and the pools' agent-call capacity."""
-    zone = ZoneInfo(zone_name)
-    capacity: Counter[dt.datetime] = Counter()
-    for slot in slots:
-        hour = slot.start.astimezone(zone).replace(minute=0, second=0, microsecond=0)
-        capacity[hour] += sum(p.capacity[slot.index] for p in pools)
-    used: dict[dt.datetime, Counter[Channel]] = defaultdict(Counter)
+    usage = HourlyUsage(zone_name, slots, pools)
     for c in contacts:
-        used[c.window_start.astimezone(zone).replace(minute=0, second=0, microsecond=0)][c.channel] += 1
-    hours = sorted(h for h in set(capacity) | set(used) if capacity[h] or used.get(h))
-    return [(h, used.get(h, Counter()), capacity[h]) for h in hours]
+        usage.add(c)
+    return usage.rows()
 
 
 def _per_hour(plan: Plan, console: Console) -> None:

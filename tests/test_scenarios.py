@@ -282,6 +282,46 @@ def test_a_conversation_in_a_log_starts_the_cooldown(tmp_path):
     assert [v["at"][:10] for v in found["violations"] if v["rule_id"] == "us.regf.conversation_cooldown"] == [DAY]
 
 
+
+def test_a_conversation_in_a_log_holds_the_rest_of_its_own_day(tmp_path):
+    """12 CFR 1006.14(b)(2)(i)(B): the conversation day is day one of the seven; a call an hour
+    after the conversation, the same day, is within them."""
+    store = Store(tmp_path, [CA])
+    found = store.audit_log([("CA1", "voice", CA[4], f"{DAY}T10:00:00-08:00", "conversation"),
+                             ("CA1", "voice", CA[4], f"{DAY}T11:00:00-08:00", "no_answer")])
+    assert [v["at"] for v in found["violations"] if v["rule_id"] == "us.regf.conversation_cooldown"] == [
+        f"{DAY}T11:00:00-08:00"]
+
+
+def test_a_conversation_later_the_same_day_does_not_hold_an_earlier_call(tmp_path):
+    store = Store(tmp_path, [CA])
+    found = store.audit_log([("CA1", "voice", CA[4], f"{DAY}T09:00:00-08:00", "no_answer"),
+                             ("CA1", "voice", CA[4], f"{DAY}T10:00:00-08:00", "conversation")])
+    # Neither call follows a conversation (the 10:00 call is the conversation itself).
+    assert "us.regf.conversation_cooldown" not in rules_of(found)
+
+
+def test_a_call_back_asked_for_in_the_morning_of_the_log_is_consented(tmp_path):
+    """A request at 10:00 to be called at 15:00 the same day: the 15:00 call is the consented call
+    back (12 CFR 1006.14(b)(3)(i)), so the cooldown the 10:00 conversation started does not hold it."""
+    store = Store(tmp_path, [CA])
+    rows = [("CA1", "voice", CA[4], f"{DAY}T10:00:00-08:00", "callback_requested"),
+            ("CA1", "voice", CA[4], f"{DAY}T15:00:00-08:00", "no_answer")]
+    path = store.tmp / "log.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow([*HISTORY_COLUMNS, "callback_at"])
+        for k, row in enumerate(rows):
+            w.writerow([f"L{k}", *row, f"{DAY}T15:00:00-08:00" if k == 0 else ""])
+    r = runner.invoke(app, ["audit", "--log", str(path), "-d", str(store.debtors), "--db", store.db, "--json"])
+    assert r.exit_code in (0, 1), r.stderr
+    found = json.loads(r.stdout)
+    assert "us.regf.conversation_cooldown" not in rules_of(found)
+    # Without the request the same afternoon call is within the cooldown.
+    plain = store.audit_log([("CA1", "voice", CA[4], f"{DAY}T10:00:00-08:00", "conversation"),
+                             ("CA1", "voice", CA[4], f"{DAY}T15:00:00-08:00", "no_answer")])
+    assert "us.regf.conversation_cooldown" in rules_of(plain)
+
 # --- Suppressions as users type them -----------------------------------------------------------------
 
 def test_suppression_typed_in_local_format_applies(tmp_path):

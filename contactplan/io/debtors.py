@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import re
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -25,9 +22,9 @@ import phonenumbers
 
 from contactplan.errors import quoted
 from contactplan.io import values
-from contactplan.io.frozen import constructor
-from contactplan.io.phones import EMAIL, PhoneError, to_e164
 from contactplan.io.csvfile import CsvTable, Row, parse_csv, read_bytes
+from contactplan.io.frozen import constructor, paused_gc
+from contactplan.io.phones import EMAIL, PhoneError, to_e164
 from contactplan.model import Channel, Debtor, Destination, LineType, Rejection
 from contactplan.timezones import (
     DDD_TO_UF,
@@ -446,28 +443,6 @@ def _build(table: CsvTable, unknown: list[str]) -> DebtorFile:
     all_ids = {r.values["debtor_id"] for r in table.rows}
     return DebtorFile(table.path, out.debtors, out.rejections, len(table.rows), len(out.bad_ids), unknown,
                       table.encoding, table.delimiter, sha256=table.sha256, read_ids=all_ids)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many objects.
-
-    A million debtors are ten million objects the collector tracks. Left running, it would walk
-    them again and again while they are built (twice the time); re-enabled after, its youngest
-    generations would walk them all at once (seconds). What the readers build holds no reference
-    cycles and lives as long as the DebtorFile, so it goes straight to the oldest generation
-    (freeze then unfreeze), unless the program froze objects itself.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def _read_rows(table: CsvTable, rows: list[Row]) -> _Outcome:

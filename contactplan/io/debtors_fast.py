@@ -40,7 +40,7 @@ from contactplan.errors import InputError
 from contactplan.io import debtors as rows
 from contactplan.io.csvfile import CsvTable, Row, check_header, sniff_delimiter
 from contactplan.io.debtors import ANSWER_COLUMNS, KNOWN, REQUIRED, DebtorFile, _Account, _RowError
-from contactplan.io.frozen import constructor
+from contactplan.io.frozen import constructor, paused_gc
 from contactplan.io.phones import fast_e164_frame
 from contactplan.model import Channel, Debtor, Destination, LineType, Rejection
 from contactplan.timezones import address_key
@@ -110,7 +110,7 @@ def read(name: str, raw: bytes) -> DebtorFile | None:
         return None
     table = CsvTable(name, layout.header, layout.encoding, layout.delimiter, [], hashlib.sha256(raw).hexdigest())
     unknown = [h for h in layout.header if h not in KNOWN]
-    with rows.paused_gc():
+    with paused_gc():
         return _Reader(table, frame.slice(1)).read(unknown)
 
 

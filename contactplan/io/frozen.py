@@ -11,7 +11,9 @@ call of ``cls``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 _MISSING = dataclasses.MISSING
@@ -56,3 +58,25 @@ def constructor(cls: type, *order: str) -> Callable[..., Any]:
     build = namespace["build"]
     build.__qualname__ = build.__name__ = f"new_{cls.__name__.lower()}"
     return build
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects.
+
+    A million debtors are ten million objects the collector tracks. Left running, it would walk
+    them again and again while they are built (twice the time); re-enabled after, its youngest
+    generations would walk them all at once (seconds). What the readers and the audit build holds
+    no reference cycles (reference counting frees what is dropped), so what is kept goes straight
+    to the oldest generation (freeze then unfreeze), unless the program froze objects itself.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
+        if enabled:
+            gc.enable()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from contactplan.errors import InputError
 from contactplan.io.csvfile import read_csv
+from contactplan.io.frozen import constructor, paused_gc
 from contactplan.io.phones import PhoneError, destination_address
 from contactplan.model import FIRST_PLAN_DATE, LAST_PLAN_DATE, Attempt, Channel, Direction, Outcome
 
@@ -27,6 +28,7 @@ CALLBACK_HORIZON = dt.timedelta(days=30)
 _CHANNELS = {c.value: c for c in Channel}
 _OUTCOMES = {o.value: o for o in Outcome}
 _FUTURE_SLACK = dt.timedelta(hours=1)
+new_attempt = constructor(Attempt)  # Attempt(...), without a setattr per field: a log has millions
 
 
 def _instant(table, line: int, column: str, text: str) -> dt.datetime:
@@ -56,9 +58,16 @@ def read_history_lines(path: str | Path, default_country: str = "BR", now: dt.da
                        ) -> tuple[list[Attempt], str, list[str], Callable[[int, str, str], InputError]]:
     """read_history, and ``error(i, column, message)``: the file:line:column error about the
     i-th attempt's column (the store's checks against stored attempts report with it)."""
+    with paused_gc():
+        return _read(path, default_country, now)
+
+
+def _read(path: str | Path, default_country: str, now: dt.datetime | None
+          ) -> tuple[list[Attempt], str, list[str], Callable[[int, str, str], InputError]]:
     table, unknown = read_csv(path, REQUIRED, KNOWN)
     out: list[Attempt] = []
     lines: list[int] = []
+    addresses: dict[tuple[str, bool], str] = {}
     for row in table.checked_rows(REQUIRED, "attempt_id", "attempt ids"):
         v = row.values
         channel = _CHANNELS.get(v["channel"].lower())
@@ -73,11 +82,14 @@ def read_history_lines(path: str | Path, default_country: str = "BR", now: dt.da
             # and stored it would hold caps and cooldowns for days that have not come.
             raise table.error(row.line, "attempted_at", "is in the future (later than now); a result file records "
                                                         "attempts already made")
-        try:
-            destination = destination_address(v["destination"], default_country, email=channel is Channel.EMAIL,
-                                              possible=True)
-        except PhoneError as exc:
-            raise table.error(row.line, "destination", str(exc)) from None
+        typed = (v["destination"], channel is Channel.EMAIL)
+        destination = addresses.get(typed)
+        if destination is None:  # a log names each destination many times: normalised once
+            try:
+                destination = addresses[typed] = destination_address(typed[0], default_country, email=typed[1],
+                                                                     possible=True)
+            except PhoneError as exc:
+                raise table.error(row.line, "destination", str(exc)) from None
         direction = _DIRECTIONS.get((v.get("direction") or "outbound").lower())
         if direction is None:
             raise table.error(row.line, "direction", "must be outbound (made by the collector) or inbound (by the "
@@ -92,8 +104,8 @@ def read_history_lines(path: str | Path, default_country: str = "BR", now: dt.da
         elif outcome is Outcome.CALLBACK_REQUESTED:
             raise table.error(row.line, "callback_at", "is blank; outcome callback_requested needs the time the debtor "
                                                        "asked to be called (ISO 8601 with its offset)")
-        out.append(Attempt(v["attempt_id"], v["debtor_id"], channel, destination, when, outcome,
-                           v.get("account_id", ""), v.get("agent_id", ""), direction, callback))
+        out.append(new_attempt(v["attempt_id"], v["debtor_id"], channel, destination, when, outcome,
+                               v.get("account_id", ""), v.get("agent_id", ""), direction, callback))
         lines.append(row.line)
 
     def error(i: int, column: str, message: str) -> InputError:

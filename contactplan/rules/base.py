@@ -176,7 +176,7 @@ class Rule:
     def relevant(self, contacts: Sequence[PlannedContact]) -> list[PlannedContact]:
         # covers(), inlined: the audit asks this of every rule for every debtor, and most debtors
         # have one contact a day, which is answered without building a comprehension.
-        covered = self._covered
+        covered = self.covered_channels
         if len(contacts) == 1:
             return [contacts[0]] if contacts[0].channel in covered else []
         return [c for c in contacts if c.channel in covered]
@@ -185,8 +185,8 @@ class Rule:
     # neither attribute below is a field, so equality, hashing and repr are unchanged.
 
     @cached_property
-    def _covered(self) -> frozenset[Channel]:
-        """The channels of covers(), as a set (check() only)."""
+    def covered_channels(self) -> frozenset[Channel]:
+        """The channels of covers(), as a set (for check() and the audit)."""
         return frozenset(self.meta.channels)
 
     @cached_property

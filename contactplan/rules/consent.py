@@ -82,7 +82,7 @@ class Consent(Rule):
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         out = []
-        covered = self._covered  # relevant(), inlined: four consent rules look at every debtor
+        covered = self.covered_channels  # relevant(), inlined: four consent rules look at every debtor
         for c in contacts:
             if c.channel not in covered:
                 continue

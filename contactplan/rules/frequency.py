@@ -12,6 +12,7 @@ conversation day is day one), is presumed harassment.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -56,8 +57,15 @@ def _counts_text(directions: frozenset[Direction], not_counted: frozenset[Outcom
     return text
 
 
-def _local_days(debtor: Debtor, when: dt.datetime) -> set[dt.date]:
-    return {when.astimezone(ZoneInfo(z)).date() for z in debtor.zones}
+def _local_days(debtor: Debtor, when: dt.datetime) -> frozenset[dt.date]:
+    """The local dates of an instant in each of the debtor's candidate zones."""
+    return _local_dates(debtor.zones, when, when.fold)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _local_dates(zones: tuple[str, ...], when: dt.datetime, fold: int) -> frozenset[dt.date]:
+    # Keyed with the fold: two wall times an hour apart in a zone's repeated hour compare equal.
+    return frozenset(when.astimezone(ZoneInfo(z)).date() for z in zones)
 
 
 # Line types a cap may be limited to. "mobile" also matches a number that may be wireless
@@ -158,10 +166,16 @@ class FrequencyCap(GateRule):
 
     def _counted(self, debtor: Debtor, destination: str | None = None) -> list[Attempt]:
         p = self.params
-        skip_consented = p["consented"] == "not_counted"
-        return [a for a in debtor.history if self.covers(a.channel) and a.outcome not in p["not_counted"]
-                and a.direction in p["directions"] and (destination is None or a.destination == destination)
-                and self._typed(debtor, a.destination) and not (skip_consented and callbacks.consented(debtor, a))]
+        covered, not_counted, directions = self.covered_channels, p["not_counted"], p["directions"]
+        found = [a for a in debtor.history
+                 if a.channel in covered and a.outcome not in not_counted and a.direction in directions]
+        if destination is not None:
+            found = [a for a in found if a.destination == destination]
+        if p["line_types"] is not None:
+            found = [a for a in found if self._typed(debtor, a.destination)]
+        if p["consented"] == "not_counted":
+            found = [a for a in found if not callbacks.consented(debtor, a)]
+        return found
 
     def _in_window(self, debtor: Debtor, day: dt.date, destination: str | None = None,
                    contact: PlannedContact | None = None) -> list[Attempt]:
@@ -211,23 +225,38 @@ class FrequencyCap(GateRule):
         return None
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
-        if len(contacts) + (len(self._counted(debtor)) if debtor.history else 0) <= self.params["max"]:
-            return []  # even every counted attempt and every contact in one window would fit
-        planned = [c for c in self.relevant(contacts) if self._typed(debtor, c.destination)]
+        limit, days = self.params["max"], self.params["days"]
+        planned = self.relevant(contacts)
+        if not planned:
+            return []
+        counted = self._counted(debtor) if debtor.history else []
+        if counted:
+            # Only attempts that may come before a contact (PlannedContact.may_follow) and lie
+            # within the window's days of one (a local date is at most a day from UTC's) can
+            # count: a superset of what the loop below counts, found without local dates.
+            latest = max(c.attempted_at if c.attempted_at is not None else c.window_end for c in planned)
+            earliest = min(c.window_start for c in planned) - dt.timedelta(days=days + 2)
+            counted = [a for a in counted if earliest <= a.attempted_at <= latest]
+        if len(planned) + len(counted) <= limit:
+            return []  # even every such attempt and every contact in one window would fit
+        planned = [c for c in planned if self._typed(debtor, c.destination)]
         if self.params["consented"] == "not_counted":
             planned = [c for c in planned if callbacks.callback_of(debtor, c) is None]
-        limit, days = self.params["max"], self.params["days"]
+        # Each attempt's and contact's local days, worked out once for all the contacts below.
+        attempts = [(a, _local_days(debtor, a.attempted_at)) for a in counted]
+        dated = [(p, _local_days(debtor, p.window_start)) for p in planned]
         out = []
-        for c in planned:
+        for c, c_days in dated:
             same = c.destination if self.per_destination else None
-            for day in sorted(_local_days(debtor, c.window_start)):
+            for day in sorted(c_days):
                 first = day - dt.timedelta(days=days - 1)
-                # Every recorded attempt that may come before this contact, and the contacts
-                # planned no later than it.
-                history = len(self._in_window(debtor, day, same, contact=c))
-                today = sum(1 for p in planned if p.window_start <= c.window_start
+                # Every recorded attempt that may come before this contact (_in_window), and the
+                # contacts planned no later than it.
+                history = sum(1 for a, a_days in attempts if (same is None or a.destination == same)
+                              and c.may_follow(a.attempted_at) and any(first <= d <= day for d in a_days))
+                today = sum(1 for p, p_days in dated if p.window_start <= c.window_start
                             and (same is None or p.destination == same)
-                            and any(first <= d <= day for d in _local_days(debtor, p.window_start)))
+                            and any(first <= d <= day for d in p_days))
                 if history + today > limit:
                     span = f"on {day}" if days == 1 else f"in the {days} days {first}..{day}"
                     out.append(self.violation(debtor, (

@@ -60,7 +60,7 @@ class Holidays(Rule):
         # Many debtors share the zones, the window and the place: each answer is worked out once
         # (Rule._remember; looked up here first because this runs for every debtor).
         memo = self._check_memo
-        covered = self._covered  # relevant(), inlined
+        covered = self.covered_channels  # relevant(), inlined
         for c in contacts:
             if c.channel not in covered:
                 continue

@@ -128,7 +128,7 @@ class CallingHours(Rule):
         # many debtors share both, so it is worked out once (Rule._remember; looked up here
         # first because this runs for every debtor).
         memo = self._check_memo
-        covered = self._covered  # relevant(), inlined: several hours rules look at every debtor
+        covered = self.covered_channels  # relevant(), inlined: several hours rules look at every debtor
         for c in contacts:
             if c.channel not in covered:
                 continue
@@ -182,7 +182,7 @@ class PreferredWindow(Rule):
             return []
         out = []
         zones = debtor.zones
-        covered = self._covered  # relevant(), inlined: several hours rules look at every debtor
+        covered = self.covered_channels  # relevant(), inlined: several hours rules look at every debtor
         for c in contacts:
             if c.channel not in covered:
                 continue

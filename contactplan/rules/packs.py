@@ -83,6 +83,13 @@ class PackSet:
         return country in self.by_country
 
     @property
+    def history_days(self) -> int:
+        """How many days of history before a contact are read to judge it: as far back as the
+        longest rule window reads, two days more (a candidate zone's local date may lie a day
+        from UTC's), and at least 35 (a month of outcomes for explain and the indicators)."""
+        return max(35, self.lookback_days + 2)
+
+    @property
     def lookback_days(self) -> int:
         """The longest history any rule in force reads, in local days before the plan date."""
         return max((r.lookback_days for p in self.packs for r in p.rules), default=0)
