@@ -57,12 +57,26 @@ class Config:
     # go where they are worth most; later days' values count at horizon_discount per day.
     horizon_days: int = 1
     horizon_discount: float = 0.9
+    # Learned effectiveness (outcomes.learned.Model, ``plan --model`` or the config's ``model``):
+    # where it has a cell it replaces the channel's effectiveness x the hour's reach.
+    model: Any = None
 
     def hour_factor(self, hour: int) -> float:
         return self.hour_effectiveness.get(hour, 0.7)
 
+    def worth(self, channel: Channel, hour: int, segment: str) -> tuple[float, float, bool]:
+        """(effectiveness, reach factor, learned) of a contact on the channel at the debtor's
+        local hour: the model's cell where it has one, else the configured constants."""
+        cc = self.channels[channel]
+        if self.model is None:
+            return cc.effectiveness, self.hour_factor(hour), False
+        learned = self.model.factor(channel, hour, segment, self.channels[self.model.reference_channel].effectiveness)
+        if learned is None:
+            return 1.0, cc.effectiveness * self.hour_factor(hour), False
+        return 1.0, learned, True
 
-_TOP = {"slot_minutes", "min_window_minutes", "default_p_pay", "report_timezone", "packs", "channels", "hours",
+
+_TOP = {"model", "slot_minutes", "min_window_minutes", "default_p_pay", "report_timezone", "packs", "channels", "hours",
         "database_url", "municipal_holidays", "max_gap_percent",
         "horizon_days", "horizon_discount"}
 _CHANNEL_KEYS = {"enabled", "cost", "effectiveness", "per_day", "per_slot"}
@@ -154,7 +168,14 @@ def load_config(path: str | Path | None) -> Config:
     max_gap = _num(source, "max_gap_percent", data.get("max_gap_percent", 0.1), 0, 10) / 100
     horizon = _num(source, "horizon_days", data.get("horizon_days", 1), 1, 7, integer=True)
     discount = _num(source, "horizon_discount", data.get("horizon_discount", 0.9), 0, 1)
+    model = data.get("model")
+    if model is not None:
+        if not isinstance(model, str):
+            raise InputError(source, "model: must be a path to a model file written by contactplan learn")
+        from contactplan.outcomes.learned import read_model
+
+        model = read_model(model if Path(model).is_absolute() else Path(path).parent / model)
     return Config(database_url=database_url, municipal_holidays=municipal, slot_minutes=slot,
                   min_window_minutes=min_window, default_p_pay=float(p_pay), report_timezone=tz,
                   packs=tuple(packs), channels=channels, hour_effectiveness=hours, source=source, max_gap=max_gap,
-                  horizon_days=horizon, horizon_discount=float(discount))
+                  horizon_days=horizon, horizon_discount=float(discount), model=model)

@@ -118,7 +118,8 @@ def _book(debtor: Debtor, request, packs: PackSet, ctx: Context, slots: list[Slo
     zone = ZoneInfo(debtor.primary_zone)
     cc = config.channels[Channel.VOICE]
     value_base = float(debtor.balance) * (debtor.p_pay if debtor.p_pay is not None else config.default_p_pay)
-    value = value_base * cc.effectiveness * config.hour_factor(start.astimezone(zone).hour) - cc.cost
+    effectiveness, factor, _ = config.worth(Channel.VOICE, start.astimezone(zone).hour, debtor.segment)
+    value = value_base * effectiveness * factor - cc.cost
     contact = PlannedContact(debtor.debtor_id, Channel.VOICE, request.destination, start.astimezone(zone),
                              end.astimezone(zone), debtor.primary_zone, pool, 0, Decimal(f"{max(value, 0.0):.2f}"),
                              tuple(r.id for r in rules if r.covers(Channel.VOICE)), slot.index, allowed=span)

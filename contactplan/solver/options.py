@@ -268,6 +268,7 @@ class _Builder:
         # id(rules) -> (rules, their ids, _RuleSet); holding the tuple keeps its id from being reused.
         self.per_rule_set: dict[int, tuple[tuple[Rule, ...], _RuleSet]] = {}
         self.recipes: dict[tuple, _Recipe] = {}
+        self.by_segment = config.model is not None and config.model.by_segment
         self.unlimited = {c for c in self.channels if not c.needs_agent and config.channels[c].per_slot is None
                           and config.channels[c].per_day is None}
 
@@ -329,16 +330,26 @@ class _Builder:
             day = local_day(debtor, ctx.plan_date)
             personal = tuple(tuple(intersect(day, limit)) if (limit := r.allowed(debtor, channel, ctx)) is not None
                              else None for r in rs.personal)
-        key = (debtor.country, debtor.region, debtor.municipality_code, debtor.zones, channel, rs.ids, personal)
+        # A model learned by segment makes the segment part of what debtors must share.
+        segment = debtor.segment if self.by_segment else ""
+        key = (debtor.country, debtor.region, debtor.municipality_code, debtor.zones, channel, rs.ids, personal,
+               segment)
         cached = self.window_cache.get(key)
         if cached is None:
             intervals, emptied_by = allowed_intervals(debtor, channel, rs.rules, ctx)
             zone = ZoneInfo(debtor.primary_zone)
-            # Reach by the debtor's local hour at the window start (config "hours").
-            windows = [(index, window, config.hour_factor(window[0].astimezone(zone).hour))
-                       for index, window in slot_windows(intervals, self.slots, self.min_window).items()]
             cc = config.channels[channel]
-            cached = (self.book.add(channel, windows, cc.effectiveness, cc.cost) if windows else None, emptied_by,
+            effectiveness = cc.effectiveness
+            if config.model is None:
+                # Reach by the debtor's local hour at the window start (config "hours").
+                windows = [(index, window, config.hour_factor(window[0].astimezone(zone).hour))
+                           for index, window in slot_windows(intervals, self.slots, self.min_window).items()]
+            else:
+                windows = []
+                for index, window in slot_windows(intervals, self.slots, self.min_window).items():
+                    effectiveness, factor, _ = config.worth(channel, window[0].astimezone(zone).hour, segment)
+                    windows.append((index, window, factor))
+            cached = (self.book.add(channel, windows, effectiveness, cc.cost) if windows else None, emptied_by,
                       tuple(intervals))
             self.window_cache[key] = cached
         return cached
@@ -477,3 +488,24 @@ def _debtor_exclusion(debtor: Debtor, reasons: dict[Channel, tuple[str, str]], r
         nxt = next_eligible(debtor, packs.rules_for, ctx, time_blocked)
     return Exclusion(debtor.debtor_id, rule_id, rule.meta.citation if rule else "", f"{why} [{detail}]",
                      next_eligible=nxt)
+
+
+def learned_options(debtors: list[Debtor], opts: Options, config: Config) -> tuple[int, int]:
+    """(options valued by the model, options valued by the config's constants) with ``plan
+    --model``: the summary says how much of the plan the model decided."""
+    model = config.model
+    seen: dict[tuple, tuple[int, int]] = {}
+    learned = fallback = 0
+    for block in opts.blocks:
+        debtor = debtors[block.debtor]
+        segment = debtor.segment if model.by_segment else ""
+        key = (block.shape.id, debtor.primary_zone, segment)
+        counts = seen.get(key)
+        if counts is None:
+            zone = ZoneInfo(debtor.primary_zone)
+            hits = sum(1 for w in block.shape.windows
+                       if model.cell(block.channel, w[0].astimezone(zone).hour, segment) is not None)
+            counts = seen[key] = (hits, len(block.shape.windows) - hits)
+        learned += counts[0]
+        fallback += counts[1]
+    return learned, fallback
