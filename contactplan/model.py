@@ -278,6 +278,9 @@ class PlannedContact:
     # For a contact the planner made: the whole allowed interval of the day that holds the
     # window (every rule, every candidate zone), the most a dialer may be given as call time.
     allowed: tuple[dt.datetime, dt.datetime] | None = None
+    # The holdout arm that planned it (``plan --holdout``): "champion" (the optimiser) or
+    # "challenger" (the comparison strategy); blank for a plan without a holdout.
+    arm: str = ""
 
     def may_follow(self, when: dt.datetime) -> bool:
         """Whether an attempt made at ``when`` may come before the contact, or with it: the

@@ -40,8 +40,9 @@ from contactplan.solver.capacity import build_pools, slot_grid
 from contactplan.solver.driver import optimise, run_until
 from contactplan.solver.flow import Solution, SolveStatus, chosen_values
 from contactplan.solver.horizon import Day, solve_horizon
-from contactplan.solver.greedy import greedy_value
-from contactplan.solver.options import build_options
+from contactplan.solver.greedy import greedy_plan, greedy_value
+from contactplan.solver.options import build_options, learned_options
+from contactplan.outcomes.holdout import CHALLENGER, CHAMPION, in_challenger
 
 # The phases build_plan announces through ``progress``, in order (the CLI draws a bar over them).
 PHASES = 4
@@ -128,6 +129,14 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class Holdout:
+    """``plan --holdout PERCENT --holdout-seed SEED``: the challenger's share of the debtors."""
+
+    percent: float
+    seed: int = 0
+
+
+@dataclass(frozen=True)
 class Plan:
     plan_id: str
     plan_date: dt.date
@@ -153,6 +162,11 @@ class Plan:
     solver_note: str = ""
     callbacks_booked: int = 0  # calls back the debtors asked for, booked ahead of the optimiser
     callbacks_refused: tuple[CallbackRefusal, ...] = ()  # and those no rule allowed, with why
+    holdout: Holdout | None = None
+    arms: dict[str, int] = field(default_factory=dict)  # holdout arm -> debtors of the portfolio assigned to it
+    arm_values: dict[str, float] = field(default_factory=dict)  # holdout arm -> value of its contacts
+    # With a model: (options valued by the model's cells, options valued by the config's constants).
+    model_options: tuple[int, int] | None = None
 
     @property
     def gap(self) -> float:
@@ -189,22 +203,23 @@ def plan_id_for(plan_date: dt.date, *parts: str) -> str:
 def build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None = None, packs: PackSet | None = None,
                *, calendars: Calendars | None = None, baseline: bool = False,
                progress: Callable[[str], None] | None = None, time_limit: float | None = None,
-               not_before: dt.datetime | None = None) -> Plan:
+               not_before: dt.datetime | None = None, holdout: Holdout | None = None) -> Plan:
     """Plan one day. Raises PlanRejected (exit 1) if the independent audit finds any violation in
     the optimiser's plan, and Infeasible (exit 3) if the solver cannot produce a plan.
     ``progress`` is told the name of each phase as it starts (the CLI shows it). ``time_limit``
     (seconds from this call) bounds the optimiser: past it, the plan in hand (within its stated
     gap) is taken; the self-audit always runs. ``not_before`` (an aware instant) re-plans the
     rest of a day: no window starts before it, and the day's earlier attempts in the debtors'
-    history count against every cap."""
+    history count against every cap. ``holdout``: a seeded share of the debtors is planned by
+    the greedy challenger on its share of every capacity, the rest by the optimiser."""
     with _bulk():
         return _build_plan(inputs, plan_date, config, packs, calendars, baseline, progress or (lambda _: None),
-                           time_limit, not_before)
+                           time_limit, not_before, holdout)
 
 
 def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs: PackSet | None,
                 calendars: Calendars | None, baseline: bool, progress: Callable[[str], None],
-                time_limit: float | None, not_before: dt.datetime | None) -> Plan:
+                time_limit: float | None, not_before: dt.datetime | None, holdout: Holdout | None) -> Plan:
     started = time.perf_counter()
     problem = plan_date_problem(plan_date)
     if problem:
@@ -233,7 +248,17 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     timings["rules"] = time.perf_counter() - t0
 
     later: dict[int, int] = {}
-    if config.horizon_days > 1:
+    challengers: set[int] = set()
+    arm_values: dict[str, float] = {}
+    if holdout is not None:
+        if config.horizon_days > 1:
+            raise InputError("--holdout", "a holdout plans one day at a time: use it with horizon_days 1")
+        challengers = {i for i, d in enumerate(debtors) if in_challenger(d.debtor_id, holdout.seed, holdout.percent)}
+        progress(f"optimising {opts.count:,} options, {holdout.percent:g} % of the debtors held out")
+        solution, blocks, arm_values = _with_holdout(opts, challengers, len(slots), pools, config,
+                                                     None if time_limit is None else started + time_limit)
+        opts = dataclasses.replace(opts, blocks=blocks)
+    elif config.horizon_days > 1:
         progress(f"optimising {opts.count:,} options today within {config.horizon_days} days")
         solution, later = _within_horizon(inputs, debtors, opts, slots, pools, packs, calendars, plan_date, config,
                                           zones, timings, None if time_limit is None else started + time_limit)
@@ -251,6 +276,12 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
 
     t0 = time.perf_counter()
     contacts = _contacts(debtors, opts.blocks, solution.chosen, solution.pool_of)
+    if holdout is not None:
+        held_out = {debtors[i].debtor_id for i in challengers}
+        contacts = [dataclasses.replace(c, arm=CHALLENGER if c.debtor_id in held_out else CHAMPION) for c in contacts]
+        booked = [dataclasses.replace(c, arm=CHALLENGER if in_challenger(c.debtor_id, holdout.seed, holdout.percent)
+                                      else CHAMPION) for c in booking.contacts]
+        booking = dataclasses.replace(booking, contacts=booked)
     if booking.contacts:
         contacts = _ranked(contacts + booking.contacts)
         pools = _with_seats(pools, booking.contacts)
@@ -290,12 +321,23 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
         "municipal_holidays": calendars.municipal_source,
         "not_before": not_before.isoformat() if not_before else "",
     }
+    if holdout is not None:
+        provenance.update(holdout_percent=f"{holdout.percent:g}", holdout_seed=str(holdout.seed),
+                          challenger="greedy by value, same rules, its share of every capacity")
+    if config.model is not None:
+        provenance.update(model=config.model.source, model_sha256=config.model.sha256)
     config_key = repr((config.slot_minutes, config.min_window_minutes, config.default_p_pay,
                        sorted(config.channels.items()), sorted(config.hour_effectiveness.items()),
-                       config.max_gap, config.horizon_days, config.horizon_discount))
+                       config.max_gap, config.horizon_days, config.horizon_discount,
+                       *((config.model.sha256,) if config.model is not None else ())))
     parts = (df.sha256, inputs.agents_sha256, packs.sha256, config_key, calendars.sha256)
     # A re-plan is another plan of the same day; a plan of the whole day keeps its id.
-    plan_id = plan_id_for(plan_date, *parts, *((f"not_before={not_before.isoformat()}",) if not_before else ()))
+    plan_id = plan_id_for(plan_date, *parts, *((f"not_before={not_before.isoformat()}",) if not_before else ()),
+                          *((f"holdout={holdout.percent:g}/{holdout.seed}",) if holdout else ()))
+    arms = {}
+    if holdout is not None:
+        assigned = sum(1 for d in debtors if in_challenger(d.debtor_id, holdout.seed, holdout.percent))
+        arms = {CHAMPION: len(debtors) - assigned, CHALLENGER: assigned}
     sources: dict[str, int] = defaultdict(int)
     notes: dict[str, int] = defaultdict(int)
     for d in debtors:
@@ -307,7 +349,44 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     return Plan(plan_id, plan_date, tuple(contacts), tuple(sorted(exclusions, key=lambda e: e.debtor_id)),
                 tuple(df.rejections), counts, solution.status, solution.objective, opts.count,
                 tuple(pools), tuple(slots), config, provenance, timings, tuple(violations), dict(sources), dict(notes), greedy,
-                solution.bound, solution.note, len(booking.contacts), tuple(booking.refused))
+                solution.bound, solution.note, len(booking.contacts), tuple(booking.refused), holdout, arms,
+                arm_values, learned_options(debtors, opts, config) if config.model is not None else None)
+
+
+def _with_holdout(opts, challengers: set[int], n_slots: int, pools: list[Pool], config: Config,
+                  deadline: float | None) -> tuple[Solution, list, dict[str, float]]:
+    """The optimiser on the champion's debtors and capacity, the greedy challenger on its own:
+    the challenger gets the share of every pool's seats per slot and of every channel limit that
+    it has of the debtors with options (rounded down), the champion the rest, so the two arms
+    never share a seat and their sum is what the operation has."""
+    with_options = sorted({b.debtor for b in opts.blocks})
+    share = (sum(1 for i in with_options if i in challengers) / len(with_options)) if with_options else 0.0
+    mine = [b for b in opts.blocks if b.debtor not in challengers]
+    theirs = [b for b in opts.blocks if b.debtor in challengers]
+    held = [dataclasses.replace(p, capacity=tuple(int(c * share) for c in p.capacity)) for p in pools]
+    rest = [dataclasses.replace(p, capacity=tuple(c - h for c, h in zip(p.capacity, q.capacity, strict=True)))
+            for p, q in zip(pools, held, strict=True)]
+
+    def limits(part) -> Config:
+        return dataclasses.replace(config, channels={
+            c: dataclasses.replace(cc, per_day=None if cc.per_day is None else part(cc.per_day),
+                                   per_slot=None if cc.per_slot is None else part(cc.per_slot))
+            for c, cc in config.channels.items()})
+
+    champion_config = limits(lambda n: n - int(n * share))
+    challenger_config = limits(lambda n: int(n * share))
+    champion = optimise(dataclasses.replace(opts, blocks=mine), n_slots, rest, champion_config, deadline)
+    if champion.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+        return champion, opts.blocks, {}
+    chosen, pool_of, value = greedy_plan(theirs, held, challenger_config)
+    offset = len(mine)
+    merged = dataclasses.replace(
+        champion, chosen=champion.chosen + [(b + offset, k) for b, k in chosen],
+        pool_of={**champion.pool_of, **{(b + offset, k): p for (b, k), p in pool_of.items()}},
+        objective=champion.objective + value, bound=champion.bound + value,
+        note=(champion.note + "; " if champion.note else "") + f"holdout: challenger (greedy) planned "
+             f"{len(chosen):,} contacts on {share:.2%} of the capacity")
+    return merged, mine + theirs, {CHAMPION: champion.objective, CHALLENGER: value}
 
 
 def _within_horizon(inputs: Inputs, debtors: list[Debtor], today, slots, pools, packs: PackSet,

@@ -41,6 +41,7 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
     if plan.greedy is not None:
         console.print(f"Greedy baseline: {plan.greedy:,.2f}", highlight=False)
     _callbacks(plan, console)
+    _learning(plan, console)
     sources = ", ".join(f"{k} {n}" for k, n in sorted(plan.zone_sources.items(), key=lambda kv: -kv[1]))
     console.print(f"Time zones from: {sources or '-'}")
     for note, n in sorted(plan.zone_notes.items(), key=lambda kv: -kv[1]):
@@ -54,6 +55,26 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
         _preview(plan, console)
     if written_to:
         console.print(f"Wrote {len(plan.contacts)} contacts to {written_to}")
+
+
+def _learning(plan: Plan, console: Console) -> None:
+    """What the outcome loop decided: the model's share of the options, the holdout's arms."""
+    if plan.model_options is not None:
+        learned, fallback = plan.model_options
+        total = learned + fallback
+        share = f" ({learned / total:.1%})" if total else ""
+        console.print(f"Model {escape(plan.config.model.source)}: {learned:,} options valued by its learned cells"
+                      f"{share}, {fallback:,} by the config's constants (no cell for their channel, hour"
+                      f"{', segment' if plan.config.model.by_segment else ''})", highlight=False, soft_wrap=True)
+    if plan.arms and plan.holdout is not None:
+        by_arm: dict[str, int] = defaultdict(int)
+        for c in plan.contacts:
+            by_arm[c.arm] += 1
+        console.print(f"Holdout {plan.holdout.percent:g} % (seed {plan.holdout.seed}): champion (optimiser) "
+                      f"{plan.arms['champion']:,} debtors, {by_arm['champion']:,} contacts, value "
+                      f"{plan.arm_values.get('champion', 0):,.2f}; challenger (greedy) {plan.arms['challenger']:,} "
+                      f"debtors, {by_arm['challenger']:,} contacts, value {plan.arm_values.get('challenger', 0):,.2f}",
+                      highlight=False, soft_wrap=True)
 
 
 def _callbacks(plan: Plan, console: Console, shown: int = 20) -> None:

@@ -180,6 +180,7 @@ class PlannedContactRow(Base):
     rank: Mapped[int] = mapped_column(Integer)
     expected_value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     rules: Mapped[str] = mapped_column(Text)
+    arm: Mapped[str] = mapped_column(String(16), default="")  # migration 0005
 
 
 class DialerListRow(Base):
@@ -475,12 +476,13 @@ class Store:
                 plan_id=plan.plan_id, plan_date=plan.plan_date, created_at=now, status=str(plan.status),
                 objective=plan.objective, options=plan.options,
                 counts={"read": c.read, "planned": c.planned, "excluded": c.excluded, "rejected": c.rejected,
-                        "rows": c.rows, "rejected_rows": c.rejected_rows},
+                        "rows": c.rows, "rejected_rows": c.rejected_rows,
+                        **({"arms": dict(plan.arms)} if getattr(plan, "arms", None) else {})},
                 provenance=dict(plan.provenance)))
             rows = [{"plan_id": plan.plan_id, "debtor_id": p.debtor_id, "channel": p.channel.value,
                      "destination": p.destination, "window_start": p.window_start, "window_end": p.window_end,
                      "timezone": p.timezone, "pool": p.pool, "rank": p.rank, "expected_value": p.expected_value,
-                     "rules": ";".join(p.rules)} for p in plan.contacts]
+                     "rules": ";".join(p.rules), "arm": p.arm} for p in plan.contacts]
             for k in range(0, len(rows), 20_000):
                 conn.execute(PlannedContactRow.__table__.insert(), rows[k:k + 20_000])
 
@@ -497,7 +499,50 @@ class Store:
         return [PlannedContact(r.debtor_id, Channel(r.channel), r.destination,
                                r.window_start.astimezone(ZoneInfo(r.timezone)),
                                r.window_end.astimezone(ZoneInfo(r.timezone)), r.timezone, r.pool, r.rank,
-                               Decimal(r.expected_value), tuple(x for x in r.rules.split(";") if x)) for r in rows]
+                               Decimal(r.expected_value), tuple(x for x in r.rules.split(";") if x),
+                               arm=r.arm or "") for r in rows]
+
+    # --- the outcome loop (report, learn) ------------------------------------------------------
+    def attempts_between(self, first: dt.date, last: dt.date) -> Iterator[Attempt]:
+        """The stored attempts whose local date (in their own recorded offset) may fall from
+        ``first`` to ``last``: UTC offsets run from -12 to +14 hours, so the query reaches a day
+        either side and the caller keeps the local dates it wants. Streamed, not listed."""
+        since = dt.datetime.combine(first - dt.timedelta(days=1), dt.time(0), UTC)
+        until = dt.datetime.combine(last + dt.timedelta(days=2), dt.time(0), UTC)
+        query = (select(AttemptRow).where(AttemptRow.attempted_at >= since, AttemptRow.attempted_at < until)
+                 .order_by(AttemptRow.attempted_at, AttemptRow.attempt_id).execution_options(yield_per=20_000))
+        with self.transaction() as conn:
+            for row in conn.execute(query):
+                yield _attempt(row)
+
+    def archived_contacts(self, first: dt.date, last: dt.date) -> dict[tuple[str, dt.date], list[tuple[str, str, str]]]:
+        """(debtor id, plan date) -> [(channel, pool, arm)] of the archived plans dated from
+        ``first`` to ``last``; where a day has several plans (re-plans), the latest archived one
+        that holds the debtor decides."""
+        query = (select(PlanRow.plan_date, PlanRow.created_at, PlannedContactRow.debtor_id, PlannedContactRow.channel,
+                        PlannedContactRow.pool, PlannedContactRow.arm)
+                 .join(PlannedContactRow, PlannedContactRow.plan_id == PlanRow.plan_id)
+                 .where(PlanRow.plan_date >= first, PlanRow.plan_date <= last)
+                 .order_by(PlanRow.created_at, PlanRow.plan_id, PlannedContactRow.id))
+        out: dict[tuple[str, dt.date], list[tuple[str, str, str]]] = {}
+        made: dict[tuple[str, dt.date], dt.datetime] = {}
+        with self.transaction() as conn:
+            for day, created, debtor_id, channel, pool, arm in conn.execute(query):
+                key = (debtor_id, day)
+                if made.get(key) != created:  # a later plan of the day replaces an earlier one's contacts
+                    made[key] = created
+                    out[key] = []
+                out[key].append((channel, pool, arm or ""))
+        return out
+
+    def holdout_plans(self, first: dt.date, last: dt.date) -> list[dict]:
+        """The archived plans dated from ``first`` to ``last`` that were made with a holdout:
+        date, plan id, and the debtors assigned to each arm (``counts["arms"]``)."""
+        with self.transaction() as conn:
+            rows = conn.execute(select(PlanRow).where(PlanRow.plan_date >= first, PlanRow.plan_date <= last)
+                                .order_by(PlanRow.plan_date, PlanRow.created_at)).all()
+        return [{"plan_id": r.plan_id, "plan_date": r.plan_date, "arms": r.counts["arms"],
+                 "provenance": r.provenance} for r in rows if r.counts.get("arms")]
 
 
 def _offset_minutes(when: dt.datetime) -> int:

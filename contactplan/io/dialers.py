@@ -421,7 +421,7 @@ def _local(t: dt.datetime, c: PlannedContact) -> str:
 
 def plan_csv_text(plan: Plan, delimiter: str = ",") -> str:
     """plan.csv (the contract's columns) with another delimiter, for Excel users."""
-    return _redelimit(render_plan_csv(plan.plan_id, plan.plan_date, plan.contacts), delimiter)
+    return _redelimit(render_plan_csv(plan.plan_id, plan.plan_date, plan.contacts, arm=bool(plan.arms)), delimiter)
 
 
 def _csv_text(header: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str, *, safe: bool = True) -> str:

@@ -51,12 +51,22 @@ _CHANNEL_TEXT = {ch: ch.value for ch in Channel}
 _RISKY = frozenset("=+-@\t\r'")  # first characters spreadsheet_safe may change
 
 
-def render(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact]) -> str:
+def render(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact], *, arm: bool = False) -> str:
     """plan.csv as text: csv.writer's output (QUOTE_MINIMAL, "\n" line ends), row for row."""
-    return "".join(_lines(plan_id, plan_date, contacts))
+    return "".join(_lines(plan_id, plan_date, contacts, arm))
 
 
-def _lines(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact]) -> Iterator[str]:
+def _lines(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact], arm: bool = False
+           ) -> Iterator[str]:
+    """With ``arm`` (a plan made with a holdout), every row ends with its arm column."""
+    if arm:
+        for line in _lines(plan_id, plan_date, contacts_with_arm := _Remember(contacts)):
+            if contacts_with_arm.last is None:
+                yield line[:-1] + ",arm\n"
+            else:
+                yield f"{line[:-1]},{contacts_with_arm.last.arm}\n"
+        return
+
     """plan.csv line by line, header first, each exactly as csv.writer writes it.
 
     A million rows through csv.writer cost seconds, most of it formatting each window in the
@@ -101,6 +111,18 @@ def _lines(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact])
         else:
             writer.writerow([plan_id, day, debtor_id, c.channel.value, destination, *fields, pool, rank, value, rules])
             yield written.pop()
+
+
+class _Remember:
+    """The contacts, remembering the one last handed out (its line is the next one written)."""
+
+    def __init__(self, contacts: Iterable[PlannedContact]):
+        self._it, self.last = iter(contacts), None
+
+    def __iter__(self):
+        for c in self._it:
+            self.last = c
+            yield c
 
 
 class _Lines:
@@ -175,13 +197,15 @@ def write_atomic(path: str | Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def write_plan(path: str | Path | None, plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact]) -> None:
+def write_plan(path: str | Path | None, plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact],
+               *, arm: bool = False) -> None:
+    """``arm``: the plan was made with a holdout; a last column ``arm`` (champion, challenger)."""
     if path is None or str(path) == "-":
-        sys.stdout.write(render(plan_id, plan_date, contacts))
+        sys.stdout.write(render(plan_id, plan_date, contacts, arm=arm))
     else:
         # Encoded and written some thousand lines at a time: a million-row plan (~0.5 GB) is
         # never held whole as text and again as bytes, which costs more than the writing.
-        lines = _lines(plan_id, plan_date, contacts)
+        lines = _lines(plan_id, plan_date, contacts, arm)
         batches = iter(lambda: list(islice(lines, 4096)), [])
         write_chunks_atomic(path, ("".join(batch).encode("utf-8") for batch in batches))
 

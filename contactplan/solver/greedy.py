@@ -17,6 +17,13 @@ from contactplan.solver.options import OptionBlock
 
 def greedy_value(blocks: list[OptionBlock], pools: list[Pool], config: Config) -> float:
     """Value of the greedy plan (at most one contact per debtor, as the optimiser plans)."""
+    return greedy_plan(blocks, pools, config)[2]
+
+
+def greedy_plan(blocks: list[OptionBlock], pools: list[Pool], config: Config
+                ) -> tuple[list[tuple[int, int]], dict[tuple[int, int], str], float]:
+    """The greedy plan: (chosen (block, position) pairs, the pool of each chosen agent call, its
+    value). The challenger strategy of ``plan --holdout``, and the optimiser's baseline."""
     # In whole cents, as the flow counts them, so the two values compare exactly.
     flat = flat_options(blocks)
     cents = flat.cents
@@ -25,7 +32,9 @@ def greedy_value(blocks: list[OptionBlock], pools: list[Pool], config: Config) -
     per_day: Counter = Counter()
     contacted: set[int] = set()
     total = 0
-    owner, slots = flat.block, flat.slot
+    chosen: list[tuple[int, int]] = []
+    pool_of: dict[tuple[int, int], str] = {}
+    owner, slots, positions = flat.block, flat.slot, flat.position
     for k in np.argsort(-cents, kind="stable").tolist():
         block = blocks[owner[k]]
         if block.debtor in contacted:
@@ -35,13 +44,17 @@ def greedy_value(blocks: list[OptionBlock], pools: list[Pool], config: Config) -
         if (cc.per_slot is not None and per_slot[(block.channel, slot)] >= cc.per_slot) or \
                 (cc.per_day is not None and per_day[block.channel] >= cc.per_day):
             continue
+        pair = (int(owner[k]), int(positions[k]))
         if block.pools:
             free = [name for name in block.pools if seats.get((name, slot), 0) > 0]
             if not free:
                 continue
-            seats[(max(free, key=lambda n: seats[(n, slot)]), slot)] -= 1
+            pool = max(free, key=lambda n: seats[(n, slot)])
+            seats[(pool, slot)] -= 1
+            pool_of[pair] = pool
         per_slot[(block.channel, slot)] += 1
         per_day[block.channel] += 1
         contacted.add(block.debtor)
+        chosen.append(pair)
         total += int(cents[k])
-    return total / flat.scale
+    return chosen, pool_of, total / flat.scale
