@@ -46,13 +46,14 @@ from contactplan.cli_common import (
     store_data_for,
 )
 from contactplan.cli_review import audit, explain
+from contactplan.cli_outcomes import learn, report
 from contactplan.cli_store import consent_app, history_app, suppress_app
 from contactplan.config import load_config
 from contactplan.errors import ContactplanError, OutputError, RowErrors
 from contactplan.errors import show_values as show_values_in_messages
 from contactplan.io.csvfile import spreadsheet_safe
 from contactplan.io.plan_csv import write_atomic, write_bytes_atomic, write_plan
-from contactplan.planner import build_plan, load_inputs, with_history
+from contactplan.planner import Holdout, build_plan, load_inputs, with_history
 from contactplan.report import solver_line
 from contactplan.rules.packs import BUILTIN, load_pack, load_packs
 
@@ -73,6 +74,8 @@ app.add_typer(suppress_app, name="suppress")
 app.add_typer(consent_app, name="consent")
 app.command()(audit)
 app.command()(explain)
+app.command()(report)
+app.command()(learn)
 
 
 class OnError(enum.StrEnum):
@@ -112,7 +115,7 @@ def _write(plan, inputs, fmt: ExportFormat, target: str | None, encoding: str, d
     from contactplan.io import dialers
 
     if fmt is ExportFormat.csv and (encoding, delimiter) == ("utf-8", ","):
-        write_plan(target, plan.plan_id, plan.plan_date, plan.contacts)
+        write_plan(target, plan.plan_id, plan.plan_date, plan.contacts, arm=bool(plan.arms))
     elif fmt is ExportFormat.csv and target is not None and not Path(target).is_dir():
         data = dialers.encode_text(target, dialers.plan_csv_text(plan, delimiter), encoding)
         write_bytes_atomic(target, data)
@@ -254,6 +257,15 @@ def plan(
                                                         "run; past it the optimiser keeps the plan in hand "
                                                         "and states its gap (exit 3 if it has none)")] = None,
     not_before: NotBeforeOption = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Effectiveness learned by contactplan learn "
+                                                  "(model.toml) in place of the config's constants, where it "
+                                                  "has a cell (default: the config's model)")] = None,
+    holdout: Annotated[Optional[float], typer.Option("--holdout", min=0, max=100, help="Percent of the debtors "
+                                                     "(a stable seeded hash of debtor_id) planned by the challenger "
+                                                     "(greedy by value, same rules) on their share of capacity; "
+                                                     "plan.csv gains an arm column")] = None,
+    holdout_seed: Annotated[int, typer.Option("--holdout-seed", min=0, help="Seed of the holdout assignment (keep "
+                                              "it from day to day so debtors stay in their arm)")] = 0,
 ) -> None:
     """Plan today's contacts: rules in each debtor's local time, OR-Tools within capacity, self-audited.
 
@@ -265,7 +277,7 @@ def plan(
         raise typer.BadParameter(f"--format {fmt.value} writes several files: give a directory with -o",
                                  param_hint="--output")
     started = time.perf_counter()
-    inputs_of_run = [debtors, agents, config, municipal_holidays, sms_template,
+    inputs_of_run = [debtors, agents, config, municipal_holidays, sms_template, model,
                      *(p for p in policy or () if p not in BUILTIN)]
     check_outputs(inputs_of_run, [] if dry_run else [
         ("--output", None if fmt is not ExportFormat.csv else (output or "-")), ("--rejects", rejects),
@@ -278,6 +290,10 @@ def plan(
             cfg = dataclasses.replace(cfg, max_gap=max_gap / 100)
         if horizon is not None:
             cfg = dataclasses.replace(cfg, horizon_days=horizon)
+        if model is not None:
+            from contactplan.outcomes.learned import read_model
+
+            cfg = dataclasses.replace(cfg, model=read_model(model))
         plan_date = _date(date, cfg.report_timezone)
         replan_from = parse_not_before(not_before, plan_date, cfg.report_timezone)
         with err.status("reading the debtor and agent files"):
@@ -295,7 +311,8 @@ def plan(
         with _phase_bar() as progress:
             result = build_plan(inputs, plan_date, cfg, packs, calendars=calendars, progress=progress,
                                 time_limit=None if time_limit is None
-                                else time_limit - (time.perf_counter() - started), not_before=replan_from)
+                                else time_limit - (time.perf_counter() - started), not_before=replan_from,
+                                holdout=Holdout(holdout, holdout_seed) if holdout else None)
         target = None if dry_run else (None if output is None or str(output) == "-" else str(output))
         if not dry_run:
             if store is not None:
