@@ -215,3 +215,61 @@ def test_an_intra_day_replan_passes_the_audit(n, seed, country, day, hour, minut
                          config=config, calendars=CALENDARS, not_before=not_before)
     assert report.violations == []
     assert plan.counts.add_up
+
+
+def _random_model(rng: random.Random, by_segment: bool):
+    """A model file's content: random learned cells for a random part of the channels and hours."""
+    from contactplan.outcomes.learned import Cell, Model
+
+    cells = {}
+    for channel in Channel:
+        for hour in range(24):
+            for segment in (("cards", "telecom", "retail", "personal_loan", "") if by_segment else (None,)):
+                if rng.random() < 0.4:
+                    attempts = rng.randrange(1, 500)
+                    rpc = rng.randrange(0, attempts + 1)
+                    promises = rng.randrange(0, rpc + 1)
+                    cells[(channel, hour, segment)] = Cell(channel, hour, segment, attempts, rpc, promises,
+                                                           rng.random(), rng.random())
+    by = ("channel", "hour", "segment") if by_segment else ("channel", "hour")
+    return Model(by, "2026-01-01", "2026-01-31", "x", 20.0, Channel.VOICE, rng.uniform(0.001, 0.3), cells,
+                 sha256=f"{rng.random()}")
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(1, 150), seed=st.integers(0, 2**32 - 1), country=st.sampled_from(["BR", "US"]),
+       day=st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)), percent=st.sampled_from([0.5, 10, 33.3, 50, 100]),
+       holdout_seed=st.integers(0, 99), agent_share=st.floats(0.05, 1.0), with_model=st.booleans(),
+       by_segment=st.booleans(), per_day=st.sampled_from([None, 0, 1, 7, 40]), with_store=st.booleans())
+def test_plans_with_a_holdout_or_a_model_pass_the_audit(n, seed, country, day, percent, holdout_seed, agent_share,
+                                                        with_model, by_segment, per_day, with_store):
+    """The holdout's two arms share the capacity without ever exceeding it, each contact carries
+    the arm of its debtor's hash, and a learned model (any cells) changes values, never the rules."""
+    from contactplan.config import ChannelConfig
+    from contactplan.outcomes.holdout import CHALLENGER, CHAMPION, arm_of
+    from contactplan.planner import Holdout
+
+    debtors, agents = generate_portfolio(n, seed, country)
+    agents = agents[:max(1, int(len(agents) * agent_share))]
+    with tempfile.TemporaryDirectory() as tmp:
+        inputs = load_inputs(_write(Path(tmp), "debtors.csv", DEBTOR_COLUMNS, debtors),
+                             _write(Path(tmp), "agents.csv", AGENT_COLUMNS, agents))
+    if with_store:
+        inputs = _random_store_data(inputs, day, seed)
+    rng = random.Random(seed)
+    channels = dict(Config().channels)
+    channels[Channel.WHATSAPP] = ChannelConfig(cost=0.05, effectiveness=0.3, per_day=per_day,
+                                               per_slot=None if per_day is None else max(1, per_day // 3))
+    config = Config(channels=channels, model=_random_model(rng, by_segment) if with_model else None)
+    plan = build_plan(inputs, day, config, PACKS, holdout=Holdout(percent, holdout_seed))  # self-audited
+    by_id = {x.debtor_id: x for x in inputs.debtors.debtors}
+    assert audit_plan(plan.contacts, by_id, PACKS, day, pools=list(plan.pools), slots=list(plan.slots),
+                      config=config, calendars=CALENDARS) == []
+    assert all(c.arm == arm_of(c.debtor_id, holdout_seed, percent) for c in plan.contacts)
+    assert plan.arms[CHAMPION] + plan.arms[CHALLENGER] == len(inputs.debtors.debtors)
+    if per_day is not None:
+        assert sum(1 for c in plan.contacts if c.channel is Channel.WHATSAPP) <= per_day
+    if with_model:
+        learned, fallback = plan.model_options
+        assert learned + fallback >= len(plan.contacts) - plan.callbacks_booked
+    assert plan.counts.add_up
