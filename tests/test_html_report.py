@@ -73,3 +73,30 @@ def test_audit_report_lists_each_violation(portfolio, tmp_path):
     assert shown == dom.count('class="violation"') >= 2
     assert "violation(s)." in dom and first[2] in dom
     assert "+55" not in dom  # debtors by id only: no phone numbers in the report
+
+
+def test_indicator_page_draws_its_charts_in_the_browser(tmp_path):
+    """report --html: the rate-by-hour and trend charts are drawn (points in the DOM after the
+    page's script ran), with no destination of any debtor on the page."""
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    history = tmp_path / "h.csv"
+    lines = ["attempt_id,debtor_id,channel,destination,attempted_at,outcome"]
+    outcomes = ["no_answer", "conversation", "promise_to_pay", "wrong_party", "busy"]
+    for k in range(60):
+        day, hour = 23 + k % 3, 9 + k % 8
+        channel = "voice" if k % 4 else "whatsapp"
+        lines.append(f"H{k},D{k % 20},{channel},+55119876500{k % 20:02d},2026-11-{day}T{hour:02d}:10:00-03:00,"
+                     f"{outcomes[k % len(outcomes)]}")
+    history.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert runner.invoke(app, ["history", "import", str(history), "--db", db]).exit_code == 0
+    page = tmp_path / "indicators.html"
+    r = runner.invoke(app, ["report", "--from", "2026-11-23", "--to", "2026-11-25", "--by", "channel,hour", "--db",
+                            db, "--html", str(page)])
+    assert r.exit_code == 0, r.output
+    dom = render(page, tmp_path)
+    assert 'data-rendered="ok"' in dom
+    points = int(re.search(r'data-points="(\d+)"', dom).group(1))
+    assert points >= 8  # voice and whatsapp by hour, three rates over three days
+    assert re.search(r'<svg id="rate-by-hour"[^>]*>.*<polyline', dom, re.S)
+    assert re.search(r'<svg id="trend-by-date"[^>]*>.*<polyline', dom, re.S)
+    assert "+5511" not in dom

@@ -229,3 +229,42 @@ def test_upgrading_a_store_of_revision_0003_keeps_its_attempts(tmp_path):
                     "'2026-11-20 13:00:00.000000', -180, 'no_answer', '')")
     (old,) = open_store(url).history("D1")  # upgrades to the head
     assert old.direction.value == "outbound" and old.attempted_at.isoformat() == "2026-11-20T10:00:00-03:00"
+
+
+def test_the_outcome_loop_reads_the_store(db_url, tmp_path):
+    """report and learn read attempts by the attempts' local dates and join the archived plan's
+    pool and arm, on both backends."""
+    from contactplan.outcomes.holdout import CHALLENGER, CHAMPION
+
+    runner = CliRunner()
+    debtors = tmp_path / "d.csv"
+    debtors.write_text("debtor_id,country,region,municipality_code,phone_mobile,balance,p_pay\n"
+                       "D1,BR,SP,3550308,+5511987654321,900,0.3\nD2,BR,AC,1200401,+5568999123456,800,0.3\n",
+                       encoding="utf-8")
+    agents = tmp_path / "a.csv"
+    agents.write_text("agent_id,pool,shift_start,shift_end,timezone,contacts_per_hour,days\n"
+                      "A1,br,07:00,22:00,America/Sao_Paulo,20,Mon-Sun\n", encoding="utf-8")
+    plan = tmp_path / "p.csv"
+    r = runner.invoke(app, ["plan", "-d", str(debtors), "-a", str(agents), "--date", "2026-11-24", "--db", db_url,
+                            "--holdout", "50", "--holdout-seed", "3", "-o", str(plan)])
+    assert r.exit_code == 0, r.output
+    planned = {row["debtor_id"]: row for row in csv.DictReader(plan.open(encoding="utf-8"))}
+    rows = [[f"R{k}", d, row["channel"], row["destination"], row["window_start"], "promise_to_pay", ""]
+            for k, (d, row) in enumerate(planned.items())]
+    # Rio Branco 23:50 on the 23rd is 04:50 UTC on the 24th: not a day of the report.
+    rows.append(["R9", "D2", "voice", "+5568999123456", "2026-11-23T23:50:00-05:00", "no_answer", ""])
+    assert runner.invoke(app, ["history", "import", str(write_history(tmp_path / "h.csv", rows)), "--db", db_url]
+                         ).exit_code == 0
+    r = runner.invoke(app, ["report", "--from", "2026-11-24", "--to", "2026-11-24", "--by", "arm,pool", "--db",
+                            db_url, "-f", "csv"])
+    assert r.exit_code == 0, r.output
+    got = {(row["arm"], row["pool"]): int(row["attempts"]) for row in csv.DictReader(r.stdout.splitlines())}
+    want: dict = {}
+    for row in planned.values():
+        key = (row["arm"], row["pool"] or "(no pool)")
+        want[key] = want.get(key, 0) + 1
+    assert got == want and {arm for arm, _ in got} <= {CHAMPION, CHALLENGER}
+    store = open_store(db_url)
+    assert sum(1 for _ in store.attempts_between(dt.date(2026, 11, 24), dt.date(2026, 11, 24))) == len(rows)
+    [archived] = store.plans()
+    assert sum(archived["counts"]["arms"].values()) == 2

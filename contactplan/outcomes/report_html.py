@@ -22,7 +22,7 @@ def _line_chart(chart_id: str, label: str, xs: Sequence[str], series: dict[str, 
         return f'<p id="{chart_id}-empty">No attempts.</p>'
     top = max((v for _, values in series.values() for v in values if v is not None), default=0) or 0.01
     top = min(1.0, top * 1.1)
-    step = (_W - _LEFT - 10) / max(1, len(xs) - 1)
+    step = (_W - _LEFT - 30) / max(1, len(xs) - 1)
 
     def x(k: int) -> float:
         return _LEFT + k * step if len(xs) > 1 else _LEFT + (_W - _LEFT) / 2
@@ -38,13 +38,23 @@ def _line_chart(chart_id: str, label: str, xs: Sequence[str], series: dict[str, 
     every = max(1, len(xs) // 12)
     for k, name in enumerate(xs):
         if k % every == 0:
-            parts.append(f'<text x="{x(k) - 10:.1f}" y="{_H + 16}">{escape(name)}</text>')
+            parts.append(f'<text x="{x(k):.1f}" y="{_H + 16}" text-anchor="middle">{escape(name)}</text>')
     for name, (colour, values) in series.items():
         points = [(x(k), y(v), v, xs[k]) for k, v in enumerate(values) if v is not None]
-        if len(points) > 1:
-            path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
-            parts.append(f'<polyline class="series" data-series="{escape(name)}" points="{path}" fill="none" '
-                         f'stroke="{colour}" stroke-width="2"/>')
+        # A line only between neighbouring categories that both have data: a gap stays a gap.
+        runs: list[list[tuple[float, float]]] = []
+        for k, v in enumerate(values):
+            if v is None:
+                continue
+            if runs and k > 0 and values[k - 1] is not None:
+                runs[-1].append((x(k), y(v)))
+            else:
+                runs.append([(x(k), y(v))])
+        for run in runs:
+            if len(run) > 1:
+                path = " ".join(f"{px:.1f},{py:.1f}" for px, py in run)
+                parts.append(f'<polyline class="series" data-series="{escape(name)}" points="{path}" fill="none" '
+                             f'stroke="{colour}" stroke-width="2"/>')
         for px, py, v, at in points:
             parts.append(f'<circle class="point" data-series="{escape(name)}" data-rate="{v:.4f}" cx="{px:.1f}" '
                          f'cy="{py:.1f}" r="3" fill="{colour}"><title>{escape(name)} {escape(at)}: {v:.2%}'
@@ -56,7 +66,10 @@ def _line_chart(chart_id: str, label: str, xs: Sequence[str], series: dict[str, 
 
 
 def _by_hour(cells: dict[tuple, Tally]) -> tuple[list[str], dict[str, tuple[str, list[float | None]]]]:
-    hours = sorted({h for _, h in cells})
+    # Every hour from the first to the last, so an hour without attempts shows as a gap in the
+    # line, not as two hours side by side.
+    seen = {h for _, h in cells}
+    hours = list(range(min(seen), max(seen) + 1)) if seen else []
     series = {}
     for channel in Channel:
         values = [cells[(channel, h)].rate(cells[(channel, h)].rpc) if (channel, h) in cells else None for h in hours]
@@ -65,12 +78,18 @@ def _by_hour(cells: dict[tuple, Tally]) -> tuple[list[str], dict[str, tuple[str,
     return [f"{h:02d}h" for h in hours], series
 
 
-def _by_date(cells: dict[tuple, Tally]) -> tuple[list[str], dict[str, tuple[str, list[float | None]]]]:
-    days = sorted(cells)
+def _by_date(cells: dict[tuple, Tally], first: dt.date, last: dt.date
+             ) -> tuple[list[str], dict[str, tuple[str, list[float | None]]]]:
+    # Every day of the period: a day without attempts (a holiday, a Sunday) is a gap in the line.
+    days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)] if cells else []
+
+    def rates(count) -> list[float | None]:
+        return [cells[d].rate(count(cells[d])) if d in cells else None for d in days]
+
     return ([d.isoformat()[5:] for d in days],
-            {"right-party contact rate": ("#1f77b4", [cells[d].rate(cells[d].rpc) for d in days]),
-             "promise rate": ("#d62728", [cells[d].rate(cells[d].promises) for d in days]),
-             "connect rate": ("#7f7f7f", [cells[d].rate(cells[d].connects) for d in days])})
+            {"right-party contact rate": ("#1f77b4", rates(lambda t: t.rpc)),
+             "promise rate": ("#d62728", rates(lambda t: t.promises)),
+             "connect rate": ("#7f7f7f", rates(lambda t: t.connects))})
 
 
 def render_report_html(result: Indicators, attempts: Callable[[], Iterable[Attempt]], min_attempts: int,
@@ -101,7 +120,7 @@ def render_report_html(result: Indicators, attempts: Callable[[], Iterable[Attem
                      f'{lift.difference * 100:+.3f} points (95 % CI {lo * 100:+.3f} to {hi * 100:+.3f}, Newcombe), '
                      f'every debtor assigned to an arm counted, contacted or not.</p>')
     hx, hs = _by_hour(hourly)
-    dx, ds = _by_date(daily)
+    dx, ds = _by_date(daily, result.first, result.last)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>contactplan indicators {result.first} to {result.last}</title>
 <style>{_CSS}tr.thin td{{color:#888;font-style:italic}}</style></head>
