@@ -172,8 +172,11 @@ def report(
     if lift is not None:
         print_lift(lift)
     if result.inbound:
-        err.print(f"{result.inbound} inbound row(s) in the period are history for the rules, not attempts: "
-                  "not counted", highlight=False)
+        err.print(f"{result.inbound} inbound row(s) in the period (calls the debtors placed, messages they sent) "
+                  "are history for the rules, not attempts: not counted", highlight=False)
+    if result.callbacks:
+        err.print(f"{result.callbacks} call(s) back asked for by debtors in the period (outcome callback_requested; "
+                  "plan books them when every rule allows)", highlight=False)
 
 
 def render_csv(result: Indicators) -> str:

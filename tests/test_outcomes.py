@@ -97,7 +97,7 @@ def test_hour_weekday_and_date_are_local_to_the_attempt(store):
 def test_a_day_outside_the_period_is_not_counted(store):
     result = cli("report", "--from", "2026-11-25", "--to", "2026-11-25", "--db", store, "-f", "json")
     data = json.loads(result.stdout)
-    assert data["total"]["attempts"] == 1 and data["inbound_not_counted"] == 1
+    assert data["total"]["attempts"] == 1 and data["inbound_not_counted"] == 1 and data["callbacks_requested"] == 0
     assert data["rows"] == [{"channel": "whatsapp", "attempts": 1, "connects": 1, "rpc": 1, "promises": 1,
                              "connect_rate": 1.0, "rpc_rate": 1.0, "ptp_rate": 1.0, "thin": True}]
 
@@ -300,3 +300,19 @@ def test_the_archive_keeps_the_arm(tmp_path):
     contacts = store.planned_contacts(archived["plan_id"])
     assert sorted((c.debtor_id, c.arm) for c in contacts) == sorted((r["debtor_id"], r["arm"]) for r in rows)
     assert dt.date.fromisoformat(rows[0]["plan_date"]) == archived["plan_date"]
+
+
+def test_a_call_back_asked_for_is_a_right_party_contact_and_is_counted(tmp_path):
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    h = tmp_path / "cb.csv"
+    h.write_text("attempt_id,debtor_id,channel,destination,attempted_at,outcome,direction,callback_at\n"
+                 "C1,D1,voice,+5511987650001,2026-11-24T09:00:00-03:00,callback_requested,outbound,"
+                 "2026-11-24T15:00:00-03:00\n"
+                 "C2,D2,voice,+5511987650002,2026-11-24T09:30:00-03:00,callback_requested,inbound,"
+                 "2026-11-24T16:00:00-03:00\n", encoding="utf-8")
+    assert cli("history", "import", str(h), "--db", db).exit_code == 0
+    result = cli("report", "--from", "2026-11-24", "--to", "2026-11-24", "--db", db, "-f", "json")
+    data = json.loads(result.stdout)
+    assert data["callbacks_requested"] == 2 and data["inbound_not_counted"] == 1
+    assert data["rows"][0] == {"channel": "voice", "attempts": 1, "connects": 1, "rpc": 1, "promises": 0,
+                                    "connect_rate": 1.0, "rpc_rate": 1.0, "ptp_rate": 0.0, "thin": True}

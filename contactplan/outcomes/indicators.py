@@ -72,10 +72,6 @@ class Row:
         return (t.attempts, t.connects, t.rpc, t.promises, t.rate(t.connects), t.rate(t.rpc), t.rate(t.promises))
 
 
-def local_date(attempt: Attempt) -> dt.date:
-    return attempt.attempted_at.date()
-
-
 _KEY: dict[str, Callable[[Attempt, Joined], str]] = {
     "channel": lambda a, j: a.channel.value,
     "hour": lambda a, j: f"{a.attempted_at.hour:02d}",
@@ -104,6 +100,7 @@ class Indicators:
     inbound: int  # inbound rows in the period: history for the rules, not attempts
     first: dt.date
     last: dt.date
+    callbacks: int = 0  # rows with outcome callback_requested (either direction): calls back asked for
 
 
 def indicators(attempts: Iterable[Attempt], by: Sequence[str], first: dt.date, last: dt.date, *,
@@ -114,10 +111,12 @@ def indicators(attempts: Iterable[Attempt], by: Sequence[str], first: dt.date, l
     keys = [_KEY[name] for name in by]
     cells: dict[tuple[str, ...], Tally] = {}
     total = Tally()
-    inbound = 0
+    inbound = callbacks = 0
     for a in attempts:
         if not first <= a.attempted_at.date() <= last:
             continue
+        if a.outcome is Outcome.CALLBACK_REQUESTED:
+            callbacks += 1
         if a.direction is Direction.INBOUND:
             inbound += 1
             continue
@@ -130,7 +129,7 @@ def indicators(attempts: Iterable[Attempt], by: Sequence[str], first: dt.date, l
         total.add(a.outcome)
     ordered = sorted(cells, key=lambda key: tuple(_order(n, v) for n, v in zip(by, key, strict=True)))
     rows = tuple(Row(key, cells[key], cells[key].attempts < min_attempts) for key in ordered)
-    return Indicators(tuple(by), rows, total, inbound, first, last)
+    return Indicators(tuple(by), rows, total, inbound, first, last, callbacks)
 
 
 def rate_text(value: float | None) -> str:
@@ -156,6 +155,7 @@ def as_json(result: Indicators, min_attempts: int) -> dict:
     return {
         "schema": 1, "from": result.first.isoformat(), "to": result.last.isoformat(), "by": list(result.by),
         "min_attempts": min_attempts, "inbound_not_counted": result.inbound,
+        "callbacks_requested": result.callbacks,
         "total": {"attempts": result.total.attempts, "connects": result.total.connects, "rpc": result.total.rpc,
                   "promises": result.total.promises, **rates(result.total)},
         "rows": [{**dict(zip(result.by, row.key, strict=True)), "attempts": row.tally.attempts,

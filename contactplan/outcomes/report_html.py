@@ -129,7 +129,8 @@ def render_report_html(result: Indicators, attempts: Callable[[], Iterable[Attem
 <tr><th>connect rate</th><td class="num">{rate_text(t.rate(t.connects))}</td></tr>
 <tr><th>right-party contact rate</th><td class="num">{rate_text(t.rate(t.rpc))}</td></tr>
 <tr><th>promise rate</th><td class="num">{rate_text(t.rate(t.promises))}</td></tr>
-<tr><th>inbound rows (not attempts)</th><td class="num">{result.inbound:,}</td></tr></table>
+<tr><th>inbound rows (not attempts)</th><td class="num">{result.inbound:,}</td></tr>
+<tr><th>calls back asked for</th><td class="num">{result.callbacks:,}</td></tr></table>
 <h2>Right-party contact rate by local hour, per channel</h2>{_line_chart("rate-by-hour", "right-party contact rate by local hour per channel", hx, hs)}
 <h2>Trend by date</h2>{_line_chart("trend-by-date", "rates by date", dx, ds)}
 {lift_html}
