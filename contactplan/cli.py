@@ -57,15 +57,25 @@ from contactplan.planner import Holdout, build_plan, load_inputs, with_history
 from contactplan.report import solver_line
 from contactplan.rules.packs import BUILTIN, load_pack, load_packs
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=SafeGroup,
+app = typer.Typer(no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False, cls=SafeGroup,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Compliant daily contact plans for debt-collection contact centres.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from contactplan.planner import _version
+
+        print(f"contactplan {_version('contactplan')} (ortools {_version('ortools')}, holidays {_version('holidays')})")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _options(show_values: Annotated[bool, typer.Option(
         "--show-values", help="Let error messages quote the cell they are about (personal data: for your own "
-                              "eyes, never in logs)")] = False) -> None:
+                              "eyes, never in logs)")] = False,
+             version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                   help="Print the version and exit")] = False) -> None:
     show_values_in_messages(show_values)
 rules_app = typer.Typer(no_args_is_help=True, help="Show the rule packs and their legal sources.")
 app.add_typer(rules_app, name="rules")
@@ -376,20 +386,37 @@ def rules_list(
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="contactplan.toml")] = None,
     policy: Annotated[Optional[list[str]], typer.Option("--policy", "-p", help="Policy pack(s) layered on top")
                       ] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column (kind, channels, regions, citation), one "
+                                       "line per rule")] = False,
 ) -> None:
-    """List the rules in force (country packs, then policy layers) with id, kind, severity and citation."""
+    """List the rules in force (country packs, then policy layers): id, severity and title; --wide adds
+    kind, channels, regions and citation."""
+    from rich import box
+
     try:
         packs = load_packs((*load_config(config).packs, *(policy or ())))
     except ContactplanError as exc:
         fail(exc)
-    table = Table(title="Rules in force")
-    for col in ("pack", "id", "kind", "severity", "channels", "regions", "citation"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("pack", "id"))
-    for p in packs.packs:
-        for r in p.rules:
-            m = r.meta
-            table.add_row(*(escape(x) for x in (p.id, m.id, m.kind, m.severity.value, ",".join(m.channels),
+    rows = [(p.id, r.meta) for p in packs.packs for r in p.rules]
+    if wide:
+        table = Table(title="Rules in force", box=box.SIMPLE_HEAD, title_justify="left")
+        for col in ("pack", "id", "kind", "severity", "channels", "regions", "citation"):
+            table.add_column(col, no_wrap=True)
+        for pack_id, m in rows:
+            table.add_row(*(escape(x) for x in (pack_id, m.id, m.kind, m.severity.value, ",".join(m.channels),
                                                 ",".join(sorted(m.regions)) or "all", m.citation)))
+        out = Console()
+        needed = out.measure(table, options=out.options.update(width=100_000)).maximum
+        (Console(width=needed) if needed > out.width else out).print(table)
+        return
+    table = Table(title="Rules in force (--wide for kind, channels, regions and citation; rules show PACK for "
+                        "everything)", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    short = {"self_regulation": "self-reg"}  # the 80-column view; --wide and json keep the full name
+    for _, m in rows:
+        table.add_row(escape(m.id), short.get(m.severity.value, m.severity.value), escape(m.title))
     Console().print(table)
 
 
@@ -397,6 +424,10 @@ def rules_list(
 def rules_show(pack: Annotated[str, typer.Argument(help=f"Built-in pack ({', '.join(BUILTIN)}) or a pack file")]
                ) -> None:
     """Show one pack: every rule with its parameters, citation, confidence and effective dates."""
+    if pack not in BUILTIN and not Path(pack).exists():
+        err.print(f"[red]error:[/red] {escape(pack)} is neither a built-in pack nor a pack file; the built-in "
+                  f"packs are {', '.join(BUILTIN)}", highlight=False)
+        raise typer.Exit(2)
     try:
         p = load_pack(pack)
     except ContactplanError as exc:

@@ -53,7 +53,9 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
     console.print(f"Timings: {timing}")
     if written_to and written_to.startswith("(dry run"):
         _preview(plan, console)
-    if written_to:
+    if written_to and written_to.startswith("(dry run"):
+        console.print(f"{len(plan.contacts)} contacts planned; nothing written (dry run: no file, no archive)")
+    elif written_to:
         console.print(f"Wrote {len(plan.contacts)} contacts to {written_to}")
 
 
@@ -97,9 +99,10 @@ def _callbacks(plan: Plan, console: Console, shown: int = 20) -> None:
 
 def solver_line(plan: Plan) -> str:
     """Objective, proven bound and gap in one line (terminal summary and HTML report)."""
-    proof = "proven optimal" if plan.bound == plan.objective else f"gap {100 * plan.gap:.4f}%"
-    line = (f"{plan.status}, objective {plan.objective:,.2f} (expected recovery net of channel cost), "
-            f"bound {plan.bound:,.2f}, {proof}")
+    # "FEASIBLE" alone reads as "not optimal": say how close to the optimum the plan is proven to be.
+    proof = "proven optimal" if plan.bound == plan.objective else f"optimal within {100 * plan.gap:.4f} %"
+    line = (f"{proof}, objective {plan.objective:,.2f} (expected recovery net of channel cost), "
+            f"bound {plan.bound:,.2f} (status {plan.status})")
     return f"{line}; {plan.solver_note}" if plan.solver_note else line
 
 

@@ -316,3 +316,24 @@ def test_a_call_back_asked_for_is_a_right_party_contact_and_is_counted(tmp_path)
     assert data["callbacks_requested"] == 2 and data["inbound_not_counted"] == 1
     assert data["rows"][0] == {"channel": "voice", "attempts": 1, "connects": 1, "rpc": 1, "promises": 0,
                                     "connect_rate": 1.0, "rpc_rate": 1.0, "ptp_rate": 0.0, "thin": True}
+
+
+# --- the bundled examples' logs ------------------------------------------------------------------
+
+@pytest.mark.parametrize("example, planted", [
+    ("br", {"br.policy.one_contact_per_day": 4, "br.default.call_hours": 2, "br.default.holidays": 1,
+            "br.sp.holidays": 1, "br.sp.calling_hours": 1, "br.mt.two_contacts_per_day": 1,
+            "br.lgpd.suppression_list": 1, "br.lgpd.sms_opt_out": 1}),
+    ("us", {"us.policy.one_contact_per_day": 2, "us.regf.call_hours": 1, "us.tcpa.sms_consent": 1,
+            "us.regf.conversation_cooldown": 1, "us.ma.two_in_seven": 1}),
+])
+def test_the_examples_logs_audit_as_documented(example, planted):
+    """results.csv (simulated outcomes of the example's own plans) is clean; dialer-log.csv (a
+    dialer that ignored the rules) has exactly the violations planted in it."""
+    here = Path(__file__).resolve().parents[1] / "examples" / example
+    base = ["audit", "-d", str(here / "debtors.csv"), "-c", str(here / "contactplan.toml"), "--no-store"]
+    clean = cli(*base, "--log", str(here / "results.csv"))
+    assert clean.exit_code == 0, clean.output
+    dirty = cli(*base, "--log", str(here / "dialer-log.csv"), "-f", "json")
+    assert dirty.exit_code == 1
+    assert json.loads(dirty.stdout)["summary"]["by_rule"] == planted
