@@ -33,11 +33,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from contactplan.io.plan_csv import read_plan  # noqa: E402
-from contactplan.model import Channel  # noqa: E402
 from contactplan.outcomes.simulate import history_csv, make_truth, simulate_day  # noqa: E402
 
 SEED = 20261202
-START = dt.date(2026, 11, 23)  # a Monday
+START = dt.date(2026, 11, 9)  # a Monday; the days must lie in the past (history import refuses future attempts)
 CLI = [sys.executable, "-m", "contactplan"]
 STRATEGIES = ("constants", "learned", "greedy")
 

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from contactplan.cli_common import ConfigOption, DbOption, check_outputs, err, fail, parse_date, store_for
 from contactplan.errors import ContactplanError
-from contactplan.outcomes.indicators import COLUMNS, KEYS, UNPLANNED, Indicators, Joined, indicators, rate_text, table_rows
+from contactplan.outcomes.indicators import KEYS, UNPLANNED, Indicators, Joined, indicators, table_rows
 
 
 class ReportFormat(enum.StrEnum):

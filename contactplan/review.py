@@ -11,7 +11,7 @@ import bisect
 import datetime as dt
 import json
 import operator
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo

@@ -11,7 +11,6 @@ import csv
 import dataclasses
 import datetime as dt
 import os
-import re
 import stat
 from collections import Counter
 from zoneinfo import ZoneInfo

@@ -13,9 +13,7 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
-import random
 import stat
 import subprocess
 import sys

@@ -413,7 +413,7 @@ def read_debtors(path: str | Path, *, strategy: str = "auto") -> DebtorFile:
             return result
     table, unknown = parse_csv(name, raw, REQUIRED, KNOWN)
     if not has_contact_column(table.header):
-        from contactplan.errors import quoted, InputError
+        from contactplan.errors import InputError
 
         raise InputError(table.path, f"no contact column; the header needs at least one of {', '.join(CONTACT_COLUMNS)}",
                          line=1)

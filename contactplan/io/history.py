@@ -17,7 +17,8 @@ from contactplan.errors import InputError
 from contactplan.io.csvfile import read_csv
 from contactplan.io.frozen import constructor, paused_gc
 from contactplan.io.phones import PhoneError, destination_address
-from contactplan.model import FIRST_PLAN_DATE, LAST_PLAN_DATE, Attempt, Channel, Direction, Outcome
+from contactplan.io.values import parse_instant
+from contactplan.model import Attempt, Channel, Direction, Outcome
 
 REQUIRED = ("attempt_id", "debtor_id", "channel", "destination", "attempted_at", "outcome")
 KNOWN = (*REQUIRED, "agent_id", "account_id", "direction", "callback_at")
@@ -34,15 +35,9 @@ new_attempt = constructor(Attempt)  # Attempt(...), without a setattr per field:
 def _instant(table, line: int, column: str, text: str) -> dt.datetime:
     """An ISO 8601 instant with its UTC offset, inside the dates contactplan works with."""
     try:
-        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise table.error(line, column, "is not an ISO 8601 date-time such as 2026-11-23T14:05:00-03:00") from None
-    if when.tzinfo is None:
-        raise table.error(line, column, "needs its UTC offset (e.g. -03:00): local times are ambiguous")
-    if not FIRST_PLAN_DATE.year - 1 <= when.year <= LAST_PLAN_DATE.year:
-        raise table.error(line, column, f"is outside the dates contactplan works with ({FIRST_PLAN_DATE} to "
-                                        f"{LAST_PLAN_DATE})")
-    return when
+        return parse_instant(text)
+    except ValueError as exc:
+        raise table.error(line, column, str(exc)) from None
 
 
 def read_history(path: str | Path, default_country: str = "BR", now: dt.datetime | None = None

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 from contactplan.errors import OutputError
 from contactplan.io.csvfile import from_spreadsheet, spreadsheet_safe
-from contactplan.model import FIRST_PLAN_DATE, LAST_PLAN_DATE, Channel, PlannedContact
+from contactplan.io.values import parse_instant
+from contactplan.model import Channel, PlannedContact
 
 COLUMNS = ("plan_id", "plan_date", "debtor_id", "channel", "destination", "window_start", "window_end", "timezone",
            "window_start_utc", "window_end_utc", "pool", "rank", "expected_value", "rules")
@@ -212,15 +213,9 @@ def write_plan(path: str | Path | None, plan_id: str, plan_date: dt.date, contac
 
 def _when(table, line: int, column: str, v: dict) -> dt.datetime:
     try:
-        t = dt.datetime.fromisoformat(v[column].replace("Z", "+00:00"))
-    except ValueError:
-        raise table.error(line, column, "is not an ISO 8601 date-time") from None
-    if t.tzinfo is None:
-        raise table.error(line, column, "needs a UTC offset (e.g. -03:00)")
-    if not FIRST_PLAN_DATE.year - 1 <= t.year <= LAST_PLAN_DATE.year:
-        raise table.error(line, column, f"is outside the dates contactplan plans for ({FIRST_PLAN_DATE} to "
-                                        f"{LAST_PLAN_DATE})")
-    return t
+        return parse_instant(v[column])
+    except ValueError as exc:
+        raise table.error(line, column, str(exc)) from None
 
 
 def _int(table, line: int, column: str, v: dict) -> int:

@@ -169,3 +169,19 @@ def parse_date(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except (ValueError, OverflowError):  # OverflowError: a day or month too large for a C int
         raise ValueError("is not a date; use YYYY-MM-DD or DD/MM/YYYY") from None
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """An ISO 8601 instant with its UTC offset (``Z`` for UTC), inside the dates contactplan works
+    with: a local time without an offset is ambiguous across Brazil's and the USA's zones."""
+    from contactplan.model import FIRST_PLAN_DATE, LAST_PLAN_DATE
+
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("is not an ISO 8601 date-time such as 2026-11-23T14:05:00-03:00") from None
+    if when.tzinfo is None:
+        raise ValueError("needs its UTC offset (e.g. -03:00): local times are ambiguous")
+    if not FIRST_PLAN_DATE.year - 1 <= when.year <= LAST_PLAN_DATE.year:
+        raise ValueError(f"is outside the dates contactplan works with ({FIRST_PLAN_DATE} to {LAST_PLAN_DATE})")
+    return when
