@@ -276,6 +276,8 @@ def plan(
                                                      "plan.csv gains an arm column")] = None,
     holdout_seed: Annotated[int, typer.Option("--holdout-seed", min=0, help="Seed of the holdout assignment (keep "
                                               "it from day to day so debtors stay in their arm)")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no summary: errors, warnings and "
+                                        "one closing line only")] = False,
 ) -> None:
     """Plan today's contacts: rules in each debtor's local time, OR-Tools within capacity, self-audited.
 
@@ -306,38 +308,72 @@ def plan(
             cfg = dataclasses.replace(cfg, model=read_model(model))
         plan_date = _date(date, cfg.report_timezone)
         replan_from = parse_not_before(not_before, plan_date, cfg.report_timezone)
-        with err.status("reading the debtor and agent files"):
+        phases: dict[str, float] = {}
+        t0 = time.perf_counter()
+        with _quiet_or(quiet, err.status("reading the debtor and agent files")):
             inputs = load_inputs(str(debtors), str(agents))
+        phases["read"] = time.perf_counter() - t0
         # The debtors live until the command ends: keep full collections from walking millions
         # of objects again (here, not in the library, which must not freeze its caller's heap).
         gc.freeze()
         if inputs.debtors.rejections and on_error is OnError.fail:
             raise RowErrors(inputs.debtors.rejections)
+        t0 = time.perf_counter()
         store = store_for(db, cfg, create=not dry_run, no_store=no_store)
         if store is not None:
-            inputs = with_history(inputs, store_data_for(store, inputs.debtors.debtors, plan_date, packs))
+            with _quiet_or(quiet, err.status("reading the history, suppressions and consents from the store")):
+                inputs = with_history(inputs, store_data_for(store, inputs.debtors.debtors, plan_date, packs))
             if replan_from is None:
                 _warn_about_today(inputs.debtors.debtors, plan_date, cfg.report_timezone)
-        with _phase_bar() as progress:
+        phases["store"] = time.perf_counter() - t0
+        with (_quiet_or(quiet, None) if quiet else _phase_bar()) as progress:
             result = build_plan(inputs, plan_date, cfg, packs, calendars=calendars, progress=progress,
                                 time_limit=None if time_limit is None
                                 else time_limit - (time.perf_counter() - started), not_before=replan_from,
                                 holdout=Holdout(holdout, holdout_seed) if holdout else None)
         target = None if dry_run else (None if output is None or str(output) == "-" else str(output))
         if not dry_run:
+            t0 = time.perf_counter()
             if store is not None:
-                store.archive_plan(result, now())
+                with _quiet_or(quiet, err.status(f"archiving {len(result.contacts):,} contacts in the store")):
+                    store.archive_plan(result, now())
+            phases["archive"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
             if rejects is not None:
                 write_atomic(rejects, _rejects_csv(result.rejections))
-            _write(result, inputs, fmt, target, encoding, delimiter, export, store,
-                   [p for p in inputs_of_run if p is not None])
+            with _quiet_or(quiet, err.status(f"writing {len(result.contacts):,} contacts")):
+                _write(result, inputs, fmt, target, encoding, delimiter, export, store,
+                       [p for p in inputs_of_run if p is not None])
             if html is not None:
                 write_atomic(html, plan_html(result))
+            phases["write"] = time.perf_counter() - t0
+        # Every phase in the timings line, the command's own (read, store, archive, write) too.
+        result = dataclasses.replace(result, timings={"read": phases["read"], "store": phases["store"],
+                                                      **result.timings,
+                                                      **{k: phases[k] for k in ("archive", "write") if k in phases},
+                                                      "total": time.perf_counter() - started})
     except ContactplanError as exc:
         fail(exc)
-    render_summary(result, err, written_to=target or ("(dry run, nothing written)" if dry_run else "stdout"),
+    written = target or ("(dry run, nothing written)" if dry_run else "stdout")
+    if quiet:
+        err.print(f"{len(result.contacts)} contacts planned; " + (
+            "nothing written (dry run: no file, no archive)" if dry_run else f"written to {written}"), highlight=False,
+                  soft_wrap=True)
+        return
+    render_summary(result, err, written_to=written,
                    unknown_columns={inputs.debtors.path: inputs.debtors.unknown_columns,
                                     inputs.agents_path: inputs.agents_unknown})
+
+
+@contextlib.contextmanager
+def _quiet_or(quiet: bool, status):
+    """``status`` (a rich status or progress context), or nothing with --quiet; yields a
+    progress callback that does nothing when quiet."""
+    if quiet or status is None:
+        yield lambda _phase: None
+        return
+    with status as shown:
+        yield shown
 
 
 def _warn_about_today(debtors, plan_date: dt.date, zone: str) -> None:
@@ -372,13 +408,15 @@ def generate(
     if output.exists() and not output.is_dir():
         raise typer.BadParameter(f"{output} exists and is not a directory; give a directory for debtors.csv and "
                                  "agents.csv", param_hint="--output")
+    started = time.perf_counter()
     try:
-        d, a = write_portfolio(output, debtors, seed, country.upper(), pools=pools)
+        with err.status(f"generating {debtors:,} debtors and their agents"):
+            d, a = write_portfolio(output, debtors, seed, country.upper(), pools=pools)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--pools") from None
     except OSError as exc:
         fail(OutputError(f"{output}: cannot write the portfolio: {exc.strerror or exc}; nothing was written"))
-    err.print(f"Wrote {d} ({debtors} debtors) and {a}")
+    err.print(f"Wrote {d} ({debtors} debtors) and {a} in {time.perf_counter() - started:.1f} s")
 
 
 @rules_app.command("list")

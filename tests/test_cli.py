@@ -233,3 +233,17 @@ def test_explain_planned_and_excluded(tmp_path):
 def test_dry_run_previews_without_destinations(portfolio, tmp_path):
     r = CliRunner(env={"COLUMNS": "200"}).invoke(app, plan_args(*portfolio, "--dry-run", "--no-store"))
     assert r.exit_code == 0 and "planned contacts" in r.stderr and "+55" not in r.stderr
+
+
+def test_the_timings_line_covers_every_phase_and_quiet_says_one_line(portfolio, tmp_path):
+    out = tmp_path / "plan.csv"
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    r = runner.invoke(app, plan_args(*portfolio, "-o", str(out), "--db", db))
+    assert r.exit_code == 0, r.stderr
+    timings = " ".join(r.stderr[r.stderr.index("Timings:"):].split("\n")[:2])
+    for phase in ("read", "store", "capacity", "rules", "solve", "audit", "archive", "write", "total"):
+        assert f"{phase} " in timings
+    quiet = runner.invoke(app, plan_args(*portfolio, "-o", str(tmp_path / "q.csv"), "--db", db, "--quiet"))
+    assert quiet.exit_code == 0 and quiet.stderr.strip().count("\n") == 0
+    assert quiet.stderr.startswith(f"{len(list(csv.DictReader(out.open(encoding='utf-8'))))} contacts planned")
+    assert (tmp_path / "q.csv").read_bytes() == out.read_bytes()  # the same plan, only less said
