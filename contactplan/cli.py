@@ -75,8 +75,13 @@ def _options(show_values: Annotated[bool, typer.Option(
         "--show-values", help="Let error messages quote the cell they are about (personal data: for your own "
                               "eyes, never in logs)")] = False,
              version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                                   help="Print the version and exit")] = False) -> None:
+                                                   help="Print the version and exit")] = False,
+             sheet: Annotated[Optional[str], typer.Option(
+                 "--sheet", help="The sheet to read from .xlsx/.xls/.ods inputs (default: the first)")] = None) -> None:
+    from contactplan.io.spreadsheet import use_sheet
+
     show_values_in_messages(show_values)
+    use_sheet(sheet)
 rules_app = typer.Typer(no_args_is_help=True, help="Show the rule packs and their legal sources.")
 app.add_typer(rules_app, name="rules")
 app.add_typer(history_app, name="history")

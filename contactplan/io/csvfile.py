@@ -100,8 +100,13 @@ def read_csv(path: str | Path, required: tuple[str, ...], known: tuple[str, ...]
 
 
 def read_bytes(path: str | Path) -> bytes:
-    """The file's bytes (``-`` is stdin, which can be read only once: read it here, then parse)."""
+    """The file's bytes (``-`` is stdin, which can be read only once: read it here, then parse);
+    for a workbook (.xlsx, .ods, ...), its sheet as CSV (io.spreadsheet)."""
     name = str(path)
+    from contactplan.io.spreadsheet import is_workbook, workbook_csv
+
+    if is_workbook(name):
+        return workbook_csv(name)
     try:
         return Path(path).read_bytes() if name != "-" else _stdin_bytes()
     except OSError as exc:
