@@ -111,18 +111,29 @@ class ExportFormat(enum.StrEnum):
     batches = "batches"
 
 
-def plan_html(plan) -> str:
-    from contactplan.html import render_html
-    from contactplan.report import hourly_usage
+def plan_html(plan, inputs, store) -> str:
+    from contactplan.plan_page import render_plan_page
+    from contactplan.report import learning_lines
 
     c = plan.counts
     summary = [("plan", plan.plan_id), ("date", str(plan.plan_date)), ("debtors read", str(c.read)),
                ("planned", str(c.planned)), ("excluded", str(c.excluded)), ("rejected", str(c.rejected)),
                ("solver", solver_line(plan)),
-               ("packs", plan.provenance.get("packs", "")), ("holidays data", plan.provenance.get("holidays", ""))]
-    return render_html(f"contactplan plan {plan.plan_id}", summary, plan.violations, plan.exclusions,
-                       hourly_usage(plan.contacts, plan.slots, plan.pools, plan.config.report_timezone),
-                       plan.config.report_timezone)
+               ("packs", plan.provenance.get("packs", "")), ("holidays data", plan.provenance.get("holidays", "")),
+               *(("outcome loop", line) for line in learning_lines(plan))]
+    regions = {d.debtor_id: f"{d.country}-{d.region or '?'}" for d in inputs.debtors.debtors}
+    return render_plan_page(plan, summary, regions, _previous_plan(store, plan))
+
+
+def _previous_plan(store, plan):
+    """The latest archived plan made before this one (an earlier day, or an earlier plan of the day)."""
+    if store is None:
+        return None
+    earlier = [p for p in store.plans() if p["plan_id"] != plan.plan_id and p["plan_date"] <= plan.plan_date]
+    if not earlier:
+        return None
+    last = max(earlier, key=lambda p: (p["plan_date"], p["created_at"]))
+    return last["plan_id"], last["plan_date"], store.planned_contacts(last["plan_id"])
 
 
 def _write(plan, inputs, fmt: ExportFormat, target: str | None, encoding: str, delimiter: str,
@@ -350,7 +361,7 @@ def plan(
                 _write(result, inputs, fmt, target, encoding, delimiter, export, store,
                        [p for p in inputs_of_run if p is not None])
             if html is not None:
-                write_atomic(html, plan_html(result))
+                write_atomic(html, plan_html(result, inputs, store))
             phases["write"] = time.perf_counter() - t0
         # Every phase in the timings line, the command's own (read, store, archive, write) too.
         result = dataclasses.replace(result, timings={"read": phases["read"], "store": phases["store"],

@@ -59,24 +59,30 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
         console.print(f"Wrote {len(plan.contacts)} contacts to {written_to}")
 
 
-def _learning(plan: Plan, console: Console) -> None:
+def learning_lines(plan: Plan) -> list[str]:
     """What the outcome loop decided: the model's share of the options, the holdout's arms."""
+    lines = []
     if plan.model_options is not None:
         learned, fallback = plan.model_options
         total = learned + fallback
         share = f" ({learned / total:.1%})" if total else ""
-        console.print(f"Model {escape(plan.config.model.source)}: {learned:,} options valued by its learned cells"
-                      f"{share}, {fallback:,} by the config's constants (no cell for their channel, hour"
-                      f"{', segment' if plan.config.model.by_segment else ''})", highlight=False, soft_wrap=True)
+        lines.append(f"Model {plan.config.model.source}: {learned:,} options valued by its learned cells{share}, "
+                     f"{fallback:,} by the config's constants (no cell for their channel, hour"
+                     f"{', segment' if plan.config.model.by_segment else ''})")
     if plan.arms and plan.holdout is not None:
         by_arm: dict[str, int] = defaultdict(int)
         for c in plan.contacts:
             by_arm[c.arm] += 1
-        console.print(f"Holdout {plan.holdout.percent:g} % (seed {plan.holdout.seed}): champion (optimiser) "
-                      f"{plan.arms['champion']:,} debtors, {by_arm['champion']:,} contacts, value "
-                      f"{plan.arm_values.get('champion', 0):,.2f}; challenger (greedy) {plan.arms['challenger']:,} "
-                      f"debtors, {by_arm['challenger']:,} contacts, value {plan.arm_values.get('challenger', 0):,.2f}",
-                      highlight=False, soft_wrap=True)
+        lines.append(f"Holdout {plan.holdout.percent:g} % (seed {plan.holdout.seed}): champion (optimiser) "
+                     f"{plan.arms['champion']:,} debtors, {by_arm['champion']:,} contacts, value "
+                     f"{plan.arm_values.get('champion', 0):,.2f}; challenger (greedy) {plan.arms['challenger']:,} "
+                     f"debtors, {by_arm['challenger']:,} contacts, value {plan.arm_values.get('challenger', 0):,.2f}")
+    return lines
+
+
+def _learning(plan: Plan, console: Console) -> None:
+    for line in learning_lines(plan):
+        console.print(escape(line), highlight=False, soft_wrap=True)
 
 
 def _callbacks(plan: Plan, console: Console, shown: int = 20) -> None:

@@ -53,6 +53,30 @@ def test_plan_report_renders_with_chart_and_exclusions(portfolio, tmp_path):
     assert re.search(r'id="violation-count">(\d+)<', dom).group(1) == "0"
     assert dom.count('class="capacity"') > 0 and dom.count('class="exclusion"') > 0
     assert "No violations." in dom
+    # The planner's page: each pool against its own seats, per UF, the list paged and masked.
+    rows = [line.split(",") for line in out.read_text(encoding="utf-8").splitlines()[1:]]
+    pools = {row[10] for row in rows if row[10]}
+    assert all(f'id="pool-{pool}"' in dom for pool in pools)
+    assert 'id="per-region"' in dom and 'id="per-zone"' in dom and 'id="per-channel"' in dom
+    assert dom.count('class="contact"') == contacts
+    assert re.search(r'id="page">page 1 of \d+ \(' + str(contacts) + r' rows\)<', dom)
+    assert not any(row[4] in dom for row in rows)  # destinations only masked
+    assert "No earlier plan in the archive." in dom
+
+
+def test_plan_page_compares_with_the_previous_archived_plan(portfolio, tmp_path):
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    base = ["plan", "--debtors", str(portfolio[0]), "--agents", str(portfolio[1]), "--db", db]
+    assert runner.invoke(app, [*base, "--date", "2026-11-23", "-o", str(tmp_path / "a.csv")]).exit_code == 0
+    html = tmp_path / "plan.html"
+    r = runner.invoke(app, [*base, "--date", "2026-11-24", "-o", str(tmp_path / "b.csv"), "--html", str(html)])
+    assert r.exit_code == 0, r.stderr
+    dom = render(html, tmp_path)
+    before = {line.split(",")[2] for line in (tmp_path / "a.csv").read_text(encoding="utf-8").splitlines()[1:]}
+    now = {line.split(",")[2] for line in (tmp_path / "b.csv").read_text(encoding="utf-8").splitlines()[1:]}
+    found = re.search(r'of 2026-11-23: ([\d,]+) debtors planned in both, ([\d,]+) only now, ([\d,]+) only then', dom)
+    assert found and [int(g.replace(",", "")) for g in found.groups()] == [len(before & now), len(now - before),
+                                                                          len(before - now)]
 
 
 def test_audit_report_lists_each_violation(portfolio, tmp_path):
