@@ -96,22 +96,30 @@ def holdouts_by_day(store, first: dt.date, last: dt.date) -> dict[dt.date, dict]
     return out
 
 
-def lift_of(attempts, joiner: Joiner, holdouts: dict[dt.date, dict], first: dt.date, last: dt.date):
-    """Promise rate per assigned debtor-day in each arm (inbound promises included: a debtor
-    who calls back to promise was moved by the arm's contacts)."""
-    from contactplan.model import Outcome
-    from contactplan.outcomes.holdout import CHALLENGER, CHAMPION, Lift
+class LiftTally:
+    """Promises per assigned debtor-day in each arm (inbound promises included: a debtor who
+    calls back to promise was moved by the arm's contacts), fed by indicators(observe=...)."""
 
-    promised: dict[str, set] = defaultdict(set)
-    for a in attempts:
-        day = a.attempted_at.date()
-        if a.outcome is Outcome.PROMISE_TO_PAY and first <= day <= last and day in holdouts:
-            promised[joiner(a).arm].add((a.debtor_id, day))
-    totals = {CHAMPION: 0, CHALLENGER: 0}
-    for h in holdouts.values():
-        for arm in totals:
-            totals[arm] += int(h["arms"].get(arm, 0))
-    return Lift(totals[CHAMPION], len(promised[CHAMPION]), totals[CHALLENGER], len(promised[CHALLENGER]))
+    def __init__(self, holdouts: dict[dt.date, dict]):
+        self.holdouts = holdouts
+        self.promised: dict[str, set] = defaultdict(set)
+
+    def __call__(self, attempt, joined) -> None:
+        from contactplan.model import Outcome
+
+        day = attempt.attempted_at.date()
+        if attempt.outcome is Outcome.PROMISE_TO_PAY and day in self.holdouts:
+            self.promised[joined.arm].add((attempt.debtor_id, day))
+
+    def lift(self):
+        from contactplan.outcomes.holdout import CHALLENGER, CHAMPION, Lift
+
+        totals = {CHAMPION: 0, CHALLENGER: 0}
+        for h in self.holdouts.values():
+            for arm in totals:
+                totals[arm] += int(h["arms"].get(arm, 0))
+        return Lift(totals[CHAMPION], len(self.promised[CHAMPION]), totals[CHALLENGER],
+                    len(self.promised[CHALLENGER]))
 
 
 def report(
@@ -150,11 +158,14 @@ def report(
         holdouts = holdouts_by_day(store, start, end)
         joiner = Joiner(people, archived, holdouts)
 
-        def attempts():  # streamed from the store, once per use: a month of a large operation is millions
-            return store.attempts_between(start, end) if store is not None else iter(())
+        from contactplan.outcomes.report_html import CHARTS
 
-        result = indicators(attempts(), keys, start, end, join=joiner, min_attempts=min_attempts)
-        lift = lift_of(attempts(), joiner, holdouts, start, end) if "arm" in keys and holdouts else None
+        lifting = LiftTally(holdouts) if "arm" in keys and holdouts else None
+        # One pass over the store's attempts (streamed: a month of a large operation is millions).
+        result = indicators(store.attempts_between(start, end) if store is not None else (), keys, start, end,
+                            join=joiner, min_attempts=min_attempts, side=CHARTS if html is not None else None,
+                            observe=lifting)
+        lift = lifting.lift() if lifting is not None else None
         if fmt is not ReportFormat.table:
             text = render_csv(result) if fmt is ReportFormat.csv else render_json(result, min_attempts, lift)
             if output is None or str(output) == "-":
@@ -164,7 +175,7 @@ def report(
         if html is not None:
             from contactplan.outcomes.report_html import render_report_html
 
-            write_atomic(html, render_report_html(result, attempts, min_attempts, lift))
+            write_atomic(html, render_report_html(result, min_attempts, lift))
     except ContactplanError as exc:
         fail(exc)
     if fmt is ReportFormat.table:

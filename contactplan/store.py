@@ -46,6 +46,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contactplan.errors import ContactplanError, InputError
+from contactplan.io.frozen import constructor
 from contactplan.model import (Attempt, Channel, ConsentRecord, Direction, Outcome, PlannedContact, StoreData,
                                Suppression, opt_out_suppression)
 
@@ -509,11 +510,18 @@ class Store:
         either side and the caller keeps the local dates it wants. Streamed, not listed."""
         since = dt.datetime.combine(first - dt.timedelta(days=1), dt.time(0), UTC)
         until = dt.datetime.combine(last + dt.timedelta(days=2), dt.time(0), UTC)
-        query = (select(AttemptRow).where(AttemptRow.attempted_at >= since, AttemptRow.attempted_at < until)
-                 .order_by(AttemptRow.attempted_at, AttemptRow.attempt_id).execution_options(yield_per=20_000))
+        # Columns, not ORM entities: rows are tuples, a tenth of the cost per row.
+        table = AttemptRow.__table__
+        query = (select(*(table.c[name] for name in _ATTEMPT_COLUMNS))
+                 .where(table.c.attempted_at >= since, table.c.attempted_at < until)
+                 .order_by(table.c.attempted_at, table.c.attempt_id).execution_options(yield_per=20_000))
+        channels, outcomes, directions, new = _CHANNELS, _OUTCOMES, _DIRECTIONS, _new_attempt
         with self.transaction() as conn:
-            for row in conn.execute(query):
-                yield _attempt(row)
+            for aid, did, channel, dest, at, offset, outcome, account, agent, direction, callback, cb_offset in \
+                    conn.execute(query):
+                yield new(aid, did, channels[channel], dest, at.astimezone(_offset(offset)), outcomes[outcome], account,
+                          agent, directions[direction or "outbound"],
+                          None if callback is None else callback.astimezone(_offset(cb_offset or 0)))
 
     def archived_contacts(self, first: dt.date, last: dt.date) -> dict[tuple[str, dt.date], list[tuple[str, str, str]]]:
         """(debtor id, plan date) -> [(channel, pool, arm)] of the archived plans dated from
@@ -562,14 +570,29 @@ def _differs(attempt: Attempt, row: Any) -> str | None:
     return next((name for name, mine, theirs in pairs if mine != theirs), None)
 
 
+_ATTEMPT_COLUMNS = ("attempt_id", "debtor_id", "channel", "destination", "attempted_at", "utc_offset_minutes",
+                    "outcome", "account_id", "agent_id", "direction", "callback_at", "callback_offset_minutes")
+_OFFSETS: dict[int, dt.timezone] = {}
+_CHANNELS = {c.value: c for c in Channel}
+_OUTCOMES = {o.value: o for o in Outcome}
+_DIRECTIONS = {d.value: d for d in Direction}
+_new_attempt = constructor(Attempt)  # a month of outcomes is millions of rows
+
+
+def _offset(minutes: int) -> dt.timezone:
+    zone = _OFFSETS.get(minutes)
+    if zone is None:
+        zone = _OFFSETS[minutes] = dt.timezone(dt.timedelta(minutes=minutes))
+    return zone
+
+
 def _attempt(row: Any) -> Attempt:
-    zone = dt.timezone(dt.timedelta(minutes=row.utc_offset_minutes))
     callback = None
     if row.callback_at is not None:
-        callback = row.callback_at.astimezone(dt.timezone(dt.timedelta(minutes=row.callback_offset_minutes or 0)))
-    return Attempt(row.attempt_id, row.debtor_id, Channel(row.channel), row.destination,
-                   row.attempted_at.astimezone(zone), Outcome(row.outcome), row.account_id, row.agent_id,
-                   Direction(row.direction or "outbound"), callback)
+        callback = row.callback_at.astimezone(_offset(row.callback_offset_minutes or 0))
+    return _new_attempt(row.attempt_id, row.debtor_id, _CHANNELS[row.channel], row.destination,
+                        row.attempted_at.astimezone(_offset(row.utc_offset_minutes)), _OUTCOMES[row.outcome],
+                        row.account_id, row.agent_id, _DIRECTIONS[row.direction or "outbound"], callback)
 
 
 def _consent(row: Any) -> ConsentRecord:

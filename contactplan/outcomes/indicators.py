@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from contactplan.model import CONNECTS, Attempt, Direction, Outcome
 
@@ -101,35 +101,54 @@ class Indicators:
     first: dt.date
     last: dt.date
     callbacks: int = 0  # rows with outcome callback_requested (either direction): calls back asked for
+    side: Mapping[str, Mapping[tuple, Tally]] = field(default_factory=dict)  # indicators(side=...)
 
 
 def indicators(attempts: Iterable[Attempt], by: Sequence[str], first: dt.date, last: dt.date, *,
-               join: Callable[[Attempt], Joined] = lambda a: Joined(), min_attempts: int = 30) -> Indicators:
+               join: Callable[[Attempt], Joined] | None = None, min_attempts: int = 30,
+               side: Mapping[str, Callable[[Attempt], tuple]] | None = None,
+               observe: Callable[[Attempt, Joined | None], None] | None = None) -> Indicators:
     """The indicators of the attempts made from ``first`` to ``last`` (local dates of the
     attempts), grouped by ``by``. Rows with fewer than ``min_attempts`` are flagged thin, never
-    dropped: a manager must see that a cell has too little data, not miss that it exists."""
+    dropped: a manager must see that a cell has too little data, not miss that it exists.
+
+    One pass over the attempts (a store streams millions): ``side`` names more groupings to
+    tally in the same pass (the page's charts), and ``observe`` sees every row of the period,
+    inbound ones included, with its join (the holdout's lift)."""
     keys = [_KEY[name] for name in by]
+    needs_join = join is not None and bool({"pool", "segment", "region", "arm"} & set(by) or observe)
     cells: dict[tuple[str, ...], Tally] = {}
+    sides: dict[str, dict[tuple, Tally]] = {name: {} for name in side or ()}
+    side_keys = list((side or {}).items())
     total = Tally()
     inbound = callbacks = 0
+    nobody = Joined()
     for a in attempts:
         if not first <= a.attempted_at.date() <= last:
             continue
+        joined = join(a) if needs_join else nobody
+        if observe is not None:
+            observe(a, joined)
         if a.outcome is Outcome.CALLBACK_REQUESTED:
             callbacks += 1
         if a.direction is Direction.INBOUND:
             inbound += 1
             continue
-        joined = join(a)
         key = tuple(k(a, joined) for k in keys)
         tally = cells.get(key)
         if tally is None:
             tally = cells[key] = Tally()
         tally.add(a.outcome)
         total.add(a.outcome)
+        for name, side_key in side_keys:
+            k = side_key(a)
+            found = sides[name].get(k)
+            if found is None:
+                found = sides[name][k] = Tally()
+            found.add(a.outcome)
     ordered = sorted(cells, key=lambda key: tuple(_order(n, v) for n, v in zip(by, key, strict=True)))
     rows = tuple(Row(key, cells[key], cells[key].attempts < min_attempts) for key in ordered)
-    return Indicators(tuple(by), rows, total, inbound, first, last, callbacks)
+    return Indicators(tuple(by), rows, total, inbound, first, last, callbacks, sides)
 
 
 def rate_text(value: float | None) -> str:
@@ -166,18 +185,3 @@ def as_json(result: Indicators, min_attempts: int) -> dict:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
-
-
-def by_cells(attempts: Iterable[Attempt], first: dt.date, last: dt.date, key: Callable[[Attempt], tuple],
-             ) -> Mapping[tuple, Tally]:
-    """Tallies of outbound attempts in the period by an arbitrary key (charts, learn)."""
-    cells: dict[tuple, Tally] = {}
-    for a in attempts:
-        if a.direction is Direction.INBOUND or not first <= a.attempted_at.date() <= last:
-            continue
-        k = key(a)
-        tally = cells.get(k)
-        if tally is None:
-            tally = cells[k] = Tally()
-        tally.add(a.outcome)
-    return cells
