@@ -529,8 +529,11 @@ class Store:
         """The stored attempts whose local date (in their own recorded offset) may fall from
         ``first`` to ``last``: UTC offsets run from -12 to +14 hours, so the query reaches a day
         either side and the caller keeps the local dates it wants. Streamed, not listed."""
-        since = dt.datetime.combine(first - dt.timedelta(days=1), dt.time(0), UTC)
-        until = dt.datetime.combine(last + dt.timedelta(days=2), dt.time(0), UTC)
+        day = dt.timedelta(days=1)
+        # (the calendar's own ends, 0001-01-01 and 9999-12-31, have no day beyond them)
+        since = dt.datetime.combine(first - day if first > dt.date.min else first, dt.time(0), UTC)
+        until = dt.datetime.combine(last + 2 * day, dt.time(0), UTC) if last < dt.date.max - 2 * day else \
+            dt.datetime.max.replace(tzinfo=UTC)
         # Columns, not ORM entities: rows are tuples, a tenth of the cost per row.
         table = AttemptRow.__table__
         query = (select(*(table.c[name] for name in _ATTEMPT_COLUMNS))

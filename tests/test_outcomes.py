@@ -337,3 +337,13 @@ def test_the_examples_logs_audit_as_documented(example, planted):
     dirty = cli(*base, "--log", str(here / "dialer-log.csv"), "-f", "json")
     assert dirty.exit_code == 1
     assert json.loads(dirty.stdout)["summary"]["by_rule"] == planted
+
+
+def test_the_calendars_ends_as_a_period_are_no_fault(store, tmp_path):
+    wide = cli("report", "--from", "0001-01-01", "--to", "9999-12-31", "--db", store, "-f", "json",
+               "--html", str(tmp_path / "r.html"))
+    assert wide.exit_code == 0, wide.output
+    narrow = cli("report", "--from", "2026-11-24", "--to", "2026-11-25", "--db", store, "-f", "json")
+    assert json.loads(wide.stdout)["rows"] == json.loads(narrow.stdout)["rows"]
+    learned = cli("learn", "--from", "0001-01-01", "--to", "9999-12-31", "--db", store, "-o", str(tmp_path / "m.toml"))
+    assert learned.exit_code == 0, learned.output

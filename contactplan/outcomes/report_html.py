@@ -80,8 +80,10 @@ def _by_hour(cells: dict[tuple, Tally]) -> tuple[list[str], dict[str, tuple[str,
 
 def _by_date(cells: dict[tuple, Tally], first: dt.date, last: dt.date
              ) -> tuple[list[str], dict[str, tuple[str, list[float | None]]]]:
-    # Every day of the period: a day without attempts (a holiday, a Sunday) is a gap in the line.
-    days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)] if cells else []
+    # Every day from the first to the last with attempts: a day without any (a holiday, a Sunday)
+    # is a gap in the line (and a period of years with one busy week draws that week).
+    start, end = (min(cells), max(cells)) if cells else (first, first)
+    days = [start + dt.timedelta(days=k) for k in range((end - start).days + 1)] if cells else []
 
     def rates(count) -> list[float | None]:
         return [cells[d].rate(count(cells[d])) if d in cells else None for d in days]
