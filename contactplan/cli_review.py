@@ -158,6 +158,8 @@ def explain(
     municipal_holidays: MunicipalOption = None,
     db: DbOption = None,
     no_store: NoStoreOption = False,
+    model: Annotated[Optional[Path], typer.Option("--model", help="The model the plan is made with (plan "
+                                                  "--model), so the explanation is of that plan")] = None,
 ) -> None:
     """Why a debtor is (not) planned: zones, every rule's effect, allowed windows, next eligible date."""
     from contactplan.explain import explain as explain_debtor
@@ -168,6 +170,12 @@ def explain(
     day = parse_date(date, "--date")
     try:
         cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
+        if model is not None:
+            import dataclasses
+
+            from contactplan.outcomes.learned import read_model
+
+            cfg = dataclasses.replace(cfg, model=read_model(model))
         inputs = load_inputs(str(debtors), str(agents))
         store = store_for(db, cfg, create=False, no_store=no_store)
         inputs = with_history(inputs, store_data_for(store, inputs.debtors.debtors, day, packs))
