@@ -1,7 +1,8 @@
 """contactplan.toml: slot length, channel costs and effectiveness, channel capacities, packs.
 
 Strict like the packs: an unknown key is an error naming the file and the key path. Every value
-has a documented default, so the file is optional.
+has a documented default, so the file is optional. The schema is a pydantic model (_ConfigFile);
+its errors are worded as contactplan's messages always were: the key path and the valid range.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contactplan.errors import InputError
 from contactplan.model import Channel
@@ -76,18 +79,87 @@ class Config:
         return 1.0, learned, True
 
 
-_TOP = {"model", "slot_minutes", "min_window_minutes", "default_p_pay", "report_timezone", "packs", "channels", "hours",
-        "database_url", "municipal_holidays", "max_gap_percent",
-        "horizon_days", "horizon_discount"}
-_CHANNEL_KEYS = {"enabled", "cost", "effectiveness", "per_day", "per_slot"}
+class _Strict(BaseModel):
+    # Unknown keys are errors (a typo must not silently become a default); no coercion of "30"
+    # to 30 or of true to 1: a config is typed by its author, and a wrong type is a mistake.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
-def _num(source: str, key: str, value: Any, lo: float, hi: float, integer: bool = False) -> Any:
-    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok or not lo <= value <= hi:
-        kind = "a whole number" if integer else "a number"
-        raise InputError(source, f"{key}: must be {kind} between {lo} and {hi}")
-    return value
+class _ChannelSection(_Strict):
+    enabled: bool | None = None
+    cost: float | None = Field(None, ge=0, le=1e6)
+    effectiveness: float | None = Field(None, ge=0, le=100)
+    per_day: int | None = Field(None, ge=0, le=10**9)
+    per_slot: int | None = Field(None, ge=0, le=10**9)
+
+
+class _ConfigFile(_Strict):
+    """The schema of contactplan.toml. Ranges here are the documented ones (README, config)."""
+
+    slot_minutes: int = Field(30, ge=5, le=240)
+    min_window_minutes: int = Field(15, ge=1, le=240)
+    default_p_pay: float = Field(0.05, ge=0, le=1)
+    report_timezone: str = "America/Sao_Paulo"
+    packs: list[str] = ["br", "us"]
+    channels: dict[str, _ChannelSection] = {}
+    hours: dict[str, float] = {}
+    database_url: str | None = None
+    municipal_holidays: str | None = None
+    max_gap_percent: float = Field(0.1, ge=0, le=10)
+    horizon_days: int = Field(1, ge=1, le=7)
+    horizon_discount: float = Field(0.9, ge=0, le=1)
+    model: str | None = None
+
+
+# What a wrong value of a key must be, in the words the messages have always used.
+_EXPECTED = {
+    "packs": "must be a list of built-in pack names or pack file paths",
+    "channels": "must be a table such as [channels.voice]",
+    "hours": "must be a table of local hour (\"0\"..\"23\") to factor",
+    "database_url": "must be a URL such as sqlite:///contactplan.db",
+    "municipal_holidays": "must be a path to a municipality_code,date,name CSV",
+    "report_timezone": "must be an IANA zone such as America/Sao_Paulo",
+    "model": "must be a path to a model file written by contactplan learn",
+    "enabled": "must be true or false",
+}
+
+
+def _range(model: type[BaseModel], name: str) -> tuple[float, float] | None:
+    lo = hi = None
+    for rule in model.model_fields[name].metadata:
+        lo = getattr(rule, "ge", lo)
+        hi = getattr(rule, "le", hi)
+    return None if lo is None or hi is None else (lo, hi)
+
+
+def _bound(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _message(source: str, error: dict) -> InputError:
+    """One pydantic error as today's message: the key path and what the value must be."""
+    loc = [str(part) for part in error["loc"]]
+    key, top = ".".join(loc), loc[0]
+    if error["type"] == "extra_forbidden":
+        where = _ChannelSection if len(loc) == 3 and top == "channels" else _ConfigFile
+        return InputError(source, f"{key}: unknown key; expected one of {', '.join(sorted(where.model_fields))}")
+    if top == "channels" and len(loc) == 2:
+        return InputError(source, f"{key}: must be a table")
+    if top == "hours" and len(loc) == 2:
+        return InputError(source, f"{key}: must be a number between 0 and 100")
+    if top in _EXPECTED and (len(loc) == 1 or top == "packs"):
+        return InputError(source, f"{top}: {_EXPECTED[top]}")
+    name = loc[-1]
+    if name in _EXPECTED:
+        return InputError(source, f"{key}: {_EXPECTED[name]}")
+    owner = _ChannelSection if top == "channels" else _ConfigFile
+    if name not in owner.model_fields:
+        return InputError(source, f"{key}: {error['msg']}")
+    bounds = _range(owner, name)
+    kind = "a whole number" if owner.model_fields[name].annotation in (int, int | None) else "a number"
+    if bounds:
+        return InputError(source, f"{key}: must be {kind} between {_bound(bounds[0])} and {_bound(bounds[1])}")
+    return InputError(source, f"{key}: must be {kind}")
 
 
 def load_config(path: str | Path | None) -> Config:
@@ -103,78 +175,55 @@ def load_config(path: str | Path | None) -> Config:
             from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(source, f"invalid TOML: {exc}") from None
-    for key in sorted(set(data) - _TOP):
-        raise InputError(source, f"{key}: unknown key; expected one of {', '.join(sorted(_TOP))}")
-    slot = _num(source, "slot_minutes", data.get("slot_minutes", 30), 5, 240, integer=True)
-    if 1440 % slot:
+    try:
+        raw = _ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        # An unknown key first (the likeliest typo), then the first wrong value.
+        errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
+        raise _message(source, errors[0]) from None
+    if 1440 % raw.slot_minutes:
         raise InputError(source, "slot_minutes: must divide a day evenly (e.g. 15, 30, 60)")
-    min_window = _num(source, "min_window_minutes", data.get("min_window_minutes", 15), 1, slot, integer=True)
-    p_pay = _num(source, "default_p_pay", data.get("default_p_pay", 0.05), 0, 1)
-    tz = data.get("report_timezone", "America/Sao_Paulo")
+    if raw.min_window_minutes > raw.slot_minutes:
+        raise InputError(source, f"min_window_minutes: must be a whole number between 1 and {raw.slot_minutes} "
+                                 "(the slot)")
+    slot, min_window, p_pay, tz = raw.slot_minutes, raw.min_window_minutes, raw.default_p_pay, raw.report_timezone
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise InputError(source, "report_timezone: must be an IANA zone such as America/Sao_Paulo") from None
-    packs = data.get("packs", ["br", "us"])
-    if not isinstance(packs, list) or not all(isinstance(p, str) for p in packs):
-        raise InputError(source, "packs: must be a list of built-in pack names or pack file paths")
     # A pack path is relative to the config file, not to wherever the planner happens to run.
-    packs = [p if p in BUILTIN or Path(p).is_absolute() else str(Path(path).parent / p) for p in packs]
+    packs = [p if p in BUILTIN or Path(p).is_absolute() else str(Path(path).parent / p) for p in raw.packs]
     channels = dict(DEFAULT_CHANNELS)
-    raw_channels = data.get("channels", {})
-    if not isinstance(raw_channels, dict):
-        raise InputError(source, "channels: must be a table such as [channels.voice]")
-    for name, raw in raw_channels.items():
+    for name, section in raw.channels.items():
         try:
             channel = Channel(name)
         except ValueError:
             raise InputError(source, f"channels.{name}: unknown channel; expected voice, ivr, sms, whatsapp, email") \
                 from None
-        if not isinstance(raw, dict):
-            raise InputError(source, f"channels.{name}: must be a table")
-        for key in sorted(set(raw) - _CHANNEL_KEYS):
-            raise InputError(source, f"channels.{name}.{key}: unknown key; expected one of "
-                                     f"{', '.join(sorted(_CHANNEL_KEYS))}")
         base = channels[channel]
-        enabled = raw.get("enabled", base.enabled)
-        if not isinstance(enabled, bool):
-            raise InputError(source, f"channels.{name}.enabled: must be true or false")
         channels[channel] = ChannelConfig(
-            enabled=enabled,
-            cost=_num(source, f"channels.{name}.cost", raw.get("cost", base.cost), 0, 1e6),
-            effectiveness=_num(source, f"channels.{name}.effectiveness", raw.get("effectiveness", base.effectiveness),
-                               0, 100),
-            per_day=_num(source, f"channels.{name}.per_day", raw["per_day"], 0, 10**9, integer=True)
-            if "per_day" in raw else None,
-            per_slot=_num(source, f"channels.{name}.per_slot", raw["per_slot"], 0, 10**9, integer=True)
-            if "per_slot" in raw else None,
-        )
+            enabled=base.enabled if section.enabled is None else section.enabled,
+            cost=base.cost if section.cost is None else section.cost,
+            effectiveness=base.effectiveness if section.effectiveness is None else section.effectiveness,
+            per_day=section.per_day, per_slot=section.per_slot)
     hours = dict(DEFAULT_HOURS)
-    raw_hours = data.get("hours", {})
-    if not isinstance(raw_hours, dict):
-        raise InputError(source, "hours: must be a table of local hour (\"0\"..\"23\") to factor")
-    for key, value in raw_hours.items():
+    for key, value in raw.hours.items():
         if not key.isdigit() or not 0 <= int(key) <= 23:
             raise InputError(source, f"hours.{key}: keys are local hours \"0\" to \"23\"")
-        hours[int(key)] = _num(source, f"hours.{key}", value, 0, 100)
-    database_url = data.get("database_url")
-    if database_url is not None and not isinstance(database_url, str):
-        raise InputError(source, "database_url: must be a URL such as sqlite:///contactplan.db")
-    municipal = data.get("municipal_holidays")
-    if municipal is not None and not isinstance(municipal, str):
-        raise InputError(source, "municipal_holidays: must be a path to a municipality_code,date,name CSV")
+        if not 0 <= value <= 100:
+            raise InputError(source, f"hours.{key}: must be a number between 0 and 100")
+        hours[int(key)] = value
+    database_url = raw.database_url
+    municipal = raw.municipal_holidays
     if municipal and not Path(municipal).is_absolute():
         municipal = str(Path(path).parent / municipal)
-    max_gap = _num(source, "max_gap_percent", data.get("max_gap_percent", 0.1), 0, 10) / 100
-    horizon = _num(source, "horizon_days", data.get("horizon_days", 1), 1, 7, integer=True)
-    discount = _num(source, "horizon_discount", data.get("horizon_discount", 0.9), 0, 1)
-    model = data.get("model")
-    if model is not None:
-        if not isinstance(model, str):
-            raise InputError(source, "model: must be a path to a model file written by contactplan learn")
+    max_gap = raw.max_gap_percent / 100
+    horizon, discount = raw.horizon_days, raw.horizon_discount
+    model = None
+    if raw.model is not None:
         from contactplan.outcomes.learned import read_model
 
-        model = read_model(model if Path(model).is_absolute() else Path(path).parent / model)
+        model = read_model(raw.model if Path(raw.model).is_absolute() else Path(path).parent / raw.model)
     return Config(database_url=database_url, municipal_holidays=municipal, slot_minutes=slot,
                   min_window_minutes=min_window, default_p_pay=float(p_pay), report_timezone=tz,
                   packs=tuple(packs), channels=channels, hour_effectiveness=hours, source=source, max_gap=max_gap,
