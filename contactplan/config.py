@@ -1,7 +1,7 @@
 """contactplan.toml: slot length, channel costs and effectiveness, channel capacities, packs.
 
 Strict like the packs: an unknown key is an error naming the file and the key path. Every value
-has a documented default, so the file is optional. The schema is a pydantic model (_ConfigFile);
+has a documented default, so the file is optional. The schema is a pydantic model (config_schema.ConfigFile, imported only when there is a file);
 its errors are worded as contactplan's messages always were: the key path and the valid range.
 """
 
@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contactplan.errors import InputError
 from contactplan.model import Channel
@@ -79,89 +77,6 @@ class Config:
         return 1.0, learned, True
 
 
-class _Strict(BaseModel):
-    # Unknown keys are errors (a typo must not silently become a default); no coercion of "30"
-    # to 30 or of true to 1: a config is typed by its author, and a wrong type is a mistake.
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class _ChannelSection(_Strict):
-    enabled: bool | None = None
-    cost: float | None = Field(None, ge=0, le=1e6)
-    effectiveness: float | None = Field(None, ge=0, le=100)
-    per_day: int | None = Field(None, ge=0, le=10**9)
-    per_slot: int | None = Field(None, ge=0, le=10**9)
-
-
-class _ConfigFile(_Strict):
-    """The schema of contactplan.toml. Ranges here are the documented ones (README, config)."""
-
-    slot_minutes: int = Field(30, ge=5, le=240)
-    min_window_minutes: int = Field(15, ge=1, le=240)
-    default_p_pay: float = Field(0.05, ge=0, le=1)
-    report_timezone: str = "America/Sao_Paulo"
-    packs: list[str] = ["br", "us"]
-    channels: dict[str, _ChannelSection] = {}
-    hours: dict[str, float] = {}
-    database_url: str | None = None
-    municipal_holidays: str | None = None
-    max_gap_percent: float = Field(0.1, ge=0, le=10)
-    horizon_days: int = Field(1, ge=1, le=7)
-    horizon_discount: float = Field(0.9, ge=0, le=1)
-    model: str | None = None
-
-
-# What a wrong value of a key must be, in the words the messages have always used.
-_EXPECTED = {
-    "packs": "must be a list of built-in pack names or pack file paths",
-    "channels": "must be a table such as [channels.voice]",
-    "hours": "must be a table of local hour (\"0\"..\"23\") to factor",
-    "database_url": "must be a URL such as sqlite:///contactplan.db",
-    "municipal_holidays": "must be a path to a municipality_code,date,name CSV",
-    "report_timezone": "must be an IANA zone such as America/Sao_Paulo",
-    "model": "must be a path to a model file written by contactplan learn",
-    "enabled": "must be true or false",
-}
-
-
-def _range(model: type[BaseModel], name: str) -> tuple[float, float] | None:
-    lo = hi = None
-    for rule in model.model_fields[name].metadata:
-        lo = getattr(rule, "ge", lo)
-        hi = getattr(rule, "le", hi)
-    return None if lo is None or hi is None else (lo, hi)
-
-
-def _bound(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-def _message(source: str, error: dict) -> InputError:
-    """One pydantic error as today's message: the key path and what the value must be."""
-    loc = [str(part) for part in error["loc"]]
-    key, top = ".".join(loc), loc[0]
-    if error["type"] == "extra_forbidden":
-        where = _ChannelSection if len(loc) == 3 and top == "channels" else _ConfigFile
-        return InputError(source, f"{key}: unknown key; expected one of {', '.join(sorted(where.model_fields))}")
-    if top == "channels" and len(loc) == 2:
-        return InputError(source, f"{key}: must be a table")
-    if top == "hours" and len(loc) == 2:
-        return InputError(source, f"{key}: must be a number between 0 and 100")
-    if top in _EXPECTED and (len(loc) == 1 or top == "packs"):
-        return InputError(source, f"{top}: {_EXPECTED[top]}")
-    name = loc[-1]
-    if name in _EXPECTED:
-        return InputError(source, f"{key}: {_EXPECTED[name]}")
-    owner = _ChannelSection if top == "channels" else _ConfigFile
-    if name not in owner.model_fields:
-        return InputError(source, f"{key}: {error['msg']}")
-    bounds = _range(owner, name)
-    kind = "a whole number" if owner.model_fields[name].annotation in (int, int | None) else "a number"
-    if bounds:
-        return InputError(source, f"{key}: must be {kind} between {_bound(bounds[0])} and {_bound(bounds[1])}")
-    return InputError(source, f"{key}: must be {kind}")
-
-
 def load_config(path: str | Path | None) -> Config:
     if path is None:
         return Config()
@@ -175,12 +90,16 @@ def load_config(path: str | Path | None) -> Config:
             from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(source, f"invalid TOML: {exc}") from None
+    from pydantic import ValidationError
+
+    from contactplan.config_schema import ConfigFile, message
+
     try:
-        raw = _ConfigFile.model_validate(data)
+        raw = ConfigFile.model_validate(data)
     except ValidationError as exc:
         # An unknown key first (the likeliest typo), then the first wrong value.
         errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
-        raise _message(source, errors[0]) from None
+        raise message(source, errors[0]) from None
     if 1440 % raw.slot_minutes:
         raise InputError(source, "slot_minutes: must divide a day evenly (e.g. 15, 30, 60)")
     if raw.min_window_minutes > raw.slot_minutes:
