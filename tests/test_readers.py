@@ -190,6 +190,14 @@ def test_builtin_packs_load_and_every_rule_cites_a_source():
     ("[channels.sms]\nper_day = -1", "channels.sms.per_day"),
     ("report_timezone = \"Mars/Base\"", "report_timezone"),
     ("slot_minutes = ", "invalid TOML"),
+    # A wrong type is a mistake, never coerced ("30" is not 30, true is not 1).
+    ('slot_minutes = "30"', "slot_minutes: must be a whole number between 5 and 240"),
+    ("default_p_pay = true", "default_p_pay: must be a number between 0 and 1"),
+    ('[channels.sms]\nenabled = "yes"', "channels.sms.enabled: must be true or false"),
+    ("packs = [1]", "packs: must be a list of built-in pack names or pack file paths"),
+    ("[channels.voice]\ncost = nan", "channels.voice.cost: must be a number between 0 and 1000000"),
+    ('hours = {"8" = -1}', "hours.8: must be a number between 0 and 100"),
+    ("min_window_minutes = 45", "min_window_minutes: must be a whole number between 1 and 30"),
 ])
 def test_config_errors_name_the_key(tmp_path, text, message):
     with pytest.raises(InputError) as info:
