@@ -282,40 +282,51 @@ class Store:
 
     def _insert_attempts(self, conn: Connection, attempts: Sequence[Attempt], import_id: int) -> int:
         """Insert the attempts (ids already stored are skipped, also when a concurrent import
-        stored them first); returns how many were added. Straight to the driver: SQLAlchemy's
-        per-row parameter processing cost ten times the insert itself at a million rows. SQLite
-        gets ``INSERT OR IGNORE`` through executemany, PostgreSQL ``COPY`` into a temporary table
-        and one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``. Times are stored as the
-        UTCDateTime column stores them: naive UTC (SQLite: SQLAlchemy's text form)."""
-        if not attempts:
-            return 0
-        utc = UTC
-        text = self.dialect == "sqlite"
-
-        def when(t: dt.datetime | None):
-            if t is None:
-                return None
-            u = t.astimezone(utc).replace(tzinfo=None)
-            return u.isoformat(" ", "microseconds") if text else u  # SQLAlchemy's SQLite form
-
+        stored them first); returns how many were added."""
+        when = self._time_value
         rows = [(a.attempt_id, a.debtor_id, a.account_id, a.channel.value, a.destination, when(a.attempted_at),
                  _offset_minutes(a.attempted_at), a.outcome.value, a.agent_id, import_id, a.direction.value,
                  when(a.callback_at), _offset_minutes(a.callback_at) if a.callback_at else None) for a in attempts]
-        columns = ", ".join(_INSERT_COLUMNS)
+        return self._bulk_insert(conn, "attempts", _INSERT_COLUMNS, rows, unique="attempt_id")
+
+    def _time_value(self, t: dt.datetime | None):
+        """An aware instant as the UTCDateTime column stores it: naive UTC (SQLite: SQLAlchemy's
+        text form of it)."""
+        if t is None:
+            return None
+        u = t.astimezone(UTC).replace(tzinfo=None)
+        return u.isoformat(" ", "microseconds") if self.dialect == "sqlite" else u
+
+    def _bulk_insert(self, conn: Connection, table: str, columns: Sequence[str], rows: list[tuple], *,
+                     unique: str | None = None) -> int:
+        """Rows straight to the driver inside the open transaction; returns how many were added.
+        SQLAlchemy's per-row parameter processing cost ten times the insert itself at a million
+        rows. SQLite: executemany (``INSERT OR IGNORE`` when ``unique`` names the column whose
+        duplicates are skipped); PostgreSQL: ``COPY``, through a temporary table and one ``INSERT
+        ... ON CONFLICT DO NOTHING`` when duplicates are to be skipped."""
+        if not rows:
+            return 0
+        names = ", ".join(columns)
         cursor = conn.connection.driver_connection.cursor()
         try:
-            if text:
-                cursor.executemany(f"INSERT OR IGNORE INTO attempts ({columns}) VALUES "
-                                   f"({', '.join('?' * len(_INSERT_COLUMNS))})", rows)
+            if self.dialect == "sqlite":
+                verb = "INSERT OR IGNORE" if unique else "INSERT"
+                cursor.executemany(f"{verb} INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
                 return cursor.rowcount
-            cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS attempts_in (LIKE attempts INCLUDING DEFAULTS) "
+            if unique is None:
+                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                return len(rows)
+            staging = f"{table}_in"
+            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {table} INCLUDING DEFAULTS) "
                            "ON COMMIT DELETE ROWS")
-            cursor.execute("ALTER TABLE attempts_in ALTER COLUMN id DROP NOT NULL")
-            with cursor.copy(f"COPY attempts_in ({columns}) FROM STDIN") as copy:
+            cursor.execute(f"ALTER TABLE {staging} ALTER COLUMN id DROP NOT NULL")
+            with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            cursor.execute(f"INSERT INTO attempts ({columns}) SELECT {columns} FROM attempts_in "
-                           "ON CONFLICT (attempt_id) DO NOTHING")
+            cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "
+                           f"ON CONFLICT ({unique}) DO NOTHING")
             return cursor.rowcount
         finally:
             cursor.close()
@@ -501,12 +512,27 @@ class Store:
                         "rows": c.rows, "rejected_rows": c.rejected_rows,
                         **({"arms": dict(plan.arms)} if getattr(plan, "arms", None) else {})},
                 provenance=dict(plan.provenance)))
-            rows = [{"plan_id": plan.plan_id, "debtor_id": p.debtor_id, "channel": p.channel.value,
-                     "destination": p.destination, "window_start": p.window_start, "window_end": p.window_end,
-                     "timezone": p.timezone, "pool": p.pool, "rank": p.rank, "expected_value": p.expected_value,
-                     "rules": ";".join(p.rules), "arm": p.arm} for p in plan.contacts]
-            for k in range(0, len(rows), 20_000):
-                conn.execute(PlannedContactRow.__table__.insert(), rows[k:k + 20_000])
+            # A plan has a few dozen distinct windows and rule lists: each is formatted once.
+            times: dict[dt.datetime, Any] = {}
+            rule_text: dict[tuple, str] = {}
+            sqlite = self.dialect == "sqlite"
+
+            def when(t: dt.datetime):
+                found = times.get(t)
+                if found is None:
+                    found = times[t] = self._time_value(t)
+                return found
+
+            rows = []
+            channel_text = {c: c.value for c in Channel}  # Enum.value is a slow descriptor, a million times
+            for p in plan.contacts:
+                rules = rule_text.get(p.rules)
+                if rules is None:
+                    rules = rule_text[p.rules] = ";".join(p.rules)
+                rows.append((plan.plan_id, p.debtor_id, channel_text[p.channel], p.destination, when(p.window_start),
+                             when(p.window_end), p.timezone, p.pool, p.rank,
+                             float(p.expected_value) if sqlite else p.expected_value, rules, p.arm))
+            self._bulk_insert(conn, "planned_contacts", _CONTACT_COLUMNS, rows)
 
     def plans(self) -> list[dict]:
         with self.transaction() as conn:
@@ -594,6 +620,8 @@ def _differs(attempt: Attempt, row: Any) -> str | None:
     return next((name for name, mine, theirs in pairs if mine != theirs), None)
 
 
+_CONTACT_COLUMNS = ("plan_id", "debtor_id", "channel", "destination", "window_start", "window_end", "timezone",
+                    "pool", "rank", "expected_value", "rules", "arm")
 _INSERT_COLUMNS = ("attempt_id", "debtor_id", "account_id", "channel", "destination", "attempted_at",
                    "utc_offset_minutes", "outcome", "agent_id", "import_id", "direction", "callback_at",
                    "callback_offset_minutes")
