@@ -139,11 +139,9 @@ def now() -> dt.datetime:
 
 
 def mask(destination: str) -> str:
-    """Phones and e-mails are personal data: show just enough to tell them apart."""
-    if "@" in destination:
-        user, domain = destination.split("@", 1)
-        return f"{user[:1]}***@{domain}"
-    return destination[:3] + "*" * max(0, len(destination) - 7) + destination[-4:]
+    from contactplan.errors import masked
+
+    return masked(destination)
 
 
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="contactplan.toml")]

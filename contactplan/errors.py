@@ -25,6 +25,14 @@ def show_values(on: bool) -> None:
     _SHOW_VALUES.set(on)
 
 
+def masked(destination: str) -> str:
+    """Phones and e-mails are personal data: just enough of one to tell it from another."""
+    if "@" in destination:
+        user, domain = destination.split("@", 1)
+        return f"{user[:1]}***@{domain}"
+    return destination[:3] + "*" * max(0, len(destination) - 7) + destination[-4:]
+
+
 def quoted(raw: object, limit: int = 40) -> str:
     """`` ('value')`` after a message when values may be shown, else nothing."""
     text = str(raw)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from contactplan.model import Channel, Exclusion
@@ -23,32 +23,46 @@ td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top
 .clean{color:#2a7a2a}.bad{color:#b00020}.num{text-align:right}svg text{font-size:11px}"""
 
 
-def _chart(hourly: Sequence[tuple[dt.datetime, Counter, int]]) -> str:
-    if not hourly:
+def bar_chart(chart_id: str, label: str, hours: Sequence[dt.datetime], used: Mapping[dt.datetime, Counter],
+              capacity: Mapping[dt.datetime, int] | None, width: int = 26) -> str:
+    """Contacts per hour by channel as stacked bars (``rect.bar``, ``data-n``), with a capacity
+    line per hour (``line.capacity``) when given. Inline SVG: the page needs nothing else."""
+    if not hours:
         return "<p>No contacts.</p>"
-    top = max(max(sum(u.values()), cap) for _, u, cap in hourly) or 1
-    width, height, bar = 40 * len(hourly) + 60, 240, 28
-    parts = [f'<svg id="per-hour" width="{width}" height="{height + 40}" role="img" '
-             'aria-label="contacts per hour against capacity">']
-    for k, (hour, used, cap) in enumerate(hourly):
-        x, y = 50 + 40 * k, height
+    totals = [sum(used.get(h, Counter()).values()) for h in hours]
+    top = max(totals + ([capacity.get(h, 0) for h in hours] if capacity else [])) or 1
+    height, step = 200, width + 10
+    parts = [f'<svg id="{chart_id}" width="{step * len(hours) + 50}" height="{height + 34}" role="img" '
+             f'aria-label="{escape(label)}">',
+             f'<text x="0" y="12">{top}</text><text x="0" y="{height}">0</text>']
+    for k, h in enumerate(hours):
+        x, y = 40 + step * k, height
         for channel in Channel:
-            n = used.get(channel, 0)
+            n = used.get(h, Counter()).get(channel, 0)
             if n:
-                h = n / top * (height - 20)
-                y -= h
+                bar = n / top * (height - 16)
+                y -= bar
                 parts.append(f'<rect class="bar" data-channel="{channel}" data-n="{n}" x="{x}" y="{y:.1f}" '
-                             f'width="{bar}" height="{h:.1f}" fill="{_COLOURS[channel]}"><title>{hour:%H:%M} '
+                             f'width="{width}" height="{bar:.1f}" fill="{_COLOURS[channel]}"><title>{h:%H:%M} '
                              f'{channel}: {n}</title></rect>')
+        cap = capacity.get(h, 0) if capacity else 0
         if cap:
-            cy = height - cap / top * (height - 20)
-            parts.append(f'<line class="capacity" data-capacity="{cap}" x1="{x - 3}" x2="{x + bar + 3}" y1="{cy:.1f}" '
-                         f'y2="{cy:.1f}" stroke="#b00020" stroke-width="2"><title>{hour:%H:%M} agent capacity '
-                         f'{cap}</title></line>')
-        parts.append(f'<text x="{x}" y="{height + 15}">{hour:%H:%M}</text>')
-    parts.append(f'<text x="0" y="12">{top}</text><text x="0" y="{height}">0</text></svg>')
+            cy = height - cap / top * (height - 16)
+            parts.append(f'<line class="capacity" data-capacity="{cap}" x1="{x - 3}" x2="{x + width + 3}" '
+                         f'y1="{cy:.1f}" y2="{cy:.1f}" stroke="#b00020" stroke-width="2"><title>{h:%H:%M} '
+                         f'capacity {cap}</title></line>')
+        if k % 2 == 0 or len(hours) <= 12:
+            parts.append(f'<text x="{x + width / 2:.1f}" y="{height + 14}" text-anchor="middle">{h:%H}h</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _chart(hourly: Sequence[tuple[dt.datetime, Counter, int]]) -> str:
+    hours = [h for h, _, _ in hourly]
+    chart = bar_chart("per-hour", "contacts per hour against capacity", hours, {h: u for h, u, _ in hourly},
+                      {h: cap for h, _, cap in hourly})
     legend = " ".join(f'<span style="color:{c}">&#9632; {ch}</span>' for ch, c in _COLOURS.items())
-    return "".join(parts) + f'<p>{legend} <span style="color:#b00020">&#8213; agent capacity</span></p>'
+    return chart + f'<p>{legend} <span style="color:#b00020">&#8213; agent capacity</span></p>'
 
 
 def render_html(title: str, summary: Sequence[tuple[str, str]], violations: Sequence[Violation],

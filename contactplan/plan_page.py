@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from zoneinfo import ZoneInfo
 
-from contactplan.html import _COLOURS, _CSS
+from contactplan.html import _COLOURS, _CSS, bar_chart as _bars
+from contactplan.errors import masked as _mask
 from contactplan.model import Channel, PlannedContact
 from contactplan.report import exclusions_by_rule
 
@@ -27,48 +28,8 @@ _PAGE_CSS = """section{margin-bottom:2em}.bars td.bar span{display:inline-block;
 #list-filter{padding:.3em;width:24em}.pager button{margin:0 .3em}"""
 
 
-def _mask(destination: str) -> str:
-    if "@" in destination:
-        user, domain = destination.split("@", 1)
-        return f"{user[:1]}***@{domain}"
-    return destination[:3] + "*" * max(0, len(destination) - 7) + destination[-4:]
-
-
 def _hour(when: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return when.astimezone(zone).replace(minute=0, second=0, microsecond=0)
-
-
-def _bars(chart_id: str, label: str, hours: list[dt.datetime], used: Mapping[dt.datetime, Counter],
-          capacity: Mapping[dt.datetime, int] | None, width: int = 26) -> str:
-    """Contacts per hour by channel as stacked bars, with a capacity line per hour when given."""
-    if not hours:
-        return "<p>No contacts.</p>"
-    top = max([sum(used.get(h, Counter()).values()) for h in hours] + [capacity.get(h, 0) for h in hours]
-              if capacity else [sum(used.get(h, Counter()).values()) for h in hours]) or 1
-    height, step = 160, width + 8
-    parts = [f'<svg id="{chart_id}" width="{step * len(hours) + 50}" height="{height + 34}" role="img" '
-             f'aria-label="{escape(label)}">',
-             f'<text x="0" y="12">{top}</text><text x="0" y="{height}">0</text>']
-    for k, h in enumerate(hours):
-        x, y = 40 + step * k, height
-        for channel in Channel:
-            n = used.get(h, Counter()).get(channel, 0)
-            if n:
-                bar = n / top * (height - 16)
-                y -= bar
-                parts.append(f'<rect class="bar" data-channel="{channel}" data-n="{n}" x="{x}" y="{y:.1f}" '
-                             f'width="{width}" height="{bar:.1f}" fill="{_COLOURS[channel]}"><title>{h:%H:%M} '
-                             f'{channel}: {n}</title></rect>')
-        cap = capacity.get(h, 0) if capacity else 0
-        if cap:
-            cy = height - cap / top * (height - 16)
-            parts.append(f'<line class="capacity" data-capacity="{cap}" x1="{x - 3}" x2="{x + width + 3}" '
-                         f'y1="{cy:.1f}" y2="{cy:.1f}" stroke="#b00020" stroke-width="2"><title>{h:%H:%M} '
-                         f'capacity {cap}</title></line>')
-        if k % 2 == 0 or len(hours) <= 12:
-            parts.append(f'<text x="{x + width / 2:.1f}" y="{height + 14}" text-anchor="middle">{h:%H}h</text>')
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def _table(table_id: str, header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1) -> str:
