@@ -16,6 +16,8 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 
 from contactplan.config import DEFAULT_CHANNELS, Config
@@ -34,6 +36,7 @@ from contactplan.model import Channel
 from contactplan.planner import build_plan, load_inputs
 from contactplan.rules.packs import default_packs
 from contactplan.store import open_store
+from suite import examples
 from vicidial_oracle import STANDARD, STDRANKOWNER, WEB_STANDARD, Vicidial
 
 PACKS = default_packs()
@@ -551,3 +554,19 @@ def test_oracle_reads_the_loaders_documented_example(tmp_path):
     assert (lead["vendor_lead_code"], lead["list_id"], lead["phone_code"], lead["phone_number"],
             lead["postal_code"], lead["country"], lead["comments"]) == (
         "3857822", 105, "01144", "1625551212", "CM9 6PW", "UK", "COMMENTS")
+
+
+@settings(max_examples=examples(3000), deadline=None)
+@given(code=st.sampled_from(["1", "55", "55", "39", "7", "261", "44"]), digits=st.text("0123456789", min_size=6,
+                                                                                        max_size=13))
+def test_vicidial_phone_split_agrees_with_phonenumbers(code, digits):
+    """The export's shortcut for E.164 numbers gives what phonenumbers' parser gives, for any number."""
+    from contactplan.io.vicidial import _e164
+
+    number = f"+{code}{digits}"
+    try:
+        parsed = phonenumbers.parse(number)
+        expected = (parsed.country_code, phonenumbers.national_significant_number(parsed))
+    except phonenumbers.NumberParseException:
+        expected = None
+    assert _e164(number) == expected

@@ -37,6 +37,7 @@ Messages name the debtor id, never a phone or a name.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -104,9 +105,11 @@ class TzCode:
         return "SSM-FSN" if self.dst else ""
 
 
+@functools.lru_cache(maxsize=4096)
 def tz_code(country_code: int, zone: str, on: dt.date) -> TzCode:
     """The owner time-zone code for a zone: its standard offset and whether it keeps DST (read
-    from the tz database in January and July of the plan's year)."""
+    from the tz database in January and July of the plan's year). Cached: a list of a million
+    leads has a few dozen zones."""
     tz = ZoneInfo(zone)
     january = offset_at(tz, dt.datetime(on.year, 1, 15, 12, tzinfo=dt.UTC))
     july = offset_at(tz, dt.datetime(on.year, 7, 15, 12, tzinfo=dt.UTC))
@@ -178,6 +181,26 @@ def _b36(n: int) -> str:
     return digits[n // 1296] + digits[n // 36 % 36] + digits[n % 36]
 
 
+# The two numbering plans contactplan plans for, whose E.164 digits after the calling code are
+# exactly the national significant number: NANP (+1, area codes never start with 0 or 1) and
+# Brazil (+55, DDD 11-99; "90" is a carrier-selection prefix phonenumbers strips, so it is left to it).
+_FAST_E164 = re.compile(r"\+(?:(1)([2-9][0-9]{9})|(55)((?!90)[1-9][0-9]{9,10}))")
+
+
+def _e164(destination: str) -> tuple[int, str] | None:
+    """(country calling code, national significant number) as phonenumbers gives them; the
+    readers write every phone in E.164, so the two plans above take a shortcut that skips
+    phonenumbers' parser (most of the cost of a VICIdial export), everything else takes it."""
+    found = _FAST_E164.fullmatch(destination)
+    if found is not None:
+        return (1, found.group(2)) if found.group(1) else (55, found.group(4))
+    try:
+        number = phonenumbers.parse(destination)
+    except phonenumbers.NumberParseException:
+        return None
+    return number.country_code, phonenumbers.national_significant_number(number)
+
+
 def plan_leads(contacts: Sequence[PlannedContact], debtors: Mapping[str, Debtor], variant: str,
                zones_of_area: Callable[[str], Iterable[str]], min_minutes: int = 1
                ) -> tuple[list[Lead], list[tuple[PlannedContact, str]]]:
@@ -188,12 +211,11 @@ def plan_leads(contacts: Sequence[PlannedContact], debtors: Mapping[str, Debtor]
         if c.channel not in DIALER_CHANNELS:
             continue
         d = debtors[c.debtor_id]
-        try:
-            number = phonenumbers.parse(c.destination)
-        except phonenumbers.NumberParseException:
+        split = _e164(c.destination)
+        if split is None:
             refused.append((c, "the destination is not an E.164 number"))
             continue
-        code, national = number.country_code, phonenumbers.national_significant_number(number)
+        code, national = split
         if not MIN_DIGITS <= len(national) <= MAX_DIGITS:
             refused.append((c, f"VICIdial's loader takes {MIN_DIGITS}-{MAX_DIGITS} digit phone numbers"))
             continue
@@ -257,7 +279,7 @@ def lead_row(lead: Lead, plan_id: str, list_id: int, variant: str) -> list[str]:
         value = values.get(column, tail.get(column, ""))
         if column == "comments":
             value = values[column] = STRIPPED.sub(" ", value)  # what VICIdial would store anyway
-        elif STRIPPED.search(value):
+        elif value and STRIPPED.search(value):
             raise VicidialRefusal(f"{column} holds a character VICIdial strips or splits on")
         if len(value) > WIDTHS.get(column, 100):
             raise VicidialRefusal(f"{column} is longer than VICIdial's {WIDTHS.get(column, 100)} characters")
