@@ -309,7 +309,7 @@ def plan(
                      *(p for p in policy or () if p not in BUILTIN)]
     check_outputs(inputs_of_run, [] if dry_run else [
         ("--output", None if fmt is not ExportFormat.csv else (output or "-")), ("--rejects", rejects),
-        ("--html", html)])
+        ("--html", html)], db=db, config=config)
     export = _export_options(vicidial_variant, list_id_base, vicidial_campaign, whatsapp_template, whatsapp_params,
                              sms_template, email_template_id, email_subject)
     try:

@@ -106,10 +106,13 @@ NotBeforeOption = Annotated[Optional[str], typer.Option(
                          "every cap")]
 
 
-def check_outputs(inputs: list[str | Path | None], outputs: list[tuple[str, str | Path | None]]) -> None:
+def check_outputs(inputs: list[str | Path | None], outputs: list[tuple[str, str | Path | None]], *,
+                  db: str | None = None, config: str | Path | None = None) -> None:
     """Refuse, before anything is read, an output that is one of the run's own input files (``-d
-    same.csv -o same.csv`` would destroy the portfolio) or two outputs on one file (``-`` is
-    standard output). Exit code 2."""
+    same.csv -o same.csv`` would destroy the portfolio), the store's database file (an output
+    written over contactplan.db would take the history, the opt-outs and the plan archive with
+    it), or two outputs on one file (``-`` is standard output). Exit code 2."""
+    stores = _store_files(db, config)
     ins = [(Path(p)) for p in inputs if p is not None and str(p) != "-"]
     taken: list[tuple[str, str]] = []
     for option, out in outputs:
@@ -119,11 +122,38 @@ def check_outputs(inputs: list[str | Path | None], outputs: list[tuple[str, str 
             if _same_file(Path(out), given):
                 raise typer.BadParameter(f"{out} is also an input of this run; writing it would destroy it",
                                          param_hint=option)
+        for store in stores:
+            if _same_file(Path(out), store):
+                raise typer.BadParameter(f"{out} is the store's database (history, suppressions, plan archive); "
+                                         "writing it would destroy them", param_hint=option)
         for other_option, other in taken:
             if (str(out) == "-" and other == "-") or (str(out) != "-" and other != "-"
                                                       and _same_file(Path(out), Path(other))):
                 raise typer.BadParameter(f"{out} is also the output of {other_option}", param_hint=option)
         taken.append((option, str(out)))
+
+
+def _store_files(db: str | None, config: str | Path | None) -> list[Path]:
+    """Every SQLite file a run may hold as its store: the one --db, $CONTACTPLAN_DB or the
+    config's database_url names, and the embedded default (it exists for other runs even when
+    this one uses another), each with SQLite's journal files."""
+    import tomllib
+
+    from contactplan.store import DEFAULT_URL, resolve_url
+
+    config_url = None
+    if config is not None:
+        try:
+            found = tomllib.loads(Path(config).read_text(encoding="utf-8-sig")).get("database_url")
+            config_url = found if isinstance(found, str) else None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+            pass  # the config's own reader reports what is wrong with it
+    out = []
+    for url in {resolve_url(db, config_url), DEFAULT_URL}:
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            path = url.removeprefix("sqlite:///")
+            out += [Path(path + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+    return out
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -149,7 +149,7 @@ def report(
         raise typer.BadParameter("segment and region come from the debtors file: add --debtors FILE",
                                  param_hint="--by")
     check_outputs([debtors, config], [("--output", output if fmt is not ReportFormat.table and output is not None
-                                       and str(output) != "-" else None), ("--html", html)])
+                                       and str(output) != "-" else None), ("--html", html)], db=db, config=config)
     try:
         cfg = load_config(config)
         store = store_for(db, cfg, create=False)
@@ -298,7 +298,7 @@ def learn(
     if "segment" in keys and debtors is None:
         raise typer.BadParameter("the segment comes from the debtors file: add --debtors FILE", param_hint="--by")
     start, end = period(first, last)
-    check_outputs([debtors, config], [("--output", output)])
+    check_outputs([debtors, config], [("--output", output)], db=db, config=config)
     try:
         cfg = load_config(config)
         store = store_for(db, cfg, create=False)

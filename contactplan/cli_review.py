@@ -82,7 +82,7 @@ def audit(
     check_outputs([plan_file, debtors, agents, log, config, municipal_holidays,
                    *(p for p in policy or () if not _builtin(p))],
                   [("--output", output if fmt is not AuditFormat.table and output is not None
-                    and str(output) != "-" else None), ("--html", html)])
+                    and str(output) != "-" else None), ("--html", html)], db=db, config=config)
     if log is not None and not_before is not None:
         raise typer.BadParameter("judges a re-plan; a log is judged attempt by attempt against what came before",
                                  param_hint="--not-before")

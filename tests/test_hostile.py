@@ -395,3 +395,28 @@ def test_a_header_of_a_million_columns_is_answered_in_a_line(tmp_path):
     files = _files(tmp_path)
     r = _run(["plan", "-d", str(path), "-a", str(files["agents"]), "--date", DAY, "--no-store", "--dry-run"])
     assert r.exit_code == 0 and len(r.stderr) < 20_000 and "and 199988 more" in r.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["report", "--from", "2026-11-16", "--to", "2026-11-20", "--html", "{db}"],
+    ["report", "--from", "2026-11-16", "--to", "2026-11-20", "-f", "csv", "-o", "{db}"],
+    ["learn", "--from", "2026-11-16", "--to", "2026-11-20", "-o", "{db}"],
+    ["learn", "--from", "2026-11-16", "--to", "2026-11-20", "-o", "{db}-wal"],
+    ["plan", "-d", "{ex}/debtors.csv", "-a", "{ex}/agents.csv", "--date", "2026-11-24", "-o", "{db}"],
+    ["plan", "-d", "{ex}/debtors.csv", "-a", "{ex}/agents.csv", "--date", "2026-11-24", "-o", "{tmp}/p.csv",
+     "--html", "{db}"],
+    ["plan", "-d", "{ex}/debtors.csv", "-a", "{ex}/agents.csv", "--date", "2026-11-24", "-o", "{tmp}/p.csv",
+     "--rejects", "{db}"],
+    ["audit", "--log", "{ex}/results.csv", "-d", "{ex}/debtors.csv", "--html", "{db}"],
+])
+def test_no_output_is_written_over_the_store(tmp_path, command):
+    """The database is an input of every command that reads it: an output on it (or on its
+    journal) would wipe the history, the opt-out suppressions and the plan archive."""
+    ex = Path(__file__).resolve().parents[1] / "examples" / "br"
+    db = tmp_path / "store.db"
+    assert runner.invoke(app, ["history", "import", str(ex / "results.csv"), "--db", f"sqlite:///{db}"]).exit_code == 0
+    before = db.read_bytes()
+    args = [a.format(db=db, ex=ex, tmp=tmp_path) for a in command]
+    r = runner.invoke(app, [*args, "--db", f"sqlite:///{db}"])
+    assert r.exit_code == 2 and "store's database" in r.output
+    assert db.read_bytes() == before
