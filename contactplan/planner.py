@@ -330,7 +330,8 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
                        sorted(config.channels.items()), sorted(config.hour_effectiveness.items()),
                        config.max_gap, config.horizon_days, config.horizon_discount,
                        *((config.model.sha256,) if config.model is not None else ())))
-    parts = (df.sha256, inputs.agents_sha256, packs.sha256, config_key, calendars.sha256)
+    parts = (df.sha256, inputs.agents_sha256, packs.sha256, config_key, calendars.sha256,
+             *((store,) if (store := _store_digest(debtors)) else ()))
     # A re-plan is another plan of the same day; a plan of the whole day keeps its id.
     plan_id = plan_id_for(plan_date, *parts, *((f"not_before={not_before.isoformat()}",) if not_before else ()),
                           *((f"holdout={holdout.percent:g}/{holdout.seed}",) if holdout else ()))
@@ -351,6 +352,25 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
                 tuple(pools), tuple(slots), config, provenance, timings, tuple(violations), dict(sources), dict(notes), greedy,
                 solution.bound, solution.note, len(booking.contacts), tuple(booking.refused), holdout, arms,
                 arm_values, learned_options(debtors, opts, config) if config.model is not None else None)
+
+
+def _store_digest(debtors: list[Debtor]) -> str:
+    """What the store told the plan (attempts, suppressions, consent records), hashed: it is an
+    input like the files, so re-planning a day after its outcomes were imported is another plan
+    (another id) and the archived plan the dialer was given is kept. Empty without store data, so
+    a plan made without the store keeps the id of its files alone."""
+    digest = hashlib.sha256()
+    told = False
+    for d in debtors:
+        if not d.has_store_data:
+            continue
+        told = True
+        digest.update("\x1f".join((d.debtor_id, *(a.attempt_id for a in d.history),
+                                   *(f"{s.debtor_id}|{s.destination}|{s.channel or ''}|{s.source}|{s.expires_on}"
+                                     for s in d.suppressions),
+                                   *(r.record_id for r in d.consent_records))).encode())
+        digest.update(b"\x1e")
+    return digest.hexdigest()[:16] if told else ""
 
 
 def _with_holdout(opts, challengers: set[int], n_slots: int, pools: list[Pool], config: Config,

@@ -347,3 +347,25 @@ def test_the_calendars_ends_as_a_period_are_no_fault(store, tmp_path):
     assert json.loads(wide.stdout)["rows"] == json.loads(narrow.stdout)["rows"]
     learned = cli("learn", "--from", "0001-01-01", "--to", "9999-12-31", "--db", store, "-o", str(tmp_path / "m.toml"))
     assert learned.exit_code == 0, learned.output
+
+
+def test_replanning_after_the_outcomes_keeps_the_plan_the_dialer_was_given(tmp_path):
+    """The store is an input: a re-plan of the day after its outcomes were imported is another
+    plan (another id); the archived plan that was dialled stays, and the report still joins to it."""
+    from contactplan.store import open_store
+
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    base = ["plan", "-d", str(EXAMPLES / "debtors.csv"), "-a", str(EXAMPLES / "agents.csv"), "-c",
+            str(EXAMPLES / "contactplan.toml"), "--date", "2026-11-24", "--db", db]
+    assert cli(*base, "-o", str(tmp_path / "morning.csv")).exit_code == 0
+    rows = list(csv.DictReader((tmp_path / "morning.csv").open(encoding="utf-8")))
+    results = [(r["debtor_id"], r["channel"], r["destination"], r["window_start"], "no_answer") for r in rows]
+    assert cli("history", "import", str(write_history(tmp_path / "r.csv", results)), "--db", db).exit_code == 0
+    assert cli(*base, "-o", str(tmp_path / "again.csv")).exit_code == 0
+    plans = open_store(db).plans()
+    assert len(plans) == 2 and rows[0]["plan_id"] in {p["plan_id"] for p in plans}
+    kept = open_store(db).planned_contacts(rows[0]["plan_id"])
+    assert len(kept) == len(rows)
+    report = json.loads(cli("report", "--from", "2026-11-24", "--to", "2026-11-24", "--by", "pool", "--db", db,
+                            "-f", "json").stdout)
+    assert not any(r["pool"] == "(unplanned)" for r in report["rows"])
