@@ -290,7 +290,7 @@ def learn(
     channel and local hour (and segment), shrunk toward the channel's rate; plan --model uses them."""
     from contactplan.config import load_config
     from contactplan.io.plan_csv import write_atomic
-    from contactplan.outcomes.learned import BY_CHOICES, learn as learn_model, render_model
+    from contactplan.outcomes.learned import BY_CHOICES, learn as learn_model, parse_model, render_model
 
     keys = parse_keys(by, ("channel", "hour", "segment"), "--by")
     if keys not in BY_CHOICES:
@@ -313,7 +313,9 @@ def learn(
             err.print(f"[red]error:[/red] no outbound attempts from {start} to {end} in the store: nothing to learn "
                       "from (history import FILE first); nothing was written", highlight=False)
             raise typer.Exit(2)
-        write_atomic(output, render_model(model))
+        text = render_model(model)
+        parse_model(text.encode("utf-8"), str(output))  # never write a model that plan would refuse
+        write_atomic(output, text)
     except ContactplanError as exc:
         fail(exc)
     attempts_n = sum(c.attempts for c in model.cells.values())

@@ -7,7 +7,6 @@ its errors are worded as contactplan's messages always were: the key path and th
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,15 +80,9 @@ def load_config(path: str | Path | None) -> Config:
     if path is None:
         return Config()
     source = str(path)
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(source, f"cannot read config: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(source, f"is not UTF-8 text (byte {exc.start}); TOML files are UTF-8: save it as UTF-8") \
-            from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(source, f"invalid TOML: {exc}") from None
+    from contactplan.io.files import load_toml
+
+    data = load_toml(path, "config")
     from pydantic import ValidationError
 
     from contactplan.config_schema import ConfigFile, message

@@ -189,6 +189,12 @@ GOOD_CELL = ('[[cell]]\nchannel = "whatsapp"\nhour = 10\nattempts = 500\nrpc = 2
     (GOOD_CELL + "colour = 1\n", "cell 1.colour"),
     (GOOD_CELL + "\n" + GOOD_CELL, "cell 2"),
     (GOOD_CELL.replace("p_rpc = 0.4", 'p_rpc = "0.4"'), "cell 1.p_rpc"),
+    # Posterior means the counts and the prior cannot give (a hand-edited cell steering on nothing).
+    (GOOD_CELL.replace("p_rpc = 0.4", "p_rpc = 1.0"), "cell 1.p_rpc"),
+    (GOOD_CELL.replace("p_promise_given_rpc = 0.75", "p_promise_given_rpc = 0.1"), "cell 1.p_promise_given_rpc"),
+    (GOOD_CELL.replace("attempts = 500", "attempts = -5"), "cell 1.attempts"),
+    (GOOD_CELL.replace("p_rpc = 0.4", "p_rpc = nan"), "cell 1.p_rpc"),
+    ("", "no [[cell]]"),
 ])
 def test_a_broken_model_file_is_refused_with_its_key(tmp_path, broken, where):
     model = tmp_path / "m.toml"
@@ -198,6 +204,27 @@ def test_a_broken_model_file_is_refused_with_its_key(tmp_path, broken, where):
     assert result.exit_code == 2
     assert str(model) in result.output and where in result.output
     assert not (tmp_path / "p.csv").exists()
+
+
+@pytest.mark.parametrize("header, where", [
+    ('to = "2026-11-30"', 'to = "2026-10-01"'), ("reference_promise_rate = 0.05", "reference_promise_rate = 0"),
+    ("reference_promise_rate = 0.05", "reference_promise_rate = 1e-300"),
+])
+def test_a_model_header_that_cannot_be_is_refused(tmp_path, header, where):
+    model = tmp_path / "m.toml"
+    model.write_text(_model_text(GOOD_CELL).replace(header, where), encoding="utf-8")
+    result = cli("plan", "-d", str(EXAMPLES / "debtors.csv"), "-a", str(EXAMPLES / "agents.csv"), "--date",
+                 "2026-11-24", "--no-store", "--model", str(model), "--dry-run")
+    assert result.exit_code == 2 and where.split(" =")[0] in result.output
+
+
+def test_a_deeply_nested_or_device_model_is_exit_2(tmp_path):
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    for model in (deep, Path("/dev/zero"), tmp_path):
+        result = cli("plan", "-d", str(EXAMPLES / "debtors.csv"), "-a", str(EXAMPLES / "agents.csv"), "--date",
+                     "2026-11-24", "--no-store", "--model", str(model), "--dry-run")
+        assert result.exit_code == 2, (model, result.output)
 
 
 def test_a_model_moves_the_plan_and_says_how_much_it_decided(tmp_path):

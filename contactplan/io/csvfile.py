@@ -107,6 +107,10 @@ def read_bytes(path: str | Path) -> bytes:
 
     if is_workbook(name):
         return workbook_csv(name)
+    if name != "-":
+        from contactplan.io.files import check_readable
+
+        check_readable(name)
     try:
         return Path(path).read_bytes() if name != "-" else _stdin_bytes()
     except OSError as exc:

@@ -22,10 +22,10 @@ debtor's p_pay keeps its meaning.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +38,11 @@ from contactplan.outcomes.indicators import Tally
 SCHEMA = 1
 DEFAULT_PRIOR_STRENGTH = 20.0
 BY_CHOICES = (("channel", "hour"), ("channel", "hour", "segment"))
+# A cell may be worth at most this many times the reference channel's overall rate, and that rate
+# may not be below MIN_REFERENCE_RATE: the option values stay in the range the solver's integer
+# scaling is proven for (solver.flow.value_scale), and a file that says otherwise is refused.
+MAX_WORTH = 1000.0
+MIN_REFERENCE_RATE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -173,16 +178,16 @@ def read_model(path: str | Path) -> Model:
     """The model file, validated as strictly as every other input: an unknown key, a wrong type,
     a probability outside 0..1, counts that do not add up or a cell given twice is an error
     naming the file, the cell and the key."""
-    source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except OSError as exc:
-        raise InputError(source, f"cannot read the model: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(source, f"is not UTF-8 text (byte {exc.start}); a model file is TOML in UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(source, f"invalid TOML: {exc}") from None
+    from contactplan.io.files import TOML_LIMIT, read_limited
+
+    return parse_model(read_limited(path, 16 * TOML_LIMIT, "model file"), str(path))
+
+
+def parse_model(raw: bytes, source: str) -> Model:
+    """read_model on the file's bytes (learn checks its own output with it before writing)."""
+    from contactplan.io.files import parse_toml
+
+    data = parse_toml(raw.removeprefix(b"\xef\xbb\xbf"), source)
 
     def fail(key: str, what: str) -> InputError:
         return InputError(source, f"{key}: {what}")
@@ -199,12 +204,21 @@ def read_model(path: str | Path) -> Model:
     for key in ("from", "to", "data_sha256"):
         if not isinstance(data[key], str):
             raise fail(key, "must be a string")
+    try:
+        first, last = dt.date.fromisoformat(data["from"]), dt.date.fromisoformat(data["to"])
+    except ValueError:
+        raise fail("from", "from and to must be dates such as 2026-11-01") from None
+    if last < first:
+        raise fail("to", f"{last} is before from {first}")
     strength = _number(data["prior_strength"], 0, 1e9, lambda w: fail("prior_strength", w))
     try:
         reference = Channel(data["reference_channel"])
     except ValueError:
         raise fail("reference_channel", "unknown channel; expected voice, ivr, sms, whatsapp or email") from None
     rate = _number(data["reference_promise_rate"], 0, 1, lambda w: fail("reference_promise_rate", w))
+    if rate < MIN_REFERENCE_RATE:
+        raise fail("reference_promise_rate", f"must be at least {MIN_REFERENCE_RATE:g}: every cell is worth its "
+                                             "promise rate divided by it")
     silent = data.get("left_to_config", [])
     if not isinstance(silent, list) or not all(isinstance(c, str) and c in set(Channel) for c in silent):
         raise fail("left_to_config", "must be a list of channel names")
@@ -236,11 +250,27 @@ def read_model(path: str | Path) -> Model:
         promises = _whole(c["promises"], 0, rpc, lambda w: fail(f"{where}.promises", w + " (at most rpc)"))
         p_rpc = _number(c["p_rpc"], 0, 1, lambda w: fail(f"{where}.p_rpc", w))
         p_ptp = _number(c["p_promise_given_rpc"], 0, 1, lambda w: fail(f"{where}.p_promise_given_rpc", w))
+        # The posterior means must be what the counts and the prior can give: between the raw rate
+        # with the whole prior on 0 and with the whole prior on 1 (a hand-edited p=1.0 over 0 of
+        # 28 attempts would steer the plan on nothing).
+        slack = 1e-9
+        if not rpc / (attempts + strength) - slack <= p_rpc <= (rpc + strength) / (attempts + strength) + slack:
+            raise fail(f"{where}.p_rpc", f"{p_rpc:g} cannot come from {rpc} of {attempts} attempts with prior "
+                                         f"strength {strength:g} (write the file with contactplan learn)")
+        if rpc + strength > 0 and not (promises / (rpc + strength) - slack <= p_ptp
+                                       <= (promises + strength) / (rpc + strength) + slack):
+            raise fail(f"{where}.p_promise_given_rpc", f"{p_ptp:g} cannot come from {promises} of {rpc} right-party "
+                                                       f"contacts with prior strength {strength:g}")
+        if p_rpc * p_ptp / rate > MAX_WORTH:
+            raise fail(where, f"worth {p_rpc * p_ptp / rate:,.0f} times the reference channel; at most {MAX_WORTH:g}")
         key = (channel, hour, segment)
         if key in cells:
             raise fail(where, f"{channel} at {hour:02d}h" + (f" segment {segment}" if segment is not None else "")
                        + " is given twice")
         cells[key] = Cell(channel, hour, segment, attempts, rpc, promises, float(p_rpc), float(p_ptp))
+    if not cells:
+        raise fail("cell", "no [[cell]] at all: the model would change nothing (contactplan learn writes one per "
+                           "channel and hour with outcomes)")
     return Model(tuple(by), data["from"], data["to"], data["data_sha256"], float(strength), reference, float(rate),
                  cells, source, hashlib.sha256(raw).hexdigest(), tuple(silent))
 

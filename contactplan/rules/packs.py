@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -114,10 +113,9 @@ def _type(source: str, key: str, value: Any, kind: type | tuple[type, ...]) -> A
 
 
 def parse_pack(text: str, source: str) -> RulePack:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(source, f"invalid TOML: {exc}") from None
+    from contactplan.io.files import parse_toml
+
+    data = parse_toml(text, source)
     unknown = sorted(set(data) - {"pack", "rule"})
     if unknown:
         raise _fail(source, unknown[0], "unknown top-level key; expected [pack] and [[rule]]")
@@ -187,15 +185,12 @@ def load_builtin(name: str) -> RulePack:
 def load_pack(name_or_path: str) -> RulePack:
     if name_or_path in BUILTIN:
         return load_builtin(name_or_path)
+    from contactplan.io.files import TOML_LIMIT, parse_toml, read_limited
+
     path = Path(name_or_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(name_or_path, f"cannot read rule pack: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(name_or_path, f"is not UTF-8 text (byte {exc.start}); TOML files are UTF-8: save it as "
-                                       "UTF-8") from None
-    return parse_pack(text, str(path))
+    raw = read_limited(path, TOML_LIMIT, "rule pack").removeprefix(b"\xef\xbb\xbf")
+    parse_toml(raw, str(path))  # undecodable bytes are reported before the pack's own checks
+    return parse_pack(raw.decode("utf-8"), str(path))
 
 
 def load_packs(names: tuple[str, ...] | list[str]) -> PackSet:

@@ -1,0 +1,59 @@
+"""Reading the user's files safely: never a device (``/dev/zero`` would be read for ever), never
+more than a TOML file can sensibly hold, and TOML decoded the same way everywhere (a UTF-8 byte
+order mark, as Windows editors write it, is accepted; nesting too deep for the parser is an
+error, not a crash)."""
+
+from __future__ import annotations
+
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from contactplan.errors import InputError
+
+TOML_LIMIT = 16 * 1024 * 1024  # a config, a pack or a model is a few kilobytes; a million cells is ~150 MB
+
+
+def check_readable(path: str | Path) -> None:
+    """Refuse a character or block device (a regular file, a FIFO and a symlink to them are fine)."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return  # the read that follows reports it with its reason
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise InputError(str(path), "is a device, not a file; give the path of a file (or - for standard input)")
+
+
+def read_limited(path: str | Path, limit: int, what: str) -> bytes:
+    check_readable(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read {what}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise InputError(str(path), f"is larger than {limit // (1024 * 1024)} MB, far more than any {what}: is it the "
+                                    "right file?")
+    return data
+
+
+def load_toml(path: str | Path, what: str, limit: int = TOML_LIMIT) -> dict[str, Any]:
+    """A TOML file as a dict, or InputError naming the file (``what`` says what it should be)."""
+    source = str(path)
+    raw = read_limited(path, limit, what)
+    return parse_toml(raw.removeprefix(b"\xef\xbb\xbf"), source)
+
+
+def parse_toml(raw: bytes | str, source: str) -> dict[str, Any]:
+    try:
+        text = raw if isinstance(raw, str) else raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(source, f"is not UTF-8 text (byte {exc.start}); TOML files are UTF-8: save it as UTF-8") \
+            from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(source, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(source, "invalid TOML: tables or arrays nested too deeply") from None
