@@ -25,6 +25,11 @@ def show_values(on: bool) -> None:
     _SHOW_VALUES.set(on)
 
 
+def values_shown() -> bool:
+    """Whether ``--show-values`` let messages quote what the files hold."""
+    return _SHOW_VALUES.get()
+
+
 def masked(destination: str) -> str:
     """Phones and e-mails are personal data: just enough of one to tell it from another."""
     if "@" in destination:

@@ -99,4 +99,9 @@ def test_text_that_looks_like_terminal_markup_is_printed_as_is(tmp_path):
     r = runner.invoke(app, ["plan", "--debtors", str(path), "--agents", str(ROOT / "examples/br/agents.csv"),
                             "--date", "2026-11-24", "--no-store", "--dry-run"])
     assert r.exit_code == 0, r.stderr
+    assert "balance" in r.stderr and "may be personal data" in r.stderr and "[/red]" not in r.stderr
+    # A header cell that is not column-like is not echoed unless asked; asked, it is printed as is.
+    r = runner.invoke(app, ["--show-values", "plan", "--debtors", str(path), "--agents",
+                            str(ROOT / "examples/br/agents.csv"), "--date", "2026-11-24", "--no-store", "--dry-run"])
+    assert r.exit_code == 0, r.stderr
     assert "x[/red]" in r.stderr and "balance" in r.stderr

@@ -420,3 +420,27 @@ def test_no_output_is_written_over_the_store(tmp_path, command):
     r = runner.invoke(app, [*args, "--db", f"sqlite:///{db}"])
     assert r.exit_code == 2 and "store's database" in r.output
     assert db.read_bytes() == before
+
+
+PERSONAL_HEADERS = ["Maria da Silva", "maria.silva@gmail.com", "123.456.789-09", "(11) 98765-4321", "Rua Augusta 1500"]
+
+
+def test_unknown_header_cells_that_may_be_personal_data_are_not_echoed(tmp_path):
+    """A first row of data taken for a header puts names, e-mails, CPFs and phones in the header:
+    the unknown-column warning names only cells that read like column names."""
+    ex = Path(__file__).resolve().parents[1] / "examples" / "br"
+    debtors = tmp_path / "d.csv"
+    debtors.write_text(",".join(["debtor_id", "country", "region", "phone_mobile", "balance", *PERSONAL_HEADERS,
+                                 "balnce"]) + "\nD1,BR,SP,+5511987654321,100,a,b,c,d,e,1\n", encoding="utf-8")
+    history = tmp_path / "h.csv"
+    history.write_text(",".join(["attempt_id", "debtor_id", "channel", "destination", "attempted_at", "outcome",
+                                 *PERSONAL_HEADERS]) + "\nA1,D1,voice,+5511987654321,2026-11-20T10:00:00-03:00,"
+                                                       "no_answer,a,b,c,d,e\n", encoding="utf-8")
+    runs = [runner.invoke(app, ["plan", "-d", str(debtors), "-a", str(ex / "agents.csv"), "--date", "2026-11-24",
+                                "--no-store", "--dry-run"]),
+            runner.invoke(app, ["history", "import", str(history), "--db", f"sqlite:///{tmp_path / 's.db'}"])]
+    for r in runs:
+        assert r.exit_code == 0, r.output
+        assert not any(h in r.output for h in PERSONAL_HEADERS), r.output
+        assert "personal data" in r.output
+    assert "balnce" in runs[0].output  # a typo of a column name is still shown

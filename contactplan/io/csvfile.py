@@ -177,11 +177,26 @@ def from_spreadsheet(value: str) -> str:
     return value
 
 
+_COLUMN_LIKE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
 def unknown_columns(names: list[str], shown: int = 12, width: int = 40) -> str:
     """The unknown columns of a header for a warning, bounded: a file with a million columns gets
-    a line, not megabytes."""
-    listed = ", ".join(n if len(n) <= width else n[:width] + "…" for n in names[:shown])
-    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    a line, not megabytes. A header cell is named only when it reads like a column name (lower
+    case, digits, underscores: the contract's own style, so a typo such as "balnce" is shown);
+    anything else may be a name, a phone or an e-mail of a first row taken for a header, and is
+    counted by its position instead (``--show-values`` names them all)."""
+    from contactplan.errors import values_shown
+
+    named = [n for n in names if values_shown() or _COLUMN_LIKE.fullmatch(n)]
+    hidden = [k for k, n in enumerate(names) if not (values_shown() or _COLUMN_LIKE.fullmatch(n))]
+    listed = ", ".join(n if len(n) <= width else n[:width] + "…" for n in named[:shown])
+    if len(named) > shown:
+        listed += f" and {len(named) - shown} more"
+    if hidden:
+        listed += (", and " if listed else "") + (f"{len(hidden)} column(s) whose header may be personal data "
+                                                  "(not shown; --show-values shows them)")
+    return listed
 
 
 def _stdin_bytes() -> bytes:
