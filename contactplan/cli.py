@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from contactplan.io.files import write_stdout
 from contactplan.cli_common import (
     ConfigOption,
     DbOption,
@@ -146,7 +147,7 @@ def _write(plan, inputs, fmt: ExportFormat, target: str | None, encoding: str, d
         data = dialers.encode_text(target, dialers.plan_csv_text(plan, delimiter), encoding)
         write_bytes_atomic(target, data)
     elif fmt is ExportFormat.csv and target is None:
-        sys.stdout.write(dialers.plan_csv_text(plan, delimiter))
+        write_stdout(dialers.plan_csv_text(plan, delimiter))  # all of it, or the closed pipe is an error
     else:
         numbers = dialers.sorted_numbers if store is None else (
             lambda keys: store.list_numbers("vicidial", keys))

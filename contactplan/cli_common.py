@@ -32,11 +32,15 @@ class SafeGroup(TyperGroup):
         except ContactplanError as exc:  # a command that let one through still gets its exit code
             fail(exc)
         except BrokenPipeError:
-            # The reader of our output went away (`contactplan ... | head`): not a fault. Point
-            # stdout at nothing so the interpreter's final flush does not complain either.
+            # The reader of our output went away before the end (`contactplan plan | head`, a
+            # dialer import that died): what it got is incomplete, like a file on a full disk, so
+            # the same exit code (2), and never "written". Point stdout at nothing so the
+            # interpreter's final flush does not complain again.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
-            raise typer.Exit(int(ExitCode.OK)) from None
+            err.print("[red]error:[/red] standard output was closed before the whole output was written: the "
+                      "reader got an incomplete copy (write to a file with -o)", highlight=False, soft_wrap=True)
+            raise typer.Exit(int(ExitCode.INVALID)) from None
         except Exception as exc:  # noqa: BLE001 - the one place that catches everything
             if os.environ.get("CONTACTPLAN_DEBUG"):
                 raise

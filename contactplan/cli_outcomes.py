@@ -7,7 +7,6 @@ import datetime as dt
 import enum
 import io
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Annotated, Optional
@@ -17,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from contactplan.io.files import write_stdout
 from contactplan.cli_common import ConfigOption, DbOption, check_outputs, err, fail, parse_date, store_for
 from contactplan.errors import ContactplanError
 from contactplan.outcomes.indicators import KEYS, UNPLANNED, Indicators, Joined, indicators, table_rows
@@ -169,7 +169,7 @@ def report(
         if fmt is not ReportFormat.table:
             text = render_csv(result) if fmt is ReportFormat.csv else render_json(result, min_attempts, lift)
             if output is None or str(output) == "-":
-                sys.stdout.write(text)
+                write_stdout(text)  # all of it, or the closed pipe is an error
             else:
                 write_atomic(output, text)
         if html is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from contactplan.io.files import write_stdout
 from contactplan.cli_common import (
     ConfigOption,
     DbOption,
@@ -107,7 +107,7 @@ def audit(
         if fmt is not AuditFormat.table:
             text = to_json(report) if fmt is AuditFormat.json else to_csv(report)
             if output is None or str(output) == "-":
-                sys.stdout.write(text)
+                write_stdout(text)  # all of it, or the closed pipe is an error
             else:
                 write_atomic(output, text)
         if html is not None:

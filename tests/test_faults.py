@@ -159,3 +159,23 @@ def test_every_output_file_is_owner_only(tmp_path):
         assert path.stat().st_mode & 0o077 == 0, name
     for path in (debtors, agents):
         assert path.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("extra", [[], ["-o", "-"]])
+def test_a_reader_that_closes_early_is_an_error_not_a_written_plan(tmp_path, extra):
+    """The dialer import that reads a plan from a pipe dies after a line: contactplan must not say
+    the plan was written (exit 2 and a message), even with PYTHONUNBUFFERED set, under which
+    sys.stdout silently drops what the pipe did not take."""
+    import os
+    import subprocess
+
+    ex = Path(__file__).resolve().parents[1] / "examples" / "br"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    p = subprocess.Popen([sys.executable, "-m", "contactplan", "plan", "-d", str(ex / "debtors.csv"), "-a",
+                          str(ex / "agents.csv"), "--date", "2026-11-24", "--no-store", "-q", *extra],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert len(p.stdout.read(100)) == 100
+    p.stdout.close()
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 2 and b"closed before the whole output was written" in err
+    assert b"written to stdout" not in err

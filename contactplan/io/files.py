@@ -57,3 +57,33 @@ def parse_toml(raw: bytes | str, source: str) -> dict[str, Any]:
         raise InputError(source, f"invalid TOML: {exc}") from None
     except RecursionError:
         raise InputError(source, "invalid TOML: tables or arrays nested too deeply") from None
+
+
+def write_stdout(text: str) -> None:
+    """``text`` to standard output, all of it or BrokenPipeError (write_stdout_bytes)."""
+    import sys
+
+    write_stdout_bytes([text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")])
+
+
+def write_stdout_bytes(chunks) -> None:
+    """The chunks to standard output, all of them or BrokenPipeError. sys.stdout alone is not
+    enough: unbuffered (PYTHONUNBUFFERED=1) it hands each write to the file once and drops what
+    a pipe whose reader went away did not take, so a plan could arrive cut short without an error."""
+    import io
+    import os
+    import sys
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):  # not a real file (a test runner's capture)
+        out = getattr(sys.stdout, "buffer", None)
+        for chunk in chunks:
+            out.write(chunk) if out is not None else sys.stdout.write(chunk.decode("utf-8"))
+        sys.stdout.flush()
+        return
+    sys.stdout.flush()
+    for chunk in chunks:
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd, view):]

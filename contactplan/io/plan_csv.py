@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import os
 import stat
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -20,6 +19,7 @@ from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from contactplan.io.files import write_stdout, write_stdout_bytes
 from contactplan.errors import OutputError
 from contactplan.io.csvfile import from_spreadsheet, spreadsheet_safe
 from contactplan.io.values import parse_instant
@@ -147,10 +147,7 @@ def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
     to as it is: replacing it by a file would destroy it. A symbolic link is followed, so the
     file it names is replaced and the link stays."""
     if str(path) == "-":
-        out = sys.stdout.buffer
-        for chunk in chunks:
-            out.write(chunk)
-        out.flush()
+        write_stdout_bytes(chunks)
         return
     target = Path(path)
     try:
@@ -202,7 +199,7 @@ def write_plan(path: str | Path | None, plan_id: str, plan_date: dt.date, contac
                *, arm: bool = False) -> None:
     """``arm``: the plan was made with a holdout; a last column ``arm`` (champion, challenger)."""
     if path is None or str(path) == "-":
-        sys.stdout.write(render(plan_id, plan_date, contacts, arm=arm))
+        write_stdout(render(plan_id, plan_date, contacts, arm=arm))  # all of it, or the closed pipe is an error
     else:
         # Encoded and written some thousand lines at a time: a million-row plan (~0.5 GB) is
         # never held whole as text and again as bytes, which costs more than the writing.
