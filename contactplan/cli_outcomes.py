@@ -34,6 +34,19 @@ DebtorsOption = Annotated[Optional[Path], typer.Option(
     "--debtors", "-d", help="debtors.csv to join segment and region from")]
 
 
+def existing_store(db: str | None, cfg):
+    """The store a report or a model is made from: a store that does not exist is a mistyped
+    --db far more often than an empty operation, so it is an error, not an empty report."""
+    from contactplan.errors import InputError
+    from contactplan.store import redact, resolve_url
+
+    store = store_for(db, cfg, create=False)
+    if store is None:
+        raise InputError(redact(resolve_url(db, cfg.database_url)), "no store there: check --db (or import "
+                                                                     "outcomes first with contactplan history import)")
+    return store
+
+
 def parse_keys(text: str, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
     keys = tuple(k.strip() for k in text.split(",") if k.strip())
     unknown = [k for k in keys if k not in allowed]
@@ -148,11 +161,14 @@ def report(
     if {"segment", "region"} & set(keys) and debtors is None:
         raise typer.BadParameter("segment and region come from the debtors file: add --debtors FILE",
                                  param_hint="--by")
+    if fmt is ReportFormat.table and output is not None:
+        raise typer.BadParameter("the table is for the terminal: add --format csv or --format json to write a file",
+                                 param_hint="--output")
     check_outputs([debtors, config], [("--output", output if fmt is not ReportFormat.table and output is not None
                                        and str(output) != "-" else None), ("--html", html)], db=db, config=config)
     try:
         cfg = load_config(config)
-        store = store_for(db, cfg, create=False)
+        store = existing_store(db, cfg)
         people = debtor_keys(debtors)
         archived = store.archived_contacts(start, end) if store is not None else {}
         holdouts = holdouts_by_day(store, start, end)
@@ -301,7 +317,7 @@ def learn(
     check_outputs([debtors, config], [("--output", output)], db=db, config=config)
     try:
         cfg = load_config(config)
-        store = store_for(db, cfg, create=False)
+        store = existing_store(db, cfg)
         segments = {}
         if debtors is not None:
             from contactplan.io.debtors import read_debtors

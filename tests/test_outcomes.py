@@ -138,11 +138,18 @@ def test_the_html_page_draws_both_charts(store, tmp_path):
     assert "+55" not in html  # no destination (nor any debtor) on the page
 
 
-def test_an_empty_store_reports_nothing_without_failing(tmp_path):
-    result = cli("report", "--from", "2026-11-24", "--to", "2026-11-25", "--db", f"sqlite:///{tmp_path / 'x.db'}",
-                 "-f", "json")
+def test_an_empty_store_reports_nothing_and_a_missing_one_is_an_error(tmp_path):
+    from contactplan.store import open_store
+
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_store(empty)  # created, with its schema, and no attempt
+    result = cli("report", "--from", "2026-11-24", "--to", "2026-11-25", "--db", empty, "-f", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["rows"] == []
+    # A --db that names no store is a typo far more often than an empty operation.
+    missing = cli("report", "--from", "2026-11-24", "--to", "2026-11-25", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert missing.exit_code == 2 and "no store there" in missing.output
+    assert not (tmp_path / "x.db").exists()
 
 
 # --- learn -------------------------------------------------------------------------------------
@@ -166,10 +173,14 @@ def test_learn_shrinks_each_cell_toward_its_channel(store, tmp_path):
 
 
 def test_learn_with_nothing_to_learn_writes_nothing(tmp_path):
+    from contactplan.store import open_store
+
     model = tmp_path / "m.toml"
-    result = cli("learn", "--from", "2026-11-24", "--to", "2026-11-25", "--db", f"sqlite:///{tmp_path / 'x.db'}",
-                 "-o", str(model))
-    assert result.exit_code == 2 and not model.exists()
+    for db in (f"sqlite:///{tmp_path / 'x.db'}", f"sqlite:///{tmp_path / 'empty.db'}"):
+        if "empty" in db:
+            open_store(db)
+        result = cli("learn", "--from", "2026-11-24", "--to", "2026-11-25", "--db", db, "-o", str(model))
+        assert result.exit_code == 2 and not model.exists()
 
 
 def _model_text(cells: str) -> str:
