@@ -67,14 +67,27 @@ def workbook_csv(path: str | Path) -> bytes:
     (so line numbers in messages are the sheet's row numbers)."""
     from python_calamine import CalamineWorkbook
 
+    from python_calamine import PasswordError, ZipError
+
     name = str(path)
+    if Path(name).is_dir():
+        raise InputError(name, "is a directory, not a workbook")
+    from contactplan.io.files import check_readable
+
+    check_readable(name)
     try:
         book = CalamineWorkbook.from_path(name)
     except FileNotFoundError:
         raise InputError(name, "cannot read file: No such file or directory") from None
     except OSError as exc:
         raise InputError(name, f"cannot read file: {exc.strerror or exc}") from None
-    except Exception as exc:  # calamine's errors (zip, xml, password): a broken or protected workbook
+    except PasswordError:
+        raise InputError(name, "is protected by a password: save an unprotected copy, or export the sheet as CSV") \
+            from None
+    except ZipError:
+        raise InputError(name, "is not an Excel workbook (not the zip file an .xlsx is: a CSV renamed? then name "
+                               "it .csv)") from None
+    except Exception as exc:  # calamine's other errors (xml, a damaged sheet)
         raise InputError(name, f"is not a readable workbook ({type(exc).__name__}); save it again from the "
                                "spreadsheet, or export the sheet as CSV") from None
     sheets = list(book.sheet_names)
@@ -88,6 +101,9 @@ def workbook_csv(path: str | Path) -> bytes:
         rows = book.get_sheet_by_name(wanted or sheets[0]).to_python(skip_empty_area=False)
     except Exception as exc:
         raise InputError(name, f"sheet {wanted or sheets[0]!r} cannot be read ({type(exc).__name__})") from None
+    if not any(any(v not in (None, "") for v in row) for row in rows):
+        raise InputError(name, f"sheet {wanted or sheets[0]!r} is empty; the workbook's sheets are "
+                               f"{', '.join(map(repr, sheets))} (choose one with contactplan --sheet NAME)")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for row in rows:

@@ -5,6 +5,7 @@ holdout lift. One self-contained file, no personal data (no debtor appears at al
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from html import escape
 
@@ -15,13 +16,22 @@ from contactplan.outcomes.indicators import COLUMNS, Indicators, Tally, rate_tex
 _W, _H, _LEFT, _BOTTOM = 640, 220, 56, 36
 
 
-def _line_chart(chart_id: str, label: str, xs: Sequence[str], series: dict[str, tuple[str, list[float | None]]]
-                ) -> str:
-    """Rates (0..1) against categories, one polyline per series, axes labelled in percent."""
+def _nice_top(highest: float) -> float:
+    """The axis top: the smallest of 1, 2, 2.5 or 5 times a power of ten at or above the highest
+    rate, so the four gridlines read 5 %, 10 %, 15 %... rather than 7.6 %, 15.3 %..."""
+    if highest <= 0:
+        return 0.01
+    power = 10 ** math.floor(math.log10(highest))
+    return min(1.0, next(m * power for m in (1, 2, 2.5, 4, 5, 10) if m * power >= highest))
+
+
+def _line_chart(chart_id: str, label: str, xs: Sequence[str], series: dict[str, tuple[str, list[float | None]]],
+                thin: dict[str, list[bool]] | None = None) -> str:
+    """Rates (0..1) against categories, one polyline per series, axes labelled in percent. Points
+    of ``thin`` cells (too few attempts) are drawn hollow and say so."""
     if not xs or not series:
         return f'<p id="{chart_id}-empty">No attempts.</p>'
-    top = max((v for _, values in series.values() for v in values if v is not None), default=0) or 0.01
-    top = min(1.0, top * 1.1)
+    top = _nice_top(max((v for _, values in series.values() for v in values if v is not None), default=0))
     step = (_W - _LEFT - 30) / max(1, len(xs) - 1)
 
     def x(k: int) -> float:
@@ -34,13 +44,14 @@ def _line_chart(chart_id: str, label: str, xs: Sequence[str], series: dict[str, 
     for frac in (0, 0.25, 0.5, 0.75, 1):
         v = top * frac
         parts.append(f'<line x1="{_LEFT}" x2="{_W}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>'
-                     f'<text x="2" y="{y(v) + 4:.1f}">{v:.1%}</text>')
+                     f'<text x="2" y="{y(v) + 4:.1f}">{100 * v:.4g} %</text>')
     every = max(1, len(xs) // 12)
     for k, name in enumerate(xs):
         if k % every == 0:
             parts.append(f'<text x="{x(k):.1f}" y="{_H + 16}" text-anchor="middle">{escape(name)}</text>')
     for name, (colour, values) in series.items():
-        points = [(x(k), y(v), v, xs[k]) for k, v in enumerate(values) if v is not None]
+        flags = (thin or {}).get(name) or [False] * len(values)
+        points = [(x(k), y(v), v, xs[k], flags[k]) for k, v in enumerate(values) if v is not None]
         # A line only between neighbouring categories that both have data: a gap stays a gap.
         runs: list[list[tuple[float, float]]] = []
         for k, v in enumerate(values):
@@ -55,27 +66,30 @@ def _line_chart(chart_id: str, label: str, xs: Sequence[str], series: dict[str, 
                 path = " ".join(f"{px:.1f},{py:.1f}" for px, py in run)
                 parts.append(f'<polyline class="series" data-series="{escape(name)}" points="{path}" fill="none" '
                              f'stroke="{colour}" stroke-width="2"/>')
-        for px, py, v, at in points:
-            parts.append(f'<circle class="point" data-series="{escape(name)}" data-rate="{v:.4f}" cx="{px:.1f}" '
-                         f'cy="{py:.1f}" r="3" fill="{colour}"><title>{escape(name)} {escape(at)}: {v:.2%}'
-                         f'</title></circle>')
+        for px, py, v, at, few in points:
+            fill = f'fill="white" stroke="{colour}" class="point thin"' if few else f'fill="{colour}" class="point"'
+            parts.append(f'<circle {fill} data-series="{escape(name)}" data-rate="{v:.4f}" cx="{px:.1f}" '
+                         f'cy="{py:.1f}" r="3"><title>{escape(name)} {escape(at)}: {v:.2%}'
+                         f'{" (thin: few attempts)" if few else ""}</title></circle>')
     parts.append("</svg>")
     legend = " ".join(f'<span style="color:{colour}">&#9632; {escape(name)}</span>'
                       for name, (colour, _) in series.items())
     return "".join(parts) + f"<p>{legend}</p>"
 
 
-def _by_hour(cells: dict[tuple, Tally]) -> tuple[list[str], dict[str, tuple[str, list[float | None]]]]:
+def _by_hour(cells: dict[tuple, Tally], min_attempts: int
+             ) -> tuple[list[str], dict[str, tuple[str, list[float | None]]], dict[str, list[bool]]]:
     # Every hour from the first to the last, so an hour without attempts shows as a gap in the
     # line, not as two hours side by side.
     seen = {h for _, h in cells}
     hours = list(range(min(seen), max(seen) + 1)) if seen else []
-    series = {}
+    series, thin = {}, {}
     for channel in Channel:
         values = [cells[(channel, h)].rate(cells[(channel, h)].rpc) if (channel, h) in cells else None for h in hours]
         if any(v is not None for v in values):
             series[channel.value] = (_COLOURS[channel], values)
-    return [f"{h:02d}h" for h in hours], series
+            thin[channel.value] = [(channel, h) in cells and cells[(channel, h)].attempts < min_attempts for h in hours]
+    return [f"{h:02d}h" for h in hours], series, thin
 
 
 def _by_date(cells: dict[tuple, Tally], first: dt.date, last: dt.date
@@ -123,7 +137,7 @@ def render_report_html(result: Indicators, min_attempts: int, lift=None) -> str:
                      f'<td class="num">{lift.challenger_rate:.4%}</td></tr></table><p id="lift-line">Difference '
                      f'{lift.difference * 100:+.3f} points (95 % CI {lo * 100:+.3f} to {hi * 100:+.3f}, Newcombe), '
                      f'every debtor assigned to an arm counted, contacted or not.</p>')
-    hx, hs = _by_hour(hourly)
+    hx, hs, hthin = _by_hour(hourly, min_attempts)
     dx, ds = _by_date(daily, result.first, result.last)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>contactplan indicators {result.first} to {result.last}</title>
@@ -135,7 +149,8 @@ def render_report_html(result: Indicators, min_attempts: int, lift=None) -> str:
 <tr><th>promise rate</th><td class="num">{rate_text(t.rate(t.promises))}</td></tr>
 <tr><th>inbound rows (not attempts)</th><td class="num">{result.inbound:,}</td></tr>
 <tr><th>calls back asked for</th><td class="num">{result.callbacks:,}</td></tr></table>
-<h2>Right-party contact rate by local hour, per channel</h2>{_line_chart("rate-by-hour", "right-party contact rate by local hour per channel", hx, hs)}
+<h2>Right-party contact rate by local hour, per channel</h2>{_line_chart("rate-by-hour", "right-party contact rate by local hour per channel", hx, hs, hthin)}
+<p>Hollow points: fewer than {min_attempts} attempts in that hour (thin).</p>
 <h2>Trend by date</h2>{_line_chart("trend-by-date", "rates by date", dx, ds)}
 {lift_html}
 <h2>By {escape(", ".join(result.by))}</h2>
