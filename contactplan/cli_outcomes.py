@@ -340,6 +340,15 @@ def learn(
               f"{start} to {end}; {thin} cell(s) with fewer attempts than the prior strength {prior_strength:g} lean "
               f"on their channel's rate; reference {model.reference_channel} promise rate "
               f"{model.reference_promise_rate:.4f}", highlight=False)
+    per_channel: dict = defaultdict(int)
+    for c in model.cells.values():
+        per_channel[c.channel.value] += c.attempts
+    few = {ch: n for ch, n in per_channel.items() if n < 10 * max(prior_strength, 1)}
+    if few:
+        err.print("[yellow]note:[/yellow] little data on " + ", ".join(f"{ch} ({n:,} attempts)" for ch, n in
+                                                                       sorted(few.items()))
+                  + ": their cells rest on few outcomes and can move many contacts; plan with --holdout to measure "
+                    "the effect, or raise --prior-strength", highlight=False)
     if model.left_to_config:
         err.print(f"no promise recorded on {', '.join(model.left_to_config)}: no cells for them, the config's "
                   "effectiveness decides (record replies and promises of messages to learn them)", highlight=False)
