@@ -19,6 +19,8 @@ from rich.table import Table
 from contactplan.io.files import write_stdout
 from contactplan.cli_common import ConfigOption, DbOption, check_outputs, err, fail, parse_date, store_for
 from contactplan.errors import ContactplanError
+from contactplan.model import Outcome
+from contactplan.outcomes.holdout import arm_of
 from contactplan.outcomes.indicators import KEYS, UNPLANNED, Indicators, Joined, indicators, table_rows
 
 
@@ -83,8 +85,6 @@ class Joiner:
         self.debtors, self.archived, self.holdouts = debtors, archived, holdouts
 
     def __call__(self, attempt) -> Joined:
-        from contactplan.outcomes.holdout import arm_of
-
         day = attempt.attempted_at.date()
         segment, region = self.debtors.get(attempt.debtor_id, ("(unknown)", "(unknown)"))
         contacts = self.archived.get((attempt.debtor_id, day))
@@ -118,8 +118,6 @@ class LiftTally:
         self.promised: dict[str, set] = defaultdict(set)
 
     def __call__(self, attempt, joined) -> None:
-        from contactplan.model import Outcome
-
         day = attempt.attempted_at.date()
         if attempt.outcome is Outcome.PROMISE_TO_PAY and day in self.holdouts:
             self.promised[joined.arm].add((attempt.debtor_id, day))
