@@ -21,7 +21,7 @@ from contactplan.cli_common import ConfigOption, DbOption, check_outputs, err, f
 from contactplan.errors import ContactplanError
 from contactplan.model import Outcome
 from contactplan.outcomes.holdout import arm_of
-from contactplan.outcomes.indicators import KEYS, UNPLANNED, Indicators, Joined, indicators, table_rows
+from contactplan.outcomes.indicators import KEYS, UNKNOWN, UNPLANNED, Indicators, Joined, indicators, table_rows
 
 
 class ReportFormat(enum.StrEnum):
@@ -86,7 +86,7 @@ class Joiner:
 
     def __call__(self, attempt) -> Joined:
         day = attempt.attempted_at.date()
-        segment, region = self.debtors.get(attempt.debtor_id, ("(unknown)", "(unknown)"))
+        segment, region = self.debtors.get(attempt.debtor_id, (UNKNOWN, UNKNOWN))
         contacts = self.archived.get((attempt.debtor_id, day))
         pool, arm = UNPLANNED, UNPLANNED
         if contacts:

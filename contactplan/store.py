@@ -348,9 +348,7 @@ class Store:
 
     def history(self, debtor_id: str) -> list[Attempt]:
         with self.transaction() as conn:
-            rows = conn.execute(select(AttemptRow).where(AttemptRow.debtor_id == debtor_id)
-                                .order_by(AttemptRow.attempted_at, AttemptRow.attempt_id)).all()
-        return [_attempt(r) for r in rows]
+            return list(self._attempt_rows(conn, debtor_id=debtor_id, ordered=True))
 
     def purge(self, before: dt.date, *, dry_run: bool = False) -> dict[str, int]:
         """Delete attempts made, and archived plans dated, before ``before`` (UTC midnight).
@@ -563,20 +561,23 @@ class Store:
         with self.transaction() as conn, paused_gc():
             yield from self._attempt_rows(conn, since, until, ordered=True)
 
-    def _attempt_rows(self, conn: Connection, since: dt.datetime, until: dt.datetime | None = None, *,
-                      ordered: bool = False) -> Iterator[Attempt]:
-        """Stored attempts made from ``since`` (and before ``until``) as Attempts, streamed, read
+    def _attempt_rows(self, conn: Connection, since: dt.datetime | None = None, until: dt.datetime | None = None,
+                      *, debtor_id: str | None = None, ordered: bool = False) -> Iterator[Attempt]:
+        """Stored attempts made from ``since`` and before ``until`` (of one debtor, when given)
+        as Attempts, the one way the store reads them back; streamed, read
         straight from the driver: SQLAlchemy's row and type processing was three quarters of the
         time of loading a month of history (a million attempts) for a plan. SQLite's text times
         are parsed with datetime.fromisoformat (the form _time_value writes); PostgreSQL returns
         datetimes. Times are stored naive in UTC (UTCDateTime)."""
         text = self.dialect == "sqlite"
         mark = "?" if text else "%s"
-        sql = f"SELECT {', '.join(_ATTEMPT_COLUMNS)} FROM attempts WHERE attempted_at >= {mark}"
-        params: list = [self._time_value(since)]
-        if until is not None:
-            sql += f" AND attempted_at < {mark}"
-            params.append(self._time_value(until))
+        where, params = [], []
+        for condition, value in (("attempted_at >=", self._time_value(since)),
+                                 ("attempted_at <", self._time_value(until)), ("debtor_id =", debtor_id)):
+            if value is not None:
+                where.append(f"{condition} {mark}")
+                params.append(value)
+        sql = f"SELECT {', '.join(_ATTEMPT_COLUMNS)} FROM attempts" + (f" WHERE {' AND '.join(where)}" if where else "")
         if ordered:
             sql += " ORDER BY attempted_at, attempt_id"
         channels, outcomes, directions, new = _CHANNELS, _OUTCOMES, _DIRECTIONS, _new_attempt
@@ -664,15 +665,6 @@ def _offset(minutes: int) -> dt.timezone:
     if zone is None:
         zone = _OFFSETS[minutes] = dt.timezone(dt.timedelta(minutes=minutes))
     return zone
-
-
-def _attempt(row: Any) -> Attempt:
-    callback = None
-    if row.callback_at is not None:
-        callback = row.callback_at.astimezone(_offset(row.callback_offset_minutes or 0))
-    return _new_attempt(row.attempt_id, row.debtor_id, _CHANNELS[row.channel], row.destination,
-                        row.attempted_at.astimezone(_offset(row.utc_offset_minutes)), _OUTCOMES[row.outcome],
-                        row.account_id, row.agent_id, _DIRECTIONS[row.direction or "outbound"], callback)
 
 
 def _consent(row: Any) -> ConsentRecord:

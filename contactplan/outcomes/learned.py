@@ -33,7 +33,7 @@ from typing import Any
 
 from contactplan.errors import InputError
 from contactplan.model import Attempt, Channel, Direction
-from contactplan.outcomes.indicators import Tally
+from contactplan.outcomes.indicators import UNKNOWN, Tally
 
 SCHEMA = 1
 DEFAULT_PRIOR_STRENGTH = 20.0
@@ -101,7 +101,7 @@ def learn(attempts: Iterable[Attempt], first, last, *, by: tuple[str, ...] = ("c
         if a.direction is Direction.INBOUND or not first <= a.attempted_at.date() <= last:
             continue
         digest.update(f"{a.attempt_id}\x1f{a.outcome.value}\x1e".encode())
-        segment = segments.get(a.debtor_id, "(unknown)") if "segment" in by else None
+        segment = segments.get(a.debtor_id, UNKNOWN) if "segment" in by else None
         key = (a.channel, a.attempted_at.hour, segment)
         cells.setdefault(key, Tally()).add(a.outcome)
         channels.setdefault(a.channel, Tally()).add(a.outcome)
