@@ -278,10 +278,12 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     contacts = _contacts(debtors, opts.blocks, solution.chosen, solution.pool_of)
     if holdout is not None:
         held_out = {debtors[i].debtor_id for i in challengers}
-        contacts = [dataclasses.replace(c, arm=CHALLENGER if c.debtor_id in held_out else CHAMPION) for c in contacts]
-        booked = [dataclasses.replace(c, arm=CHALLENGER if in_challenger(c.debtor_id, holdout.seed, holdout.percent)
-                                      else CHAMPION) for c in booking.contacts]
-        booking = dataclasses.replace(booking, contacts=booked)
+
+        def armed(planned: list[PlannedContact]) -> list[PlannedContact]:
+            return [dataclasses.replace(c, arm=CHALLENGER if c.debtor_id in held_out else CHAMPION) for c in planned]
+
+        contacts = armed(contacts)
+        booking = dataclasses.replace(booking, contacts=armed(booking.contacts))
     if booking.contacts:
         contacts = _ranked(contacts + booking.contacts)
         pools = _with_seats(pools, booking.contacts)
@@ -337,8 +339,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
                           *((f"holdout={holdout.percent:g}/{holdout.seed}",) if holdout else ()))
     arms = {}
     if holdout is not None:
-        assigned = sum(1 for d in debtors if in_challenger(d.debtor_id, holdout.seed, holdout.percent))
-        arms = {CHAMPION: len(debtors) - assigned, CHALLENGER: assigned}
+        arms = {CHAMPION: len(debtors) - len(challengers), CHALLENGER: len(challengers)}
     sources: dict[str, int] = defaultdict(int)
     notes: dict[str, int] = defaultdict(int)
     for d in debtors:
@@ -379,8 +380,8 @@ def _with_holdout(opts, challengers: set[int], n_slots: int, pools: list[Pool], 
     the challenger gets the share of every pool's seats per slot and of every channel limit that
     it has of the debtors with options (rounded down), the champion the rest, so the two arms
     never share a seat and their sum is what the operation has."""
-    with_options = sorted({b.debtor for b in opts.blocks})
-    share = (sum(1 for i in with_options if i in challengers) / len(with_options)) if with_options else 0.0
+    with_options = {b.debtor for b in opts.blocks}
+    share = len(with_options & challengers) / len(with_options) if with_options else 0.0
     mine = [b for b in opts.blocks if b.debtor not in challengers]
     theirs = [b for b in opts.blocks if b.debtor in challengers]
     held = [dataclasses.replace(p, capacity=tuple(int(c * share) for c in p.capacity)) for p in pools]
