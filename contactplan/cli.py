@@ -37,8 +37,10 @@ from contactplan.cli_common import (
     PolicyOption,
     SafeGroup,
     check_outputs,
+    choose_language,
     err,
     fail,
+    load_run_config,
     now,
     parse_date,
     parse_not_before,
@@ -49,7 +51,6 @@ from contactplan.cli_common import (
 from contactplan.cli_review import audit, explain
 from contactplan.cli_outcomes import learn, report
 from contactplan.cli_store import consent_app, history_app, suppress_app
-from contactplan.config import load_config
 from contactplan.errors import ContactplanError, OutputError, RowErrors
 from contactplan.errors import show_values as show_values_in_messages
 from contactplan.io.csvfile import spreadsheet_safe
@@ -71,6 +72,16 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+def _language(value: Optional[str]) -> Optional[str]:
+    from contactplan.i18n import language_code
+
+    code = language_code(value) if value else None
+    if value and code is None:
+        raise typer.BadParameter(f"'{value}' is not a language contactplan speaks; use en or pt-BR")
+    choose_language(code)
+    return code
+
+
 @app.callback()
 def _options(show_values: Annotated[bool, typer.Option(
         "--show-values", help="Let error messages quote the cell they are about (personal data: for your own "
@@ -78,7 +89,10 @@ def _options(show_values: Annotated[bool, typer.Option(
              version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
                                                    help="Print the version and exit")] = False,
              sheet: Annotated[Optional[str], typer.Option(
-                 "--sheet", help="The sheet to read from .xlsx/.xls/.ods inputs (default: the first)")] = None) -> None:
+                 "--sheet", help="The sheet to read from .xlsx/.xls/.ods inputs (default: the first)")] = None,
+             lang: Annotated[Optional[str], typer.Option(
+                 "--lang", help="Language of messages and reports: en or pt-BR (default: the config's "
+                                "language, else LC_ALL / LC_MESSAGES / LANG)", callback=_language)] = None) -> None:
     from contactplan.io.spreadsheet import use_sheet
 
     show_values_in_messages(show_values)
@@ -449,7 +463,7 @@ def rules_list(
     from rich import box
 
     try:
-        packs = load_packs((*load_config(config).packs, *(policy or ())))
+        packs = load_packs((*load_run_config(config).packs, *(policy or ())))
     except ContactplanError as exc:
         fail(exc)
     rows = [(p.id, r.meta) for p in packs.packs for r in p.rules]

@@ -188,13 +188,35 @@ NoStoreOption = Annotated[bool, typer.Option("--no-store", help="Without the dat
                                              "suppressions, no archive")]
 
 
+# The language the planner asked for with --lang, which a config's ``language`` does not override.
+_ASKED_LANGUAGE: list[str] = []
+
+
+def choose_language(asked: str | None) -> None:
+    """The run's language: --lang, else the environment's locale (a config may still set it)."""
+    from contactplan.i18n import language_from_environment, use_language
+
+    _ASKED_LANGUAGE[:] = [asked] if asked else []
+    use_language(asked or language_from_environment(dict(os.environ)))
+
+
+def load_run_config(path: Path | None):
+    """The config, whose ``language`` becomes the run's unless --lang said otherwise."""
+    from contactplan.config import load_config
+    from contactplan.i18n import use_language
+
+    cfg = load_config(path)
+    if cfg.language and not _ASKED_LANGUAGE:
+        use_language(cfg.language)
+    return cfg
+
+
 def rule_context(config: Path | None, policy: list[str] | None, municipal: Path | None):
     """The config, the rule packs (country, then policy layers) and the calendars."""
     from contactplan.calendars import Calendars, read_municipal_holidays
-    from contactplan.config import load_config
     from contactplan.rules.packs import load_packs
 
-    cfg = load_config(config)
+    cfg = load_run_config(config)
     packs = load_packs((*cfg.packs, *(policy or ())))
     path = municipal or cfg.municipal_holidays
     return cfg, packs, read_municipal_holidays(str(path)) if path else Calendars()

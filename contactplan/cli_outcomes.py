@@ -17,7 +17,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from contactplan.io.files import write_stdout
-from contactplan.cli_common import ConfigOption, DbOption, check_outputs, err, fail, parse_date, store_for
+from contactplan.cli_common import (ConfigOption, DbOption, check_outputs, err, fail, load_run_config, parse_date,
+                                    store_for)
 from contactplan.errors import ContactplanError
 from contactplan.model import Outcome
 from contactplan.outcomes.holdout import arm_of
@@ -151,7 +152,6 @@ def report(
     """Indicators from the imported outcomes: contact, right-party contact and promise rates.
 
     Definitions: README "Indicators". Read-only: never writes to the database."""
-    from contactplan.config import load_config
     from contactplan.io.plan_csv import write_atomic
 
     keys = parse_keys(by, KEYS, "--by")
@@ -165,7 +165,7 @@ def report(
     check_outputs([debtors, config], [("--output", output if fmt is not ReportFormat.table and output is not None
                                        and str(output) != "-" else None), ("--html", html)], db=db, config=config)
     try:
-        cfg = load_config(config)
+        cfg = load_run_config(config)
         store = existing_store(db, cfg)
         people = debtor_keys(debtors)
         archived = store.archived_contacts(start, end) if store is not None else {}
@@ -302,7 +302,6 @@ def learn(
 ) -> None:
     """Learn effectiveness from the imported outcomes: right-party contact and promise rates per
     channel and local hour (and segment), shrunk toward the channel's rate; plan --model uses them."""
-    from contactplan.config import load_config
     from contactplan.io.plan_csv import write_atomic
     from contactplan.outcomes.learned import BY_CHOICES, learn as learn_model, parse_model, render_model
 
@@ -314,7 +313,7 @@ def learn(
     start, end = period(first, last)
     check_outputs([debtors, config], [("--output", output)], db=db, config=config)
     try:
-        cfg = load_config(config)
+        cfg = load_run_config(config)
         store = existing_store(db, cfg)
         segments = {}
         if debtors is not None:

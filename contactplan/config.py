@@ -60,6 +60,9 @@ class Config:
     # Learned effectiveness (outcomes.learned.Model, ``plan --model`` or the config's ``model``):
     # where it has a cell it replaces the channel's effectiveness x the hour's reach.
     model: Any = None
+    # The language messages and reports are read in (i18n.LANGUAGES); None leaves it to --lang or
+    # the environment. --lang wins over it: the config is the team's, the run is the planner's.
+    language: str | None = None
 
     def hour_factor(self, hour: int) -> float:
         return self.hour_effectiveness.get(hour, 0.7)
@@ -131,6 +134,13 @@ def load_config(path: str | Path | None) -> Config:
         municipal = str(Path(path).parent / municipal)
     max_gap = raw.max_gap_percent / 100
     horizon, discount = raw.horizon_days, raw.horizon_discount
+    language = None
+    if raw.language is not None:
+        from contactplan.i18n import language_code
+
+        language = language_code(raw.language)
+        if language is None:
+            raise InputError(source, "language: must be en or pt-BR")
     model = None
     if raw.model is not None:
         from contactplan.outcomes.learned import read_model
@@ -139,4 +149,5 @@ def load_config(path: str | Path | None) -> Config:
     return Config(database_url=database_url, municipal_holidays=municipal, slot_minutes=slot,
                   min_window_minutes=min_window, default_p_pay=float(p_pay), report_timezone=tz,
                   packs=tuple(packs), channels=channels, hour_effectiveness=hours, source=source, max_gap=max_gap,
-                  horizon_days=horizon, horizon_discount=float(discount), model=model)
+                  horizon_days=horizon, horizon_discount=float(discount), model=model,
+                  language=language)

@@ -41,6 +41,7 @@ class ConfigFile(_Strict):
     horizon_days: int = Field(1, ge=1, le=7)
     horizon_discount: float = Field(0.9, ge=0, le=1)
     model: str | None = None
+    language: str | None = None
 
 
 # What a wrong value of a key must be, in the words the messages have always used.
@@ -53,6 +54,7 @@ _EXPECTED = {
     "report_timezone": "must be an IANA zone such as America/Sao_Paulo",
     "model": "must be a path to a model file written by contactplan learn",
     "enabled": "must be true or false",
+    "language": "must be en or pt-BR",
 }
 
 

@@ -1,0 +1,107 @@
+"""The language people read: messages, summaries, errors and reports in English or Brazilian Portuguese.
+
+Everything a person reads goes through ``tr`` (or ``ntr`` for counts); what machines read does not:
+column names of the input and output contracts, rule ids, enum values (channels, outcomes,
+severities), exit codes and the JSON keys stay the same in every language, so a dialer import or
+a script never depends on who ran the plan.
+
+Catalogues are GNU gettext files under ``contactplan/locale`` (``pt_BR/LC_MESSAGES/contactplan.po``
+edited by people, ``.mo`` compiled with Babel: ``pybabel compile -d contactplan/locale -D
+contactplan``; a test keeps the two in step and checks every message has a translation with the
+same placeholders). Messages are ``str.format`` templates with *named* fields, so a translator may
+reorder them: ``tr("{n:,} contacts planned", n=total)``. Numbers formatted with ``,`` or ``.`` in
+the field follow the language's separators (1,234.5 in English, 1.234,5 in Portuguese).
+
+The language is chosen by the CLI (``--lang``, else the config's ``language``, else the
+environment's ``LC_ALL``/``LC_MESSAGES``/``LANG``) and defaults to English; the library never reads
+the environment itself.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import gettext
+import string
+from pathlib import Path
+
+LANGUAGES = ("en", "pt-BR")
+DOMAIN = "contactplan"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+_ALIASES = {"en": "en", "pt-br": "pt-BR", "pt_br": "pt-BR", "pt": "pt-BR"}
+_CATALOGUE = {"pt-BR": "pt_BR"}
+_LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="en")
+_LOADED: dict[str, gettext.NullTranslations] = {}
+
+
+def language_code(text: str) -> str | None:
+    """``en`` or ``pt-BR`` for what a person may type (pt-BR, pt_BR, pt, EN), else None."""
+    return _ALIASES.get(text.strip().lower())
+
+
+def language_from_environment(environ: dict[str, str]) -> str:
+    """The language POSIX locale variables ask for (LC_ALL, then LC_MESSAGES, then LANG):
+    ``pt_BR.UTF-8`` or ``pt_PT`` read Portuguese, anything else (C, POSIX, en_US, de_DE) English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "").strip()
+        if value:
+            return "pt-BR" if value.lower().startswith("pt") else "en"
+    return "en"
+
+
+def use_language(code: str) -> None:
+    """Read messages in ``code`` (one of LANGUAGES) from now on, in this context."""
+    if code not in LANGUAGES:
+        raise ValueError(f"unknown language {code!r}; one of {', '.join(LANGUAGES)}")
+    _LANGUAGE.set(code)
+
+
+def current_language() -> str:
+    return _LANGUAGE.get()
+
+
+def _translations(code: str) -> gettext.NullTranslations:
+    found = _LOADED.get(code)
+    if found is None:
+        name = _CATALOGUE.get(code)
+        found = (gettext.translation(DOMAIN, LOCALE_DIR, languages=[name]) if name
+                 else gettext.NullTranslations())
+        _LOADED[code] = found
+    return found
+
+
+class _Formatter(string.Formatter):
+    """str.format with the language's digit grouping and decimal mark for numeric fields."""
+
+    def __init__(self, portuguese: bool):
+        self.portuguese = portuguese
+
+    def format_field(self, value, format_spec):
+        text = format(value, format_spec)
+        if self.portuguese and isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and ("," in format_spec or "." in format_spec):
+            text = text.translate(_SWAP)
+        return text
+
+
+_SWAP = str.maketrans({",": ".", ".": ","})
+_FORMATTERS = {False: _Formatter(False), True: _Formatter(True)}
+
+
+def _format(template: str, fields: dict) -> str:
+    return _FORMATTERS[_LANGUAGE.get() == "pt-BR"].vformat(template, (), fields)
+
+
+def tr(message: str, /, **fields) -> str:
+    """``message`` in the reader's language, its ``{named}`` fields filled in."""
+    return _format(_translations(_LANGUAGE.get()).gettext(message), fields)
+
+
+def ntr(singular: str, plural: str, n: int, /, **fields) -> str:
+    """The singular or plural form for ``n`` (``n`` is also a field), in the reader's language."""
+    return _format(_translations(_LANGUAGE.get()).ngettext(singular, plural, n), {"n": n, **fields})
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for translation, translate later"
+    """Mark a module-level message for the catalogue; ``tr`` it where it is shown."""
+    return message
