@@ -34,6 +34,20 @@ def _private_db(tmp_path, monkeypatch):
     monkeypatch.setenv("CONTACTPLAN_DB", f"sqlite:///{tmp_path / 'contactplan.db'}")
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """Tests read English unless they ask for Portuguese, whatever the developer's locale; a test
+    that switched the language (a CLI run with --lang pt-BR) leaves English behind it."""
+    from contactplan.i18n import use_language
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    use_language("en")
+    yield
+    use_language("en")
+
+
 def _pg_bin(name: str) -> str | None:
     found = shutil.which(name)
     if found:
