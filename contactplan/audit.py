@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from contactplan.calendars import Calendars
 from contactplan.config import Config
+from contactplan.i18n import tr
 from contactplan.model import Channel, Debtor, Destination, LineType, PlannedContact, Pool, Slot
 from contactplan.rules.base import _MEMO_LIMIT, Context, Severity, Violation
 from contactplan.rules.packs import PackSet
@@ -112,9 +113,10 @@ def audit_debtor(debtor_id: str, debtor: Debtor | None, planned: list[PlannedCon
                  ctx: Context) -> list[Violation]:
     """The violations of one debtor's contacts on ``ctx.plan_date`` (capacity aside), unsorted."""
     if debtor is None:
-        return [_core("audit.unknown_debtor", debtor_id, "debtor_id is not in the debtor file")]
+        return [_core("audit.unknown_debtor", debtor_id, tr("debtor_id is not in the debtor file"))]
     if not packs.covers(debtor.country):
-        return [_core("audit.no_rule_pack", debtor_id, f"no rule pack for country {debtor.country}")]
+        return [_core("audit.no_rule_pack", debtor_id, tr("no rule pack for country {country}",
+                                                           country=debtor.country))]
     out: list[Violation] = []
     zones, plan_date, not_before = debtor.zones, ctx.plan_date, ctx.not_before
     channels: set[Channel] = set()
@@ -122,13 +124,14 @@ def audit_debtor(debtor_id: str, debtor: Debtor | None, planned: list[PlannedCon
         channels.add(c.channel)
         start, end = c.window_start, c.window_end
         if end <= start:
-            out.append(_core("audit.window", debtor_id, "window ends before it starts", c))
+            out.append(_core("audit.window", debtor_id, tr("window ends before it starts"), c))
         if not_before is not None and start < not_before:
-            out.append(_core("audit.not_before", debtor_id, f"window starts before the re-plan's --not-before "
-                                                            f"{not_before.isoformat()}", c))
+            out.append(_core("audit.not_before", debtor_id, tr("window starts before the re-plan's --not-before "
+                                                               "{not_before}", not_before=not_before.isoformat()), c))
         if not _destination_fits(debtor, c):
             out.append(_core("audit.destination", debtor_id,
-                             f"destination is not one of the debtor's {c.channel} destinations", c))
+                             tr("destination is not one of the debtor's {channel} destinations", channel=c.channel),
+                             c))
         key = (zones, start, start.fold, end, end.fold, plan_date)  # a window key (rules.base)
         off = _OFF_DAY.get(key)
         if off is None:
@@ -137,7 +140,8 @@ def audit_debtor(debtor_id: str, debtor: Debtor | None, planned: list[PlannedCon
             off = _OFF_DAY[key] = _off_plan_date(zones, start, end, plan_date)
         for name, first in off:
             out.append(_core("audit.plan_date", debtor_id,
-                             f"window is on {first} local {name}, not on the plan date {plan_date}", c))
+                             tr("window is on {day} local {zone}, not on the plan date {plan_date}", day=first,
+                                zone=name, plan_date=plan_date), c))
     for rule in _judging(packs.rules_for(debtor, plan_date), frozenset(channels)):
         found = rule.check(debtor, planned, ctx)
         if found:
@@ -212,7 +216,7 @@ class _Capacity:
         for c in planned:
             slot = self.slot_of(c.window_start)
             if slot is None:
-                self.found.append(_core("audit.slot", c.debtor_id, "window starts outside the plan day's grid", c))
+                self.found.append(_core("audit.slot", c.debtor_id, tr("window starts outside the plan day's grid"), c))
                 continue
             if c.channel not in _AGENT_CHANNELS:
                 self.tally[(c.channel, slot.index, None)] += 1
@@ -221,7 +225,8 @@ class _Capacity:
             if pool is None:
                 # Counted against the channel, not against any pool.
                 self.tally[(c.channel, slot.index, None)] += 1
-                self.found.append(_core("audit.pool", c.debtor_id, f"agent call without a known pool ('{c.pool}')", c))
+                self.found.append(_core("audit.pool", c.debtor_id,
+                                        tr("agent call without a known pool ('{pool}')", pool=c.pool), c))
                 continue
             if debtor is not None:
                 key = (pool.name, debtor.segment, debtor.language)
@@ -229,8 +234,8 @@ class _Capacity:
                 if ok is None:
                     ok = self.serves[key] = pool.serves(debtor)
                 if not ok:
-                    self.found.append(_core("audit.pool", c.debtor_id, f"pool {pool.name} does not serve this "
-                                                                       "debtor's segment or language", c))
+                    self.found.append(_core("audit.pool", c.debtor_id, tr("pool {pool} does not serve this debtor's "
+                                                                          "segment or language", pool=pool.name), c))
             self.tally[(c.channel, slot.index, pool.name)] += 1
 
     def violations(self) -> list[Violation]:
@@ -247,17 +252,21 @@ class _Capacity:
         for (name, index), used in sorted(pool_use.items()):
             cap = self.by_pool[name].capacity[index]
             if used > cap:
-                out.append(_core("audit.capacity", "", f"pool {name} has {used} calls in the slot starting "
-                                                       f"{slots[index].start:%H:%M} UTC; capacity {cap}"))
+                out.append(_core("audit.capacity", "", tr("pool {pool} has {used} calls in the slot starting "
+                                                          "{start:%H:%M} UTC; capacity {capacity}", pool=name,
+                                                          used=used, start=slots[index].start, capacity=cap)))
         for (channel, index), used in sorted(channel_slot.items()):
             limit = channels[channel].per_slot
             if limit is not None and used > limit:
-                out.append(_core("audit.capacity", "", f"{channel}: {used} contacts in the slot starting "
-                                                       f"{slots[index].start:%H:%M} UTC; limit {limit}"))
+                out.append(_core("audit.capacity", "", tr("{channel}: {used} contacts in the slot starting "
+                                                          "{start:%H:%M} UTC; limit {limit}", channel=channel,
+                                                          used=used, start=slots[index].start, limit=limit)))
         for channel, used in sorted(channel_day.items()):
             limit = channels[channel].per_day
             if limit is not None and used > limit:
-                out.append(_core("audit.capacity", "", f"{channel}: {used} contacts today; daily limit {limit}"))
+                out.append(_core("audit.capacity", "", tr("{channel}: {used} contacts today; daily limit {limit}",
+                                                          channel=channel, used=used, limit=limit)))
             if not channels[channel].enabled:
-                out.append(_core("audit.channel_disabled", "", f"{channel} is disabled in the configuration"))
+                out.append(_core("audit.channel_disabled", "", tr("{channel} is disabled in the configuration",
+                                                                  channel=channel)))
         return out

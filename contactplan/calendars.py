@@ -1,7 +1,12 @@
 """The only module that calls the `holidays` package.
 
 Holiday data changes between releases of `holidays`, so its version is recorded with every plan.
-Calendars are built per (country, subdivision, year, categories) once and reused.
+Calendars are built per (country, subdivision, year, categories, language) once and reused.
+
+Holiday names are always asked for in an explicit language (the reader's: en_US or pt_BR), since
+`holidays` otherwise words them after the machine's locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG),
+and the same plan would read differently on two machines. Which days are holidays never depends
+on the language.
 """
 
 from __future__ import annotations
@@ -11,12 +16,22 @@ from functools import lru_cache
 
 import holidays
 
+from contactplan.i18n import current_language, tr
+
 HOLIDAYS_VERSION = holidays.__version__
+_HOLIDAY_LANGUAGE = {"en": "en_US", "pt-BR": "pt_BR"}  # holidays' names for our languages
+
+
+def _calendar(country: str, subdiv: str, year: int, categories: tuple[str, ...]) -> holidays.HolidayBase:
+    return _worded(country, subdiv, year, categories, _HOLIDAY_LANGUAGE[current_language()])
 
 
 @lru_cache(maxsize=4096)
-def _calendar(country: str, subdiv: str, year: int, categories: tuple[str, ...]) -> holidays.HolidayBase:
-    return holidays.country_holidays(country, subdiv=subdiv or None, years=year, categories=categories)
+def _worded(country: str, subdiv: str, year: int, categories: tuple[str, ...], language: str) -> holidays.HolidayBase:
+    # A country whose names are not translated into ``language`` gets its own default wording
+    # (holidays does that itself for an unsupported language, without reading the locale).
+    return holidays.country_holidays(country, subdiv=subdiv or None, years=year, categories=categories,
+                                     language=language)
 
 
 def supports(country: str, subdiv: str) -> bool:
@@ -69,10 +84,10 @@ def read_municipal_holidays(path: str) -> Calendars:
     for row in table.rows:
         code = row.values["municipality_code"]
         if not (len(code) == 7 and code.isascii() and code.isdigit()):
-            raise table.error(row.line, "municipality_code", "must be the 7-digit IBGE code")
+            raise table.error(row.line, "municipality_code", tr("must be the 7-digit IBGE code"))
         try:
             day = dt.date.fromisoformat(row.values["date"])
         except ValueError:
-            raise table.error(row.line, "date", "is not a date (YYYY-MM-DD)") from None
-        days.setdefault(code, {})[day] = row.values.get("name") or "municipal holiday"
+            raise table.error(row.line, "date", tr("is not a date (YYYY-MM-DD)")) from None
+        days.setdefault(code, {})[day] = row.values.get("name") or tr("municipal holiday")
     return Calendars(days, table.path, table.sha256)

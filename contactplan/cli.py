@@ -53,6 +53,7 @@ from contactplan.cli_outcomes import learn, report
 from contactplan.cli_store import consent_app, history_app, suppress_app
 from contactplan.errors import ContactplanError, OutputError, RowErrors
 from contactplan.errors import show_values as show_values_in_messages
+from contactplan.i18n import N_, tr
 from contactplan.io.csvfile import spreadsheet_safe
 from contactplan.io.plan_csv import write_atomic, write_bytes_atomic, write_plan
 from contactplan.planner import Holdout, build_plan, load_inputs, with_history
@@ -77,7 +78,7 @@ def _language(value: Optional[str]) -> Optional[str]:
 
     code = language_code(value) if value else None
     if value and code is None:
-        raise typer.BadParameter(f"'{value}' is not a language contactplan speaks; use en or pt-BR")
+        raise typer.BadParameter(tr("'{value}' is not a language contactplan speaks; use en or pt-BR", value=value))
     choose_language(code)
     return code
 
@@ -131,11 +132,12 @@ def plan_html(plan, inputs, store) -> str:
     from contactplan.report import learning_lines
 
     c = plan.counts
-    summary = [("plan", plan.plan_id), ("date", str(plan.plan_date)), ("debtors read", str(c.read)),
-               ("planned", str(c.planned)), ("excluded", str(c.excluded)), ("rejected", str(c.rejected)),
-               ("solver", solver_line(plan)),
-               ("packs", plan.provenance.get("packs", "")), ("holidays data", plan.provenance.get("holidays", "")),
-               *(("outcome loop", line) for line in learning_lines(plan))]
+    summary = [(tr("plan"), plan.plan_id), (tr("date"), str(plan.plan_date)), (tr("debtors read"), str(c.read)),
+               (tr("planned"), str(c.planned)), (tr("excluded"), str(c.excluded)), (tr("rejected"), str(c.rejected)),
+               (tr("solver"), solver_line(plan)),
+               (tr("packs"), plan.provenance.get("packs", "")),
+               (tr("holidays data"), plan.provenance.get("holidays", "")),
+               *((tr("outcome loop"), line) for line in learning_lines(plan))]
     regions = {d.debtor_id: f"{d.country}-{d.region or '?'}" for d in inputs.debtors.debtors}
     return render_plan_page(plan, summary, regions, _previous_plan(store, plan))
 
@@ -168,17 +170,23 @@ def _write(plan, inputs, fmt: ExportFormat, target: str | None, encoding: str, d
         options = dialers.ExportOptions(encoding=encoding, delimiter=delimiter, **export)
         done = dialers.export_plan(fmt.value, plan, inputs.debtors.debtors, target, options, list_numbers=numbers,
                                    protect=protect)
-        what = f"{done.lists} list(s) in " if fmt in (ExportFormat.vicidial, ExportFormat.genesys) else ""
-        err.print(f"Wrote {what}{len(done.files)} {fmt.value} file(s) to {escape(str(target))}", highlight=False)
+        if fmt in (ExportFormat.vicidial, ExportFormat.genesys):
+            wrote = tr("Wrote {lists} list(s) in {files} {format} file(s) to {target}", lists=done.lists,
+                       files=len(done.files), format=fmt.value, target=escape(str(target)))
+        else:
+            wrote = tr("Wrote {files} {format} file(s) to {target}", files=len(done.files), format=fmt.value,
+                       target=escape(str(target)))
+        err.print(wrote, highlight=False)
         if fmt in (ExportFormat.vicidial, ExportFormat.genesys) and (encoding, delimiter) != ("utf-8", ","):
-            err.print(f"note: {fmt.value} lead/contact files are always UTF-8 and the target's own delimiter; "
-                      "--encoding and --delimiter apply to the manifest", highlight=False)
+            err.print(tr("note: {format} lead/contact files are always UTF-8 and the target's own delimiter; "
+                         "--encoding and --delimiter apply to the manifest", format=fmt.value), highlight=False)
         for note in done.notes:
-            err.print(f"note: {escape(note)}", highlight=False)
+            err.print(tr("note: {note}", note=escape(note)), highlight=False)
         if done.refused:
             reasons = Counter(why for _, why in done.refused)
-            err.print(f"[yellow]warning:[/yellow] {len(done.refused)} contact(s) not exported to {fmt.value} "
-                      f"(listed in {fmt.value}_{plan.plan_date:%Y%m%d}_refused.csv):", highlight=False)
+            err.print(tr("[yellow]warning:[/yellow] {n} contact(s) not exported to {format} "
+                         "(listed in {format}_{day:%Y%m%d}_refused.csv):", n=len(done.refused), format=fmt.value,
+                         day=plan.plan_date), highlight=False)
             for why, n in reasons.most_common():
                 err.print(f"  {n}: {escape(why)}", highlight=False)
 
@@ -191,15 +199,16 @@ def _export_options(variant: str, list_id_base: int | None, campaigns: list[str]
     for item in campaigns or ():
         pool, sep, campaign = item.partition("=")
         if not sep or not pool or not re.fullmatch(r"[A-Za-z0-9_-]{2,8}", campaign):
-            raise typer.BadParameter("must be POOL=CAMPAIGN_ID (a VICIdial campaign id: 2-8 letters, digits, _ -)",
-                                     param_hint="--vicidial-campaign")
+            raise typer.BadParameter(tr("must be POOL=CAMPAIGN_ID (a VICIdial campaign id: 2-8 letters, digits, "
+                                        "_ -)"), param_hint="--vicidial-campaign")
         mapping[pool] = campaign
     text = None
     if sms_template is not None:
         try:
             text = sms_template.read_text(encoding="utf-8").rstrip("\n")
         except (OSError, UnicodeDecodeError) as exc:
-            raise typer.BadParameter(f"cannot read {sms_template} as UTF-8 text ({getattr(exc, 'strerror', None) or exc})",
+            raise typer.BadParameter(tr("cannot read {path} as UTF-8 text ({reason})", path=sms_template,
+                                        reason=getattr(exc, 'strerror', None) or exc),
                                      param_hint="--sms-template") from None
     return {"vicidial_variant": variant, "list_id_base": list_id_base, "vicidial_campaigns": mapping,
             "whatsapp_template": whatsapp_template,
@@ -230,11 +239,11 @@ def _phase_bar():
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("planning", total=PHASES)
+        task = bar.add_task(tr("planning"), total=PHASES)
         started = [0]
 
         def progress(phase: str) -> None:
-            bar.update(task, description=f"planning: {phase}", completed=started[0])
+            bar.update(task, description=tr("planning: {phase}", phase=phase), completed=started[0])
             started[0] += 1
 
         yield progress
@@ -317,8 +326,8 @@ def plan(
 
     delimiter = "\t" if delimiter in ("tab", "\\t") else delimiter
     if fmt is not ExportFormat.csv and (output is None or str(output) == "-") and not dry_run:
-        raise typer.BadParameter(f"--format {fmt.value} writes several files: give a directory with -o",
-                                 param_hint="--output")
+        raise typer.BadParameter(tr("--format {format} writes several files: give a directory with -o",
+                                    format=fmt.value), param_hint="--output")
     started = time.perf_counter()
     inputs_of_run = [debtors, agents, config, municipal_holidays, sms_template, model,
                      *(p for p in policy or () if p not in BUILTIN)]
@@ -341,7 +350,7 @@ def plan(
         replan_from = parse_not_before(not_before, plan_date, cfg.report_timezone)
         phases: dict[str, float] = {}
         t0 = time.perf_counter()
-        with _quiet_or(quiet, err.status("reading the debtor and agent files")):
+        with _quiet_or(quiet, err.status(tr("reading the debtor and agent files"))):
             inputs = load_inputs(str(debtors), str(agents))
         phases["read"] = time.perf_counter() - t0
         # The debtors live until the command ends: keep full collections from walking millions
@@ -352,7 +361,7 @@ def plan(
         t0 = time.perf_counter()
         store = store_for(db, cfg, create=not dry_run, no_store=no_store)
         if store is not None:
-            with _quiet_or(quiet, err.status("reading the history, suppressions and consents from the store")):
+            with _quiet_or(quiet, err.status(tr("reading the history, suppressions and consents from the store"))):
                 inputs = with_history(inputs, store_data_for(store, inputs.debtors.debtors, plan_date, packs))
             if replan_from is None:
                 _warn_about_today(inputs.debtors.debtors, plan_date, cfg.report_timezone)
@@ -366,13 +375,13 @@ def plan(
         if not dry_run:
             t0 = time.perf_counter()
             if store is not None:
-                with _quiet_or(quiet, err.status(f"archiving {len(result.contacts):,} contacts in the store")):
+                with _quiet_or(quiet, err.status(tr("archiving {n:,} contacts in the store", n=len(result.contacts)))):
                     store.archive_plan(result, now())
             phases["archive"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             if rejects is not None:
                 write_atomic(rejects, _rejects_csv(result.rejections))
-            with _quiet_or(quiet, err.status(f"writing {len(result.contacts):,} contacts")):
+            with _quiet_or(quiet, err.status(tr("writing {n:,} contacts", n=len(result.contacts)))):
                 _write(result, inputs, fmt, target, encoding, delimiter, export, store,
                        [p for p in inputs_of_run if p is not None])
             if html is not None:
@@ -385,11 +394,14 @@ def plan(
                                                       "total": time.perf_counter() - started})
     except ContactplanError as exc:
         fail(exc)
+    # "(dry run, ...)" is read by render_summary (never shown); "stdout" is the stream's name.
     written = target or ("(dry run, nothing written)" if dry_run else "stdout")
     if quiet:
-        err.print(f"{len(result.contacts)} contacts planned; " + (
-            "nothing written (dry run: no file, no archive)" if dry_run else f"written to {written}"), highlight=False,
-                  soft_wrap=True)
+        if dry_run:
+            line = tr("{n} contacts planned; nothing written (dry run: no file, no archive)", n=len(result.contacts))
+        else:
+            line = tr("{n} contacts planned; written to {target}", n=len(result.contacts), target=written)
+        err.print(line, highlight=False, soft_wrap=True)
         return
     render_summary(result, err, written_to=written,
                    unknown_columns={inputs.debtors.path: inputs.debtors.unknown_columns,
@@ -415,9 +427,10 @@ def _warn_about_today(debtors, plan_date: dt.date, zone: str) -> None:
              if a.attempted_at.astimezone(site).date() == plan_date]
     if today:
         latest = max(today).astimezone(site)
-        err.print(f"[yellow]note:[/yellow] {len(today)} attempt(s) in the history were made on {plan_date} (the latest "
-                  f"at {latest:%H:%M} {zone}); they count against today's caps. To plan the rest of the day only, "
-                  f"use --not-before HH:MM.", highlight=False)
+        err.print(tr("[yellow]note:[/yellow] {n} attempt(s) in the history were made on {day} (the latest "
+                     "at {latest:%H:%M} {zone}); they count against today's caps. To plan the rest of the day only, "
+                     "use --not-before HH:MM.", n=len(today), day=plan_date, latest=latest, zone=zone),
+                  highlight=False)
 
 
 @app.command()
@@ -435,19 +448,21 @@ def generate(
     from contactplan.generate import write_portfolio
 
     if country.upper() not in ("BR", "US"):
-        raise typer.BadParameter("must be BR or US", param_hint="--country")
+        raise typer.BadParameter(tr("must be BR or US"), param_hint="--country")
     if output.exists() and not output.is_dir():
-        raise typer.BadParameter(f"{output} exists and is not a directory; give a directory for debtors.csv and "
-                                 "agents.csv", param_hint="--output")
+        raise typer.BadParameter(tr("{path} exists and is not a directory; give a directory for debtors.csv and "
+                                    "agents.csv", path=output), param_hint="--output")
     started = time.perf_counter()
     try:
-        with err.status(f"generating {debtors:,} debtors and their agents"):
+        with err.status(tr("generating {n:,} debtors and their agents", n=debtors)):
             d, a = write_portfolio(output, debtors, seed, country.upper(), pools=pools)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--pools") from None
     except OSError as exc:
-        fail(OutputError(f"{output}: cannot write the portfolio: {exc.strerror or exc}; nothing was written"))
-    err.print(f"Wrote {d} ({debtors} debtors) and {a} in {time.perf_counter() - started:.1f} s")
+        fail(OutputError(tr("{path}: cannot write the portfolio: {reason}; nothing was written", path=output,
+                            reason=exc.strerror or exc)))
+    err.print(tr("Wrote {debtors_file} ({n} debtors) and {agents_file} in {seconds:.1f} s", debtors_file=d, n=debtors,
+                 agents_file=a, seconds=time.perf_counter() - started))
 
 
 @rules_app.command("list")
@@ -468,24 +483,24 @@ def rules_list(
         fail(exc)
     rows = [(p.id, r.meta) for p in packs.packs for r in p.rules]
     if wide:
-        table = Table(title="Rules in force", box=box.SIMPLE_HEAD, title_justify="left")
-        for col in ("pack", "id", "kind", "severity", "channels", "regions", "citation"):
-            table.add_column(col, no_wrap=True)
+        table = Table(title=tr("Rules in force"), box=box.SIMPLE_HEAD, title_justify="left")
+        for col in (N_("pack"), N_("id"), N_("kind"), N_("severity"), N_("channels"), N_("regions"), N_("citation")):
+            table.add_column(tr(col), no_wrap=True)
         for pack_id, m in rows:
             table.add_row(*(escape(x) for x in (pack_id, m.id, m.kind, m.severity.value, ",".join(m.channels),
-                                                ",".join(sorted(m.regions)) or "all", m.citation)))
+                                                ",".join(sorted(m.regions)) or tr("all"), m.shown_citation())))
         out = Console()
         needed = out.measure(table, options=out.options.update(width=100_000)).maximum
         (Console(width=needed) if needed > out.width else out).print(table)
         return
-    table = Table(title="Rules in force (--wide for kind, channels, regions and citation; rules show PACK for "
-                        "everything)", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    table.add_column("id", no_wrap=True)
-    table.add_column("severity", no_wrap=True)
-    table.add_column("title", overflow="fold")
+    table = Table(title=tr("Rules in force (--wide for kind, channels, regions and citation; rules show PACK for "
+                           "everything)"), box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    table.add_column(tr("id"), no_wrap=True)
+    table.add_column(tr("severity"), no_wrap=True)
+    table.add_column(tr("title"), overflow="fold")
     short = {"self_regulation": "self-reg"}  # the 80-column view; --wide and json keep the full name
     for _, m in rows:
-        table.add_row(escape(m.id), short.get(m.severity.value, m.severity.value), escape(m.title))
+        table.add_row(escape(m.id), short.get(m.severity.value, m.severity.value), escape(m.shown_title()))
     Console().print(table)
 
 
@@ -494,34 +509,39 @@ def rules_show(pack: Annotated[str, typer.Argument(help=f"Built-in pack ({', '.j
                ) -> None:
     """Show one pack: every rule with its parameters, citation, confidence and effective dates."""
     if pack not in BUILTIN and not Path(pack).exists():
-        err.print(f"[red]error:[/red] {escape(pack)} is neither a built-in pack nor a pack file; the built-in "
-                  f"packs are {', '.join(BUILTIN)}", highlight=False)
+        err.print(tr("[red]error:[/red] {pack} is neither a built-in pack nor a pack file; the built-in "
+                     "packs are {builtin}", pack=escape(pack), builtin=", ".join(BUILTIN)), highlight=False)
         raise typer.Exit(2)
     try:
         p = load_pack(pack)
     except ContactplanError as exc:
         fail(exc)
     out = Console(soft_wrap=True)
-    out.print(f"[bold]{escape(p.id)}[/bold] {escape(p.title)} (country {escape(p.country)}, version "
-              f"{escape(p.version)}, sha256 {p.sha256[:12]})")
+    out.print(tr("[bold]{id}[/bold] {title} (country {country}, version {version}, sha256 {sha256})",
+                 id=escape(p.id), title=escape(p.title), country=escape(p.country), version=escape(p.version),
+                 sha256=p.sha256[:12]))
     for r in p.rules:
         m = r.meta
-        out.print(f"\n[bold]{escape(m.id)}[/bold] ({m.kind}, {m.severity.value}) {escape(m.title)}")
-        out.print(f"  citation: {m.citation}", highlight=False, markup=False)
+        out.print(f"\n[bold]{escape(m.id)}[/bold] ({m.kind}, {m.severity.value}) {escape(m.shown_title())}")
+        out.print(tr("  citation: {citation}", citation=m.shown_citation()), highlight=False, markup=False)
         if m.confidence:
-            out.print(f"  confidence: {m.confidence}", highlight=False, markup=False)
-        scope = f"  channels: {', '.join(m.channels)}; regions: {', '.join(sorted(m.regions)) or 'all'}"
+            out.print(tr("  confidence: {confidence}", confidence=m.confidence), highlight=False, markup=False)
+        if m.regions:
+            scope = tr("  channels: {channels}; regions: {regions}", channels=", ".join(m.channels),
+                       regions=", ".join(sorted(m.regions)))
+        else:
+            scope = tr("  channels: {channels}; regions: all", channels=", ".join(m.channels))
         if m.effective_from or m.effective_to:
-            scope += f"; effective {m.effective_from or '...'} to {m.effective_to or '...'}"
+            scope += tr("; effective {start} to {end}", start=m.effective_from or "...", end=m.effective_to or "...")
         out.print(scope, highlight=False, markup=False)
-        out.print(f"  rule: {r.summary()}", highlight=False, markup=False)
+        out.print(tr("  rule: {summary}", summary=r.summary()), highlight=False, markup=False)
 
 
 def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err.print("interrupted; nothing was written")
+        err.print(tr("interrupted; nothing was written"))
         sys.exit(130)
 
 

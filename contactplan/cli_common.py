@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from contactplan.errors import ContactplanError, ExitCode
+from contactplan.i18n import tr
 
 err = Console(stderr=True)
 
@@ -38,16 +39,16 @@ class SafeGroup(TyperGroup):
             # interpreter's final flush does not complain again.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
-            err.print("[red]error:[/red] standard output was closed before the whole output was written: the "
-                      "reader got an incomplete copy (write to a file with -o)", highlight=False, soft_wrap=True)
+            err.print(tr("[red]error:[/red] standard output was closed before the whole output was written: the "
+                         "reader got an incomplete copy (write to a file with -o)"), highlight=False, soft_wrap=True)
             raise typer.Exit(int(ExitCode.INVALID)) from None
         except Exception as exc:  # noqa: BLE001 - the one place that catches everything
             if os.environ.get("CONTACTPLAN_DEBUG"):
                 raise
-            err.print(f"[red]internal error:[/red] {type(exc).__name__} in {_where(exc)}; nothing was written. "
-                      "This is a fault of contactplan, not of your input: please report it (run again with "
-                      "CONTACTPLAN_DEBUG=1 for the details, which may contain personal data).", highlight=False,
-                      soft_wrap=True)
+            err.print(tr("[red]internal error:[/red] {kind} in {where}; nothing was written. "
+                         "This is a fault of contactplan, not of your input: please report it (run again with "
+                         "CONTACTPLAN_DEBUG=1 for the details, which may contain personal data).",
+                         kind=type(exc).__name__, where=_where(exc)), highlight=False, soft_wrap=True)
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
 
@@ -63,7 +64,7 @@ DbOption = Annotated[Optional[str], typer.Option(
 
 
 def fail(exc: ContactplanError) -> NoReturn:
-    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    err.print(tr("[red]error:[/red] {message}", message=escape(str(exc))), highlight=False, soft_wrap=True)
     raise typer.Exit(int(exc.exit_code))
 
 
@@ -74,10 +75,10 @@ def parse_date(text: str, option: str, *, plan: bool = True) -> dt.date:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"'{text}' is not a date; use YYYY-MM-DD", param_hint=option) from None
+        raise typer.BadParameter(tr("'{text}' is not a date; use YYYY-MM-DD", text=text), param_hint=option) from None
     problem = plan_date_problem(day) if plan else None
     if problem:
-        raise typer.BadParameter(f"{day} {problem}", param_hint=option)
+        raise typer.BadParameter(tr("{day} {problem}", day=day, problem=problem), param_hint=option)
     return day
 
 
@@ -96,11 +97,11 @@ def parse_not_before(text: str | None, plan_date: dt.date, zone: str) -> dt.date
         else:
             when = dt.datetime.combine(plan_date, dt.time.fromisoformat(text.strip()), site)
     except ValueError:
-        raise typer.BadParameter(f"'{text}' is neither HH:MM nor an ISO 8601 date-time such as "
-                                 "2026-11-24T14:00-03:00", param_hint="--not-before") from None
+        raise typer.BadParameter(tr("'{text}' is neither HH:MM nor an ISO 8601 date-time such as "
+                                    "2026-11-24T14:00-03:00", text=text), param_hint="--not-before") from None
     if when.astimezone(site).date() != plan_date:
-        raise typer.BadParameter(f"{when.isoformat()} is not on the plan date {plan_date} in {zone} "
-                                 "(report_timezone)", param_hint="--not-before")
+        raise typer.BadParameter(tr("{when} is not on the plan date {day} in {zone} (report_timezone)",
+                                    when=when.isoformat(), day=plan_date, zone=zone), param_hint="--not-before")
     return when
 
 
@@ -124,16 +125,17 @@ def check_outputs(inputs: list[str | Path | None], outputs: list[tuple[str, str 
             continue
         for given in ins:
             if _same_file(Path(out), given):
-                raise typer.BadParameter(f"{out} is also an input of this run; writing it would destroy it",
-                                         param_hint=option)
+                raise typer.BadParameter(tr("{path} is also an input of this run; writing it would destroy it",
+                                            path=out), param_hint=option)
         for store in stores:
             if _same_file(Path(out), store):
-                raise typer.BadParameter(f"{out} is the store's database (history, suppressions, plan archive); "
-                                         "writing it would destroy them", param_hint=option)
+                raise typer.BadParameter(tr("{path} is the store's database (history, suppressions, plan "
+                                            "archive); writing it would destroy them", path=out), param_hint=option)
         for other_option, other in taken:
             if (str(out) == "-" and other == "-") or (str(out) != "-" and other != "-"
                                                       and _same_file(Path(out), Path(other))):
-                raise typer.BadParameter(f"{out} is also the output of {other_option}", param_hint=option)
+                raise typer.BadParameter(tr("{path} is also the output of {option}", path=out, option=other_option),
+                                         param_hint=option)
         taken.append((option, str(out)))
 
 

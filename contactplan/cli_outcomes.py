@@ -20,6 +20,7 @@ from contactplan.io.files import write_stdout
 from contactplan.cli_common import (ConfigOption, DbOption, check_outputs, err, fail, load_run_config, parse_date,
                                     store_for)
 from contactplan.errors import ContactplanError
+from contactplan.i18n import N_, tr
 from contactplan.model import Outcome
 from contactplan.outcomes.holdout import arm_of
 from contactplan.outcomes.indicators import KEYS, UNKNOWN, UNPLANNED, Indicators, Joined, indicators, table_rows
@@ -45,8 +46,9 @@ def existing_store(db: str | None, cfg):
 
     store = store_for(db, cfg, create=False)
     if store is None:
-        raise InputError(redact(resolve_url(db, cfg.database_url)), "no store there: check --db (or import "
-                                                                     "outcomes first with contactplan history import)")
+        raise InputError(redact(resolve_url(db, cfg.database_url)), tr("no store there: check --db (or import "
+                                                                        "outcomes first with contactplan history "
+                                                                        "import)"))
     return store
 
 
@@ -54,17 +56,18 @@ def parse_keys(text: str, allowed: tuple[str, ...], option: str) -> tuple[str, .
     keys = tuple(k.strip() for k in text.split(",") if k.strip())
     unknown = [k for k in keys if k not in allowed]
     if unknown or not keys:
-        raise typer.BadParameter(f"{', '.join(unknown) or 'nothing'} is not a key; use a comma-separated list of "
-                                 f"{', '.join(allowed)}", param_hint=option)
+        raise typer.BadParameter(tr("{unknown} is not a key; use a comma-separated list of {allowed}",
+                                    unknown=", ".join(unknown) or tr("nothing"), allowed=", ".join(allowed)),
+                                 param_hint=option)
     if len(set(keys)) != len(keys):
-        raise typer.BadParameter("a key is given twice", param_hint=option)
+        raise typer.BadParameter(tr("a key is given twice"), param_hint=option)
     return keys
 
 
 def period(first: str, last: str) -> tuple[dt.date, dt.date]:
     a, b = parse_date(first, "--from", plan=False), parse_date(last, "--to", plan=False)
     if b < a:
-        raise typer.BadParameter(f"{last} is before --from {first}", param_hint="--to")
+        raise typer.BadParameter(tr("{last} is before --from {first}", last=last, first=first), param_hint="--to")
     return a, b
 
 
@@ -157,11 +160,11 @@ def report(
     keys = parse_keys(by, KEYS, "--by")
     start, end = period(first, last)
     if {"segment", "region"} & set(keys) and debtors is None:
-        raise typer.BadParameter("segment and region come from the debtors file: add --debtors FILE",
+        raise typer.BadParameter(tr("segment and region come from the debtors file: add --debtors FILE"),
                                  param_hint="--by")
     if fmt is ReportFormat.table and output is not None:
-        raise typer.BadParameter("the table is for the terminal: add --format csv or --format json to write a file",
-                                 param_hint="--output")
+        raise typer.BadParameter(tr("the table is for the terminal: add --format csv or --format json to write a "
+                                    "file"), param_hint="--output")
     check_outputs([debtors, config], [("--output", output if fmt is not ReportFormat.table and output is not None
                                        and str(output) != "-" else None), ("--html", html)], db=db, config=config)
     try:
@@ -197,11 +200,11 @@ def report(
     if lift is not None:
         print_lift(lift)
     if result.inbound:
-        err.print(f"{result.inbound} inbound row(s) in the period (calls the debtors placed, messages they sent) "
-                  "are history for the rules, not attempts: not counted", highlight=False)
+        err.print(tr("{n} inbound row(s) in the period (calls the debtors placed, messages they sent) "
+                     "are history for the rules, not attempts: not counted", n=result.inbound), highlight=False)
     if result.callbacks:
-        err.print(f"{result.callbacks} call(s) back asked for by debtors in the period (outcome callback_requested; "
-                  "plan books them when every rule allows)", highlight=False)
+        err.print(tr("{n} call(s) back asked for by debtors in the period (outcome callback_requested; "
+                     "plan books them when every rule allows)", n=result.callbacks), highlight=False)
 
 
 def render_csv(result: Indicators) -> str:
@@ -238,7 +241,7 @@ def _r(value: float | None) -> float | None:
 
 
 def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value:.1%}"
+    return "" if value is None else tr("{rate:.1%}", rate=value)
 
 
 def print_table(result: Indicators, min_attempts: int) -> None:
@@ -246,20 +249,20 @@ def print_table(result: Indicators, min_attempts: int) -> None:
     four-place decimals), thin rows in grey."""
     from rich import box
 
-    table = Table(title=f"Indicators {result.first} to {result.last}", title_justify="left", box=box.SIMPLE_HEAD,
-                  pad_edge=False)
+    table = Table(title=tr("Indicators {first} to {last}", first=result.first, last=result.last),
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for key in result.by:
         table.add_column(key, no_wrap=True)
-    for column in ("attempts", "connects", "rpc", "promises", "conn%", "rpc%", "ptp%"):
-        table.add_column(column, justify="right", no_wrap=True)
+    for column in (N_("attempts"), N_("connects"), N_("rpc"), N_("promises"), N_("conn%"), N_("rpc%"), N_("ptp%")):
+        table.add_column(tr(column), justify="right", no_wrap=True)
     for row in result.rows:
         values = row.values()
-        cells = [*map(escape, row.key), *(f"{v:,}" for v in values[:4]), *(_percent(v) for v in values[4:])]
+        cells = [*map(escape, row.key), *(tr("{n:,}", n=v) for v in values[:4]), *(_percent(v) for v in values[4:])]
         table.add_row(*cells, style="dim" if row.thin else None)
     t = result.total
     table.add_section()
-    table.add_row("total", *[""] * (len(result.by) - 1), *(f"{v:,}" for v in (t.attempts, t.connects, t.rpc,
-                                                                              t.promises)),
+    table.add_row(tr("total"), *[""] * (len(result.by) - 1), *(tr("{n:,}", n=v) for v in (t.attempts, t.connects,
+                                                                                       t.rpc, t.promises)),
                   _percent(t.rate(t.connects)), _percent(t.rate(t.rpc)), _percent(t.rate(t.promises)))
     out = Console()
     # Never cut a number or a key to fit a narrow terminal: a wider line is still readable.
@@ -269,23 +272,27 @@ def print_table(result: Indicators, min_attempts: int) -> None:
     out.print(table)
     thin = sum(1 for r in result.rows if r.thin)
     if thin:
-        err.print(f"{thin} row(s) in grey are thin: fewer than {min_attempts} attempts (--min-attempts); read "
-                  "their rates with care", highlight=False)
+        err.print(tr("{n} row(s) in grey are thin: fewer than {min_attempts} attempts (--min-attempts); read "
+                     "their rates with care", n=thin, min_attempts=min_attempts), highlight=False)
     if not result.rows:
-        err.print(f"no attempts from {result.first} to {result.last} in the store (history import FILE first)",
-                  highlight=False)
+        err.print(tr("no attempts from {first} to {last} in the store (history import FILE first)",
+                     first=result.first, last=result.last), highlight=False)
 
 
 def print_lift(lift) -> None:
     interval = lift.interval()
     if interval is None:
-        err.print("holdout: an arm has no debtors in the period; no lift", highlight=False)
+        err.print(tr("holdout: an arm has no debtors in the period; no lift"), highlight=False)
         return
-    err.print(f"holdout lift (promises per debtor-day, every assigned debtor counted): champion "
-              f"{lift.champion_rate:.4%} of {lift.champion_debtors:,}, challenger {lift.challenger_rate:.4%} of "
-              f"{lift.challenger_debtors:,}; difference {lift.difference * 100:+.3f} points, 95 % CI "
-              f"[{interval[0] * 100:+.3f}, {interval[1] * 100:+.3f}]"
-              + (f", relative {lift.relative:+.1%}" if lift.relative is not None else ""), highlight=False)
+    line = tr("holdout lift (promises per debtor-day, every assigned debtor counted): champion "
+              "{champion_rate:.4%} of {champion_debtors:,}, challenger {challenger_rate:.4%} of "
+              "{challenger_debtors:,}; difference {difference:+.3f} points, 95 % CI [{low:+.3f}, {high:+.3f}]",
+              champion_rate=lift.champion_rate, champion_debtors=lift.champion_debtors,
+              challenger_rate=lift.challenger_rate, challenger_debtors=lift.challenger_debtors,
+              difference=lift.difference * 100, low=interval[0] * 100, high=interval[1] * 100)
+    if lift.relative is not None:
+        line += tr(", relative {relative:+.1%}", relative=lift.relative)
+    err.print(line, highlight=False)
 
 
 def learn(
@@ -307,9 +314,9 @@ def learn(
 
     keys = parse_keys(by, ("channel", "hour", "segment"), "--by")
     if keys not in BY_CHOICES:
-        raise typer.BadParameter("use channel,hour or channel,hour,segment", param_hint="--by")
+        raise typer.BadParameter(tr("use channel,hour or channel,hour,segment"), param_hint="--by")
     if "segment" in keys and debtors is None:
-        raise typer.BadParameter("the segment comes from the debtors file: add --debtors FILE", param_hint="--by")
+        raise typer.BadParameter(tr("the segment comes from the debtors file: add --debtors FILE"), param_hint="--by")
     start, end = period(first, last)
     check_outputs([debtors, config], [("--output", output)], db=db, config=config)
     try:
@@ -323,8 +330,9 @@ def learn(
         attempts = store.attempts_between(start, end) if store is not None else iter(())
         model = learn_model(attempts, start, end, by=keys, segments=segments, prior_strength=prior_strength)
         if not model.cells and not model.left_to_config:
-            err.print(f"[red]error:[/red] no outbound attempts from {start} to {end} in the store: nothing to learn "
-                      "from (history import FILE first); nothing was written", highlight=False)
+            err.print(tr("[red]error:[/red] no outbound attempts from {first} to {last} in the store: nothing to "
+                         "learn from (history import FILE first); nothing was written", first=start, last=end),
+                      highlight=False)
             raise typer.Exit(2)
         text = render_model(model)
         parse_model(text.encode("utf-8"), str(output))  # never write a model that plan would refuse
@@ -333,19 +341,21 @@ def learn(
         fail(exc)
     attempts_n = sum(c.attempts for c in model.cells.values())
     thin = sum(1 for c in model.cells.values() if c.attempts < prior_strength)
-    err.print(f"{escape(str(output))}: {len(model.cells)} cells ({', '.join(keys)}) from {attempts_n:,} attempts "
-              f"{start} to {end}; {thin} cell(s) with fewer attempts than the prior strength {prior_strength:g} lean "
-              f"on their channel's rate; reference {model.reference_channel} promise rate "
-              f"{model.reference_promise_rate:.4f}", highlight=False)
+    err.print(tr("{path}: {cells} cells ({keys}) from {attempts:,} attempts {first} to {last}; {thin} cell(s) with "
+                 "fewer attempts than the prior strength {prior:g} lean on their channel's rate; reference "
+                 "{channel} promise rate {rate:.4f}", path=escape(str(output)), cells=len(model.cells),
+                 keys=", ".join(keys), attempts=attempts_n, first=start, last=end, thin=thin, prior=prior_strength,
+                 channel=model.reference_channel, rate=model.reference_promise_rate), highlight=False)
     per_channel: dict = defaultdict(int)
     for c in model.cells.values():
         per_channel[c.channel.value] += c.attempts
     few = {ch: n for ch, n in per_channel.items() if n < 10 * max(prior_strength, 1)}
     if few:
-        err.print("[yellow]note:[/yellow] little data on " + ", ".join(f"{ch} ({n:,} attempts)" for ch, n in
-                                                                       sorted(few.items()))
-                  + ": their cells rest on few outcomes and can move many contacts; plan with --holdout to measure "
-                    "the effect, or raise --prior-strength", highlight=False)
+        channels = ", ".join(tr("{channel} ({n:,} attempts)", channel=ch, n=n) for ch, n in sorted(few.items()))
+        err.print(tr("[yellow]note:[/yellow] little data on {channels}: their cells rest on few outcomes and can "
+                     "move many contacts; plan with --holdout to measure the effect, or raise --prior-strength",
+                     channels=channels), highlight=False)
     if model.left_to_config:
-        err.print(f"no promise recorded on {', '.join(model.left_to_config)}: no cells for them, the config's "
-                  "effectiveness decides (record replies and promises of messages to learn them)", highlight=False)
+        err.print(tr("no promise recorded on {channels}: no cells for them, the config's effectiveness decides "
+                     "(record replies and promises of messages to learn them)",
+                     channels=", ".join(model.left_to_config)), highlight=False)

@@ -31,6 +31,10 @@ from contactplan.cli_common import (
     store_data_for,
 )
 from contactplan.errors import ContactplanError, ExitCode
+from contactplan.i18n import N_, tr
+
+# What an audit judged (report.kind, a JSON value), as a person reads it.
+KINDS = {"plan": N_("plan"), "log": N_("log")}
 
 
 def _builtin(name: str) -> bool:
@@ -78,13 +82,13 @@ def audit(
     if as_json:
         fmt = AuditFormat.json
     if (plan_file is None) == (log is None):
-        raise typer.BadParameter("give a plan file or --log ATTEMPTS.csv (one of them)", param_hint="PLAN_FILE")
+        raise typer.BadParameter(tr("give a plan file or --log ATTEMPTS.csv (one of them)"), param_hint="PLAN_FILE")
     check_outputs([plan_file, debtors, agents, log, config, municipal_holidays,
                    *(p for p in policy or () if not _builtin(p))],
                   [("--output", output if fmt is not AuditFormat.table and output is not None
                     and str(output) != "-" else None), ("--html", html)], db=db, config=config)
     if log is not None and not_before is not None:
-        raise typer.BadParameter("judges a re-plan; a log is judged attempt by attempt against what came before",
+        raise typer.BadParameter(tr("judges a re-plan; a log is judged attempt by attempt against what came before"),
                                  param_hint="--not-before")
     try:
         cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
@@ -120,15 +124,17 @@ def audit(
 
 def _print_summary(report, show_table: bool) -> None:
     s = report.summary()
-    status = "[green]clean[/green]" if report.clean else f"[red]{s['violations']} violation(s)[/red]"
-    err.print(f"Audit of {report.kind} {escape(report.source)} ({', '.join(map(str, report.dates)) or 'no contacts'}): "
-              f"{s['contacts']} contacts, {s['debtors']} debtors: {status}", highlight=False)
+    status = tr("[green]clean[/green]") if report.clean else tr("[red]{n} violation(s)[/red]", n=s["violations"])
+    err.print(tr("Audit of {kind} {source} ({dates}): {contacts} contacts, {debtors} debtors: {status}",
+                 kind=_kind(report.kind), source=escape(report.source),
+                 dates=", ".join(map(str, report.dates)) or tr("no contacts"), contacts=s["contacts"],
+                 debtors=s["debtors"], status=status), highlight=False)
     for rule_id, n in s["by_rule"].items():
         err.print(f"  {escape(rule_id)}: {n}", highlight=False)
     if show_table and report.violations:
-        table = Table(title="Violations")
-        for col in ("rule", "severity", "debtor", "contact", "what is wrong", "citation"):
-            table.add_column(col, overflow="fold")
+        table = Table(title=tr("Violations"))
+        for col in (N_("rule"), N_("severity"), N_("debtor"), N_("contact"), N_("what is wrong"), N_("citation")):
+            table.add_column(tr(col), overflow="fold")
         for v in report.violations:
             contact = f"{v.channel or ''} {v.at.isoformat() if v.at else ''}".strip()
             table.add_row(*(escape(x) for x in (v.rule_id, str(v.severity), v.debtor_id, contact, v.message,
@@ -136,14 +142,20 @@ def _print_summary(report, show_table: bool) -> None:
         Console(stderr=True).print(table)
 
 
+def _kind(kind: str) -> str:
+    return tr(KINDS[kind]) if kind in KINDS else kind
+
+
 def _audit_html(report) -> str:
     from contactplan.html import render_html
 
     s = report.summary()
-    summary = [("source", report.source), ("kind", report.kind), ("dates", ", ".join(map(str, report.dates))),
-               ("contacts", str(s["contacts"])), ("debtors", str(s["debtors"])), ("violations", str(s["violations"])),
-               ("packs", report.provenance.get("packs", "")), ("holidays data", report.provenance.get("holidays", ""))]
-    return render_html(f"contactplan audit of {Path(report.source).name}", summary, report.violations, [],
+    summary = [(tr("source"), report.source), (tr("kind"), _kind(report.kind)),
+               (tr("dates"), ", ".join(map(str, report.dates))), (tr("contacts"), str(s["contacts"])),
+               (tr("debtors"), str(s["debtors"])), (tr("violations"), str(s["violations"])),
+               (tr("packs"), report.provenance.get("packs", "")),
+               (tr("holidays data"), report.provenance.get("holidays", ""))]
+    return render_html(tr("contactplan audit of {name}", name=Path(report.source).name), summary, report.violations, [],
                        report.hourly,
                        report.report_timezone)
 
@@ -184,9 +196,9 @@ def explain(
             rejected = [r for r in inputs.debtors.rejections if r.debtor_id == debtor_id]
             if rejected:
                 for r in rejected:
-                    err.print(f"rejected: {escape(str(r))}", highlight=False)
+                    err.print(tr("rejected: {row}", row=escape(str(r))), highlight=False)
                 raise typer.Exit(int(ExitCode.INVALID))
-            err.print(f"error: debtor {escape(debtor_id)} is not in {escape(str(debtors))}")
+            err.print(tr("error: debtor {debtor} is not in {path}", debtor=escape(debtor_id), path=escape(str(debtors))))
             raise typer.Exit(int(ExitCode.INVALID))
         plan = build_plan(inputs, day, cfg, packs, calendars=calendars)
         render(explain_debtor(debtor, plan, packs, Context(day, calendars)), Console())

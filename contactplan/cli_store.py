@@ -13,6 +13,7 @@ from rich.table import Table
 
 from contactplan.cli_common import DbOption, err, fail, mask, now, parse_date
 from contactplan.errors import ContactplanError
+from contactplan.i18n import N_, ntr, tr
 from contactplan.io.csvfile import read_csv, unknown_columns
 from contactplan.io.history import read_history_lines
 from contactplan.io.phones import PhoneError, destination_address
@@ -43,17 +44,24 @@ def history_import(
         try:
             rows, added = open_store(url).import_attempts(attempts, sha256=sha, source=str(file), now=moment)
         except AttemptConflict as exc:
-            raise error(exc.index, exc.column, "this attempt_id is already stored with another "
-                                               f"{exc.column}; nothing was imported (give the attempt a new id, "
-                                               "or correct the row)") from None
+            raise error(exc.index, exc.column, tr("this attempt_id is already stored with another {column}; "
+                                                  "nothing was imported (give the attempt a new id, or correct "
+                                                  "the row)", column=exc.column)) from None
     except ContactplanError as exc:
         fail(exc)
     if unknown:
-        err.print(f"[yellow]warning:[/yellow] {escape(str(file))}: ignored unknown column(s): "
-                  f"{escape(unknown_columns(unknown))}")
+        _warn_unknown(file, unknown)
     opt_outs = sum(1 for a in attempts if a.outcome == "opt_out")
-    err.print(f"{escape(str(file))}: {rows} attempts read, {added} added, {rows - added} already in {redact(url)}"
-              + (f"; {opt_outs} opt-out(s) recorded as suppressions" if opt_outs else ""))
+    line = tr("{path}: {rows} attempts read, {added} added, {present} already in {store}", path=escape(str(file)),
+              rows=rows, added=added, present=rows - added, store=redact(url))
+    if opt_outs:
+        line += tr("; {n} opt-out(s) recorded as suppressions", n=opt_outs)
+    err.print(line)
+
+
+def _warn_unknown(file: Path, unknown) -> None:
+    err.print(tr("[yellow]warning:[/yellow] {path}: ignored unknown column(s): {columns}", path=escape(str(file)),
+                 columns=escape(unknown_columns(unknown))))
 
 
 @history_app.command("show")
@@ -64,9 +72,10 @@ def history_show(debtor_id: Annotated[str, typer.Argument(help="The debtor's id"
         attempts = open_store(resolve_url(db)).history(debtor_id)
     except ContactplanError as exc:
         fail(exc)
-    table = Table(title=f"History of {debtor_id} ({len(attempts)} attempts)")
-    for col in ("attempted_at", "direction", "channel", "destination", "outcome", "callback at", "attempt_id",
-                "agent"):
+    table = Table(title=tr("History of {debtor} ({n} attempts)", debtor=debtor_id, n=len(attempts)))
+    # attempted_at and attempt_id are the outcomes file's own columns: the same in every language
+    for col in ("attempted_at", tr("direction"), tr("channel"), tr("destination"), tr("outcome"), tr("callback at"),
+                "attempt_id", tr("agent")):
         table.add_column(col)
     for a in attempts:
         table.add_row(*(escape(x) for x in (a.attempted_at.isoformat(), a.direction.value, a.channel.value,
@@ -89,8 +98,12 @@ def history_purge(
         counts = open_store(resolve_url(db)).purge(day, dry_run=dry_run)
     except ContactplanError as exc:
         fail(exc)
-    verb = "would delete" if dry_run else "deleted"
-    err.print(f"{verb} {counts['attempts']} attempts and {counts['plans']} archived plans before {day}")
+    if dry_run:
+        err.print(tr("would delete {attempts} attempts and {plans} archived plans before {day}",
+                     attempts=counts["attempts"], plans=counts["plans"], day=day))
+    else:
+        err.print(tr("deleted {attempts} attempts and {plans} archived plans before {day}",
+                     attempts=counts["attempts"], plans=counts["plans"], day=day))
 
 
 def _address(text: str, channel: Channel | None, country: str) -> str:
@@ -106,7 +119,7 @@ def _channel(text: str | None, option: str) -> Channel | None:
     try:
         return Channel(text.lower())
     except ValueError:
-        raise typer.BadParameter("must be voice, ivr, sms, whatsapp or email", param_hint=option) from None
+        raise typer.BadParameter(tr("must be voice, ivr, sms, whatsapp or email"), param_hint=option) from None
 
 
 @suppress_app.command("add")
@@ -126,7 +139,7 @@ def suppress_add(
     The destination is normalised as the debtor file's are (E.164, e-mail in lower case), so
     "(85) 98891-8567" suppresses +5585988918567; what cannot be read is refused."""
     if not debtor and not destination:
-        raise typer.BadParameter("give --debtor, --destination or both", param_hint="--debtor")
+        raise typer.BadParameter(tr("give --debtor, --destination or both"), param_hint="--debtor")
     kind = _channel(channel, "--channel")
     address = ""
     if destination:
@@ -140,7 +153,8 @@ def suppress_add(
         added = open_store(resolve_url(db)).add_suppressions([entry], now())
     except ContactplanError as exc:
         fail(exc)
-    err.print("added 1 suppression" if added else "already present (same debtor, destination, channel, source)")
+    err.print(tr("added 1 suppression") if added else tr("already present (same debtor, destination, channel, "
+                                                         "source)"))
 
 
 SUPPRESS_COLUMNS = ("debtor_id", "destination", "channel", "reason", "source", "expires_on")
@@ -157,18 +171,18 @@ def suppress_import(file: Annotated[Path, typer.Argument(help="CSV with debtor_i
         for row in table.rows:
             v = row.values
             if not v.get("debtor_id") and not v.get("destination"):
-                raise table.error(row.line, "debtor_id", "needs a debtor_id, a destination or both")
+                raise table.error(row.line, "debtor_id", tr("needs a debtor_id, a destination or both"))
             try:
                 channel = Channel(v["channel"].lower()) if v.get("channel") else None
             except ValueError:
-                raise table.error(row.line, "channel", "must be voice, ivr, sms, whatsapp, email or blank (all)") \
-                    from None
+                raise table.error(row.line, "channel", tr("must be voice, ivr, sms, whatsapp, email or blank "
+                                                          "(all)")) from None
             try:
                 expires = dt.date.fromisoformat(v["expires_on"]) if v.get("expires_on") else None
             except ValueError:
-                raise table.error(row.line, "expires_on", "is not a date (YYYY-MM-DD)") from None
+                raise table.error(row.line, "expires_on", tr("is not a date (YYYY-MM-DD)")) from None
             if not v["reason"]:
-                raise table.error(row.line, "reason", "is blank")
+                raise table.error(row.line, "reason", tr("is blank"))
             address = ""
             if v.get("destination"):
                 try:
@@ -181,9 +195,8 @@ def suppress_import(file: Annotated[Path, typer.Argument(help="CSV with debtor_i
     except ContactplanError as exc:
         fail(exc)
     if unknown:
-        err.print(f"[yellow]warning:[/yellow] {escape(str(file))}: ignored unknown column(s): "
-                  f"{escape(unknown_columns(unknown))}")
-    err.print(f"{escape(str(file))}: {len(entries)} entries read, {added} added")
+        _warn_unknown(file, unknown)
+    err.print(tr("{path}: {n} entries read, {added} added", path=escape(str(file)), n=len(entries), added=added))
 
 
 @suppress_app.command("list")
@@ -194,23 +207,28 @@ def suppress_list(debtor: Annotated[Optional[str], typer.Option("--debtor", help
         entries = open_store(resolve_url(db)).suppressions(debtor_id=debtor)
     except ContactplanError as exc:
         fail(exc)
-    table = Table(title=f"Suppressions ({len(entries)})")
-    for col in ("debtor", "destination", "channel", "in force since", "expires_on", "source", "reason"):
+    table = Table(title=tr("Suppressions ({n})", n=len(entries)))
+    # expires_on is the suppressions file's own column: the same in every language
+    for col in (tr("debtor"), tr("destination"), tr("channel"), tr("in force since"), "expires_on", tr("source"),
+                tr("reason")):
         table.add_column(col, overflow="fold")
     unreadable = 0
     for s in entries:
         dest = s.destination if show_destinations or not s.destination else mask(s.destination)
         if s.destination and not _normalised(s.destination):
             unreadable += 1
-            dest += " (unreadable)"
+            dest += tr(" (unreadable)")
         table.add_row(*(escape(x) for x in (s.debtor_id or "*", dest or "*", s.channel.value if s.channel else "*",
                                             s.since.isoformat(timespec="seconds") if s.since else "",
-                                            str(s.expires_on or "never"), s.source, s.reason)))
+                                            str(s.expires_on or tr("never")), s.source, s.reason)))
     Console().print(table)
     if unreadable:
-        err.print(f"[yellow]warning:[/yellow] {unreadable} entr{'y' if unreadable == 1 else 'ies'} name a destination "
-                  "that is neither a phone number nor an e-mail address contactplan can read, so they match no "
-                  "debtor: add them again with `contactplan suppress add --destination ...`")
+        err.print(ntr("[yellow]warning:[/yellow] {n} entry name a destination "
+                      "that is neither a phone number nor an e-mail address contactplan can read, so they match no "
+                      "debtor: add them again with `contactplan suppress add --destination ...`",
+                      "[yellow]warning:[/yellow] {n} entries name a destination "
+                      "that is neither a phone number nor an e-mail address contactplan can read, so they match no "
+                      "debtor: add them again with `contactplan suppress add --destination ...`", unreadable))
 
 
 def _normalised(destination: str) -> bool:
@@ -241,15 +259,14 @@ def consent_import(
         try:
             rows, added = open_store(url).import_consents(records, now=moment)
         except AttemptConflict as exc:
-            raise error(exc.index, exc.column, "this evidence_id is already stored with another "
-                                               f"{exc.column}; nothing was imported") from None
+            raise error(exc.index, exc.column, tr("this evidence_id is already stored with another {column}; "
+                                                  "nothing was imported", column=exc.column)) from None
     except ContactplanError as exc:
         fail(exc)
     if unknown:
-        err.print(f"[yellow]warning:[/yellow] {escape(str(file))}: ignored unknown column(s): "
-                  f"{escape(unknown_columns(unknown))}")
-    err.print(f"{escape(str(file))}: {rows} consent records read, {added} added, {rows - added} already in "
-              f"{redact(url)}")
+        _warn_unknown(file, unknown)
+    err.print(tr("{path}: {rows} consent records read, {added} added, {present} already in {store}",
+                 path=escape(str(file)), rows=rows, added=added, present=rows - added, store=redact(url)))
 
 
 @consent_app.command("list")
@@ -260,11 +277,13 @@ def consent_list(debtor: Annotated[Optional[str], typer.Option("--debtor", help=
         records = open_store(resolve_url(db)).consents(debtor_id=debtor)
     except ContactplanError as exc:
         fail(exc)
-    table = Table(title=f"Consent records ({len(records)})")
-    for col in ("debtor", "channel", "destination", "granted", "at", "source", "evidence id"):
-        table.add_column(col, overflow="fold")
+    table = Table(title=tr("Consent records ({n})", n=len(records)))
+    for col in (N_("debtor"), N_("channel"), N_("destination"), N_("granted"), N_("at"), N_("source"),
+                N_("evidence id")):
+        table.add_column(tr(col), overflow="fold")
     for r in records:
         dest = r.destination if show_destinations or not r.destination else mask(r.destination)
-        table.add_row(*(escape(x) for x in (r.debtor_id, r.channel.value, dest or "*", "yes" if r.granted else "revoked",
+        table.add_row(*(escape(x) for x in (r.debtor_id, r.channel.value, dest or "*",
+                                            tr("yes") if r.granted else tr("revoked"),
                                             r.at.isoformat(timespec="seconds"), r.source, r.record_id)))
     Console().print(table)

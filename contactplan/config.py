@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contactplan.errors import InputError
+from contactplan.i18n import tr
 from contactplan.model import Channel
 from contactplan.rules.packs import BUILTIN
 
@@ -85,7 +86,7 @@ def load_config(path: str | Path | None) -> Config:
     source = str(path)
     from contactplan.io.files import load_toml
 
-    data = load_toml(path, "config")
+    data = load_toml(path, tr("config"))
     from pydantic import ValidationError
 
     from contactplan.config_schema import ConfigFile, message
@@ -97,15 +98,15 @@ def load_config(path: str | Path | None) -> Config:
         errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
         raise message(source, errors[0]) from None
     if 1440 % raw.slot_minutes:
-        raise InputError(source, "slot_minutes: must divide a day evenly (e.g. 15, 30, 60)")
+        raise InputError(source, tr("slot_minutes: must divide a day evenly (e.g. 15, 30, 60)"))
     if raw.min_window_minutes > raw.slot_minutes:
-        raise InputError(source, f"min_window_minutes: must be a whole number between 1 and {raw.slot_minutes} "
-                                 "(the slot)")
+        raise InputError(source, tr("min_window_minutes: must be a whole number between 1 and {slot} (the slot)",
+                                    slot=raw.slot_minutes))
     slot, min_window, p_pay, tz = raw.slot_minutes, raw.min_window_minutes, raw.default_p_pay, raw.report_timezone
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InputError(source, "report_timezone: must be an IANA zone such as America/Sao_Paulo") from None
+        raise InputError(source, tr("report_timezone: must be an IANA zone such as America/Sao_Paulo")) from None
     # A pack path is relative to the config file, not to wherever the planner happens to run.
     packs = [p if p in BUILTIN or Path(p).is_absolute() else str(Path(path).parent / p) for p in raw.packs]
     channels = dict(DEFAULT_CHANNELS)
@@ -113,8 +114,8 @@ def load_config(path: str | Path | None) -> Config:
         try:
             channel = Channel(name)
         except ValueError:
-            raise InputError(source, f"channels.{name}: unknown channel; expected voice, ivr, sms, whatsapp, email") \
-                from None
+            raise InputError(source, tr("channels.{name}: unknown channel; expected voice, ivr, sms, whatsapp, email",
+                                        name=name)) from None
         base = channels[channel]
         channels[channel] = ChannelConfig(
             enabled=base.enabled if section.enabled is None else section.enabled,
@@ -124,9 +125,9 @@ def load_config(path: str | Path | None) -> Config:
     hours = dict(DEFAULT_HOURS)
     for key, value in raw.hours.items():
         if not key.isdigit() or not 0 <= int(key) <= 23:
-            raise InputError(source, f"hours.{key}: keys are local hours \"0\" to \"23\"")
+            raise InputError(source, tr("hours.{key}: keys are local hours \"0\" to \"23\"", key=key))
         if not 0 <= value <= 100:
-            raise InputError(source, f"hours.{key}: must be a number between 0 and 100")
+            raise InputError(source, tr("{key}: must be a number between 0 and 100", key=f"hours.{key}"))
         hours[int(key)] = value
     database_url = raw.database_url
     municipal = raw.municipal_holidays
@@ -140,7 +141,7 @@ def load_config(path: str | Path | None) -> Config:
 
         language = language_code(raw.language)
         if language is None:
-            raise InputError(source, "language: must be en or pt-BR")
+            raise InputError(source, tr("language: must be en or pt-BR"))
     model = None
     if raw.model is not None:
         from contactplan.outcomes.learned import read_model

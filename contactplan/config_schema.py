@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from contactplan.errors import InputError
+from contactplan.i18n import N_, tr
 
 
 class _Strict(BaseModel):
@@ -46,15 +47,15 @@ class ConfigFile(_Strict):
 
 # What a wrong value of a key must be, in the words the messages have always used.
 _EXPECTED = {
-    "packs": "must be a list of built-in pack names or pack file paths",
-    "channels": "must be a table such as [channels.voice]",
-    "hours": "must be a table of local hour (\"0\"..\"23\") to factor",
-    "database_url": "must be a URL such as sqlite:///contactplan.db",
-    "municipal_holidays": "must be a path to a municipality_code,date,name CSV",
-    "report_timezone": "must be an IANA zone such as America/Sao_Paulo",
-    "model": "must be a path to a model file written by contactplan learn",
-    "enabled": "must be true or false",
-    "language": "must be en or pt-BR",
+    "packs": N_("must be a list of built-in pack names or pack file paths"),
+    "channels": N_("must be a table such as [channels.voice]"),
+    "hours": N_("must be a table of local hour (\"0\"..\"23\") to factor"),
+    "database_url": N_("must be a URL such as sqlite:///contactplan.db"),
+    "municipal_holidays": N_("must be a path to a municipality_code,date,name CSV"),
+    "report_timezone": N_("must be an IANA zone such as America/Sao_Paulo"),
+    "model": N_("must be a path to a model file written by contactplan learn"),
+    "enabled": N_("must be true or false"),
+    "language": N_("must be en or pt-BR"),
 }
 
 
@@ -76,21 +77,27 @@ def message(source: str, error: dict) -> InputError:
     key, top = ".".join(loc), loc[0]
     if error["type"] == "extra_forbidden":
         where = _ChannelSection if len(loc) == 3 and top == "channels" else ConfigFile
-        return InputError(source, f"{key}: unknown key; expected one of {', '.join(sorted(where.model_fields))}")
+        return InputError(source, tr("{key}: unknown key; expected one of {keys}", key=key,
+                                     keys=", ".join(sorted(where.model_fields))))
     if top == "channels" and len(loc) == 2:
-        return InputError(source, f"{key}: must be a table")
+        return InputError(source, tr("{key}: must be a table", key=key))
     if top == "hours" and len(loc) == 2:
-        return InputError(source, f"{key}: must be a number between 0 and 100")
+        return InputError(source, tr("{key}: must be a number between 0 and 100", key=key))
     if top in _EXPECTED and (len(loc) == 1 or top == "packs"):
-        return InputError(source, f"{top}: {_EXPECTED[top]}")
+        return InputError(source, f"{top}: {tr(_EXPECTED[top])}")
     name = loc[-1]
     if name in _EXPECTED:
-        return InputError(source, f"{key}: {_EXPECTED[name]}")
+        return InputError(source, f"{key}: {tr(_EXPECTED[name])}")
     owner = _ChannelSection if top == "channels" else ConfigFile
     if name not in owner.model_fields:
         return InputError(source, f"{key}: {error['msg']}")
     bounds = _range(owner, name)
-    kind = "a whole number" if owner.model_fields[name].annotation in (int, int | None) else "a number"
+    whole = owner.model_fields[name].annotation in (int, int | None)
     if bounds:
-        return InputError(source, f"{key}: must be {kind} between {_bound(bounds[0])} and {_bound(bounds[1])}")
-    return InputError(source, f"{key}: must be {kind}")
+        lo, hi = _bound(bounds[0]), _bound(bounds[1])
+        if whole:
+            return InputError(source, tr("{key}: must be a whole number between {lo} and {hi}", key=key, lo=lo, hi=hi))
+        return InputError(source, tr("{key}: must be a number between {lo} and {hi}", key=key, lo=lo, hi=hi))
+    if whole:
+        return InputError(source, tr("{key}: must be a whole number", key=key))
+    return InputError(source, tr("{key}: must be a number", key=key))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextvars
 import enum
 
+from contactplan.i18n import tr
+
 
 class ExitCode(enum.IntEnum):
     OK = 0
@@ -72,8 +74,12 @@ class RowErrors(ContactplanError):
     def __init__(self, rejections: list) -> None:
         self.rejections = rejections
         first = "; ".join(str(r) for r in rejections[:3])
-        more = f" (and {len(rejections) - 3} more)" if len(rejections) > 3 else ""
-        super().__init__(f"{len(rejections)} invalid row(s): {first}{more}")
+        if len(rejections) > 3:
+            text = tr("{n} invalid row(s): {first} (and {more} more)", n=len(rejections), first=first,
+                      more=len(rejections) - 3)
+        else:
+            text = tr("{n} invalid row(s): {first}", n=len(rejections), first=first)
+        super().__init__(text)
 
 
 class PlanRejected(ContactplanError):

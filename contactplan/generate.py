@@ -28,6 +28,7 @@ from typing import TypeVar
 import numpy as np
 import phonenumbers
 
+from contactplan.i18n import tr
 from contactplan.io.plan_csv import write_bytes_atomic
 from contactplan.timezones import (
     AM_WEST_MUNICIPALITIES,
@@ -358,7 +359,7 @@ def generate_portfolio(
     """
     spec = _country_spec(country)
     if n_debtors < 0:
-        raise ValueError(f"n_debtors must be >= 0, got {n_debtors}")
+        raise ValueError(tr("n_debtors must be >= 0, got {n}", n=n_debtors))
     rng = np.random.default_rng(seed)
     debtors = _debtor_rows(rng, n_debtors, spec, as_of)
     agents = spec.agents(rng, _agent_count(n_debtors))
@@ -516,7 +517,8 @@ def _valid_numbers(
         if len(todo) == 0:
             return numbers
         numbers[todo] = spec.draw_numbers(rng, area[todo], kind)
-    raise RuntimeError(f"could not draw valid {spec.code} {kind} numbers for {len(todo)} debtors")
+    raise RuntimeError(tr("could not draw valid {country} {kind} numbers for {n} debtors", country=spec.code,
+                          kind=kind, n=len(todo)))
 
 
 def _is_valid(spec: _Country, numbers: np.ndarray) -> np.ndarray:
@@ -716,7 +718,8 @@ def _teams(agents: list[dict[str, str]], pools: int) -> list[dict[str, str]]:
     serves, the other teams of an all-segment pattern one segment each in turn (large centres
     staff per product)."""
     if not len(POOLS) <= pools <= len(agents):
-        raise ValueError(f"pools must be between {len(POOLS)} and the number of agents ({len(agents)})")
+        raise ValueError(tr("pools must be between {low} and the number of agents ({agents})", low=len(POOLS),
+                            agents=len(agents)))
     teams = {p.name: max(1, round(pools * p.share)) for p in POOLS}
     while sum(teams.values()) != pools:  # rounding: adjust the largest
         name = max(teams, key=teams.get)
@@ -777,7 +780,8 @@ def _country_spec(country: str) -> _Country:
         return _COUNTRIES[country.upper()]
     except KeyError:
         raise ValueError(
-            f"unsupported country {country!r}; expected one of {sorted(_COUNTRIES)}"
+            tr("unsupported country {country!r}; expected one of {expected}", country=country,
+               expected=sorted(_COUNTRIES))
         ) from None
 
 

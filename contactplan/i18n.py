@@ -97,6 +97,12 @@ def tr(message: str, /, **fields) -> str:
     return _format(_translations(_LANGUAGE.get()).gettext(message), fields)
 
 
+def trc(context: str, message: str, /, **fields) -> str:
+    """``message`` as meant in ``context`` (gettext's pgettext): one English word that Portuguese
+    says two ways, e.g. "all" regions (todas) and "all" channels (todos)."""
+    return _format(_translations(_LANGUAGE.get()).pgettext(context, message), fields)
+
+
 def ntr(singular: str, plural: str, n: int, /, **fields) -> str:
     """The singular or plural form for ``n`` (``n`` is also a field), in the reader's language."""
     return _format(_translations(_LANGUAGE.get()).ngettext(singular, plural, n), {"n": n, **fields})

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from contactplan.i18n import tr
+
 
 # The dates contactplan plans for: the holiday calendars, the tz database and the date arithmetic
 # of a plan (a day before and after, a week of horizon) are all good inside this range.
@@ -23,7 +25,8 @@ def plan_date_problem(day: dt.date) -> str | None:
     """Why ``day`` cannot be a plan date, or None."""
     if FIRST_PLAN_DATE <= day <= LAST_PLAN_DATE:
         return None
-    return f"is outside the dates contactplan plans for ({FIRST_PLAN_DATE} to {LAST_PLAN_DATE})"
+    return tr("is outside the dates contactplan plans for ({first} to {last})", first=FIRST_PLAN_DATE,
+              last=LAST_PLAN_DATE)
 
 
 class Channel(enum.StrEnum):

@@ -28,6 +28,7 @@ from contactplan.audit import audit_plan
 from contactplan.calendars import HOLIDAYS_VERSION, Calendars
 from contactplan.config import Config
 from contactplan.errors import Infeasible, InputError, PlanRejected
+from contactplan.i18n import N_, tr
 from contactplan.io.agents import read_agents
 from contactplan.io.debtors import DebtorFile, read_debtors
 from contactplan.io.frozen import constructor
@@ -49,9 +50,10 @@ PHASES = 4
 
 # A debtor with options whose contact did not fit in today's capacity: the optimiser chose
 # debtors with a higher expected recovery. Not a rule of law, so no citation.
-NOT_SELECTED = ("capacity.not_selected", "Capacity went to debtors with a higher expected recovery")
+NOT_SELECTED = ("capacity.not_selected", N_("Capacity went to debtors with a higher expected recovery"))
 # With a horizon: the debtor's attempt budget this week is worth more on a later day.
-PLANNED_LATER = ("horizon.planned_later", "A later day of the horizon makes better use of the weekly attempt budget")
+PLANNED_LATER = ("horizon.planned_later", N_("A later day of the horizon makes better use of the weekly attempt "
+                                             "budget"))
 
 
 @dataclass(frozen=True)
@@ -223,12 +225,12 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     started = time.perf_counter()
     problem = plan_date_problem(plan_date)
     if problem:
-        raise InputError("plan date", f"{plan_date} {problem}")
+        raise InputError(tr("plan date"), f"{plan_date} {problem}")
     config = config or Config()
     packs = packs or load_packs(config.packs)
     calendars = calendars or Calendars()
     timings: dict[str, float] = {}
-    progress("capacity from the agents' shifts")
+    progress(tr("capacity from the agents' shifts"))
     t0 = time.perf_counter()
     debtors = inputs.debtors.debtors
     ctx = Context(plan_date, calendars, not_before)
@@ -237,7 +239,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     pools = build_pools(inputs.agents, slots, inputs.agents_path)
     timings["capacity"] = time.perf_counter() - t0
 
-    progress(f"rules for {len(debtors):,} debtors")
+    progress(tr("rules for {n:,} debtors", n=len(debtors)))
     t0 = time.perf_counter()
     opts = build_options(debtors, packs, ctx, slots, pools, config)
     # Calls back the debtors asked for go first, on their own seats (if every rule allows them).
@@ -252,18 +254,21 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     arm_values: dict[str, float] = {}
     if holdout is not None:
         if config.horizon_days > 1:
-            raise InputError("--holdout", "a holdout plans one day at a time: use it with horizon_days 1")
+            raise InputError("--holdout", tr("a holdout plans one day at a time: use it with horizon_days 1"))
         challengers = {i for i, d in enumerate(debtors) if in_challenger(d.debtor_id, holdout.seed, holdout.percent)}
-        progress(f"optimising {opts.count:,} options, {holdout.percent:g} % of the debtors held out")
+        # The share is a field with its sign ("10 %"): a "% o" in the template would read as a
+        # printf conversion to the catalogue's checks.
+        progress(tr("optimising {n:,} options, {share} of the debtors held out", n=opts.count,
+                    share=f"{holdout.percent:g} %"))
         solution, blocks, arm_values = _with_holdout(opts, challengers, len(slots), pools, config,
                                                      None if time_limit is None else started + time_limit)
         opts = dataclasses.replace(opts, blocks=blocks)
     elif config.horizon_days > 1:
-        progress(f"optimising {opts.count:,} options today within {config.horizon_days} days")
+        progress(tr("optimising {n:,} options today within {days} days", n=opts.count, days=config.horizon_days))
         solution, later = _within_horizon(inputs, debtors, opts, slots, pools, packs, calendars, plan_date, config,
                                           zones, timings, None if time_limit is None else started + time_limit)
     else:
-        progress(f"optimising {opts.count:,} options")
+        progress(tr("optimising {n:,} options", n=opts.count))
         solution = optimise(opts, len(slots), pools, config, None if time_limit is None else started + time_limit)
     greedy = None
     if baseline:
@@ -272,7 +277,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
         timings["greedy"] = time.perf_counter() - t0
     timings["solve"] = solution.seconds
     if solution.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
-        raise Infeasible(f"the solver returned {solution.status} for {opts.count} options")
+        raise Infeasible(tr("the solver returned {status} for {n} options", status=solution.status, n=opts.count))
 
     t0 = time.perf_counter()
     contacts = _contacts(debtors, opts.blocks, solution.chosen, solution.pool_of)
@@ -290,28 +295,30 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     planned_ids = {c.debtor_id for c in contacts}
     excluded_ids = {e.debtor_id for e in opts.exclusions}
     exclusions = list(opts.exclusions)
+    not_selected, planned_later = tr(NOT_SELECTED[1]), tr(PLANNED_LATER[1])  # once: many debtors may say it
     for i in sorted(opts.daily_limit):
         debtor = debtors[i]
         if debtor.debtor_id in planned_ids or debtor.debtor_id in excluded_ids:
             continue
         if i in later:
-            exclusions.append(Exclusion(debtor.debtor_id, PLANNED_LATER[0], "", PLANNED_LATER[1],
+            exclusions.append(Exclusion(debtor.debtor_id, PLANNED_LATER[0], "", planned_later,
                                         next_eligible=plan_date + dt.timedelta(days=later[i])))
         else:
-            exclusions.append(Exclusion(debtor.debtor_id, NOT_SELECTED[0], "", NOT_SELECTED[1],
+            exclusions.append(Exclusion(debtor.debtor_id, NOT_SELECTED[0], "", not_selected,
                                         next_eligible=plan_date + dt.timedelta(days=1)))
     timings["extract"] = time.perf_counter() - t0
 
-    progress(f"independent audit of {len(contacts):,} contacts")
+    progress(tr("independent audit of {n:,} contacts", n=len(contacts)))
     t0 = time.perf_counter()
     by_id = {d.debtor_id: d for d in debtors}
     violations = audit_plan(contacts, by_id, packs, plan_date, pools=pools, slots=slots, config=config,
                             calendars=calendars, not_before=not_before)
     timings["audit"] = time.perf_counter() - t0
     if violations:
-        first = "; ".join(f"{v.rule_id} debtor {v.debtor_id}: {v.message}" for v in violations[:3])
-        raise PlanRejected(f"the independent audit found {len(violations)} violation(s) in the optimiser's plan; "
-                           f"nothing was written. First: {first}")
+        first = "; ".join(tr("{rule} debtor {debtor}: {message}", rule=v.rule_id, debtor=v.debtor_id,
+                             message=v.message) for v in violations[:3])
+        raise PlanRejected(tr("the independent audit found {n} violation(s) in the optimiser's plan; nothing was "
+                              "written. First: {first}", n=len(violations), first=first))
 
     df = inputs.debtors
     counts = Counts(read=len(df.read_ids), planned=len(planned_ids), excluded=len(exclusions),
@@ -405,8 +412,9 @@ def _with_holdout(opts, challengers: set[int], n_slots: int, pools: list[Pool], 
         champion, chosen=champion.chosen + [(b + offset, k) for b, k in chosen],
         pool_of={**champion.pool_of, **{(b + offset, k): p for (b, k), p in pool_of.items()}},
         objective=champion.objective + value, bound=champion.bound + value,
-        note=(champion.note + "; " if champion.note else "") + f"holdout: challenger (greedy) planned "
-             f"{len(chosen):,} contacts on {share:.2%} of the capacity")
+        note=(champion.note + "; " if champion.note else "") + tr(
+            "holdout: challenger (greedy) planned {n:,} contacts on {share:.2%} of the capacity", n=len(chosen),
+            share=share))
     return merged, mine + theirs, {CHAMPION: champion.objective, CHALLENGER: value}
 
 
@@ -421,8 +429,9 @@ def _within_horizon(inputs: Inputs, debtors: list[Debtor], today, slots, pools, 
     days = [Day(today, len(slots), pools)]
     for ahead in range(1, config.horizon_days):
         if deadline is not None and time.perf_counter() >= deadline:
-            return dataclasses.replace(today_alone, note=f"time limit reached while preparing the "
-                                                         f"{config.horizon_days}-day horizon; today planned on its own"), {}
+            return dataclasses.replace(today_alone, note=tr("time limit reached while preparing the {days}-day "
+                                                            "horizon; today planned on its own",
+                                                            days=config.horizon_days)), {}
         day = plan_date + dt.timedelta(days=ahead)
         day_slots = slot_grid(day, zones, config.slot_minutes)
         day_pools = build_pools(inputs.agents, day_slots, inputs.agents_path)
@@ -433,13 +442,14 @@ def _within_horizon(inputs: Inputs, debtors: list[Debtor], today, slots, pools, 
     if today_alone is not None:
         found = run_until(lambda: solve_horizon(days, budgets, config, config.horizon_discount), deadline)
         if found is None:
-            return dataclasses.replace(today_alone, note=f"time limit reached before the {config.horizon_days}-day "
-                                                         f"horizon was solved; today planned on its own"), {}
+            return dataclasses.replace(today_alone, note=tr("time limit reached before the {days}-day horizon was "
+                                                            "solved; today planned on its own",
+                                                            days=config.horizon_days)), {}
     else:
         found = solve_horizon(days, budgets, config, config.horizon_discount)
-    note = (f"horizon {config.horizon_days} days: {found.later_contacts:,} contacts on later days "
-            f"(not written; value of the horizon {found.objective:,.2f}, later days discounted "
-            f"{config.horizon_discount:g} a day)")
+    note = tr("horizon {days} days: {later:,} contacts on later days (not written; value of the horizon "
+              "{value:,.2f}, later days discounted {discount:g} a day)", days=config.horizon_days,
+              later=found.later_contacts, value=found.objective, discount=config.horizon_discount)
     return Solution(found.status, found.chosen, found.pool_of, found.today, found.today, found.seconds, found.arcs,
                     len(budgets), note), found.later
 

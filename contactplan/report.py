@@ -12,51 +12,59 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from contactplan.i18n import N_, tr
 from contactplan.io.csvfile import unknown_columns as listed_columns
 from contactplan.model import Channel, PlannedContact, Pool, Slot
 from contactplan.planner import Plan
 
 MAX_REJECTIONS_SHOWN = 20
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))  # strftime's %a, C locale
 
 
 def render_summary(plan: Plan, console: Console, *, written_to: str | None, unknown_columns: dict[str, list[str]]
                    ) -> None:
     c = plan.counts
-    console.print(f"[bold]Plan {plan.plan_id}[/bold] for {plan.plan_date} "
-                  f"(packs {plan.provenance.get('packs', '')}, config {plan.config.source})")
+    console.print(tr("[bold]Plan {plan}[/bold] for {day} (packs {packs}, config {config})", plan=plan.plan_id,
+                     day=plan.plan_date, packs=plan.provenance.get("packs", ""), config=plan.config.source))
     for path, cols in unknown_columns.items():
         if cols:
-            console.print(f"[yellow]warning:[/yellow] {escape(path)}: ignored unknown column(s): "
-                          f"{escape(listed_columns(cols))}",
+            console.print(tr("[yellow]warning:[/yellow] {path}: ignored unknown column(s): {columns}",
+                             path=escape(path), columns=escape(listed_columns(cols))),
                           soft_wrap=True, highlight=False)
     for r in plan.rejections[:MAX_REJECTIONS_SHOWN]:
-        console.print(f"[red]rejected[/red] {escape(str(r))}", soft_wrap=True, highlight=False)
+        console.print(tr("[red]rejected[/red] {row}", row=escape(str(r))), soft_wrap=True, highlight=False)
     if len(plan.rejections) > MAX_REJECTIONS_SHOWN:
-        console.print(f"[red]... and {len(plan.rejections) - MAX_REJECTIONS_SHOWN} more rejected rows "
-                      "(use --rejects FILE for the full list)[/red]")
-    mark = "[green]add up[/green]" if c.add_up else "[red]DO NOT ADD UP[/red]"
-    console.print(f"Debtors read {c.read} ({c.rows} rows): planned {c.planned} + excluded {c.excluded} "
-                  f"+ rejected {c.rejected} ({c.rejected_rows} rows) -- counts {mark}")
-    console.print(f"Solver: {escape(solver_line(plan))}, {plan.options:,} options", highlight=False, soft_wrap=True)
+        console.print(tr("[red]... and {n} more rejected rows (use --rejects FILE for the full list)[/red]",
+                         n=len(plan.rejections) - MAX_REJECTIONS_SHOWN))
+    mark = tr("[green]add up[/green]") if c.add_up else tr("[red]DO NOT ADD UP[/red]")
+    console.print(tr("Debtors read {read} ({rows} rows): planned {planned} + excluded {excluded} "
+                     "+ rejected {rejected} ({rejected_rows} rows) -- counts {mark}", read=c.read, rows=c.rows,
+                     planned=c.planned, excluded=c.excluded, rejected=c.rejected, rejected_rows=c.rejected_rows,
+                     mark=mark))
+    console.print(tr("Solver: {solver}, {options:,} options", solver=escape(solver_line(plan)), options=plan.options),
+                  highlight=False, soft_wrap=True)
     if plan.greedy is not None:
-        console.print(f"Greedy baseline: {plan.greedy:,.2f}", highlight=False)
+        console.print(tr("Greedy baseline: {value:,.2f}", value=plan.greedy), highlight=False)
     _callbacks(plan, console)
     _learning(plan, console)
     sources = ", ".join(f"{k} {n}" for k, n in sorted(plan.zone_sources.items(), key=lambda kv: -kv[1]))
-    console.print(f"Time zones from: {sources or '-'}")
+    console.print(tr("Time zones from: {sources}", sources=sources or "-"))
     for note, n in sorted(plan.zone_notes.items(), key=lambda kv: -kv[1]):
-        console.print(f"[yellow]time zone:[/yellow] {n} debtor(s): {escape(note)}", highlight=False)
+        console.print(tr("[yellow]time zone:[/yellow] {n} debtor(s): {note}", n=n, note=escape(note)),
+                      highlight=False)
     _exclusions(plan, console)
     _per_channel(plan, console)
     _per_hour(plan, console)
-    timing = ", ".join(f"{k} {v:.2f}s" for k, v in plan.timings.items())
-    console.print(f"Timings: {timing}")
+    timing = ", ".join(tr("{phase} {seconds:.2f}s", phase=k, seconds=v) for k, v in plan.timings.items())
+    console.print(tr("Timings: {timings}", timings=timing))
+    # written_to "(dry run, ...)" is the CLI's mark of a dry run, not a text shown
     if written_to and written_to.startswith("(dry run"):
         _preview(plan, console)
     if written_to and written_to.startswith("(dry run"):
-        console.print(f"{len(plan.contacts)} contacts planned; nothing written (dry run: no file, no archive)")
+        console.print(tr("{n} contacts planned; nothing written (dry run: no file, no archive)",
+                         n=len(plan.contacts)))
     elif written_to:
-        console.print(f"Wrote {len(plan.contacts)} contacts to {written_to}")
+        console.print(tr("Wrote {n} contacts to {target}", n=len(plan.contacts), target=written_to))
 
 
 def learning_lines(plan: Plan) -> list[str]:
@@ -65,18 +73,28 @@ def learning_lines(plan: Plan) -> list[str]:
     if plan.model_options is not None:
         learned, fallback = plan.model_options
         total = learned + fallback
-        share = f" ({learned / total:.1%})" if total else ""
-        lines.append(f"Model {plan.config.model.source}: {learned:,} options valued by its learned cells{share}, "
-                     f"{fallback:,} by the config's constants (no cell for their channel, hour"
-                     f"{', segment' if plan.config.model.by_segment else ''})")
+        share = tr(" ({share:.1%})", share=learned / total) if total else ""
+        fields = dict(model=plan.config.model.source, learned=learned, share=share, fallback=fallback)
+        if plan.config.model.by_segment:
+            lines.append(tr("Model {model}: {learned:,} options valued by its learned cells{share}, "
+                            "{fallback:,} by the config's constants (no cell for their channel, hour, segment)",
+                            **fields))
+        else:
+            lines.append(tr("Model {model}: {learned:,} options valued by its learned cells{share}, "
+                            "{fallback:,} by the config's constants (no cell for their channel, hour)", **fields))
     if plan.arms and plan.holdout is not None:
         by_arm: dict[str, int] = defaultdict(int)
         for c in plan.contacts:
             by_arm[c.arm] += 1
-        lines.append(f"Holdout {plan.holdout.percent:g} % (seed {plan.holdout.seed}): champion (optimiser) "
-                     f"{plan.arms['champion']:,} debtors, {by_arm['champion']:,} contacts, value "
-                     f"{plan.arm_values.get('champion', 0):,.2f}; challenger (greedy) {plan.arms['challenger']:,} "
-                     f"debtors, {by_arm['challenger']:,} contacts, value {plan.arm_values.get('challenger', 0):,.2f}")
+        lines.append(tr("Holdout {percent:g} % (seed {seed}): champion (optimiser) "
+                        "{champion_debtors:,} debtors, {champion_contacts:,} contacts, value "
+                        "{champion_value:,.2f}; challenger (greedy) {challenger_debtors:,} "
+                        "debtors, {challenger_contacts:,} contacts, value {challenger_value:,.2f}",
+                        percent=plan.holdout.percent, seed=plan.holdout.seed,
+                        champion_debtors=plan.arms["champion"], champion_contacts=by_arm["champion"],
+                        champion_value=plan.arm_values.get("champion", 0),
+                        challenger_debtors=plan.arms["challenger"], challenger_contacts=by_arm["challenger"],
+                        challenger_value=plan.arm_values.get("challenger", 0)))
     return lines
 
 
@@ -90,34 +108,38 @@ def _callbacks(plan: Plan, console: Console, shown: int = 20) -> None:
     rule that stops it and when it could be."""
     if not plan.callbacks_booked and not plan.callbacks_refused:
         return
-    console.print(f"Calls back asked for: {plan.callbacks_booked} booked ahead of the optimiser, "
-                  f"{len(plan.callbacks_refused)} not possible", highlight=False)
+    console.print(tr("Calls back asked for: {booked} booked ahead of the optimiser, {refused} not possible",
+                     booked=plan.callbacks_booked, refused=len(plan.callbacks_refused)), highlight=False)
     for r in plan.callbacks_refused[:shown]:
         zone = r.callback_at.tzinfo
-        when = (f"; possible from {r.next_time.astimezone(zone):%H:%M}" if r.next_time
-                else f"; next possible day {r.next_date}" if r.next_date else "")
-        console.print(f"[yellow]call back not booked[/yellow] {escape(r.debtor_id)} at "
-                      f"{r.callback_at:%Y-%m-%d %H:%M %z}: {escape(r.rule_id)} ({escape(r.reason)}){when}",
+        when = (tr("; possible from {time:%H:%M}", time=r.next_time.astimezone(zone)) if r.next_time
+                else tr("; next possible day {day}", day=r.next_date) if r.next_date else "")
+        console.print(tr("[yellow]call back not booked[/yellow] {debtor} at {at:%Y-%m-%d %H:%M %z}: {rule} "
+                         "({reason}){when}", debtor=escape(r.debtor_id), at=r.callback_at, rule=escape(r.rule_id),
+                         reason=escape(r.reason), when=when),
                       highlight=False, soft_wrap=True)
     if len(plan.callbacks_refused) > shown:
-        console.print(f"... and {len(plan.callbacks_refused) - shown} more", highlight=False)
+        console.print(tr("... and {n} more", n=len(plan.callbacks_refused) - shown), highlight=False)
 
 
 def solver_line(plan: Plan) -> str:
     """Objective, proven bound and gap in one line (terminal summary and HTML report)."""
     # "FEASIBLE" alone reads as "not optimal": say how close to the optimum the plan is proven to be.
-    proof = "proven optimal" if plan.bound == plan.objective else f"optimal within {100 * plan.gap:.4f} %"
-    line = (f"{proof}, objective {plan.objective:,.2f} (expected recovery net of channel cost), "
-            f"bound {plan.bound:,.2f} (status {plan.status})")
+    proof = tr("proven optimal") if plan.bound == plan.objective else tr("optimal within {gap:.4f} %",
+                                                                          gap=100 * plan.gap)
+    line = tr("{proof}, objective {objective:,.2f} (expected recovery net of channel cost), "
+              "bound {bound:,.2f} (status {status})", proof=proof, objective=plan.objective, bound=plan.bound,
+              status=plan.status)
     return f"{line}; {plan.solver_note}" if plan.solver_note else line
 
 
 def _preview(plan: Plan, console: Console, first: int = 20) -> None:
     """What would be planned (dry run): the first contacts in dialer order, without destinations."""
-    table = Table(title=f"First {min(first, len(plan.contacts))} of {len(plan.contacts)} planned contacts",
-                  title_justify="left")
-    for col in ("debtor", "channel", "window (debtor's local time)", "zone", "pool", "rank", "value"):
-        table.add_column(col)
+    table = Table(title=tr("First {shown} of {n} planned contacts", shown=min(first, len(plan.contacts)),
+                           n=len(plan.contacts)), title_justify="left")
+    for col in (N_("debtor"), N_("channel"), N_("window (debtor's local time)"), N_("zone"), N_("pool"), N_("rank"),
+                N_("value")):
+        table.add_column(tr(col))
     for c in plan.contacts[:first]:
         zone = ZoneInfo(c.timezone)
         table.add_row(c.debtor_id, c.channel.value, f"{c.window_start.astimezone(zone):%H:%M}-"
@@ -135,26 +157,26 @@ def exclusions_by_rule(exclusions) -> list[tuple[str, int, str]]:
 def _exclusions(plan: Plan, console: Console) -> None:
     if not plan.exclusions:
         return
-    table = Table(title="Excluded debtors by rule", title_justify="left")
-    table.add_column("rule")
-    table.add_column("debtors", justify="right")
-    table.add_column("citation", overflow="fold")
+    table = Table(title=tr("Excluded debtors by rule"), title_justify="left")
+    table.add_column(tr("rule"))
+    table.add_column(tr("debtors"), justify="right")
+    table.add_column(tr("citation"), overflow="fold")
     for rule_id, n, citation in exclusions_by_rule(plan.exclusions):
         table.add_row(escape(rule_id), str(n), escape(citation or "-"))
     console.print(table)
 
 
 def _per_channel(plan: Plan, console: Console) -> None:
-    table = Table(title="Contacts per channel", title_justify="left")
-    table.add_column("channel")
-    table.add_column("contacts", justify="right")
-    table.add_column("expected value", justify="right")
+    table = Table(title=tr("Contacts per channel"), title_justify="left")
+    table.add_column(tr("channel"))
+    table.add_column(tr("contacts"), justify="right")
+    table.add_column(tr("expected value"), justify="right")
     n = Counter(c.channel for c in plan.contacts)
     value: dict[Channel, float] = defaultdict(float)
     for c in plan.contacts:
         value[c.channel] += float(c.expected_value)
     for channel in Channel:
-        table.add_row(channel.value, str(n[channel]), f"{value[channel]:,.2f}")
+        table.add_row(channel.value, str(n[channel]), tr("{value:,.2f}", value=value[channel]))
     console.print(table)
 
 
@@ -195,13 +217,13 @@ def _per_hour(plan: Plan, console: Console) -> None:
     rows = hourly_usage(plan.contacts, plan.slots, plan.pools, plan.config.report_timezone)
     if not rows:
         return
-    table = Table(title=f"Contacts per hour ({plan.config.report_timezone})", title_justify="left")
-    table.add_column("hour")
-    table.add_column("voice / capacity", justify="right")
+    table = Table(title=tr("Contacts per hour ({zone})", zone=plan.config.report_timezone), title_justify="left")
+    table.add_column(tr("hour"))
+    table.add_column(tr("voice / capacity"), justify="right")
     for channel in Channel:
         if channel is not Channel.VOICE:
             table.add_column(channel.value, justify="right")
     for h, u, cap in rows:
-        table.add_row(f"{h:%a %H:%M}", f"{u[Channel.VOICE]} / {cap}",
+        table.add_row(f"{tr(WEEKDAYS[h.weekday()])} {h:%H:%M}", f"{u[Channel.VOICE]} / {cap}",
                       *(str(u[ch]) for ch in Channel if ch is not Channel.VOICE))
     console.print(table)

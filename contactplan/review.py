@@ -20,6 +20,7 @@ from contactplan.audit import audit_debtor, audit_plan
 from contactplan.calendars import HOLIDAYS_VERSION, Calendars
 from contactplan.config import Config
 from contactplan.errors import InputError
+from contactplan.i18n import tr
 from contactplan.io.debtors import DebtorFile
 from contactplan.io.frozen import paused_gc
 from contactplan.model import (Agent, Attempt, Debtor, Direction, Outcome, PlannedContact, Pool, Slot, StoreData,
@@ -70,9 +71,10 @@ def _attach(debtors: list[Debtor], data: StoreData, before: dt.datetime | None) 
 
 def _unverifiable(contacts: list[PlannedContact], rejection: Rejection) -> list[Violation]:
     """Contacts of a debtor whose rows were rejected cannot be checked: that is a finding too."""
+    message = tr("the debtor's rows are invalid ({path}:{line}); the contact cannot be verified",
+                 path=rejection.path, line=rejection.line)
     return [Violation("audit.debtor_rejected", Severity.POLICY, "contactplan input contract (README)", c.debtor_id,
-                      f"the debtor's rows are invalid ({rejection.path}:{rejection.line}); "
-                      "the contact cannot be verified", c.channel, c.window_start)
+                      message, c.channel, c.window_start)
             for c in contacts]
 
 
@@ -206,10 +208,11 @@ def _provenance(debtor_file: DebtorFile, packs: PackSet, calendars: Calendars) -
 
 def plan_date_of(file_date: dt.date | None, given: dt.date | None, path: str) -> dt.date:
     if given and file_date and given != file_date:
-        raise InputError(path, f"--date {given} differs from the plan's plan_date {file_date}")
+        raise InputError(path, tr("--date {given} differs from the plan's plan_date {file_date}", given=given,
+                                  file_date=file_date))
     day = given or file_date
     if day is None:
-        raise InputError(path, "the plan has no plan_date column; pass --date YYYY-MM-DD")
+        raise InputError(path, tr("the plan has no plan_date column; pass --date YYYY-MM-DD"))
     problem = plan_date_problem(day)
     if problem:
         raise InputError(path, f"plan_date {day} {problem}")

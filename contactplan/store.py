@@ -46,6 +46,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contactplan.errors import ContactplanError, InputError
+from contactplan.i18n import tr
 from contactplan.io.frozen import constructor, paused_gc
 from contactplan.model import (Attempt, Channel, ConsentRecord, Direction, Outcome, PlannedContact, StoreData,
                                Suppression, opt_out_suppression)
@@ -66,7 +67,8 @@ class AttemptConflict(ContactplanError):
 
     def __init__(self, index: int, column: str):
         self.index, self.column = index, column
-        super().__init__(f"attempt {index + 1} of the file differs from the stored attempt of the same id in {column}")
+        super().__init__(tr("attempt {n} of the file differs from the stored attempt of the same id in {column}",
+                            n=index + 1, column=column))
 
 
 class UTCDateTime(TypeDecorator):
@@ -240,11 +242,11 @@ class Store:
         except IntegrityError:
             raise  # a concurrent writer won a race: callers decide (retry or report)
         except DBAPIError as exc:  # server down, disk full, a value the schema refuses, not a database
-            raise StoreError(f"database {redact(str(self.engine.url))}: {db_message(exc)}; nothing was written") \
-                from None
+            raise StoreError(tr("database {url}: {problem}; nothing was written", url=redact(str(self.engine.url)),
+                                problem=db_message(exc))) from None
         except SQLAlchemyError as exc:
-            raise StoreError(f"database {redact(str(self.engine.url))}: {type(exc).__name__}; nothing was written") \
-                from None
+            raise StoreError(tr("database {url}: {problem}; nothing was written", url=redact(str(self.engine.url)),
+                                problem=type(exc).__name__)) from None
 
     def _insert(self, table):
         if self.dialect == "postgresql":
@@ -484,7 +486,7 @@ class Store:
                     return {k: known[k] for k in keys}
             except IntegrityError:  # a concurrent run numbered the same keys first: read them again
                 if attempt == 2:
-                    raise StoreError("dialer list numbers are being assigned by another run; try again") from None
+                    raise StoreError(tr("dialer list numbers are being assigned by another run; try again")) from None
         raise AssertionError("unreachable")
 
     # --- plan archive --------------------------------------------------------------------------
@@ -496,7 +498,8 @@ class Store:
                 return self._archive(plan, now)
             except IntegrityError:
                 if attempt == 2:
-                    raise StoreError(f"plan {plan.plan_id} is being archived by another run; try again") from None
+                    raise StoreError(tr("plan {plan_id} is being archived by another run; try again",
+                                        plan_id=plan.plan_id)) from None
 
     def _archive(self, plan, now: dt.datetime) -> None:
         c = plan.counts
@@ -685,7 +688,8 @@ def _private_file(url: str) -> None:
         try:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         except OSError as exc:
-            raise StoreError(f"cannot create database file {path}: {exc.strerror or exc}") from None
+            raise StoreError(tr("cannot create database file {path}: {problem}", path=path,
+                                problem=exc.strerror or exc)) from None
 
 
 def open_store(url: str, *, migrate: bool = True) -> Store:
@@ -693,13 +697,13 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     try:
         engine = create_engine(url, future=True)
     except (SQLAlchemyError, ValueError, ImportError) as exc:
-        raise InputError(redact(url), f"not a usable database URL: {exc}") from None
+        raise InputError(redact(url), tr("not a usable database URL: {problem}", problem=exc)) from None
     if engine.dialect.name == "sqlite":
         _private_file(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     elif engine.dialect.name != "postgresql":
-        raise InputError(redact(url), "only sqlite:/// and postgresql:// databases are supported")
+        raise InputError(redact(url), tr("only sqlite:/// and postgresql:// databases are supported"))
     store = Store(engine)
     if migrate:
         upgrade(store)
@@ -726,12 +730,12 @@ def upgrade(store: Store) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except DBAPIError as exc:
-        raise StoreError(f"cannot open database {where}: {db_message(exc)}") from None
+        raise StoreError(tr("cannot open database {url}: {problem}", url=where, problem=db_message(exc))) from None
     except CommandError:
-        raise StoreError(f"database {where} was made by a newer contactplan (its schema revision is unknown to this "
-                         "version); upgrade contactplan") from None
+        raise StoreError(tr("database {url} was made by a newer contactplan (its schema revision is unknown to this "
+                            "version); upgrade contactplan", url=where)) from None
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open database {where}: {type(exc).__name__}") from None
+        raise StoreError(tr("cannot open database {url}: {problem}", url=where, problem=type(exc).__name__)) from None
 
 
 def db_message(exc: DBAPIError) -> str:

@@ -23,6 +23,8 @@ import phonenumbers
 from phonenumbers import timezone as _pn_timezone
 from phonenumbers.tzdata import TIMEZONE_DATA as _PN_TIMEZONE_DATA
 
+from contactplan.i18n import tr
+
 __all__ = [
     "AM_UNCERTAIN_MUNICIPALITIES",
     "AM_WEST_MUNICIPALITIES",
@@ -358,12 +360,13 @@ def _validated_zone(name: str) -> str:
     """The canonical spelling of an IANA zone key, or UnknownRegion."""
     key = _zone_keys_by_folded_name().get(str(name).strip().casefold())
     if key is None:
-        raise UnknownRegion(f"unknown IANA time zone{_sp(name)}; expected a tz database name such as "
-                            f"America/Sao_Paulo or America/Chicago", field="timezone")
+        raise UnknownRegion(tr("unknown IANA time zone{value}; expected a tz database name such as "
+                               "America/Sao_Paulo or America/Chicago", value=_sp(name)), field="timezone")
     try:
         zoneinfo.ZoneInfo(key)
     except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
-        raise UnknownRegion(f"IANA time zone{_sp(name)} does not load on this system", field="timezone") from None
+        raise UnknownRegion(tr("IANA time zone{value} does not load on this system", value=_sp(name)),
+                            field="timezone") from None
     return key
 
 
@@ -373,44 +376,47 @@ def _unique(zones: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 def _region_note_br(uf: str, zones: tuple[str, ...]) -> str:
     if uf == "AM":
-        return "UF AM without municipality_code: both Amazonas zones (east UTC-4, west UTC-5)"
+        return tr("UF AM without municipality_code: both Amazonas zones (east UTC-4, west UTC-5)")
     if uf == "PE":
-        return "UF PE without municipality_code: mainland Recife (UTC-3) and Fernando de Noronha (UTC-2)"
+        return tr("UF PE without municipality_code: mainland Recife (UTC-3) and Fernando de Noronha (UTC-2)")
     if uf == "PA":
-        return "UF PA without municipality_code: east and west Pará zones (both UTC-3 since 2008)"
-    return f"UF {uf}: {zones[0]}"
+        return tr("UF PA without municipality_code: east and west Pará zones (both UTC-3 since 2008)")
+    return tr("UF {uf}: {zone}", uf=uf, zone=zones[0])
 
 
 def _resolve_municipality(code_raw: str, uf: str | None) -> ZoneResolution:
     code = str(code_raw).strip()
     if not _MUNICIPALITY_RE.fullmatch(code):
-        raise UnknownRegion(f"malformed IBGE municipality code{_sp(code_raw)}; expected 7 digits such as 1302603",
-                            field="municipality_code")
+        raise UnknownRegion(tr("malformed IBGE municipality code{value}; expected 7 digits such as 1302603",
+                               value=_sp(code_raw)), field="municipality_code")
     code_uf = IBGE_STATE_PREFIX.get(code[:2])
     if code_uf is None:
-        raise UnknownRegion(f"IBGE municipality code{_sp(code)} has unknown state prefix {code[:2]!r}; "
-                            f"expected one of {', '.join(IBGE_STATE_PREFIX)}", field="municipality_code")
+        raise UnknownRegion(tr("IBGE municipality code{value} has unknown state prefix {prefix}; "
+                               "expected one of {prefixes}", value=_sp(code), prefix=repr(code[:2]),
+                               prefixes=", ".join(IBGE_STATE_PREFIX)), field="municipality_code")
     # Without a region the code's own prefix names the UF; with one, they must agree, since a
     # disagreement means one of the two fields is wrong and we cannot tell which.
     if uf is not None and code_uf != uf:
-        raise UnknownRegion(f"IBGE municipality code{_sp(code)} belongs to {code_uf} (prefix {code[:2]}) "
-                            f"but region is {uf}; fix one of them", field="municipality_code")
+        raise UnknownRegion(tr("IBGE municipality code{value} belongs to {code_uf} (prefix {prefix}) "
+                               "but region is {uf}; fix one of them", value=_sp(code), code_uf=code_uf,
+                               prefix=code[:2], uf=uf), field="municipality_code")
     if code in AM_WEST_MUNICIPALITIES:
         return ZoneResolution(("America/Eirunepe",), "municipality",
-                              f"IBGE {code} ({AM_WEST_MUNICIPALITIES[code]}, AM): west Amazonas, UTC-5 "
-                              f"(Lei 12.876/2013)")
+                              tr("IBGE {code} ({municipality}, AM): west Amazonas, UTC-5 (Lei 12.876/2013)",
+                                 code=code, municipality=AM_WEST_MUNICIPALITIES[code]))
     if code in AM_UNCERTAIN_MUNICIPALITIES:
         return ZoneResolution(UF_ZONES["AM"], "municipality",
-                              f"IBGE {code} ({AM_UNCERTAIN_MUNICIPALITIES[code]}, AM): sources disagree on "
-                              f"UTC-4 vs UTC-5, both Amazonas zones")
+                              tr("IBGE {code} ({municipality}, AM): sources disagree on UTC-4 vs UTC-5, both "
+                                 "Amazonas zones", code=code, municipality=AM_UNCERTAIN_MUNICIPALITIES[code]))
     if code == NORONHA_MUNICIPALITY:
         return ZoneResolution(("America/Noronha",), "municipality",
-                              f"IBGE {code} (Fernando de Noronha, PE): UTC-2")
+                              tr("IBGE {code} (Fernando de Noronha, PE): UTC-2", code=code))
     # Every other municipality is in its UF's primary zone. The one approximation is west Pará
     # (tzdata America/Santarem), which shares America/Belem's UTC-3 since 2008-06-24, so local
     # time is right for any instant a plan can concern.
     primary = UF_ZONES[code_uf][0]
-    return ZoneResolution((primary,), "municipality", f"IBGE {code} ({code_uf}): {primary}")
+    return ZoneResolution((primary,), "municipality", tr("IBGE {code} ({uf}): {zone}", code=code, uf=code_uf,
+                                                         zone=primary))
 
 
 def _normalise_area_code(raw: str, country: str) -> str:
@@ -460,12 +466,14 @@ def _resolve_area_codes(country: str, area_codes: tuple[str, ...]) -> ZoneResolu
         if country == "BR":
             found = DDD_ZONES.get(code)
             if found is None:
-                raise UnknownRegion(f"area code #{position}{_sp(raw)} is not a Brazilian DDD; "
-                                    f"expected two digits such as 11, 21 or 81", field="region")
+                raise UnknownRegion(tr("area code #{position}{value} is not a Brazilian DDD; "
+                                       "expected two digits such as 11, 21 or 81", position=position, value=_sp(raw)),
+                                    field="region")
         else:
             if not re.fullmatch(r"[2-9][0-9][0-9]", code):
-                raise UnknownRegion(f"area code #{position}{_sp(raw)} is not a NANP area "
-                                    f"code; expected three digits such as 212 or 512", field="region")
+                raise UnknownRegion(tr("area code #{position}{value} is not a NANP area "
+                                       "code; expected three digits such as 212 or 512", position=position,
+                                       value=_sp(raw)), field="region")
             found = _nanp_zones_by_npa().get(code)
             if not found:
                 # Toll-free and other non-geographic NPAs say nothing about where the person is
@@ -474,13 +482,17 @@ def _resolve_area_codes(country: str, area_codes: tuple[str, ...]) -> ZoneResolu
         zones.extend(found)
         used.append(code)
     if not zones:
-        raise UnknownRegion(f"cannot resolve a time zone for country {country}: no region and no geographic "
-                            f"area code", field="region")
+        raise UnknownRegion(tr("cannot resolve a time zone for country {country}: no region and no geographic "
+                               "area code", country=country), field="region")
     result = _unique(zones)
-    label = "DDD" if country == "BR" else "area code"
-    return ZoneResolution(result, "area_code",
-                          f"no region; {label} {', '.join(dict.fromkeys(used))} -> {', '.join(result)} "
-                          f"(where the number was issued, not necessarily where the debtor lives)")
+    codes, zones_text = ", ".join(dict.fromkeys(used)), ", ".join(result)
+    if country == "BR":
+        note = tr("no region; DDD {codes} -> {zones} (where the number was issued, not necessarily where the "
+                  "debtor lives)", codes=codes, zones=zones_text)
+    else:
+        note = tr("no region; area code {codes} -> {zones} (where the number was issued, not necessarily where "
+                  "the debtor lives)", codes=codes, zones=zones_text)
+    return ZoneResolution(result, "area_code", note)
 
 
 def resolve_zones(country: str, region: str | None, *, municipality_code: str | None = None,
@@ -493,27 +505,32 @@ def resolve_zones(country: str, region: str | None, *, municipality_code: str | 
     input is invalid.
     """
     if not isinstance(country, str) or country.strip().upper() not in _SUPPORTED_COUNTRIES:
-        raise UnknownRegion(f"unsupported country{_sp(country)}; expected one of "
-                            f"{', '.join(_SUPPORTED_COUNTRIES)}", field="country")
+        raise UnknownRegion(tr("unsupported country{value}; expected one of {countries}", value=_sp(country),
+                               countries=", ".join(_SUPPORTED_COUNTRIES)), field="country")
     country = country.strip().upper()
 
     # Explicit knowledge of where the person is beats every presumption (US-F-02, WA-03).
     if not _blank(timezone):
         key = _validated_zone(str(timezone))
-        return ZoneResolution((key,), "override", f"explicit time zone {key}")
+        return ZoneResolution((key,), "override", tr("explicit time zone {zone}", zone=key))
 
     uf: str | None = None
     if not _blank(region):
         code = _strip_iso_prefix(str(region).strip().upper(), country)
         table = UF_ZONES if country == "BR" else US_STATE_ZONES
         if code not in table:
-            what = "Brazilian UF" if country == "BR" else "US state or territory code"
-            raise UnknownRegion(f"unknown {what}{_sp(region)}; expected one of {', '.join(table)}", field="region")
+            if country == "BR":
+                text = tr("unknown Brazilian UF{value}; expected one of {codes}", value=_sp(region),
+                          codes=", ".join(table))
+            else:
+                text = tr("unknown US state or territory code{value}; expected one of {codes}", value=_sp(region),
+                          codes=", ".join(table))
+            raise UnknownRegion(text, field="region")
         uf = code
 
     if not _blank(municipality_code):
         if country != "BR":
-            raise UnknownRegion("municipality_code is an IBGE code and only applies to country BR",
+            raise UnknownRegion(tr("municipality_code is an IBGE code and only applies to country BR"),
                                 field="municipality_code")
         return _resolve_municipality(str(municipality_code), uf)
 
@@ -522,15 +539,15 @@ def resolve_zones(country: str, region: str | None, *, municipality_code: str | 
             zones = UF_ZONES[uf]
             return ZoneResolution(zones, "region", _region_note_br(uf, zones))
         zones = US_STATE_ZONES[uf]
-        note = f"state {uf}: {zones[0]}" if len(zones) == 1 else \
-            f"state {uf}: every zone used in the state ({', '.join(zones)})"
+        note = tr("state {state}: {zone}", state=uf, zone=zones[0]) if len(zones) == 1 else \
+            tr("state {state}: every zone used in the state ({zones})", state=uf, zones=", ".join(zones))
         return ZoneResolution(zones, "region", note)
 
     codes = tuple(c for c in area_codes if not _blank(c))
     if codes:
         return _resolve_area_codes(country, codes)
-    raise UnknownRegion(f"cannot resolve a time zone for country {country}: give a timezone, "
-                        f"municipality_code, region or area code", field="region")
+    raise UnknownRegion(tr("cannot resolve a time zone for country {country}: give a timezone, "
+                           "municipality_code, region or area code", country=country), field="region")
 
 
 # ============================================================================================
@@ -584,15 +601,18 @@ def narrow_by_address(state: str, zones: tuple[str, ...], key: str) -> tuple[tup
         found = by_zip.get(key[2:])
         if found is None or found[0] != state:
             return None
-        narrowed, what = (found[1],), "ZIP code"
+        narrowed, by_zip_code = (found[1],), True
     else:
         city = by_city.get((state, key[2:]))
         if not city:
             return None
-        narrowed, what = tuple(z for z in zones if z in city), "city"
+        narrowed, by_zip_code = tuple(z for z in zones if z in city), False
     if not narrowed or not set(narrowed) <= set(zones) or len(narrowed) == len(zones):
         return None
-    return narrowed, f"state {state}, narrowed by the {what} to {', '.join(narrowed)}"
+    if by_zip_code:
+        return narrowed, tr("state {state}, narrowed by the ZIP code to {zones}", state=state,
+                            zones=", ".join(narrowed))
+    return narrowed, tr("state {state}, narrowed by the city to {zones}", state=state, zones=", ".join(narrowed))
 
 
 # ============================================================================================

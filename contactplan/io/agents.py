@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contactplan.errors import InputError, quoted
+from contactplan.i18n import N_, tr
 from contactplan.io import values
 from contactplan.io.csvfile import read_csv
 from contactplan.model import Agent
@@ -33,11 +34,13 @@ def _break_outside(start: dt.time, end: dt.time, b_start: dt.time, b_end: dt.tim
         b1 = length
     shift = f"{start:%H:%M}-{'24:00' if end == dt.time.max else f'{end:%H:%M}'}"
     if b0 >= length:
-        return "break_start", f"the break starts outside the shift {shift}; a break must lie inside its shift"
+        return "break_start", tr("the break starts outside the shift {shift}; a break must lie inside its shift",
+                                 shift=shift)
     if b1 <= b0:
-        return "break_end", "the break ends before it starts"
+        return "break_end", tr("the break ends before it starts")
     if b1 > length:
-        return "break_end", f"the break ends after the shift {shift}; a break must lie inside its shift"
+        return "break_end", tr("the break ends after the shift {shift}; a break must lie inside its shift",
+                               shift=shift)
     return None
 
 
@@ -45,13 +48,13 @@ def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
     """Agents, unknown column names, and the file's sha256."""
     table, unknown = read_csv(path, REQUIRED, KNOWN)
     agents: list[Agent] = []
-    for row in table.checked_rows(REQUIRED, "agent_id", "agent ids"):
+    for row in table.checked_rows(REQUIRED, "agent_id", N_("agent ids")):
         v = {k: row.values.get(k, "") for k in KNOWN}
         try:
             ZoneInfo(v["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
-            raise table.error(row.line, "timezone", f"is not an IANA time zone such as America/Sao_Paulo{quoted(v['timezone'])}") \
-                from None
+            raise table.error(row.line, "timezone", tr("is not an IANA time zone such as America/Sao_Paulo")
+                              + quoted(v["timezone"])) from None
         parsed = {}
         for column in ("shift_start", "shift_end", "break_start", "break_end"):
             if v[column]:
@@ -60,9 +63,9 @@ def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
                 except ValueError as exc:
                     raise table.error(row.line, column, f"{exc}{quoted(v[column])}") from None
         if parsed["shift_start"] == parsed["shift_end"]:
-            raise table.error(row.line, "shift_end", "shift ends when it starts")
+            raise table.error(row.line, "shift_end", tr("shift ends when it starts"))
         if ("break_start" in parsed) != ("break_end" in parsed):
-            raise table.error(row.line, "break_end", "give both break_start and break_end, or neither")
+            raise table.error(row.line, "break_end", tr("give both break_start and break_end, or neither"))
         if "break_start" in parsed:
             problem = _break_outside(parsed["shift_start"], parsed["shift_end"], parsed["break_start"],
                                      parsed["break_end"])
@@ -71,9 +74,10 @@ def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
         try:
             cph = float(v["contacts_per_hour"].replace(",", "."))
         except ValueError:
-            raise table.error(row.line, "contacts_per_hour", f"is not a number{quoted(v['contacts_per_hour'])}") from None
+            raise table.error(row.line, "contacts_per_hour", tr("is not a number")
+                              + quoted(v["contacts_per_hour"])) from None
         if not 0 <= cph <= 1000:
-            raise table.error(row.line, "contacts_per_hour", "must be between 0 and 1000")
+            raise table.error(row.line, "contacts_per_hour", tr("must be between 0 and 1000"))
         try:
             days = values.parse_days(v["days"])
         except ValueError as exc:
@@ -87,5 +91,5 @@ def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
             days=days, line=row.line,
         ))
     if not agents:
-        raise InputError(table.path, "no agents: the file has a header but no rows")
+        raise InputError(table.path, tr("no agents: the file has a header but no rows"))
     return agents, unknown, table.sha256

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from contactplan.i18n import tr
 from contactplan.model import Debtor, PlannedContact
 
 # What a template may use: the debtor's reference, the amount, and the window (local time).
@@ -35,11 +36,12 @@ def check_template(text: str, what: str) -> None:
     try:
         fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
     except ValueError as exc:
-        raise TemplateError(f"{what}: {exc} (write a literal brace as {{{{ or }}}})") from None
+        raise TemplateError(tr("{what}: {problem} (write a literal brace as {{{{ or }}}})", what=what, problem=exc)) \
+            from None
     for name in fields:
         if name not in PLACEHOLDERS:
-            raise TemplateError(f"{what}: unknown placeholder {{{name}}}; it may use "
-                                + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
+            raise TemplateError(tr("{what}: unknown placeholder {{{name}}}; it may use {placeholders}", what=what,
+                                   name=name, placeholders=", ".join(f"{{{p}}}" for p in PLACEHOLDERS)))
 
 
 def values(contact: PlannedContact, debtor: Debtor, plan_date) -> dict[str, str]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from contactplan.errors import InputError
+from contactplan.i18n import N_, tr
 from contactplan.io.csvfile import read_csv
 from contactplan.io.history import _FUTURE_SLACK, _instant
 from contactplan.io.phones import PhoneError, destination_address
@@ -30,20 +31,20 @@ def read_consents(path: str | Path, default_country: str = "BR", now: dt.datetim
     table, unknown = read_csv(path, REQUIRED, KNOWN)
     out: list[ConsentRecord] = []
     lines: list[int] = []
-    for row in table.checked_rows(REQUIRED, "evidence_id", "evidence ids (the records' ids)"):
+    for row in table.checked_rows(REQUIRED, "evidence_id", N_("evidence ids (the records' ids)")):
         v = row.values
         try:
             channel = Channel(v["channel"].lower())
         except ValueError:
-            raise table.error(row.line, "channel", "must be voice, ivr, sms, whatsapp or email") from None
+            raise table.error(row.line, "channel", tr("must be voice, ivr, sms, whatsapp or email")) from None
         granted, revoked = v.get("granted_at", ""), v.get("revoked_at", "")
         if bool(granted) == bool(revoked):
-            raise table.error(row.line, "granted_at", "give exactly one of granted_at and revoked_at")
+            raise table.error(row.line, "granted_at", tr("give exactly one of granted_at and revoked_at"))
         column = "granted_at" if granted else "revoked_at"
         at = _instant(table, row.line, column, granted or revoked)
         if now is not None and at > now + _FUTURE_SLACK:
-            raise table.error(row.line, column, "is in the future (later than now); a record says what was already "
-                                                "given or withdrawn")
+            raise table.error(row.line, column, tr("is in the future (later than now); a record says what was "
+                                                   "already given or withdrawn"))
         destination = ""
         if v.get("destination"):
             try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contactplan.errors import InputError, quoted
+from contactplan.i18n import tr
 
 _DELIMITERS = (",", ";", "\t")
 
@@ -46,16 +47,18 @@ class CsvTable:
 
     def checked_rows(self, required: tuple[str, ...], unique: str, what: str) -> Iterator[Row]:
         """The rows of an all-or-nothing file, each with every required column filled and the
-        ``unique`` column not repeated (``what`` names it in the message, e.g. "attempt ids")."""
+        ``unique`` column not repeated (``what`` names it in the message, e.g. N_("attempt ids"):
+        marked for the catalogue by the caller, translated here)."""
         seen: dict[str, int] = {}
         for row in self.rows:
             v = row.values
             for column in required:
                 if not v.get(column):
-                    raise self.error(row.line, column, "is blank")
+                    raise self.error(row.line, column, tr("is blank"))
             key = v[unique]
             if key in seen:
-                raise self.error(row.line, unique, f"repeats line {seen[key]}; {what} must be unique")
+                raise self.error(row.line, unique, tr("repeats line {line}; {what} must be unique", line=seen[key],
+                                                      what=tr(what)))
             seen[key] = row.line
             yield row
 
@@ -66,8 +69,8 @@ def _decode(path: str, raw: bytes) -> tuple[str, str]:
             return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
         except UnicodeDecodeError as exc:
             # A UTF-8 byte order mark promises UTF-8: say where the promise breaks.
-            raise InputError(path, f"starts with a UTF-8 byte order mark but is not UTF-8 "
-                                   f"(byte offset {exc.start + 3}); save it again as UTF-8") from None
+            raise InputError(path, tr("starts with a UTF-8 byte order mark but is not UTF-8 "
+                                      "(byte offset {offset}); save it again as UTF-8", offset=exc.start + 3)) from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -76,7 +79,8 @@ def _decode(path: str, raw: bytes) -> tuple[str, str]:
         try:
             return raw.decode("cp1252"), "cp1252"
         except UnicodeDecodeError as exc:
-            raise InputError(path, f"not UTF-8 and not Windows-1252 text (byte offset {exc.start})") from None
+            raise InputError(path, tr("not UTF-8 and not Windows-1252 text (byte offset {offset})",
+                                      offset=exc.start)) from None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -114,7 +118,7 @@ def read_bytes(path: str | Path) -> bytes:
     try:
         return Path(path).read_bytes() if name != "-" else _stdin_bytes()
     except OSError as exc:
-        raise InputError(name, f"cannot read file: {exc.strerror or exc}") from None
+        raise InputError(name, tr("cannot read file: {reason}", reason=exc.strerror or exc)) from None
 
 
 def parse_csv(name: str, raw: bytes, required: tuple[str, ...], known: tuple[str, ...]) -> tuple[CsvTable, list[str]]:
@@ -122,16 +126,16 @@ def parse_csv(name: str, raw: bytes, required: tuple[str, ...], known: tuple[str
     text, encoding = _decode(name, raw)
     if "\x00" in text:
         # NUL never occurs in a real export; it means a binary or corrupted file.
-        raise InputError(name, "contains a NUL byte: binary or corrupted file, not CSV text",
+        raise InputError(name, tr("contains a NUL byte: binary or corrupted file, not CSV text"),
                          line=text.count("\n", 0, text.index("\x00")) + 1)
     if not text.strip():
-        raise InputError(name, "file is empty; expected a header row and data rows")
+        raise InputError(name, tr("file is empty; expected a header row and data rows"))
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
-        raise InputError(name, f"malformed header: {exc}", line=1) from None
+        raise InputError(name, tr("malformed header: {error}", error=exc), line=1) from None
     check_header(name, header, required, tuple(known))
     unknown = [h for h in header if h not in known]
     rows: list[Row] = []
@@ -144,12 +148,13 @@ def parse_csv(name: str, raw: bytes, required: tuple[str, ...], known: tuple[str
             if len(record) > len(header):
                 extra = record[len(header):]
                 if any(v.strip() for v in extra):
-                    raise InputError(name, f"row has {len(record)} fields but the header has {len(header)}; "
-                                     "check the delimiter and quoting", line=start)
+                    raise InputError(name, tr("row has {fields} fields but the header has {columns}; "
+                                              "check the delimiter and quoting", fields=len(record),
+                                              columns=len(header)), line=start)
             values = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
             rows.append(Row(start, values))
     except csv.Error as exc:
-        raise InputError(name, f"malformed CSV: {exc}", line=reader.line_num) from None
+        raise InputError(name, tr("malformed CSV: {error}", error=exc), line=reader.line_num) from None
     return CsvTable(name, header, encoding, delimiter, rows, hashlib.sha256(raw).hexdigest()), unknown
 
 
@@ -192,10 +197,11 @@ def unknown_columns(names: list[str], shown: int = 12, width: int = 40) -> str:
     hidden = [k for k, n in enumerate(names) if not (values_shown() or _COLUMN_LIKE.fullmatch(n))]
     listed = ", ".join(n if len(n) <= width else n[:width] + "…" for n in named[:shown])
     if len(named) > shown:
-        listed += f" and {len(named) - shown} more"
+        listed = tr("{columns} and {n} more", columns=listed, n=len(named) - shown)
     if hidden:
-        listed += (", and " if listed else "") + (f"{len(hidden)} column(s) whose header may be personal data "
-                                                  "(not shown; --show-values shows them)")
+        personal = tr("{n} column(s) whose header may be personal data (not shown; --show-values shows them)",
+                      n=len(hidden))
+        listed = tr("{columns}, and {personal}", columns=listed, personal=personal) if listed else personal
     return listed
 
 
@@ -207,15 +213,15 @@ def _stdin_bytes() -> bytes:
 
 def check_header(path: str, header: list[str], required: tuple[str, ...], known: tuple[str, ...] = ()) -> None:
     if known and required and not any(h in known for h in header):
-        raise InputError(path, f"missing required column(s): {', '.join(required)}; the first line has none of the "
-                               "known columns: is the header row missing?", line=1)
+        raise InputError(path, tr("missing required column(s): {columns}; the first line has none of the known "
+                                  "columns: is the header row missing?", columns=", ".join(required)), line=1)
     seen: dict[str, int] = {}
     for i, h in enumerate(header, start=1):
         if not h:
-            raise InputError(path, "blank column name in the header", line=1, column_index=i)
+            raise InputError(path, tr("blank column name in the header"), line=1, column_index=i)
         if h in seen:
-            raise InputError(path, f"column {_name(h, known)}appears twice in the header (columns {seen[h]} and {i})",
-                             line=1, column_index=i)
+            raise InputError(path, tr("column {name}appears twice in the header (columns {first} and {second})",
+                                      name=_name(h, known), first=seen[h], second=i), line=1, column_index=i)
         seen[h] = i
     missing = [r for r in required if r not in seen]
     if missing:
@@ -223,11 +229,19 @@ def check_header(path: str, header: list[str], required: tuple[str, ...], known:
         # its first line (a name, a phone), which must not reach a message.
         ours = [h for h in header if h in known]
         others = len(header) - len(ours)
-        has = ", ".join(ours) if ours else "none of the known columns"
-        more = f" and {others} other column(s)" if others else ""
-        hint = "; is the header row missing?" if not ours else ""
-        raise InputError(path, f"missing required column(s): {', '.join(missing)}; the header has {has}{more}{hint}",
-                         line=1)
+        fields = {"columns": ", ".join(missing), "has": ", ".join(ours), "others": others}
+        if ours and others:
+            message = tr("missing required column(s): {columns}; the header has {has} and {others} other column(s)",
+                         **fields)
+        elif ours:
+            message = tr("missing required column(s): {columns}; the header has {has}", **fields)
+        elif others:
+            message = tr("missing required column(s): {columns}; the header has none of the known columns and "
+                         "{others} other column(s); is the header row missing?", **fields)
+        else:
+            message = tr("missing required column(s): {columns}; the header has none of the known columns; "
+                         "is the header row missing?", **fields)
+        raise InputError(path, message, line=1)
 
 
 def _name(header: str, known: tuple[str, ...] | frozenset[str]) -> str:

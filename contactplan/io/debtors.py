@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from contactplan.errors import quoted
+from contactplan.i18n import current_language, tr
 from contactplan.io import values
 from contactplan.io.csvfile import CsvTable, Row, parse_csv, read_bytes
 from contactplan.io.frozen import constructor, paused_gc
@@ -112,10 +113,10 @@ def _quoted(column: str, raw: str) -> str:
 def _country(raw: str) -> str:
     country = raw.upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
-        raise _RowError("country", f"must be an ISO 3166 alpha-2 code such as BR or US{_quoted('country', raw)}")
+        raise _RowError("country", tr("must be an ISO 3166 alpha-2 code such as BR or US") + _quoted("country", raw))
     if country not in phonenumbers.SUPPORTED_REGIONS:
-        raise _RowError("country", f"is not a known country code; use ISO 3166 alpha-2 such as BR or US"
-                                   f"{_quoted('country', raw)}")
+        raise _RowError("country", tr("is not a known country code; use ISO 3166 alpha-2 such as BR or US")
+                        + _quoted("country", raw))
     return country
 
 
@@ -125,10 +126,11 @@ def _balance(raw: str) -> Decimal:
     except ValueError as exc:
         raise _RowError("balance", f"{exc}{_quoted('balance', raw)}")
     if balance < 0:
-        raise _RowError("balance", "must not be negative (a credit balance is not collected)")
+        raise _RowError("balance", tr("must not be negative (a credit balance is not collected)"))
     if balance > MAX_BALANCE:
         # A debt this large is a typo or another column's value (a document number, a phone).
-        raise _RowError("balance", f"is larger than {MAX_BALANCE:,} (the largest balance contactplan accepts)")
+        raise _RowError("balance", tr("is larger than {largest:,.2f} (the largest balance contactplan accepts)",
+                                      largest=float(MAX_BALANCE)))
     return balance
 
 
@@ -160,13 +162,14 @@ _CHANNELS = frozenset(c.value for c in Channel)
 def _channel(raw: str) -> str:
     pc = raw.lower()
     if pc and pc not in _CHANNELS:
-        raise _RowError("preferred_channel", f"must be one of voice, ivr, sms, whatsapp, email{_quoted('preferred_channel', pc)}")
+        raise _RowError("preferred_channel", tr("must be one of voice, ivr, sms, whatsapp, email")
+                        + _quoted("preferred_channel", pc))
     return pc
 
 
 def _municipality(raw: str) -> str:
     if raw and not re.fullmatch(r"[0-9]{7}", raw):
-        raise _RowError("municipality_code", f"must be the 7-digit IBGE code{_quoted('municipality_code', raw)}")
+        raise _RowError("municipality_code", tr("must be the 7-digit IBGE code") + _quoted("municipality_code", raw))
     return raw
 
 
@@ -174,12 +177,13 @@ def _parse_phone(column: str, raw: str, country: str) -> tuple[Destination, str]
     try:
         e164, mobile, nsn = to_e164(raw, country)
     except PhoneError as exc:
-        if str(exc) == "not valid":
-            raise _RowError(column, f"is not a valid phone number for country {country}"
-                                    + ("; include the area code (DDD), e.g. (11) 98765-4321" if country == "BR"
-                                       else ""))
-        raise _RowError(column, f"is not a phone number (for country {country}); use E.164 such as "
-                                "+55 11 98765 4321")
+        if str(exc) == "not valid":  # to_e164's key, not a message
+            if country == "BR":
+                raise _RowError(column, tr("is not a valid phone number for country {country}; include the area code "
+                                           "(DDD), e.g. (11) 98765-4321", country=country))
+            raise _RowError(column, tr("is not a valid phone number for country {country}", country=country))
+        raise _RowError(column, tr("is not a phone number (for country {country}); use E.164 such as "
+                                   "+55 11 98765 4321", country=country))
     area = nsn[:2] if e164.startswith("+55") else nsn[:3] if e164.startswith("+1") else ""
     maybe_mobile = column == "phone_mobile" or mobile
     return new_destination(address=e164, line_type=_PHONE_LINE[column], maybe_mobile=maybe_mobile, column=column), area
@@ -188,7 +192,7 @@ def _parse_phone(column: str, raw: str, country: str) -> tuple[Destination, str]
 def _parse_account(row: Row) -> _Account:
     v = row.values
     if not v["debtor_id"]:
-        raise _RowError("debtor_id", "is blank")
+        raise _RowError("debtor_id", tr("is blank"))
     country = _country(v["country"])
     balance = _balance(v["balance"])
     destinations: list[Destination] = []
@@ -205,12 +209,12 @@ def _parse_account(row: Row) -> _Account:
     email = v.get("email", "")
     if email:
         if not EMAIL.match(email):
-            raise _RowError("email", "is not an e-mail address")
+            raise _RowError("email", tr("is not an e-mail address"))
         destinations.append(new_destination(address=email.lower(), line_type=LineType.EMAIL, maybe_mobile=False,
                                             column="email"))
     if not destinations:
-        raise _RowError("phone_mobile", "no contact method: fill at least one of phone_mobile, phone_home, phone_work, "
-                                        "email")
+        raise _RowError("phone_mobile", tr("no contact method: fill at least one of phone_mobile, phone_home, "
+                                           "phone_work, email"))
     parsed = {column: _optional(column, v.get(column, "")) for column in _OPTIONAL_PARSERS}
     answers = tuple([_answer(column, v.get(column, "")) for column in ANSWER_COLUMNS])
     pc = _channel(v.get("preferred_channel", ""))
@@ -272,7 +276,8 @@ def _check_same_place(accounts: list[_Account]) -> None:
     for column in _PLACE_COLUMNS:
         if len({getattr(a, column).upper() for a in accounts}) > 1:
             lines = ", ".join(str(a.line) for a in accounts)
-            raise _RowError(column, f"account rows of the same debtor_id disagree (lines {lines}); make them equal")
+            raise _RowError(column, tr("account rows of the same debtor_id disagree (lines {lines}); make them equal",
+                                       lines=lines))
 
 
 @lru_cache(maxsize=4096)
@@ -307,9 +312,16 @@ def _decimal(p: float) -> Decimal:
     return Decimal(str(p))
 
 
-@lru_cache(maxsize=65536)
 def _place(country: str, region: str, municipality_code: str, timezone: str, area_codes: tuple[str, ...],
            phone_zones: tuple[tuple[str, ...], ...], address: str = "") -> _Place:
+    """``_place_in`` in the reader's language (the zone note is read by a person: cached per language)."""
+    return _place_in(current_language(), country, region, municipality_code, timezone, area_codes, phone_zones,
+                     address)
+
+
+@lru_cache(maxsize=65536)
+def _place_in(language: str, country: str, region: str, municipality_code: str, timezone: str,
+              area_codes: tuple[str, ...], phone_zones: tuple[tuple[str, ...], ...], address: str = "") -> _Place:
     """Zones from the address (or the area codes), narrowed by the ZIP code or city in a US state
     with several zones (``address``, timezones.address_key), widened by the phones' zones, and the UF.
 
@@ -376,8 +388,8 @@ def _with_phone_zones(zones: tuple[str, ...], note: str,
                 clocks.add(_clock(z))
     if not extra:
         return zones, note
-    return (*zones, *extra), (f"{note}; a phone's area code points to {', '.join(extra)}: "
-                              "contacted only when allowed in every zone")
+    return (*zones, *extra), tr("{note}; a phone's area code points to {zones}: contacted only when allowed in "
+                                "every zone", note=note, zones=", ".join(extra))
 
 
 def _uf_without_region(municipality_code: str, area_codes: set[str]) -> str:
@@ -415,8 +427,8 @@ def read_debtors(path: str | Path, *, strategy: str = "auto") -> DebtorFile:
     if not has_contact_column(table.header):
         from contactplan.errors import InputError
 
-        raise InputError(table.path, f"no contact column; the header needs at least one of {', '.join(CONTACT_COLUMNS)}",
-                         line=1)
+        raise InputError(table.path, tr("no contact column; the header needs at least one of {columns}",
+                                        columns=", ".join(CONTACT_COLUMNS)), line=1)
     return _build(table, unknown)
 
 
@@ -474,8 +486,8 @@ def _read_accounts(table: CsvTable, rows: list[Row]) -> _Outcome:
         if debtor_id in out.bad_ids:
             for a in accounts:
                 out.rejections.append(Rejection(table.path, a.line, "debtor_id", table.column_index("debtor_id"),
-                                                "another account row of this debtor is invalid; the debtor is not "
-                                                "planned", debtor_id))
+                                                tr("another account row of this debtor is invalid; the debtor is "
+                                                   "not planned"), debtor_id))
             continue
         try:
             out.debtors.append(_merge(debtor_id, accounts))

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from contactplan.errors import ContactplanError
+from contactplan.i18n import tr
 from contactplan.io import batches, genesys, vicidial
 from contactplan.io.calltimes import offset_at
 from contactplan.io.csvfile import spreadsheet_safe
@@ -134,13 +135,14 @@ def export_plan(fmt: str, plan: Plan, debtors: Mapping[str, Debtor] | Iterable[D
     """
     options = dataclasses.replace(options or ExportOptions(), **kwargs)
     if fmt not in FORMATS:
-        raise ExportError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise ExportError(tr("unknown export format {format}; expected one of {formats}", format=repr(fmt),
+                             formats=", ".join(FORMATS)))
     if options.delimiter not in CSV_DELIMITERS:
-        raise ExportError(f"delimiter must be one of {', '.join(map(repr, CSV_DELIMITERS))}")
+        raise ExportError(tr("delimiter must be one of {delimiters}", delimiters=", ".join(map(repr, CSV_DELIMITERS))))
     try:
         codecs.lookup(options.encoding)
     except LookupError:
-        raise ExportError(f"unknown encoding {options.encoding!r}") from None
+        raise ExportError(tr("unknown encoding {encoding}", encoding=repr(options.encoding))) from None
     by_id = debtors if isinstance(debtors, Mapping) else {d.debtor_id: d for d in debtors}
     for c in plan.contacts:
         _debtor(by_id, c)
@@ -173,17 +175,19 @@ def write_set(directory: Path, files: dict[str, bytes], protect: Iterable[str | 
     (manifests) last. A failure while writing removes the temporary directory and leaves the
     previous set untouched."""
     if directory.exists() and not directory.is_dir():
-        raise ExportError(f"{directory}: exports go to a directory; this is a file")
+        raise ExportError(tr("{path}: exports go to a directory; this is a file", path=directory))
     for given in protect:
         for name in files:
             target = directory / name
             if target.exists() and os.path.samefile(target, given):
-                raise ExportError(f"{target} is an input of this run; writing the export would destroy it")
+                raise ExportError(tr("{path} is an input of this run; writing the export would destroy it",
+                                     path=target))
     try:
         directory.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".contactplan-export-", dir=directory))
     except OSError as exc:
-        raise ExportError(f"{directory}: cannot write here: {exc.strerror or exc}") from None
+        raise ExportError(tr("{path}: cannot write here: {problem}", path=directory, problem=exc.strerror or exc)) \
+            from None
     try:
         for name, data in files.items():
             path = staging / name
@@ -195,8 +199,8 @@ def write_set(directory: Path, files: dict[str, bytes], protect: Iterable[str | 
                 os.fsync(f.fileno())
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise ExportError(f"{directory}: cannot write the export ({exc.strerror or exc}); nothing was written, "
-                          "the previous files are unchanged") from None
+        raise ExportError(tr("{path}: cannot write the export ({problem}); nothing was written, "
+                             "the previous files are unchanged", path=directory, problem=exc.strerror or exc)) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -234,17 +238,19 @@ def _vicidial_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options
                     list_numbers: ListNumbers) -> tuple[dict[str, bytes], list, int, list[str]]:
     variant = options.vicidial_variant
     if variant == "forcegmt":
-        raise ExportError("the forcegmt variant is no longer written: VICIdial's nightly "
-                          "ADMIN_adjust_GMTnow_on_leads.pl overwrites forced offsets (every +55 lead becomes "
-                          "-3, or -2 in its old DST season). Use owner-tz (default), owner-tz-web or standard "
-                          "(docs/exports.md)")
+        raise ExportError(tr("the forcegmt variant is no longer written: VICIdial's nightly "
+                             "ADMIN_adjust_GMTnow_on_leads.pl overwrites forced offsets (every +55 lead becomes "
+                             "-3, or -2 in its old DST season). Use owner-tz (default), owner-tz-web or standard "
+                             "(docs/exports.md)"))
     if variant not in VICIDIAL_VARIANTS:
-        raise ExportError(f"unknown VICIdial variant {variant!r}; expected one of {', '.join(VICIDIAL_VARIANTS)}")
+        raise ExportError(tr("unknown VICIdial variant {variant}; expected one of {variants}", variant=repr(variant),
+                             variants=", ".join(VICIDIAL_VARIANTS)))
     base = options.list_id_base
     if base is None:
         base = default_list_block(plan)
     if base < 100:
-        raise ExportError("VICIdial list ids must be 100 or more (its loaders reject smaller ones as INVALID LIST ID)")
+        raise ExportError(tr("VICIdial list ids must be 100 or more (its loaders reject smaller ones as INVALID LIST "
+                             "ID)"))
     leads, refused = vicidial.plan_leads(plan.contacts, debtors, variant, area_code_zones, options.min_minutes)
     groups = vicidial.group_lists(leads)
     numbers = list_numbers([g.key for g in groups])
@@ -254,7 +260,8 @@ def _vicidial_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options
     for vl in groups:
         number = numbers[vl.key]
         if not 1 <= number <= 9999:
-            raise ExportError(f"VICIdial list number {number} is outside 1-9999 (list ids are the day's block + it)")
+            raise ExportError(tr("VICIdial list number {number} is outside 1-9999 (list ids are the day's block + it)",
+                                 number=number))
         list_id = base + number
         rows = []
         kept = []
@@ -283,9 +290,9 @@ def _vicidial_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options
         moved = sum(1 for vl, _ in placed for lead in vl.leads
                     if lead.offsets != (offset_at(ZoneInfo(lead.contact.timezone), lead.contact.window_start),))
         if moved:
-            notes.append(f"{moved} lead(s) may be given another offset than their debtor's by VICIdial's own look-up "
-                         "(its +55 row, or the area code); their call times are narrowed to what is legal in "
-                         "every such offset. The owner-tz variant keeps them whole (docs/exports.md).")
+            notes.append(tr("{n} lead(s) may be given another offset than their debtor's by VICIdial's own look-up "
+                            "(its +55 row, or the area code); their call times are narrowed to what is legal in "
+                            "every such offset. The owner-tz variant keeps them whole (docs/exports.md).", n=moved))
     sql = vicidial.setup_sql(plan.plan_id, plan.plan_date, placed, variant, options.vicidial_campaigns)
     files[f"vicidial_{day}_setup.sql"] = sql.encode("utf-8")
     name = f"vicidial_{day}_lists.csv"
@@ -317,15 +324,16 @@ def _genesys_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options:
 def _batch_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options: ExportOptions) -> dict[str, bytes]:
     template, params = options.whatsapp_template, tuple(options.whatsapp_params)
     if not _WA_TEMPLATE_NAME.fullmatch(template):
-        raise ExportError("the WhatsApp template name must be lower-case letters, digits and underscores, "
-                          "as Meta requires")
+        raise ExportError(tr("the WhatsApp template name must be lower-case letters, digits and underscores, "
+                             "as Meta requires"))
     for p in params:
         if p not in WHATSAPP_PARAMS:
-            raise ExportError(f"unknown WhatsApp template parameter {p!r}; expected {', '.join(WHATSAPP_PARAMS)}")
+            raise ExportError(tr("unknown WhatsApp template parameter {parameter}; expected {parameters}",
+                                 parameter=repr(p), parameters=", ".join(WHATSAPP_PARAMS)))
     if options.email_template_id and not _EMAIL_TEMPLATE_ID.fullmatch(options.email_template_id):
-        raise ExportError("the e-mail template id may hold letters, digits and _ . : - (at most 128)")
+        raise ExportError(tr("the e-mail template id may hold letters, digits and _ . : - (at most 128)"))
     try:
-        for text, what in ((options.sms_template, "SMS template"), (options.email_subject, "e-mail subject")):
+        for text, what in ((options.sms_template, tr("SMS template")), (options.email_subject, tr("e-mail subject"))):
             if text is not None:
                 batches.check_template(text, what)
     except batches.TemplateError as exc:
@@ -351,9 +359,9 @@ def _batch_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options: E
             # Meta requires opt-in before business-initiated messages (rules-brazil.md §1.8
             # WA-OPTIN); a contact without it is a planner bug, never something to drop quietly.
             if consent_refusal(d, "whatsapp_consent", "opt_in", Channel.WHATSAPP, c.destination):
-                raise ExportError(f"debtor {_safe_id(c)}: WhatsApp contact without a recorded opt-in "
-                                  "(whatsapp_consent is not true and no consent record grants it); nothing was "
-                                  "written")
+                raise ExportError(tr("debtor {debtor_id}: WhatsApp contact without a recorded opt-in "
+                                     "(whatsapp_consent is not true and no consent record grants it); nothing was "
+                                     "written", debtor_id=_safe_id(c)))
             row += [template, _WA_LANGUAGE.get(d.country, d.language),
                     *batches.whatsapp_values(c, d, params, plan.plan_date)]
         elif c.channel is Channel.EMAIL:
@@ -378,7 +386,8 @@ def read_vicidial(path: str | Path, variant: str = "owner-tz") -> list[dict[str,
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         fields = line.split("|")
         if len(fields) != len(names):
-            raise ExportError(f"{path}:{n}: {len(fields)} fields; a {variant} lead has {len(names)}")
+            raise ExportError(tr("{path}:{line}: {found} fields; a {variant} lead has {expected}", path=path, line=n,
+                                 found=len(fields), variant=variant, expected=len(names)))
         leads.append(dict(zip(names, fields, strict=True)))
     return leads
 
@@ -393,7 +402,7 @@ def parse_comments(comments: str) -> dict[str, str]:
     """The window, rank, channel, pool and call time that a VICIdial lead carries in ``comments``."""
     m = re.fullmatch(r"window=(\S+)/(\S+) rank=(\d+) channel=(\w+) pool=(.*) calltime=(\S+)", comments)
     if not m:
-        raise ExportError(f"comments {comments!r} are not in contactplan's layout")
+        raise ExportError(tr("comments {comments} are not in contactplan's layout", comments=repr(comments)))
     return dict(zip(("window_start", "window_end", "rank", "channel", "pool", "calltime"), m.groups(), strict=True))
 
 
@@ -404,7 +413,8 @@ def _debtor(debtors: Mapping[str, Debtor], c: PlannedContact) -> Debtor:
     try:
         return debtors[c.debtor_id]
     except KeyError:
-        raise ExportError(f"debtor {_safe_id(c)} is in the plan but not among the debtors given") from None
+        raise ExportError(tr("debtor {debtor_id} is in the plan but not among the debtors given",
+                             debtor_id=_safe_id(c))) from None
 
 
 def _safe_id(c: PlannedContact) -> str:
@@ -444,8 +454,9 @@ def _encode(name: str, text: str, encoding: str) -> bytes:
         return text.encode(encoding)
     except UnicodeEncodeError as exc:
         line = text.count("\n", 0, exc.start) + 1
-        raise ExportError(f"{name}:{line}: a character cannot be written in {encoding}; "
-                          "choose utf-8 or remove it from the input") from None
+        raise ExportError(tr("{name}:{line}: a character cannot be written in {encoding}; "
+                             "choose utf-8 or remove it from the input", name=name, line=line, encoding=encoding)) \
+            from None
 
 
 encode_text = _encode

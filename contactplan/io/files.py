@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from contactplan.errors import InputError
+from contactplan.i18n import tr
 
 TOML_LIMIT = 16 * 1024 * 1024  # a config, a pack or a model is a few kilobytes; a million cells is ~150 MB
 
@@ -22,19 +23,22 @@ def check_readable(path: str | Path) -> None:
     except OSError:
         return  # the read that follows reports it with its reason
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        raise InputError(str(path), "is a device, not a file; give the path of a file (or - for standard input)")
+        raise InputError(str(path), tr("is a device, not a file; give the path of a file (or - for standard input)"))
 
 
 def read_limited(path: str | Path, limit: int, what: str) -> bytes:
+    """At most ``limit`` bytes of the file; ``what`` says what it should be ("config", "rule pack"),
+    marked N_() by the caller and translated here."""
     check_readable(path)
     try:
         with open(path, "rb") as f:
             data = f.read(limit + 1)
     except OSError as exc:
-        raise InputError(str(path), f"cannot read {what}: {exc.strerror or exc}") from None
+        raise InputError(str(path), tr("cannot read {what}: {reason}", what=tr(what),
+                                       reason=exc.strerror or exc)) from None
     if len(data) > limit:
-        raise InputError(str(path), f"is larger than {limit // (1024 * 1024)} MB, far more than any {what}: is it the "
-                                    "right file?")
+        raise InputError(str(path), tr("is larger than {mb} MB, far more than any {what}: is it the right file?",
+                                       mb=limit // (1024 * 1024), what=tr(what)))
     return data
 
 
@@ -49,14 +53,14 @@ def parse_toml(raw: bytes | str, source: str) -> dict[str, Any]:
     try:
         text = raw if isinstance(raw, str) else raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(source, f"is not UTF-8 text (byte {exc.start}); TOML files are UTF-8: save it as UTF-8") \
-            from None
+        raise InputError(source, tr("is not UTF-8 text (byte {offset}); TOML files are UTF-8: save it as UTF-8",
+                                    offset=exc.start)) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(source, f"invalid TOML: {exc}") from None
+        raise InputError(source, tr("invalid TOML: {error}", error=exc)) from None
     except RecursionError:
-        raise InputError(source, "invalid TOML: tables or arrays nested too deeply") from None
+        raise InputError(source, tr("invalid TOML: tables or arrays nested too deeply")) from None
 
 
 def write_stdout(text: str) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from contactplan.i18n import tr
 from contactplan.io.calltimes import CallTime, call_time
 from contactplan.model import Channel, Debtor, PlannedContact
 
@@ -50,7 +51,7 @@ def group_lists(contacts: Sequence[PlannedContact], min_minutes: int = 1
             continue
         call = call_time(c, [ZoneInfo(c.timezone)], min_minutes)
         if call is None:
-            refused.append((c, "no callable window of the day in the contact's time zone"))
+            refused.append((c, tr("no callable window of the day in the contact's time zone")))
             continue
         groups[(c.channel.value, c.pool, c.timezone, call)].append(c)
     lists = [GenesysList(channel, pool, zone, call, tuple(members))

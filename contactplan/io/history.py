@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from contactplan.errors import InputError
+from contactplan.i18n import N_, tr
 from contactplan.io.csvfile import read_csv
 from contactplan.io.frozen import constructor, paused_gc
 from contactplan.io.phones import PhoneError, destination_address
@@ -63,20 +64,20 @@ def _read(path: str | Path, default_country: str, now: dt.datetime | None
     out: list[Attempt] = []
     lines: list[int] = []
     addresses: dict[tuple[str, bool], str] = {}
-    for row in table.checked_rows(REQUIRED, "attempt_id", "attempt ids"):
+    for row in table.checked_rows(REQUIRED, "attempt_id", N_("attempt ids")):
         v = row.values
         channel = _CHANNELS.get(v["channel"].lower())
         if channel is None:
-            raise table.error(row.line, "channel", "must be voice, ivr, sms, whatsapp or email")
+            raise table.error(row.line, "channel", tr("must be voice, ivr, sms, whatsapp or email"))
         outcome = _OUTCOMES.get(v["outcome"].lower())
         if outcome is None:
-            raise table.error(row.line, "outcome", f"must be one of {', '.join(_OUTCOMES)}")
+            raise table.error(row.line, "outcome", tr("must be one of {outcomes}", outcomes=", ".join(_OUTCOMES)))
         when = _instant(table, row.line, "attempted_at", v["attempted_at"])
         if now is not None and when > now + _FUTURE_SLACK:
             # A dialer log records what was done: an attempt after now is a clock or export error,
             # and stored it would hold caps and cooldowns for days that have not come.
-            raise table.error(row.line, "attempted_at", "is in the future (later than now); a result file records "
-                                                        "attempts already made")
+            raise table.error(row.line, "attempted_at", tr("is in the future (later than now); a result file "
+                                                           "records attempts already made"))
         typed = (v["destination"], channel is Channel.EMAIL)
         destination = addresses.get(typed)
         if destination is None:  # a log names each destination many times: normalised once
@@ -87,18 +88,18 @@ def _read(path: str | Path, default_country: str, now: dt.datetime | None
                 raise table.error(row.line, "destination", str(exc)) from None
         direction = _DIRECTIONS.get((v.get("direction") or "outbound").lower())
         if direction is None:
-            raise table.error(row.line, "direction", "must be outbound (made by the collector) or inbound (by the "
-                                                     "debtor), or blank for outbound")
+            raise table.error(row.line, "direction", tr("must be outbound (made by the collector) or inbound (by "
+                                                        "the debtor), or blank for outbound"))
         callback = None
         if v.get("callback_at"):
             if outcome is not Outcome.CALLBACK_REQUESTED:
-                raise table.error(row.line, "callback_at", "is only for outcome callback_requested")
+                raise table.error(row.line, "callback_at", tr("is only for outcome callback_requested"))
             callback = _instant(table, row.line, "callback_at", v["callback_at"])
             if not when <= callback <= when + CALLBACK_HORIZON:
-                raise table.error(row.line, "callback_at", "must be after attempted_at and at most 30 days later")
+                raise table.error(row.line, "callback_at", tr("must be after attempted_at and at most 30 days later"))
         elif outcome is Outcome.CALLBACK_REQUESTED:
-            raise table.error(row.line, "callback_at", "is blank; outcome callback_requested needs the time the debtor "
-                                                       "asked to be called (ISO 8601 with its offset)")
+            raise table.error(row.line, "callback_at", tr("is blank; outcome callback_requested needs the time the "
+                                                          "debtor asked to be called (ISO 8601 with its offset)"))
         out.append(new_attempt(v["attempt_id"], v["debtor_id"], channel, destination, when, outcome,
                                v.get("account_id", ""), v.get("agent_id", ""), direction, callback))
         lines.append(row.line)

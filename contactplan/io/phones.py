@@ -15,6 +15,8 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from contactplan.i18n import tr
+
 _PUNCTUATION = re.compile(r"[\s().\-/]")
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.PAGER,
                 PhoneNumberType.UNKNOWN}
@@ -33,7 +35,10 @@ def _patterns(region: str):
 
 
 class PhoneError(ValueError):
-    """Not a phone number, or not a valid one for the country."""
+    """Not a phone number, or not a valid one for the country.
+
+    ``to_e164`` raises it with a key callers compare ("not a phone number", "not valid"), never
+    shown; ``email_address`` and ``destination_address`` with a message for the reader (tr)."""
 
 
 def to_e164(raw: str, region: str) -> tuple[str, bool, str]:
@@ -61,7 +66,7 @@ def email_address(raw: str) -> str:
     """The address in the form every reader stores it. Raises PhoneError when it is not one."""
     text = raw.strip()
     if not EMAIL.match(text):
-        raise PhoneError("not an e-mail address")
+        raise PhoneError(tr("not an e-mail address"))
     return text.lower()
 
 
@@ -80,12 +85,12 @@ def destination_address(raw: str, region: str, *, email: bool | None = None, pos
     except PhoneError as exc:
         if not possible or str(exc) != "not valid":
             if str(exc) == "not valid":
-                raise PhoneError(f"is not a valid phone number for country {region}") from None
-            raise PhoneError(f"is not a phone number (for country {region}); use E.164 such as "
-                             "+55 11 98765 4321") from None
+                raise PhoneError(tr("is not a valid phone number for country {country}", country=region)) from None
+            raise PhoneError(tr("is not a phone number (for country {country}); use E.164 such as "
+                                "+55 11 98765 4321", country=region)) from None
     number = phonenumbers.parse(text, region)
     if not phonenumbers.is_possible_number(number):
-        raise PhoneError(f"is not a possible phone number for country {region}")
+        raise PhoneError(tr("is not a possible phone number for country {country}", country=region))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from contactplan.io.files import write_stdout, write_stdout_bytes
 from contactplan.errors import OutputError
+from contactplan.i18n import tr
 from contactplan.io.csvfile import from_spreadsheet, spreadsheet_safe
 from contactplan.io.values import parse_instant
 from contactplan.model import Channel, PlannedContact
@@ -155,17 +156,18 @@ def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
             target = target.resolve()
         mode = target.stat().st_mode if target.exists() else None
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write here: {exc.strerror or exc}") from None
+        raise OutputError(tr("{path}: cannot write here: {problem}", path=path, problem=exc.strerror or exc)) from None
     if mode is not None and not stat.S_ISREG(mode):
         if stat.S_ISDIR(mode):
-            raise OutputError(f"{path}: is a directory; give a file name")
+            raise OutputError(tr("{path}: is a directory; give a file name", path=path))
         _write_special(target, chunks)
         return
     directory = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)  # created 0600
     except OSError as exc:
-        raise OutputError(f"{target}: cannot write here: {exc.strerror or exc}") from None
+        raise OutputError(tr("{path}: cannot write here: {problem}", path=target, problem=exc.strerror or exc)) \
+            from None
     try:
         with os.fdopen(fd, "wb") as f:
             for chunk in chunks:
@@ -175,7 +177,8 @@ def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"{target}: not written ({exc.strerror or exc}); the previous file is unchanged") from None
+        raise OutputError(tr("{path}: not written ({problem}); the previous file is unchanged", path=target,
+                             problem=exc.strerror or exc)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -188,7 +191,7 @@ def _write_special(target: Path, chunks: Iterable[bytes]) -> None:
             for chunk in chunks:
                 f.write(chunk)
     except OSError as exc:
-        raise OutputError(f"{target}: not written ({exc.strerror or exc})") from None
+        raise OutputError(tr("{path}: not written ({problem})", path=target, problem=exc.strerror or exc)) from None
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -219,14 +222,14 @@ def _int(table, line: int, column: str, v: dict) -> int:
     try:
         return int(v.get(column) or 0)
     except ValueError:
-        raise table.error(line, column, "is not a whole number") from None
+        raise table.error(line, column, tr("is not a whole number")) from None
 
 
 def _decimal(table, line: int, column: str, v: dict) -> Decimal:
     try:
         return Decimal(v.get(column) or "0")
     except ArithmeticError:
-        raise table.error(line, column, "is not a number") from None
+        raise table.error(line, column, tr("is not a number")) from None
 
 
 def read_plan(path: str | Path) -> tuple[dt.date | None, list[PlannedContact]]:
@@ -241,15 +244,16 @@ def read_plan(path: str | Path) -> tuple[dt.date | None, list[PlannedContact]]:
         try:
             channel = Channel(v["channel"].lower())
         except ValueError:
-            raise table.error(row.line, "channel", "must be voice, ivr, sms, whatsapp or email") from None
+            raise table.error(row.line, "channel", tr("must be voice, ivr, sms, whatsapp or email")) from None
         if v.get("plan_date"):
             try:
                 day = dt.date.fromisoformat(v["plan_date"])
             except ValueError:
-                raise table.error(row.line, "plan_date", "is not a date (YYYY-MM-DD)") from None
+                raise table.error(row.line, "plan_date", tr("is not a date (YYYY-MM-DD)")) from None
             if plan_date is not None and day != plan_date:
                 raise table.error(row.line, "plan_date",
-                                  f"plan_date {day} differs from {plan_date} on earlier rows; a plan covers one day")
+                                  tr("plan_date {day} differs from {earlier} on earlier rows; a plan covers one day",
+                                     day=day, earlier=plan_date))
             plan_date = day
         contacts.append(PlannedContact(
             debtor_id=from_spreadsheet(v["debtor_id"]), channel=channel, destination=from_spreadsheet(v["destination"]),

@@ -24,6 +24,7 @@ import math
 from pathlib import Path
 
 from contactplan.errors import InputError
+from contactplan.i18n import tr
 
 SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 _sheet: list[str | None] = [None]  # contactplan --sheet NAME (the CLI sets it, like --show-values)
@@ -71,39 +72,41 @@ def workbook_csv(path: str | Path) -> bytes:
 
     name = str(path)
     if Path(name).is_dir():
-        raise InputError(name, "is a directory, not a workbook")
+        raise InputError(name, tr("is a directory, not a workbook"))
     from contactplan.io.files import check_readable
 
     check_readable(name)
     try:
         book = CalamineWorkbook.from_path(name)
     except FileNotFoundError:
-        raise InputError(name, "cannot read file: No such file or directory") from None
+        raise InputError(name, tr("cannot read file: No such file or directory")) from None
     except OSError as exc:
-        raise InputError(name, f"cannot read file: {exc.strerror or exc}") from None
+        raise InputError(name, tr("cannot read file: {reason}", reason=exc.strerror or exc)) from None
     except PasswordError:
-        raise InputError(name, "is protected by a password: save an unprotected copy, or export the sheet as CSV") \
-            from None
+        raise InputError(name, tr("is protected by a password: save an unprotected copy, or export the sheet as "
+                                  "CSV")) from None
     except ZipError:
-        raise InputError(name, "is not an Excel workbook (not the zip file an .xlsx is: a CSV renamed? then name "
-                               "it .csv)") from None
+        raise InputError(name, tr("is not an Excel workbook (not the zip file an .xlsx is: a CSV renamed? then "
+                                  "name it .csv)")) from None
     except Exception as exc:  # calamine's other errors (xml, a damaged sheet)
-        raise InputError(name, f"is not a readable workbook ({type(exc).__name__}); save it again from the "
-                               "spreadsheet, or export the sheet as CSV") from None
+        raise InputError(name, tr("is not a readable workbook ({error}); save it again from the spreadsheet, or "
+                                  "export the sheet as CSV", error=type(exc).__name__)) from None
     sheets = list(book.sheet_names)
     wanted = _sheet[0]
     if not sheets:
-        raise InputError(name, "the workbook has no sheet")
+        raise InputError(name, tr("the workbook has no sheet"))
     if wanted is not None and wanted not in sheets:
-        raise InputError(name, f"has no sheet named {wanted!r}; its sheets are {', '.join(map(repr, sheets))} "
-                               "(--sheet NAME)")
+        raise InputError(name, tr("has no sheet named {sheet}; its sheets are {sheets} (--sheet NAME)",
+                                  sheet=repr(wanted), sheets=", ".join(map(repr, sheets))))
     try:
         rows = book.get_sheet_by_name(wanted or sheets[0]).to_python(skip_empty_area=False)
     except Exception as exc:
-        raise InputError(name, f"sheet {wanted or sheets[0]!r} cannot be read ({type(exc).__name__})") from None
+        raise InputError(name, tr("sheet {sheet} cannot be read ({error})", sheet=repr(wanted or sheets[0]),
+                                  error=type(exc).__name__)) from None
     if not any(any(v not in (None, "") for v in row) for row in rows):
-        raise InputError(name, f"sheet {wanted or sheets[0]!r} is empty; the workbook's sheets are "
-                               f"{', '.join(map(repr, sheets))} (choose one with contactplan --sheet NAME)")
+        raise InputError(name, tr("sheet {sheet} is empty; the workbook's sheets are {sheets} (choose one with "
+                                  "contactplan --sheet NAME)", sheet=repr(wanted or sheets[0]),
+                                  sheets=", ".join(map(repr, sheets))))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for row in rows:

@@ -9,6 +9,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from contactplan.i18n import tr
+
 _TRUE = {"true", "1", "yes", "y", "sim", "s", "t", "verdadeiro"}
 _FALSE = {"false", "0", "no", "n", "não", "nao", "f", "falso"}
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -29,7 +31,7 @@ def parse_bool(text: str) -> bool | None:
         return True
     if t in _FALSE:
         return False
-    raise ValueError("expected true/false, 1/0, yes/no or sim/não")
+    raise ValueError(tr("expected true/false, 1/0, yes/no or sim/não"))
 
 
 def parse_money(text: str) -> Decimal:
@@ -40,9 +42,9 @@ def parse_money(text: str) -> Decimal:
     """
     t = text.strip().replace(" ", "").replace("R$", "").replace("$", "")
     if not t:
-        raise ValueError("is blank; expected an amount such as 1234.56")
+        raise ValueError(tr("is blank; expected an amount such as 1234.56"))
     if not _AMOUNT.match(t):
-        raise ValueError("is not an amount; expected the digits 0-9 with a dot or comma for cents")
+        raise ValueError(tr("is not an amount; expected the digits 0-9 with a dot or comma for cents"))
     if "," in t and "." in t:
         dec = "," if t.rfind(",") > t.rfind(".") else "."
         thousands = "." if dec == "," else ","
@@ -52,16 +54,16 @@ def parse_money(text: str) -> Decimal:
         whole, frac = t.split(sep)
         digits = whole.lstrip("-")
         if len(frac) == 3 and digits.isdigit() and 1 <= len(digits) <= 3 and digits != "0":
-            raise ValueError("is ambiguous (thousands or decimal separator?); write it as 1234.00 or 1234,00")
+            raise ValueError(tr("is ambiguous (thousands or decimal separator?); write it as 1234.00 or 1234,00"))
         t = t.replace(",", ".")
     elif t.count(",") > 1 or t.count(".") > 1:
         t = t.replace(",", "").replace(".", "")  # only thousands separators: 1.234.567
     try:
         value = Decimal(t)
     except InvalidOperation:
-        raise ValueError("is not an amount; expected digits with a dot or comma for cents") from None
+        raise ValueError(tr("is not an amount; expected digits with a dot or comma for cents")) from None
     if not value.is_finite():
-        raise ValueError("is not a finite amount")
+        raise ValueError(tr("is not a finite amount"))
     return value
 
 
@@ -70,13 +72,13 @@ def parse_probability(text: str) -> float | None:
     if not t:
         return None
     if not _NUMBER.match(t):
-        raise ValueError("is not a number between 0 and 1 (digits 0-9 and a dot or comma)")
+        raise ValueError(tr("is not a number between 0 and 1 (digits 0-9 and a dot or comma)"))
     try:
         p = float(t)
     except ValueError:
-        raise ValueError("is not a number between 0 and 1") from None
+        raise ValueError(tr("is not a number between 0 and 1")) from None
     if not 0.0 <= p <= 1.0:
-        raise ValueError("must be between 0 and 1")
+        raise ValueError(tr("must be between 0 and 1"))
     return p
 
 
@@ -85,13 +87,13 @@ def parse_int(text: str, *, minimum: int | None = None) -> int | None:
     if not t:
         return None
     if not _INTEGER.match(t):
-        raise ValueError("is not a whole number (digits 0-9)")
+        raise ValueError(tr("is not a whole number (digits 0-9)"))
     try:
         n = int(t)
     except ValueError:
-        raise ValueError("is not a whole number") from None
+        raise ValueError(tr("is not a whole number")) from None
     if minimum is not None and n < minimum:
-        raise ValueError(f"must be at least {minimum}")
+        raise ValueError(tr("must be at least {minimum}", minimum=minimum))
     return n
 
 
@@ -99,12 +101,12 @@ def parse_time(text: str) -> dt.time:
     """HH:MM, 24-hour clock. 24:00 is accepted as the end of the day."""
     m = _TIME.match(text.strip())
     if not m:
-        raise ValueError("expected a time as HH:MM (24-hour clock)")
+        raise ValueError(tr("expected a time as HH:MM (24-hour clock)"))
     h, mi = int(m.group(1)), int(m.group(2))
     if h == 24 and mi == 0:
         return dt.time.max
     if not (0 <= h <= 23 and 0 <= mi <= 59):
-        raise ValueError("is not a valid time of day")
+        raise ValueError(tr("is not a valid time of day"))
     return dt.time(h, mi)
 
 
@@ -115,10 +117,10 @@ def parse_window(text: str) -> tuple[dt.time, dt.time] | None:
         return None
     parts = t.split("-")
     if len(parts) != 2:
-        raise ValueError("expected a window as HH:MM-HH:MM")
+        raise ValueError(tr("expected a window as HH:MM-HH:MM"))
     start, end = parse_time(parts[0]), parse_time(parts[1])
     if end <= start:
-        raise ValueError("window must end after it starts")
+        raise ValueError(tr("window must end after it starts"))
     return start, end
 
 
@@ -133,14 +135,14 @@ def parse_days(text: str) -> frozenset[int]:
         if "-" in part:
             a, b = (p.strip()[:3] for p in part.split("-", 1))
             if a not in _WEEKDAYS or b not in _WEEKDAYS:
-                raise ValueError("expected weekdays such as Mon-Fri or Mon,Wed,Fri")
+                raise ValueError(tr("expected weekdays such as Mon-Fri or Mon,Wed,Fri"))
             i, j = _WEEKDAYS.index(a), _WEEKDAYS.index(b)
             if j < i:
-                raise ValueError("weekday range must go forward, e.g. Mon-Sat")
+                raise ValueError(tr("weekday range must go forward, e.g. Mon-Sat"))
             days.update(range(i, j + 1))
         else:
             if part[:3] not in _WEEKDAYS:
-                raise ValueError("expected weekdays such as Mon-Fri or Mon,Wed,Fri")
+                raise ValueError(tr("expected weekdays such as Mon-Fri or Mon,Wed,Fri"))
             days.add(_WEEKDAYS.index(part[:3]))
     return frozenset(days)
 
@@ -159,7 +161,7 @@ def parse_date(text: str) -> dt.date | None:
     if not text:
         return None
     if not text.isascii():
-        raise ValueError("is not a date; use YYYY-MM-DD or DD/MM/YYYY (digits 0-9)")
+        raise ValueError(tr("is not a date; use YYYY-MM-DD or DD/MM/YYYY (digits 0-9)"))
     try:
         if "/" in text:
             day, month, year = text.split("/")
@@ -168,7 +170,7 @@ def parse_date(text: str) -> dt.date | None:
             return dt.date(int(year), int(month), int(day))
         return dt.date.fromisoformat(text)
     except (ValueError, OverflowError):  # OverflowError: a day or month too large for a C int
-        raise ValueError("is not a date; use YYYY-MM-DD or DD/MM/YYYY") from None
+        raise ValueError(tr("is not a date; use YYYY-MM-DD or DD/MM/YYYY")) from None
 
 
 def parse_instant(text: str) -> dt.datetime:
@@ -179,9 +181,10 @@ def parse_instant(text: str) -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError("is not an ISO 8601 date-time such as 2026-11-23T14:05:00-03:00") from None
+        raise ValueError(tr("is not an ISO 8601 date-time such as 2026-11-23T14:05:00-03:00")) from None
     if when.tzinfo is None:
-        raise ValueError("needs its UTC offset (e.g. -03:00): local times are ambiguous")
+        raise ValueError(tr("needs its UTC offset (e.g. -03:00): local times are ambiguous"))
     if not FIRST_PLAN_DATE.year - 1 <= when.year <= LAST_PLAN_DATE.year:
-        raise ValueError(f"is outside the dates contactplan works with ({FIRST_PLAN_DATE} to {LAST_PLAN_DATE})")
+        raise ValueError(tr("is outside the dates contactplan works with ({first} to {last})",
+                            first=FIRST_PLAN_DATE, last=LAST_PLAN_DATE))
     return when

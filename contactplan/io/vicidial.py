@@ -47,6 +47,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
+from contactplan.i18n import tr
 from contactplan.io.calltimes import CallTime, call_time, fixed, offset_at
 from contactplan.model import Channel, Debtor, PlannedContact
 
@@ -116,8 +117,11 @@ def tz_code(country_code: int, zone: str, on: dt.date) -> TzCode:
     standard, dst = min(january, july), january != july
     code = _TZ_CODES.get((country_code, standard, dst))
     if code is None:
-        raise VicidialRefusal(f"no VICIdial time-zone code for {zone} (UTC{standard / 60:+g}"
-                              f"{', DST' if dst else ''})")
+        if dst:
+            raise VicidialRefusal(tr("no VICIdial time-zone code for {zone} (UTC{offset}, DST)", zone=zone,
+                                     offset=f"{standard / 60:+g}"))
+        raise VicidialRefusal(tr("no VICIdial time-zone code for {zone} (UTC{offset})", zone=zone,
+                                 offset=f"{standard / 60:+g}"))
     return TzCode(code, country_code, standard, dst)
 
 
@@ -213,11 +217,12 @@ def plan_leads(contacts: Sequence[PlannedContact], debtors: Mapping[str, Debtor]
         d = debtors[c.debtor_id]
         split = _e164(c.destination)
         if split is None:
-            refused.append((c, "the destination is not an E.164 number"))
+            refused.append((c, tr("the destination is not an E.164 number")))
             continue
         code, national = split
         if not MIN_DIGITS <= len(national) <= MAX_DIGITS:
-            refused.append((c, f"VICIdial's loader takes {MIN_DIGITS}-{MAX_DIGITS} digit phone numbers"))
+            refused.append((c, tr("VICIdial's loader takes {low}-{high} digit phone numbers", low=MIN_DIGITS,
+                                  high=MAX_DIGITS)))
             continue
         on = c.window_start.astimezone(ZoneInfo(c.timezone)).date()
         try:
@@ -232,12 +237,12 @@ def plan_leads(contacts: Sequence[PlannedContact], debtors: Mapping[str, Debtor]
             refused.append((c, str(exc)))
             continue
         if not offsets:
-            refused.append((c, "VICIdial's offset for this number cannot be known (no area-code zone)"))
+            refused.append((c, tr("VICIdial's offset for this number cannot be known (no area-code zone)")))
             continue
         call = call_time(c, [fixed(o) for o in offsets], min_minutes)
         if call is None:
-            refused.append((c, "no time legal in every offset VICIdial may give the number "
-                               f"({', '.join(f'UTC{o / 60:+g}' for o in offsets)}); use the owner-tz variant"))
+            refused.append((c, tr("no time legal in every offset VICIdial may give the number ({offsets}); use the "
+                                  "owner-tz variant", offsets=", ".join(f"UTC{o / 60:+g}" for o in offsets))))
             continue
         leads.append(Lead(c, d, str(code), national, clock, offsets, call))
     return leads, refused
@@ -280,9 +285,10 @@ def lead_row(lead: Lead, plan_id: str, list_id: int, variant: str) -> list[str]:
         if column == "comments":
             value = values[column] = STRIPPED.sub(" ", value)  # what VICIdial would store anyway
         elif value and STRIPPED.search(value):
-            raise VicidialRefusal(f"{column} holds a character VICIdial strips or splits on")
+            raise VicidialRefusal(tr("{column} holds a character VICIdial strips or splits on", column=column))
         if len(value) > WIDTHS.get(column, 100):
-            raise VicidialRefusal(f"{column} is longer than VICIdial's {WIDTHS.get(column, 100)} characters")
+            raise VicidialRefusal(tr("{column} is longer than VICIdial's {width} characters", column=column,
+                                     width=WIDTHS.get(column, 100)))
     return [values[k] for k in COLUMNS] + [tail[k] for k in TAIL[variant]]
 
 

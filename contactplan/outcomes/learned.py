@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from contactplan.errors import InputError
+from contactplan.i18n import tr
 from contactplan.model import Attempt, Channel, Direction
 from contactplan.outcomes.indicators import UNKNOWN, Tally
 
@@ -180,7 +181,7 @@ def read_model(path: str | Path) -> Model:
     naming the file, the cell and the key."""
     from contactplan.io.files import TOML_LIMIT, read_limited
 
-    return parse_model(read_limited(path, 16 * TOML_LIMIT, "model file"), str(path))
+    return parse_model(read_limited(path, 16 * TOML_LIMIT, tr("model file")), str(path))
 
 
 def parse_model(raw: bytes, source: str) -> Model:
@@ -193,61 +194,63 @@ def parse_model(raw: bytes, source: str) -> Model:
         return InputError(source, f"{key}: {what}")
 
     for key in sorted(set(data) - _TOP):
-        raise fail(key, f"unknown key; expected one of {', '.join(sorted(_TOP))}")
+        raise fail(key, tr("unknown key; expected one of {keys}", keys=", ".join(sorted(_TOP))))
     for key in sorted(_TOP - {"cell", "left_to_config"} - set(data)):
-        raise fail(key, "missing (write the file with contactplan learn)")
+        raise fail(key, tr("missing (write the file with contactplan learn)"))
     if data["schema"] != SCHEMA:
-        raise fail("schema", f"must be {SCHEMA} (this contactplan reads model schema {SCHEMA})")
+        raise fail("schema", tr("must be {schema} (this contactplan reads model schema {schema})", schema=SCHEMA))
     by = data["by"]
     if not isinstance(by, list) or tuple(by) not in BY_CHOICES:
-        raise fail("by", "must be [\"channel\", \"hour\"] or [\"channel\", \"hour\", \"segment\"]")
+        raise fail("by", tr("must be [\"channel\", \"hour\"] or [\"channel\", \"hour\", \"segment\"]"))
     for key in ("from", "to", "data_sha256"):
         if not isinstance(data[key], str):
-            raise fail(key, "must be a string")
+            raise fail(key, tr("must be a string"))
     try:
         first, last = dt.date.fromisoformat(data["from"]), dt.date.fromisoformat(data["to"])
     except ValueError:
-        raise fail("from", "from and to must be dates such as 2026-11-01") from None
+        raise fail("from", tr("from and to must be dates such as 2026-11-01")) from None
     if last < first:
-        raise fail("to", f"{last} is before from {first}")
+        raise fail("to", tr("{last} is before from {first}", last=last, first=first))
     strength = _number(data["prior_strength"], 0, 1e9, lambda w: fail("prior_strength", w))
     try:
         reference = Channel(data["reference_channel"])
     except ValueError:
-        raise fail("reference_channel", "unknown channel; expected voice, ivr, sms, whatsapp or email") from None
+        raise fail("reference_channel", tr("unknown channel; expected voice, ivr, sms, whatsapp or email")) from None
     rate = _number(data["reference_promise_rate"], 0, 1, lambda w: fail("reference_promise_rate", w))
     if rate < MIN_REFERENCE_RATE:
-        raise fail("reference_promise_rate", f"must be at least {MIN_REFERENCE_RATE:g}: every cell is worth its "
-                                             "promise rate divided by it")
+        raise fail("reference_promise_rate", tr("must be at least {rate}: every cell is worth its promise rate "
+                                                "divided by it", rate=f"{MIN_REFERENCE_RATE:g}"))
     silent = data.get("left_to_config", [])
     if not isinstance(silent, list) or not all(isinstance(c, str) and c in set(Channel) for c in silent):
-        raise fail("left_to_config", "must be a list of channel names")
+        raise fail("left_to_config", tr("must be a list of channel names"))
     cells_raw = data.get("cell", [])
     if not isinstance(cells_raw, list):
-        raise fail("cell", "must be an array of [[cell]] tables")
+        raise fail("cell", tr("must be an array of [[cell]] tables"))
     cells: dict[tuple[Channel, int, str | None], Cell] = {}
     for n, c in enumerate(cells_raw, start=1):
         where = f"cell {n}"
         if not isinstance(c, dict):
-            raise fail(where, "must be a table")
+            raise fail(where, tr("must be a table"))
         for key in sorted(set(c) - _CELL):
-            raise fail(f"{where}.{key}", f"unknown key; expected one of {', '.join(sorted(_CELL))}")
+            raise fail(f"{where}.{key}", tr("unknown key; expected one of {keys}", keys=", ".join(sorted(_CELL))))
         needed = _CELL - ({"segment"} if "segment" not in by else set())
         for key in sorted(needed - set(c)):
-            raise fail(f"{where}.{key}", "missing")
+            raise fail(f"{where}.{key}", tr("missing"))
         if "segment" in c and "segment" not in by:
-            raise fail(f"{where}.segment", "the model is not by segment (see by)")
+            raise fail(f"{where}.segment", tr("the model is not by segment (see by)"))
         try:
             channel = Channel(c["channel"])
         except (ValueError, TypeError):
-            raise fail(f"{where}.channel", "unknown channel; expected voice, ivr, sms, whatsapp or email") from None
+            raise fail(f"{where}.channel", tr("unknown channel; expected voice, ivr, sms, whatsapp or email")) from None
         hour = _whole(c["hour"], 0, 23, lambda w: fail(f"{where}.hour", w))
         segment = c.get("segment")
         if segment is not None and not isinstance(segment, str):
-            raise fail(f"{where}.segment", "must be a string")
+            raise fail(f"{where}.segment", tr("must be a string"))
         attempts = _whole(c["attempts"], 1, 10**12, lambda w: fail(f"{where}.attempts", w))
-        rpc = _whole(c["rpc"], 0, attempts, lambda w: fail(f"{where}.rpc", w + " (at most attempts)"))
-        promises = _whole(c["promises"], 0, rpc, lambda w: fail(f"{where}.promises", w + " (at most rpc)"))
+        rpc = _whole(c["rpc"], 0, attempts, lambda w: fail(f"{where}.rpc", tr("{problem} (at most attempts)",
+                                                                              problem=w)))
+        promises = _whole(c["promises"], 0, rpc, lambda w: fail(f"{where}.promises", tr("{problem} (at most rpc)",
+                                                                                       problem=w)))
         p_rpc = _number(c["p_rpc"], 0, 1, lambda w: fail(f"{where}.p_rpc", w))
         p_ptp = _number(c["p_promise_given_rpc"], 0, 1, lambda w: fail(f"{where}.p_promise_given_rpc", w))
         # The posterior means must be what the counts and the prior can give: between the raw rate
@@ -255,22 +258,27 @@ def parse_model(raw: bytes, source: str) -> Model:
         # 28 attempts would steer the plan on nothing).
         slack = 1e-9
         if not rpc / (attempts + strength) - slack <= p_rpc <= (rpc + strength) / (attempts + strength) + slack:
-            raise fail(f"{where}.p_rpc", f"{p_rpc:g} cannot come from {rpc} of {attempts} attempts with prior "
-                                         f"strength {strength:g} (write the file with contactplan learn)")
+            raise fail(f"{where}.p_rpc", tr("{p} cannot come from {rpc} of {attempts} attempts with prior strength "
+                                            "{strength} (write the file with contactplan learn)", p=f"{p_rpc:g}",
+                                            rpc=rpc, attempts=attempts, strength=f"{strength:g}"))
         if rpc + strength > 0 and not (promises / (rpc + strength) - slack <= p_ptp
                                        <= (promises + strength) / (rpc + strength) + slack):
-            raise fail(f"{where}.p_promise_given_rpc", f"{p_ptp:g} cannot come from {promises} of {rpc} right-party "
-                                                       f"contacts with prior strength {strength:g}")
+            raise fail(f"{where}.p_promise_given_rpc", tr("{p} cannot come from {promises} of {rpc} right-party "
+                                                          "contacts with prior strength {strength}", p=f"{p_ptp:g}",
+                                                          promises=promises, rpc=rpc, strength=f"{strength:g}"))
         if p_rpc * p_ptp / rate > MAX_WORTH:
-            raise fail(where, f"worth {p_rpc * p_ptp / rate:,.0f} times the reference channel; at most {MAX_WORTH:g}")
+            raise fail(where, tr("worth {worth:,.0f} times the reference channel; at most {most}",
+                                 worth=p_rpc * p_ptp / rate, most=f"{MAX_WORTH:g}"))
         key = (channel, hour, segment)
         if key in cells:
-            raise fail(where, f"{channel} at {hour:02d}h" + (f" segment {segment}" if segment is not None else "")
-                       + " is given twice")
+            if segment is not None:
+                raise fail(where, tr("{channel} at {hour:02d}h segment {segment} is given twice", channel=channel,
+                                     hour=hour, segment=segment))
+            raise fail(where, tr("{channel} at {hour:02d}h is given twice", channel=channel, hour=hour))
         cells[key] = Cell(channel, hour, segment, attempts, rpc, promises, float(p_rpc), float(p_ptp))
     if not cells:
-        raise fail("cell", "no [[cell]] at all: the model would change nothing (contactplan learn writes one per "
-                           "channel and hour with outcomes)")
+        raise fail("cell", tr("no [[cell]] at all: the model would change nothing (contactplan learn writes one per "
+                              "channel and hour with outcomes)"))
     return Model(tuple(by), data["from"], data["to"], data["data_sha256"], float(strength), reference, float(rate),
                  cells, source, hashlib.sha256(raw).hexdigest(), tuple(silent))
 
@@ -278,11 +286,11 @@ def parse_model(raw: bytes, source: str) -> Model:
 def _number(value: Any, lo: float, hi: float, error) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not lo <= value <= hi:
-        raise error(f"must be a number from {lo:g} to {hi:g}")
+        raise error(tr("must be a number from {lo} to {hi}", lo=f"{lo:g}", hi=f"{hi:g}"))
     return value
 
 
 def _whole(value: Any, lo: int, hi: int, error) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise error(f"must be a whole number from {lo} to {hi}")
+        raise error(tr("must be a whole number from {lo} to {hi}", lo=lo, hi=hi))
     return value

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from contactplan.i18n import current_language, tr
 from contactplan.model import Channel, Debtor, Destination, PlannedContact
 
 if TYPE_CHECKING:
@@ -48,6 +49,25 @@ class RuleMeta:
     effective_to: dt.date | None = None
     channels: tuple[Channel, ...] = ALL_CHANNELS
     regions: frozenset[str] = frozenset()  # empty: every region of the pack's country
+    # The pack's own wording in other languages: (language, title, citation), e.g. the br pack's
+    # Portuguese. Shown in that language; the English title and citation stay the rule's record.
+    translations: tuple[tuple[str, str, str], ...] = ()
+
+    def shown_title(self) -> str:
+        """The title in the reader's language when the pack words it so, else as written."""
+        return self._shown()[0]
+
+    def shown_citation(self) -> str:
+        """The citation in the reader's language when the pack words it so, else as written."""
+        return self._shown()[1]
+
+    def _shown(self) -> tuple[str, str]:
+        if self.translations:
+            language = current_language()
+            for lang, title, citation in self.translations:
+                if lang == language:
+                    return title, citation
+        return self.title, self.citation
 
 
 @dataclass(frozen=True)
@@ -160,7 +180,7 @@ class Rule:
         return []
 
     def violation(self, debtor: Debtor, message: str, contact: PlannedContact | None = None) -> Violation:
-        return Violation(self.meta.id, self.meta.severity, self.meta.citation, debtor.debtor_id, message,
+        return Violation(self.meta.id, self.meta.severity, self.meta.shown_citation(), debtor.debtor_id, message,
                          contact.channel if contact else None, contact.window_start if contact else None)
 
     def summary(self) -> str:
@@ -171,7 +191,7 @@ class Rule:
             if isinstance(value, dt.timedelta):
                 return f"{value.total_seconds() / 3600:g} h"
             return str(value)
-        return ", ".join(f"{k} = {show(v)}" for k, v in self.params.items()) or "no parameters"
+        return ", ".join(f"{k} = {show(v)}" for k, v in self.params.items()) or tr("no parameters")
 
     def relevant(self, contacts: Sequence[PlannedContact]) -> list[PlannedContact]:
         # covers(), inlined: the audit asks this of every rule for every debtor, and most debtors
@@ -235,19 +255,21 @@ class ParamError(ValueError):
 def take(params: dict[str, Any], key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
     if key not in params:
         if default is ...:
-            raise ParamError(key, "is required")
+            raise ParamError(key, tr("is required"))
         return default
     value = params[key]
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple)
                                                                                else (kind,))):
-        raise ParamError(key, f"must be {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
+        raise ParamError(key, tr("must be {expected}, got {got}", expected=getattr(kind, "__name__", kind),
+                                 got=type(value).__name__))
     return value
 
 
 def no_extra(params: dict[str, Any], allowed: set[str]) -> None:
     extra = sorted(set(params) - allowed)
     if extra:
-        raise ParamError(extra[0], f"unknown parameter; expected one of {', '.join(sorted(allowed)) or '(none)'}")
+        raise ParamError(extra[0], tr("unknown parameter; expected one of {names}",
+                                      names=", ".join(sorted(allowed)) or tr("(none)")))
 
 
 def intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:

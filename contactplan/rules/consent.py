@@ -18,10 +18,25 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from contactplan.i18n import N_, current_language, tr
 from contactplan.model import Channel, ConsentRecord, Debtor, Destination, LineType, PlannedContact
 from contactplan.rules.base import Context, ParamError, Rule, Violation, no_extra, take
 
 CONSENT_FIELDS = ("sms_consent", "whatsapp_consent", "email_consent", "autodial_consent")
+
+# The refusals that depend only on the consent field, in the reader's language, each worked out
+# once (the option builder asks for them for every debtor the store knows something about).
+_IS_FALSE = N_("{field} is false")
+_NO_OPT_IN = N_("no opt-in recorded ({field} is blank and no consent record grants it)")
+_SAID: dict[tuple[str, str, str], str] = {}
+
+
+def _said(template: str, field: str) -> str:
+    key = (current_language(), template, field)
+    found = _SAID.get(key)
+    if found is None:
+        found = _SAID[key] = tr(template, field=field)
+    return found
 
 
 def latest_record(debtor: Debtor, channel: Channel, address: str, before: dt.datetime | None = None
@@ -43,12 +58,12 @@ def refusal(debtor: Debtor, field: str, mode: str, channel: Channel, address: st
     its content."""
     answer = debtor.consents.get(field)
     if answer is False:
-        return f"{field} is false"
+        return _said(_IS_FALSE, field)
     record = latest_record(debtor, channel, address, before) if debtor.consent_records else None
     if record is not None and not record.granted:
-        return f"consent revoked on {record.at.date()} (record {record.record_id})"
+        return tr("consent revoked on {day} (record {record})", day=record.at.date(), record=record.record_id)
     if mode == "opt_in" and answer is not True and record is None:
-        return f"no opt-in recorded ({field} is blank and no consent record grants it)"
+        return _said(_NO_OPT_IN, field)
     return None
 
 
@@ -66,13 +81,13 @@ class Consent(Rule):
         no_extra(params, {"field", "mode", "line_types"})
         field = take(params, "field", str)
         if field not in CONSENT_FIELDS:
-            raise ParamError("field", f"must be one of {', '.join(CONSENT_FIELDS)}")
+            raise ParamError("field", tr("must be one of {names}", names=", ".join(CONSENT_FIELDS)))
         mode = take(params, "mode", str)
         if mode not in ("opt_in", "opt_out"):
-            raise ParamError("mode", "must be opt_in or opt_out")
+            raise ParamError("mode", tr("must be {first} or {second}", first="opt_in", second="opt_out"))
         line_types = take(params, "line_types", list, [])
         if any(t != "mobile" for t in line_types):
-            raise ParamError("line_types", "only [\"mobile\"] is supported")
+            raise ParamError("line_types", tr('only ["mobile"] is supported'))
         return cls(meta, {"field": field, "mode": mode, "mobile_only": bool(line_types)})
 
     def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
@@ -94,7 +109,8 @@ class Consent(Rule):
             reason = refusal(debtor, self.params["field"], self.params["mode"], c.channel, dest.address,
                              before=c.attempted_at)
             if reason:
-                out.append(self.violation(debtor, f"{c.channel} to {dest.column}: {reason}", c))
+                out.append(self.violation(debtor, tr("{channel} to {column}: {reason}", channel=c.channel,
+                                                     column=dest.column, reason=reason), c))
         return out
 
 
@@ -112,7 +128,7 @@ class WorkNumber(Rule):
 
     def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         if self.covers(channel) and dest.line_type is LineType.WORK and self.params["flag"] in debtor.flags:
-            return f"{self.params['flag']} is set"
+            return tr("{flag} is set", flag=self.params["flag"])
         return None
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
@@ -122,6 +138,6 @@ class WorkNumber(Rule):
         for c in self.relevant(contacts):
             dest = _destination(debtor, c)
             if dest and self.destination_ok(debtor, c.channel, dest, ctx):
-                out.append(self.violation(debtor, f"{c.channel} to the work number while {self.params['flag']} is set",
-                                          c))
+                out.append(self.violation(debtor, tr("{channel} to the work number while {flag} is set",
+                                                     channel=c.channel, flag=self.params["flag"]), c))
         return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from contactplan.i18n import tr
 from contactplan.model import Debtor, PlannedContact
 from contactplan.rules.base import Context, GateRule, ParamError, Violation, no_extra, take
 
@@ -25,17 +26,18 @@ class Exclusion(GateRule):
         no_extra(params, {"flag"})
         flag = take(params, "flag", str)
         if flag not in FLAGS:
-            raise ParamError("flag", f"must be one of {', '.join(FLAGS)}")
+            raise ParamError("flag", tr("must be one of {names}", names=", ".join(FLAGS)))
         return cls(meta, {"flag": flag})
 
     def gate(self, debtor: Debtor, ctx: Context) -> str | None:
         # A flag that covers only some channels removes those channels, not the debtor (GateRule).
-        return f"{self.params['flag']} is set" if self.params["flag"] in debtor.flags else None
+        return tr("{flag} is set", flag=self.params["flag"]) if self.params["flag"] in debtor.flags else None
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         if self.params["flag"] not in debtor.flags:
             return []
-        return [self.violation(debtor, f"{c.channel} contact planned while {self.params['flag']} is set", c)
+        return [self.violation(debtor, tr("{channel} contact planned while {flag} is set", channel=c.channel,
+                                          flag=self.params["flag"]), c)
                 for c in self.relevant(contacts)]
 
 
@@ -55,15 +57,17 @@ class DebtAge(GateRule):
         no_extra(params, {"max_days_past_due"})
         limit = take(params, "max_days_past_due", int)
         if limit < 0:
-            raise ParamError("max_days_past_due", "must be 0 or more")
+            raise ParamError("max_days_past_due", tr("must be 0 or more"))
         return cls(meta, {"max": limit})
 
     def gate(self, debtor: Debtor, ctx: Context) -> str | None:
         dpd = debtor.days_past_due
         if dpd is not None and dpd > self.params["max"]:
-            return f"debt is {dpd} days past due; no collection contact after {self.params['max']} days"
+            return tr("debt is {days} days past due; no collection contact after {max} days", days=dpd,
+                      max=self.params["max"])
         return None
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         why = self.gate(debtor, ctx)
-        return [self.violation(debtor, f"{c.channel} contact: {why}", c) for c in self.relevant(contacts)] if why else []
+        return [self.violation(debtor, tr("{channel} contact: {reason}", channel=c.channel, reason=why), c)
+                for c in self.relevant(contacts)] if why else []

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from contactplan.i18n import tr
 from contactplan.model import Attempt, Channel, Debtor, Destination, Direction, LineType, Outcome, PlannedContact
 from contactplan.rules import callbacks
 from contactplan.rules.base import Context, GateRule, ParamError, Violation, no_extra, take
@@ -27,7 +28,8 @@ def _outcomes(params: dict, key: str, default: list[str]) -> frozenset[Outcome]:
     try:
         return frozenset(Outcome(n) for n in names)
     except ValueError:
-        raise ParamError(key, f"must list outcomes among {', '.join(o.value for o in Outcome)}") from None
+        raise ParamError(key, tr("must list outcomes among {names}", names=", ".join(o.value for o in Outcome))) \
+            from None
 
 
 def _directions(params: dict, default: list[str]) -> frozenset[Direction]:
@@ -35,26 +37,32 @@ def _directions(params: dict, default: list[str]) -> frozenset[Direction]:
     try:
         found = frozenset(Direction(n) for n in names)
     except ValueError:
-        raise ParamError("directions", "must list outbound (made by the collector) and/or inbound (by the debtor)") \
-            from None
+        raise ParamError("directions", tr("must list outbound (made by the collector) and/or inbound (by the "
+                                          "debtor)")) from None
     if not found:
-        raise ParamError("directions", "must list at least one direction")
+        raise ParamError("directions", tr("must list at least one direction"))
     return found
 
 
 def _consented(params: dict, choices: tuple[str, str]) -> str:
     value = take(params, "consented_callbacks", str, choices[0])
     if value not in choices:
-        raise ParamError("consented_callbacks", f"must be {choices[0]} or {choices[1]}")
+        raise ParamError("consented_callbacks", tr("must be {first} or {second}", first=choices[0],
+                                                   second=choices[1]))
     return value
 
 
+def _and(names: list[str]) -> str:
+    """``a and b`` (``a and b and c``) in the reader's language; the names are kept as they are."""
+    return functools.reduce(lambda a, b: tr("{first} and {second}", first=a, second=b), names)
+
+
 def _counts_text(directions: frozenset[Direction], not_counted: frozenset[Outcome]) -> str:
-    who = " and ".join(sorted(d.value for d in directions))
-    text = f"counts {who} attempts"
+    who = _and(sorted(d.value for d in directions))
     if not_counted:
-        text += f" except {', '.join(sorted(o.value for o in not_counted))}"
-    return text
+        return tr("counts {directions} attempts except {outcomes}", directions=who,
+                  outcomes=", ".join(sorted(o.value for o in not_counted)))
+    return tr("counts {directions} attempts", directions=who)
 
 
 def _local_days(debtor: Debtor, when: dt.datetime) -> frozenset[dt.date]:
@@ -78,7 +86,7 @@ def _line_types(params: dict) -> frozenset[LineType] | None:
     if not names:
         return None
     if any(n not in LINE_TYPES for n in names):
-        raise ParamError("line_types", f"must list line types among {', '.join(LINE_TYPES)}")
+        raise ParamError("line_types", tr("must list line types among {names}", names=", ".join(LINE_TYPES)))
     return frozenset(LineType(n) for n in names)
 
 
@@ -115,13 +123,13 @@ class FrequencyCap(GateRule):
                           "consented_callbacks"})
         limit, days = take(params, "max", int), take(params, "window_days", int)
         if limit < 0:
-            raise ParamError("max", "must be 0 or more")
+            raise ParamError("max", tr("must be 0 or more"))
         if not 1 <= days <= 366:
-            raise ParamError("window_days", "must be between 1 and 366")
+            raise ParamError("window_days", tr("must be between 1 and 366"))
         scope = take(params, "scope", str, "debtor")
         if scope not in ("debtor", "destination"):
             # Per account is never stricter than per person: a contact counts against each account.
-            raise ParamError("scope", "must be debtor (all the person's numbers) or destination (per number)")
+            raise ParamError("scope", tr("must be debtor (all the person's numbers) or destination (per number)"))
         return cls(meta, {"max": limit, "days": days, "not_counted": _outcomes(params, "not_counted", []),
                           "scope": scope, "line_types": _line_types(params),
                           "directions": _directions(params, ["outbound"]),
@@ -129,14 +137,14 @@ class FrequencyCap(GateRule):
 
     def summary(self) -> str:
         p = self.params
-        text = f"at most {p['max']} in any {p['days']} local day(s), history included"
+        text = tr("at most {max} in any {days} local day(s), history included", max=p["max"], days=p["days"])
         if p["scope"] == "destination":
-            text += ", per number"
+            text += ", " + tr("per number")
         if p["line_types"]:
-            text += f", to {'/'.join(sorted(t.value for t in p['line_types']))} destinations"
-        text += f"; {_counts_text(p['directions'], p['not_counted'])}"
+            text += ", " + tr("to {types} destinations", types="/".join(sorted(t.value for t in p["line_types"])))
+        text += "; " + _counts_text(p["directions"], p["not_counted"])
         if p["consented"] == "not_counted":
-            text += "; calls back the debtor asked for not counted"
+            text += "; " + tr("calls back the debtor asked for not counted")
         return text
 
     @property
@@ -193,8 +201,11 @@ class FrequencyCap(GateRule):
             return None
         n = len(self._in_window(debtor, ctx.plan_date, dest.address if self.per_destination else None))
         if n >= self.params["max"]:
-            where = "to this number" if self.per_destination else "to such numbers"
-            return f"{n} counted attempts {where} in the {self.params['days']} days to {ctx.plan_date}"
+            if self.per_destination:
+                return tr("{n} counted attempts to this number in the {days} days to {day}", n=n,
+                          days=self.params["days"], day=ctx.plan_date)
+            return tr("{n} counted attempts to such numbers in the {days} days to {day}", n=n,
+                      days=self.params["days"], day=ctx.plan_date)
         return None
 
     def gate(self, debtor: Debtor, ctx: Context) -> str | None:
@@ -202,8 +213,8 @@ class FrequencyCap(GateRule):
             return None
         n = len(self._in_window(debtor, ctx.plan_date))
         if n >= self.params["max"]:
-            return (f"{n} counted attempts in the {self.params['days']} days to {ctx.plan_date}; "
-                    f"at most {self.params['max']}")
+            return tr("{n} counted attempts in the {days} days to {day}; at most {max}", n=n,
+                      days=self.params["days"], day=ctx.plan_date, max=self.params["max"])
         return None
 
     def horizon_budget(self, debtor: Debtor, first_day: dt.date, days: int) -> list[int] | None:
@@ -258,10 +269,14 @@ class FrequencyCap(GateRule):
                             and (same is None or p.destination == same)
                             and any(first <= d <= day for d in p_days))
                 if history + today > limit:
-                    span = f"on {day}" if days == 1 else f"in the {days} days {first}..{day}"
-                    out.append(self.violation(debtor, (
-                        f"{c.channel} contact would be attempt {history + today} {span} (local); "
-                        f"at most {limit}"), c))
+                    if days == 1:
+                        said = tr("{channel} contact would be attempt {n} on {day} (local); at most {max}",
+                                  channel=c.channel, n=history + today, day=day, max=limit)
+                    else:
+                        said = tr("{channel} contact would be attempt {n} in the {days} days {first}..{day} "
+                                  "(local); at most {max}", channel=c.channel, n=history + today, days=days,
+                                  first=first, day=day, max=limit)
+                    out.append(self.violation(debtor, said, c))
                     break
         return out
 
@@ -279,14 +294,14 @@ class DailyCap(FrequencyCap):
         no_extra(params, {"max", "not_counted", "directions"})
         limit = take(params, "max", int)
         if limit < 0:
-            raise ParamError("max", "must be 0 or more")
+            raise ParamError("max", tr("must be 0 or more"))
         return cls(meta, {"max": limit, "days": 1, "not_counted": _outcomes(params, "not_counted", []),
                           "scope": "debtor", "line_types": None, "directions": _directions(params, ["outbound"]),
                           "consented": "counted"})
 
     def summary(self) -> str:
-        return (f"at most {self.params['max']} a local day, the day's earlier attempts included; "
-                f"{_counts_text(self.params['directions'], self.params['not_counted'])}")
+        return tr("at most {max} a local day, the day's earlier attempts included; {counts}", max=self.params["max"],
+                  counts=_counts_text(self.params["directions"], self.params["not_counted"]))
 
     def daily_limit(self, channel: Channel) -> int | None:
         return self.params["max"] if self.covers(channel) else None
@@ -311,12 +326,12 @@ class ConversationCooldown(GateRule):
         no_extra(params, {"days", "outcomes", "directions", "conversation_channels", "consented_callbacks"})
         days = take(params, "days", int)
         if not 1 <= days <= 366:
-            raise ParamError("days", "must be between 1 and 366")
+            raise ParamError("days", tr("must be between 1 and 366"))
         names = take(params, "conversation_channels", list, [c.value for c in Channel])
         try:
             channels = frozenset(Channel(n) for n in names)
         except ValueError:
-            raise ParamError("conversation_channels", "must list voice, ivr, sms, whatsapp, email") from None
+            raise ParamError("conversation_channels", tr("must list voice, ivr, sms, whatsapp, email")) from None
         return cls(meta, {"days": days,
                           "outcomes": _outcomes(params, "outcomes", ["conversation", "promise_to_pay", "refused",
                                                                      "callback_requested"]),
@@ -326,11 +341,13 @@ class ConversationCooldown(GateRule):
 
     def summary(self) -> str:
         p = self.params
-        text = (f"no contact for {p['days']} local day(s) from a conversation (its day first); conversations: "
-                f"{', '.join(sorted(o.value for o in p['outcomes']))}, {' and '.join(sorted(d.value for d in p['directions']))}, "
-                f"on {', '.join(sorted(c.value for c in p['conversation_channels']))}")
+        text = tr("no contact for {days} local day(s) from a conversation (its day first); conversations: "
+                  "{outcomes}, {directions}, on {channels}", days=p["days"],
+                  outcomes=", ".join(sorted(o.value for o in p["outcomes"])),
+                  directions=_and(sorted(d.value for d in p["directions"])),
+                  channels=", ".join(sorted(c.value for c in p["conversation_channels"])))
         if p["consented"] == "allowed":
-            text += "; a call back the debtor asked for is allowed"
+            text += "; " + tr("a call back the debtor asked for is allowed")
         return text
 
     @property
@@ -355,7 +372,8 @@ class ConversationCooldown(GateRule):
     def gate(self, debtor: Debtor, ctx: Context) -> str | None:
         until = self._blocked_until(debtor)
         if until and ctx.plan_date < until:
-            return f"conversation on {self.last_conversation(debtor)}; no contact before {until}"
+            return tr("conversation on {day}; no contact before {until}", day=self.last_conversation(debtor),
+                      until=until)
         return None
 
     def eligible_again(self, debtor: Debtor, ctx: Context) -> dt.date | None:
@@ -373,7 +391,8 @@ class ConversationCooldown(GateRule):
             until = self._blocked_until(debtor, c)
             day = min(_local_days(debtor, c.window_start))
             if until and day < until:
-                out.append(self.violation(debtor, f"{c.channel} contact on {day}, within {self.params['days']} days "
-                                                  f"of the conversation on "
-                                                  f"{self.last_conversation(debtor, c)}", c))
+                out.append(self.violation(debtor, tr("{channel} contact on {day}, within {days} days of the "
+                                                     "conversation on {conversation}", channel=c.channel, day=day,
+                                                     days=self.params["days"],
+                                                     conversation=self.last_conversation(debtor, c)), c))
         return out

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from contactplan.i18n import tr
 from contactplan.model import Channel, Debtor, PlannedContact
 from contactplan.rules.base import Context, Interval, ParamError, Rule, Violation, no_extra, take
 
@@ -29,26 +30,36 @@ class Holidays(Rule):
         categories = take(params, "categories", list, ["public"])
         bad = [c for c in categories if c not in _CATEGORIES]
         if bad or not categories:
-            raise ParamError("categories", f"must be a non-empty list of {', '.join(sorted(_CATEGORIES))}")
+            raise ParamError("categories", tr("must be a non-empty list of {names}",
+                                              names=", ".join(sorted(_CATEGORIES))))
         return cls(meta, {"subdivision": take(params, "subdivision", bool, True), "categories": tuple(categories),
                           "municipal": take(params, "municipal", bool, False)})
 
     def holiday(self, debtor: Debtor, day: dt.date, ctx: Context) -> str | None:
+        """The holiday's name, for people (a municipal one says its IBGE code), or None."""
+        found = self._holiday(debtor, day, ctx)
+        return _named(found) if found else None
+
+    def _holiday(self, debtor: Debtor, day: dt.date, ctx: Context) -> tuple[str, str] | None:
+        """(the holiday's name, the IBGE code when it is a municipal one, else ""), or None: the
+        same in every language, so check() may remember it."""
         # Municipal holidays come from the user's file keyed by IBGE code (--municipal-holidays).
         if self.params["municipal"] and debtor.municipality_code:
             name = ctx.calendars.municipal_holiday(debtor.municipality_code, day)
             if name:
-                return f"{name} (municipality {debtor.municipality_code})"
+                return (name, debtor.municipality_code)
         if self.params["subdivision"] and not debtor.region:
-            return ctx.calendars.holiday_anywhere(debtor.country, day, self.params["categories"])
-        region = debtor.region if self.params["subdivision"] else ""
-        return ctx.calendars.holiday(debtor.country, region, day, self.params["categories"])
+            name = ctx.calendars.holiday_anywhere(debtor.country, day, self.params["categories"])
+        else:
+            region = debtor.region if self.params["subdivision"] else ""
+            name = ctx.calendars.holiday(debtor.country, region, day, self.params["categories"])
+        return (name, "") if name else None
 
     def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
         if not self.covers(channel):
             return None
         # The plan date is the local date in every candidate zone, so one look-up decides.
-        return [] if self.holiday(debtor, ctx.plan_date, ctx) else None
+        return [] if self._holiday(debtor, ctx.plan_date, ctx) else None
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         out = []
@@ -75,13 +86,20 @@ class Holidays(Rule):
                     name = self._remember((place, day), self._holiday_name, debtor, day, ctx)
                 if name:
                     where = f"{debtor.country}-{debtor.region}" if self.params["subdivision"] else debtor.country
-                    out.append(self.violation(debtor, f"{c.channel} contact on {day}, a holiday in {where}: {name}",
-                                              c))
+                    out.append(self.violation(debtor, tr("{channel} contact on {day}, a holiday in {place}: {holiday}",
+                                                         channel=c.channel, day=day, place=where,
+                                                         holiday=_named(name)), c))
         return out
 
-    def _holiday_name(self, debtor: Debtor, day: dt.date, ctx: Context) -> str:
-        """check(): holiday(), with "" for no holiday so that a remembered answer is never None."""
-        return self.holiday(debtor, day, ctx) or ""
+    def _holiday_name(self, debtor: Debtor, day: dt.date, ctx: Context) -> tuple[str, str] | tuple[()]:
+        """check(): _holiday(), with () for no holiday so that a remembered answer is never None."""
+        return self._holiday(debtor, day, ctx) or ()
+
+
+def _named(found: tuple[str, str]) -> str:
+    """A holiday of _holiday() in words: a municipal one says its IBGE code."""
+    name, municipality = found
+    return tr("{name} (municipality {code})", name=name, code=municipality) if municipality else name
 
 
 def _local_dates(zones: tuple[str, ...], start: dt.datetime, end: dt.datetime) -> tuple[dt.date, ...]:

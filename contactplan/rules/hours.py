@@ -14,12 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from contactplan.i18n import N_, tr
 from contactplan.io.values import WEEKDAY_NAMES, parse_window
 from contactplan.model import Channel, Debtor, Direction, PlannedContact
 from contactplan.rules.base import Context, Interval, ParamError, Rule, Violation, intersect, no_extra, take
 
 UTC = dt.timezone.utc
 Window = tuple[dt.time, dt.time]
+# The weekdays as people read them (WEEKDAY_NAMES capitalised in English), Monday first.
+DAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 def _local_end(day: dt.date, end: dt.time, zone: ZoneInfo) -> dt.datetime:
@@ -61,13 +64,13 @@ def parse_weekly(raw: dict) -> dict[int, tuple[Window, ...]]:
         days = _days(key)
         for text in value if isinstance(value, list) else [value]:
             if not isinstance(text, str):
-                raise ParamError(f"windows.{key}", "must be \"HH:MM-HH:MM\" or a list of them")
+                raise ParamError(f"windows.{key}", tr('must be "HH:MM-HH:MM" or a list of them'))
             try:
                 window = parse_window(text)
             except ValueError as exc:
                 raise ParamError(f"windows.{key}", f"'{text}' {exc}") from None
             if window is None:
-                raise ParamError(f"windows.{key}", "is blank")
+                raise ParamError(f"windows.{key}", tr("is blank"))
             for d in days:
                 weekly[d].append(window)
     return {d: tuple(sorted(ws)) for d, ws in weekly.items()}
@@ -81,7 +84,7 @@ def _days(key: str) -> list[int]:
             return list(range(WEEKDAY_NAMES.index(a), WEEKDAY_NAMES.index(b) + 1))
     elif k in WEEKDAY_NAMES:
         return [WEEKDAY_NAMES.index(k)]
-    raise ParamError(f"windows.{key}", "day key must be mon..sun or a range such as mon-fri")
+    raise ParamError(f"windows.{key}", tr("day key must be mon..sun or a range such as mon-fri"))
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class CallingHours(Rule):
         weekly = parse_weekly(take(params, "windows", dict))
         margin = take(params, "end_margin_minutes", int, 0)
         if not 0 <= margin < 240:
-            raise ParamError("end_margin_minutes", "must be between 0 and 239")
+            raise ParamError("end_margin_minutes", tr("must be between 0 and 239"))
         return cls(meta, {"weekly": weekly, "margin": dt.timedelta(minutes=margin)})
 
     @property
@@ -113,13 +116,15 @@ class CallingHours(Rule):
     def describe(self, weekday: int) -> str:
         windows = self.weekly[weekday]
         if not windows:
-            return f"no contact on {WEEKDAY_NAMES[weekday].capitalize()}"
+            return tr("no contact on {weekday}", weekday=tr(DAY_NAMES[weekday]))
         text = ", ".join(f"{s:%H:%M}-{'24:00' if e == dt.time.max else f'{e:%H:%M}'}" for s, e in windows)
         margin = int(self.margin.total_seconds() // 60)
-        return f"allowed {text}" + (f" ending {margin} min early" if margin else "")
+        if margin:
+            return tr("allowed {windows} ending {minutes} min early", windows=text, minutes=margin)
+        return tr("allowed {windows}", windows=text)
 
     def summary(self) -> str:
-        return "; ".join(f"{WEEKDAY_NAMES[d].capitalize()}: {self.describe(d)}" for d in range(7))
+        return "; ".join(f"{tr(DAY_NAMES[d])}: {self.describe(d)}" for d in range(7))
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         out = []
@@ -137,13 +142,19 @@ class CallingHours(Rule):
             said = memo.get(key)
             if said is None:
                 said = self._remember(key, self._outside, zones, start, end)
-            for text in said:
-                out.append(self.violation(debtor, f"{c.channel} {text}", c))
+            for local_start, local_stop, name in said:
+                day = local_start.date()
+                out.append(self.violation(debtor, tr(
+                    "{channel} window {start:%H:%M}-{end:%H:%M} local {zone} on {weekday} {day}: {allowed}",
+                    channel=c.channel, start=local_start, end=local_stop, zone=name,
+                    weekday=tr(DAY_NAMES[day.weekday()]), day=day, allowed=self.describe(day.weekday())), c))
         return out
 
-    def _outside(self, zones: tuple[str, ...], start_at: dt.datetime, end_at: dt.datetime) -> tuple[str, ...]:
+    def _outside(self, zones: tuple[str, ...], start_at: dt.datetime, end_at: dt.datetime
+                 ) -> tuple[tuple[dt.datetime, dt.datetime, str], ...]:
         """check(): for each candidate zone where the whole window is not inside one of the local
-        day's windows (ending ``margin`` early), what the violation says after the channel."""
+        day's windows (ending ``margin`` early), the window's local start and end and the zone
+        (the same in every language, so that it may be remembered; check() words it)."""
         said = []
         for name in zones:
             zone = ZoneInfo(name)
@@ -152,8 +163,7 @@ class CallingHours(Rule):
             fits = any(start.time() >= s and end <= _local_end(day, e, zone) - self.margin
                        for s, e in self.weekly[day.weekday()])
             if not fits or end <= start:
-                said.append(f"window {start:%H:%M}-{end:%H:%M} local {name} on "
-                            f"{WEEKDAY_NAMES[day.weekday()].capitalize()} {day}: {self.describe(day.weekday())}")
+                said.append((start, end, name))
         return tuple(said)
 
 
@@ -190,21 +200,25 @@ class PreferredWindow(Rule):
             said = self._remember((preferred, zones, start, start.fold, end, end.fold), self._outside, preferred,
                                   zones, start, end)
             if said:
-                out.append(self.violation(debtor, f"{c.channel} {said}", c))
+                s, e, name = said
+                out.append(self.violation(debtor, tr(
+                    "{channel} window {start:%H:%M}-{end:%H:%M} local {zone} is outside the debtor's preferred "
+                    "{preferred_start:%H:%M}-{preferred_end:%H:%M}", channel=c.channel, start=s, end=e, zone=name,
+                    preferred_start=preferred[0], preferred_end=preferred[1]), c))
         return out
 
     @staticmethod
     def _outside(preferred: tuple[dt.time, dt.time], zones: tuple[str, ...], start_at: dt.datetime,
-                 end_at: dt.datetime) -> str | None:
-        """check(): what the violation says after the channel when the window is not inside the
-        preferred local window in some candidate zone (the first such zone), else None."""
+                 end_at: dt.datetime) -> tuple[dt.datetime, dt.datetime, str] | None:
+        """check(): when the window is not inside the preferred local window in some candidate
+        zone, the window's local start and end in the first such zone and the zone, else None
+        (the same in every language, so that it may be remembered; check() words it)."""
         start, end = preferred
         for name in zones:
             zone = ZoneInfo(name)
             s, e = start_at.astimezone(zone), end_at.astimezone(zone)
             if not (s.time() >= start and e <= _local_end(s.date(), end, zone)):
-                return (f"window {s:%H:%M}-{e:%H:%M} local {name} is outside "
-                        f"the debtor's preferred {start:%H:%M}-{end:%H:%M}")
+                return (s, e, name)
         return None
 
 
@@ -224,7 +238,7 @@ class MinGap(Rule):
         no_extra(params, {"hours"})
         hours = take(params, "hours", (int, float))
         if not 0 < hours <= 24 * 14:
-            raise ParamError("hours", "must be more than 0 and at most 336")
+            raise ParamError("hours", tr("must be more than 0 and at most 336"))
         return cls(meta, {"gap": dt.timedelta(hours=hours)})
 
     @property
@@ -255,6 +269,7 @@ class MinGap(Rule):
             previous = [t for t in (self._last(debtor, c),
                                     planned[k - 1].window_start if k else None) if t is not None]
             if previous and c.window_start < max(previous) + self.params["gap"]:
-                out.append(self.violation(debtor, f"{c.channel} contact {c.window_start:%Y-%m-%d %H:%M %z} is less than "
-                                                  f"{self.params['gap']} after the previous attempt", c))
+                out.append(self.violation(debtor, tr("{channel} contact {start:%Y-%m-%d %H:%M %z} is less than {gap} "
+                                                     "after the previous attempt", channel=c.channel,
+                                                     start=c.window_start, gap=self.params["gap"]), c))
         return out

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from contactplan.errors import InputError
+from contactplan.i18n import tr
 from contactplan.model import Channel, Debtor
 from contactplan.rules.base import ParamError, Rule, RuleMeta, Severity
 from contactplan.rules.consent import Consent, WorkNumber
@@ -32,7 +33,7 @@ BUILTIN = ("br", "us", "br-febraban")  # br-febraban is opt-in (bank signatories
 DEFAULT = ("br", "us")
 _PACK_KEYS = {"id", "title", "country", "version", "description"}
 _RULE_KEYS = {"id", "kind", "title", "citation", "severity", "reference", "confidence", "effective_from",
-              "effective_to", "channels", "regions", "params"}
+              "effective_to", "channels", "regions", "params", "translations"}
 _RULE_REQUIRED = ("id", "kind", "title", "citation", "severity")
 
 
@@ -64,7 +65,8 @@ class PackSet:
         for p in packs:
             clash = seen & {r.id for r in p.rules}
             if clash:
-                raise InputError(p.source, f"rule id {sorted(clash)[0]} is already defined by another pack")
+                raise InputError(p.source, tr("rule id {rule_id} is already defined by another pack",
+                                              rule_id=sorted(clash)[0]))
             seen |= {r.id for r in p.rules}
             self.by_country.setdefault(p.country, []).append(p)
         self._cache: dict[tuple[str, str, dt.date], tuple[Rule, ...]] = {}
@@ -108,7 +110,7 @@ def _fail(source: str, key: str, message: str) -> InputError:
 def _type(source: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         name = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise _fail(source, key, f"must be {name}, got {type(value).__name__}")
+        raise _fail(source, key, tr("must be {expected}, got {got}", expected=name, got=type(value).__name__))
     return value
 
 
@@ -118,15 +120,16 @@ def parse_pack(text: str, source: str) -> RulePack:
     data = parse_toml(text, source)
     unknown = sorted(set(data) - {"pack", "rule"})
     if unknown:
-        raise _fail(source, unknown[0], "unknown top-level key; expected [pack] and [[rule]]")
+        raise _fail(source, unknown[0], tr("unknown top-level key; expected [pack] and [[rule]]"))
     head = _type(source, "pack", data.get("pack"), dict) if "pack" in data else None
     if head is None:
-        raise _fail(source, "pack", "missing [pack] table with id, title and country")
+        raise _fail(source, "pack", tr("missing [pack] table with id, title and country"))
     for key in sorted(set(head) - _PACK_KEYS):
-        raise _fail(source, f"pack.{key}", f"unknown key; expected one of {', '.join(sorted(_PACK_KEYS))}")
+        raise _fail(source, f"pack.{key}", tr("unknown key; expected one of {keys}",
+                                              keys=", ".join(sorted(_PACK_KEYS))))
     for key in ("id", "title", "country"):
         if key not in head:
-            raise _fail(source, f"pack.{key}", "is required")
+            raise _fail(source, f"pack.{key}", tr("is required"))
         _type(source, f"pack.{key}", head[key], str)
     pack_id = head["id"]
     rules: list[Rule] = []
@@ -135,29 +138,31 @@ def parse_pack(text: str, source: str) -> RulePack:
         where = f"rule[{i}]"
         _type(source, where, raw, dict)
         for key in sorted(set(raw) - _RULE_KEYS):
-            raise _fail(source, f"{where}.{key}", f"unknown key; expected one of {', '.join(sorted(_RULE_KEYS))}")
+            raise _fail(source, f"{where}.{key}", tr("unknown key; expected one of {keys}",
+                                                      keys=", ".join(sorted(_RULE_KEYS))))
         for key in _RULE_REQUIRED:
             if key not in raw:
-                raise _fail(source, f"{where}.{key}", "is required")
+                raise _fail(source, f"{where}.{key}", tr("is required"))
             _type(source, f"{where}.{key}", raw[key], str)
         rule_id = raw["id"]
         where = f"rule[{i}] ({rule_id})"
         if rule_id in seen:
-            raise _fail(source, f"{where}.id", "duplicate rule id")
+            raise _fail(source, f"{where}.id", tr("duplicate rule id"))
         seen.add(rule_id)
         if raw["kind"] not in KINDS:
-            raise _fail(source, f"{where}.kind", f"unknown kind '{raw['kind']}'; known: {', '.join(sorted(KINDS))}")
+            raise _fail(source, f"{where}.kind", tr("unknown kind '{kind}'; known: {kinds}", kind=raw["kind"],
+                                                    kinds=", ".join(sorted(KINDS))))
         try:
             severity = Severity(raw["severity"])
         except ValueError:
-            raise _fail(source, f"{where}.severity", "must be law, self_regulation or policy") from None
+            raise _fail(source, f"{where}.severity", tr("must be law, self_regulation or policy")) from None
         channels = tuple(Channel)
         if "channels" in raw:
             names = _type(source, f"{where}.channels", raw["channels"], list)
             try:
                 channels = tuple(Channel(n) for n in names)
             except ValueError:
-                raise _fail(source, f"{where}.channels", "must list voice, ivr, sms, whatsapp, email") from None
+                raise _fail(source, f"{where}.channels", tr("must list voice, ivr, sms, whatsapp, email")) from None
         regions = frozenset(r.upper() for r in _type(source, f"{where}.regions", raw.get("regions", []), list))
         dates = {}
         for key in ("effective_from", "effective_to"):
@@ -165,7 +170,8 @@ def parse_pack(text: str, source: str) -> RulePack:
                 dates[key] = _type(source, f"{where}.{key}", raw[key], dt.date)
         meta = RuleMeta(id=rule_id, kind=raw["kind"], title=raw["title"], citation=raw["citation"],
                         severity=severity, pack=pack_id, reference=raw.get("reference", ""),
-                        confidence=raw.get("confidence", ""), channels=channels, regions=regions, **dates)
+                        confidence=raw.get("confidence", ""), channels=channels, regions=regions,
+                        translations=_translations(source, where, raw.get("translations", {})), **dates)
         params = _type(source, f"{where}.params", raw.get("params", {}), dict)
         try:
             rules.append(KINDS[raw["kind"]].build(meta, params))
@@ -175,9 +181,32 @@ def parse_pack(text: str, source: str) -> RulePack:
                     source, hashlib.sha256(text.encode()).hexdigest())
 
 
+def _translations(source: str, where: str, raw: Any) -> tuple[tuple[str, str, str], ...]:
+    """``[rule.translations.pt-BR]`` title and citation: the rule worded for readers of another
+    language (the rule itself, its parameters and id, are the same)."""
+    from contactplan.i18n import LANGUAGES
+
+    out = []
+    for language, words in sorted(_type(source, f"{where}.translations", raw, dict).items()):
+        here = f"{where}.translations.{language}"
+        if language not in LANGUAGES or language == "en":
+            raise _fail(source, here, tr("unknown language; expected one of {languages}",
+                                         languages=", ".join(x for x in LANGUAGES if x != "en")))
+        _type(source, here, words, dict)
+        for key in sorted(set(words) - {"title", "citation"}):
+            raise _fail(source, f"{here}.{key}", tr("unknown key; expected one of {keys}", keys="citation, title"))
+        for key in ("title", "citation"):
+            if key not in words:
+                raise _fail(source, f"{here}.{key}", tr("is required"))
+            if not _type(source, f"{here}.{key}", words[key], str).strip():
+                raise _fail(source, f"{here}.{key}", tr("is blank"))
+        out.append((language, words["title"], words["citation"]))
+    return tuple(out)
+
+
 def load_builtin(name: str) -> RulePack:
     if name not in BUILTIN:
-        raise InputError(name, f"unknown built-in rule pack; available: {', '.join(BUILTIN)}")
+        raise InputError(name, tr("unknown built-in rule pack; available: {packs}", packs=", ".join(BUILTIN)))
     text = resources.files("contactplan.rules").joinpath("packs", f"{name}.toml").read_text(encoding="utf-8")
     return parse_pack(text, f"{name}.toml")
 
@@ -188,7 +217,7 @@ def load_pack(name_or_path: str) -> RulePack:
     from contactplan.io.files import TOML_LIMIT, parse_toml, read_limited
 
     path = Path(name_or_path)
-    raw = read_limited(path, TOML_LIMIT, "rule pack").removeprefix(b"\xef\xbb\xbf")
+    raw = read_limited(path, TOML_LIMIT, tr("rule pack")).removeprefix(b"\xef\xbb\xbf")
     parse_toml(raw, str(path))  # undecodable bytes are reported before the pack's own checks
     return parse_pack(raw.decode("utf-8"), str(path))
 

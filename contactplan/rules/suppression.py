@@ -12,15 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from contactplan.i18n import tr
 from contactplan.model import Channel, Debtor, Destination, PlannedContact, Suppression
 from contactplan.rules.base import Context, Rule, Violation, no_extra
 
 
 def _says(s: Suppression) -> str:
-    scope = "every channel" if s.channel is None else str(s.channel)
-    where = "this destination" if s.destination else "the debtor"
-    until = f" until {s.expires_on}" if s.expires_on else ""
-    return f"suppressed ({where}, {scope}{until}; source {s.source}: {s.reason})"
+    scope = tr("every channel") if s.channel is None else str(s.channel)
+    where = tr("this destination") if s.destination else tr("the debtor")
+    if s.expires_on:
+        return tr("suppressed ({where}, {scope} until {until}; source {source}: {reason})", where=where, scope=scope,
+                  until=s.expires_on, source=s.source, reason=s.reason)
+    return tr("suppressed ({where}, {scope}; source {source}: {reason})", where=where, scope=scope, source=s.source,
+              reason=s.reason)
 
 
 @dataclass(frozen=True)
@@ -69,5 +73,6 @@ class SuppressionList(Rule):
                         and s.destination in ("", c.destination)
                         and (s.since is None or c.attempted_at is None or c.attempted_at > s.since)), None)
             if hit:
-                out.append(self.violation(debtor, f"{c.channel} contact while {_says(hit)}", c))
+                out.append(self.violation(debtor, tr("{channel} contact while {suppression}", channel=c.channel,
+                                                     suppression=_says(hit)), c))
         return out

@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 
 from contactplan.audit import audit_plan
 from contactplan.config import Config
+from contactplan.i18n import tr
 from contactplan.model import Channel, Debtor, PlannedContact, Pool, Slot
 from contactplan.rules import callbacks
 from contactplan.rules.base import Context
 from contactplan.rules.packs import PackSet
-from contactplan.solver.options import allowed_intervals, next_eligible
+from contactplan.solver.options import allowed_intervals, next_eligible, rule_title
 
 UTC = dt.timezone.utc
 
@@ -93,12 +94,12 @@ def _book(debtor: Debtor, request, packs: PackSet, ctx: Context, slots: list[Slo
         return CallbackRefusal(debtor.debtor_id, request.callback_at, rule_id, reason, next_time, later)
 
     if not packs.covers(debtor.country):
-        return refuse("input.no_rule_pack", f"no rule pack for country {debtor.country}")
+        return refuse("input.no_rule_pack", tr("no rule pack for country {country}", country=debtor.country))
     if ctx.not_before is not None and at < ctx.not_before:
-        return refuse("plan.not_before", "the time asked for is before the re-plan's --not-before")
+        return refuse("plan.not_before", tr("the time asked for is before the re-plan's --not-before"))
     slot = next((s for s in slots if s.start <= at < s.end), None)
     if slot is None:
-        return refuse("grid.outside", "the time asked for is outside the plan day's grid")
+        return refuse("grid.outside", tr("the time asked for is outside the plan day's grid"))
     rules = packs.rules_for(debtor, ctx.plan_date)
     intervals, emptied_by = allowed_intervals(debtor, Channel.VOICE, rules, ctx)
     span = next(((s, e) for s, e in intervals if s <= at < e), None)
@@ -106,14 +107,15 @@ def _book(debtor: Debtor, request, packs: PackSet, ctx: Context, slots: list[Slo
         blocker = _blocking_rule(debtor, rules, ctx, at) or emptied_by
         later = next((s for s, _ in intervals if s > at), None)
         rule_id = blocker.id if blocker else "grid.window_too_short"
-        title = blocker.meta.title if blocker else "no allowed time then"
-        return refuse(rule_id, f"calls are not allowed at the time asked for ({title})", later)
+        title = rule_title(blocker) if blocker else tr("no allowed time then")
+        return refuse(rule_id, tr("calls are not allowed at the time asked for ({title})", title=title), later)
     start = max(slot.start, at - callbacks.CALLBACK_EARLY, span[0])
     end = min(slot.end, at + callbacks.CALLBACK_LATE, span[1])
     free = [(p.capacity[slot.index] - used.get((p.name, slot.index), 0), p.name) for p in pools if p.serves(debtor)]
     free = [(n, name) for n, name in free if n > 0]
     if not free:
-        return refuse("capacity.no_pool", "no agent of a pool that serves the debtor is free at the time asked for")
+        return refuse("capacity.no_pool", tr("no agent of a pool that serves the debtor is free at the time asked "
+                                             "for"))
     pool = max(free)[1]
     zone = ZoneInfo(debtor.primary_zone)
     cc = config.channels[Channel.VOICE]

@@ -13,6 +13,7 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from contactplan.errors import InputError
+from contactplan.i18n import tr
 from contactplan.model import Agent, Pool, Slot
 
 UTC = dt.timezone.utc
@@ -110,9 +111,9 @@ def build_pools(agents: list[Agent], slots: list[Slot], path: str = "agents.csv"
         first = group[0]
         for a in group[1:]:
             if a.segments != first.segments or a.languages != first.languages:
-                raise InputError(path, f"agents of pool '{name}' serve different segments or languages "
-                                       f"(lines {first.line} and {a.line}); split the pool or make them equal",
-                                 line=a.line)
+                raise InputError(path, tr("agents of pool '{pool}' serve different segments or languages (lines "
+                                          "{first} and {second}); split the pool or make them equal", pool=name,
+                                          first=first.line, second=a.line), line=a.line)
         per_agent = [_shift_capacity(a, slots, shifts) for a in group]
         capacity = tuple(math.floor(sum(col) + 1e-9) for col in zip(*per_agent)) if per_agent else ()
         pools.append(Pool(name, first.segments, first.languages, capacity))

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from contactplan.config import Config
 from contactplan.errors import Infeasible
+from contactplan.i18n import tr
 from contactplan.model import Pool
 from contactplan.solver.flow import Solution, SolveStatus, solve
 from contactplan.solver.options import Options
@@ -37,8 +38,8 @@ def optimise(opts: Options, n_slots: int, pools: list[Pool], config: Config,
     if config.max_gap <= 0 and deadline is None:
         return solve(opts.blocks, opts.shapes, n_slots, pools, config)
     if deadline is not None and time.perf_counter() >= deadline:
-        raise TimeLimitReached("the time limit was reached before optimising; no plan was written "
-                               "(raise --time-limit)")
+        raise TimeLimitReached(tr("the time limit was reached before optimising; no plan was written "
+                                  "(raise --time-limit)"))
     width = config.max_gap / 2 if config.max_gap > 0 else FALLBACK_BIN_WIDTH
     binned = solve(opts.blocks, opts.shapes, n_slots, pools, config, bin_width=width)
     if binned.status is not SolveStatus.FEASIBLE or binned.gap <= config.max_gap:
@@ -48,8 +49,8 @@ def optimise(opts: Options, n_slots: int, pools: list[Pool], config: Config,
     else:
         exact = run_until(lambda: solve(opts.blocks, opts.shapes, n_slots, pools, config), deadline)
         if exact is None:
-            return dataclasses.replace(binned, note=f"time limit reached before the exact flow finished; "
-                                                    f"plan within {100 * binned.gap:.4f}% of the optimum")
+            return dataclasses.replace(binned, note=tr("time limit reached before the exact flow finished; plan "
+                                                       "within {gap:.4%} of the optimum", gap=binned.gap))
     return dataclasses.replace(exact, seconds=binned.seconds + exact.seconds)
 
 

@@ -39,6 +39,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from contactplan.config import Config
+from contactplan.i18n import tr
 from contactplan.model import Channel, Pool
 from contactplan.solver.options import OptionBlock, Shape
 
@@ -362,8 +363,8 @@ def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: l
     # the bound and the plan is worth at most that.
     if cents > bound or (bin_width <= 0 and cents != bound):
         raise RuntimeError(f"solver bookkeeping error: plan worth {cents} cents, flow {bound} cents")
-    note = "" if scale == SCALE else (f"values are counted in units of {1 / scale:g} (not cents) to fit the "
-                                      "solver's 64-bit integers")
+    note = "" if scale == SCALE else tr("values are counted in units of {unit:g} (not cents) to fit the solver's "
+                                        "64-bit integers", unit=1 / scale)
     return Solution(SolveStatus.OPTIMAL if cents == bound else SolveStatus.FEASIBLE, chosen, pool_of,
                     cents / scale, bound / scale, time.perf_counter() - started, arcs, n_groups, note)
 

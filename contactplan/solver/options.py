@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from contactplan.config import Config
+from contactplan.i18n import N_, tr
 from contactplan.model import Channel, Debtor, Destination, Exclusion, Pool, Slot
 from contactplan.rules.base import ALL_CHANNELS, Context, GateRule, Interval, Rule, RuleMeta, Severity, intersect
 from contactplan.rules.hours import local_windows
@@ -21,15 +22,22 @@ from contactplan.rules.packs import PackSet
 
 UTC = dt.timezone.utc
 _END_OF_TIME = dt.datetime.max.replace(tzinfo=UTC)
-# Pseudo-rules for reasons that are facts about the input, not law.
-NO_PACK = ("input.no_rule_pack", "No rule pack for the debtor's country")
-NO_DESTINATION = ("input.no_destination", "The debtor has no destination this channel can use")
-TOO_SHORT = ("grid.window_too_short", "The allowed time is shorter than the minimum contact window")
-NO_POOL = ("capacity.no_pool", "No agent pool serves this debtor's segment or language in an allowed slot")
-NOT_WORTH = ("value.not_worth_contacting", "Expected recovery does not cover the channel's cost")
+# Pseudo-rules for reasons that are facts about the input, not law: (rule id, what people read,
+# marked here and translated where an exclusion is made).
+NO_PACK = ("input.no_rule_pack", N_("No rule pack for the debtor's country"))
+NO_DESTINATION = ("input.no_destination", N_("The debtor has no destination this channel can use"))
+TOO_SHORT = ("grid.window_too_short", N_("The allowed time is shorter than the minimum contact window"))
+NO_POOL = ("capacity.no_pool", N_("No agent pool serves this debtor's segment or language in an allowed slot"))
+NOT_WORTH = ("value.not_worth_contacting", N_("Expected recovery does not cover the channel's cost"))
 # An intra-day re-plan (plan --not-before) that starts after the last allowed time of the day.
-NOT_BEFORE = Rule(RuleMeta("plan.not_before", "not_before", "the re-plan starts after the day's last allowed time",
+NOT_BEFORE = Rule(RuleMeta("plan.not_before", "not_before", N_("the re-plan starts after the day's last allowed time"),
                            "", Severity.POLICY, ""))
+
+
+def rule_title(rule: Rule) -> str:
+    """A rule's title for people, in the reader's language: a pack's as the pack words it, NOT_BEFORE's
+    from the catalogue."""
+    return tr(rule.meta.title) if rule is NOT_BEFORE else rule.meta.shown_title()
 
 
 @dataclass(frozen=True)
@@ -271,6 +279,15 @@ class _Builder:
         self.by_segment = config.model is not None and config.model.by_segment
         self.unlimited = {c for c in self.channels if not c.needs_agent and config.channels[c].per_slot is None
                           and config.channels[c].per_day is None}
+        # The pseudo-rules' reasons in the reader's language, translated once for every debtor.
+        self.no_destination = (NO_DESTINATION[0], tr(NO_DESTINATION[1]))
+        self.too_short = (TOO_SHORT[0], tr(TOO_SHORT[1]))
+        self.no_pool = (NO_POOL[0], tr(NO_POOL[1]))
+        self.not_worth = (NOT_WORTH[0], tr(NOT_WORTH[1]))
+        self.no_pack = tr(NO_PACK[1])
+        self.zero_limit = tr("daily limit is 0")
+        # id(rule that left no allowed time today) -> (the rule, (its id, the reason)), worded once per rule.
+        self.no_time: dict[int, tuple[Rule, tuple[str, str]]] = {}
 
     def cut(self, shape: Shape, why: tuple, keep: Callable[[Shape], list[int]]) -> Shape:
         key = (shape.id, *why)
@@ -292,7 +309,7 @@ class _Builder:
                 continue
             dests = debtor.destinations_for(channel)
             if not dests:
-                reasons[channel] = (NO_DESTINATION[0], NO_DESTINATION[1])
+                reasons[channel] = self.no_destination
                 continue
             dest, last_refusal = None, None
             for d in dests:
@@ -307,8 +324,7 @@ class _Builder:
                 continue
             shape, emptied_by, allowed = self.windows(debtor, channel, rs)
             if shape is None:
-                reasons[channel] = (emptied_by.id, f"no allowed time today ({emptied_by.meta.title})") if emptied_by \
-                    else TOO_SHORT
+                reasons[channel] = self.no_time_today(emptied_by) if emptied_by else self.too_short
                 time_blocked.append(channel)
                 continue
             serving = self.serving(debtor) if channel.needs_agent else ()
@@ -354,6 +370,13 @@ class _Builder:
             self.window_cache[key] = cached
         return cached
 
+    def no_time_today(self, rule: Rule) -> tuple[str, str]:
+        found = self.no_time.get(id(rule))
+        if found is None or found[0] is not rule:
+            found = self.no_time[id(rule)] = (rule, (rule.id, tr("no allowed time today ({title})",
+                                                                 title=rule_title(rule))))
+        return found[1]
+
     def serving(self, debtor: Debtor) -> tuple[str, ...]:
         """Pools that may call the debtor: they depend on its segment and language only (Pool.serves)."""
         key = (debtor.segment, debtor.language)
@@ -396,14 +419,14 @@ class _Builder:
             cost = shape.cost
             lowest = next((f for f in shape.levels if gross * f - cost > 0), None)
             if lowest is None:
-                reasons = {**reasons, use.channel: NOT_WORTH}
+                reasons = {**reasons, use.channel: self.not_worth}
                 continue
             key = (shape.id, lowest, use.pools)
             final = self.finals.get(key)
             if final is None:
                 final = self.finals[key] = self._final(use, lowest)
             if not final.slots:
-                reasons = {**reasons, use.channel: NO_POOL}
+                reasons = {**reasons, use.channel: self.no_pool}
                 continue
             block = OptionBlock(i, use.channel, debtor.destinations[use.destination], use.pools, use.rules, final,
                                 value_base, use.allowed)
@@ -429,7 +452,8 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
     result = Options(shapes=builder.book.shapes)
     for i, debtor in enumerate(debtors):
         if not packs.covers(debtor.country):
-            result.exclusions.append(Exclusion(debtor.debtor_id, NO_PACK[0], "", f"{NO_PACK[1]} ({debtor.country})"))
+            result.exclusions.append(Exclusion(debtor.debtor_id, NO_PACK[0], "",
+                                               f"{builder.no_pack} ({debtor.country})"))
             continue
         rules = packs.rules_for(debtor, ctx.plan_date)
         # rules_for returns one cached tuple per (country, region, date): known by identity.
@@ -448,12 +472,12 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
                 break
         if gate:
             rule, why = gate
-            result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, why,
+            result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.shown_citation(), why,
                                                next_eligible=rule.eligible_again(debtor, ctx)))
             continue
         if rs.zero_limit is not None:
             rule = rs.zero_limit
-            result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.citation, "daily limit is 0"))
+            result.exclusions.append(Exclusion(debtor.debtor_id, rule.id, rule.meta.shown_citation(), builder.zero_limit))
             continue
         # One contact per debtor per day is the most this planner makes (the option pruning and
         # the flow's groups rely on it).
@@ -486,7 +510,7 @@ def _debtor_exclusion(debtor: Debtor, reasons: dict[Channel, tuple[str, str]], r
     nxt = rule.eligible_again(debtor, ctx) if rule else None
     if nxt is None and time_blocked:
         nxt = next_eligible(debtor, packs.rules_for, ctx, time_blocked)
-    return Exclusion(debtor.debtor_id, rule_id, rule.meta.citation if rule else "", f"{why} [{detail}]",
+    return Exclusion(debtor.debtor_id, rule_id, rule.meta.shown_citation() if rule else "", f"{why} [{detail}]",
                      next_eligible=nxt)
 
 
