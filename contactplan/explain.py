@@ -18,6 +18,7 @@ from contactplan.rules import callbacks
 from contactplan.planner import Plan
 from contactplan.rules.base import Context, Rule
 from contactplan.rules.packs import PackSet
+from contactplan.report import zone_source
 from contactplan.solver.callbacks import CallbackRefusal
 from contactplan.solver.options import allowed_intervals
 
@@ -91,7 +92,7 @@ def render(ex: Explanation, console) -> None:
     place = f"{d.country}-{d.region or '?'}{', IBGE ' + d.municipality_code if d.municipality_code else ''}"
     console.print(tr("[bold]Debtor {debtor}[/bold] on {day} ({place})", debtor=escape(d.debtor_id), day=ex.plan_date,
                      place=place), highlight=False)
-    console.print(tr("Time zone(s): {zones} (from {source}: {note})", zones=", ".join(d.zones), source=d.zone_source,
+    console.print(tr("Time zone(s): {zones} (from {source}: {note})", zones=", ".join(d.zones), source=zone_source(d.zone_source),
                      note=d.zone_note), highlight=False, markup=False)
     if d.history:
         inbound = sum(1 for a in d.history if a.direction is Direction.INBOUND)

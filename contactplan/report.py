@@ -21,11 +21,26 @@ MAX_REJECTIONS_SHOWN = 20
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))  # strftime's %a, C locale
 
 
+# What a zone was read from (the debtor's municipality code, ZIP, area code, ...), for people.
+ZONE_SOURCES = {"municipality": N_("municipality"), "region": N_("region"), "override": N_("override"),
+                "postal_code": N_("postal code"), "area_code": N_("area code")}
+
+
+def zone_source(source: str) -> str:
+    """Where a debtor's zone came from, in the reader's words (the key itself when unknown)."""
+    return tr(ZONE_SOURCES[source]) if source in ZONE_SOURCES else source
+
+
+def _source(source: str) -> str:
+    """A config's or model's source for people: its path, or "(defaults)" in the reader's words."""
+    return tr("(defaults)") if source == "(defaults)" else source
+
+
 def render_summary(plan: Plan, console: Console, *, written_to: str | None, unknown_columns: dict[str, list[str]]
                    ) -> None:
     c = plan.counts
     console.print(tr("[bold]Plan {plan}[/bold] for {day} (packs {packs}, config {config})", plan=plan.plan_id,
-                     day=plan.plan_date, packs=plan.provenance.get("packs", ""), config=plan.config.source))
+                     day=plan.plan_date, packs=plan.provenance.get("packs", ""), config=_source(plan.config.source)))
     for path, cols in unknown_columns.items():
         if cols:
             console.print(tr("[yellow]warning:[/yellow] {path}: ignored unknown column(s): {columns}",
@@ -47,7 +62,8 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
         console.print(tr("Greedy baseline: {value:,.2f}", value=plan.greedy), highlight=False)
     _callbacks(plan, console)
     _learning(plan, console)
-    sources = ", ".join(f"{k} {n}" for k, n in sorted(plan.zone_sources.items(), key=lambda kv: -kv[1]))
+    sources = ", ".join(f"{zone_source(k)} {n}"
+                        for k, n in sorted(plan.zone_sources.items(), key=lambda kv: -kv[1]))
     console.print(tr("Time zones from: {sources}", sources=sources or "-"))
     for note, n in sorted(plan.zone_notes.items(), key=lambda kv: -kv[1]):
         console.print(tr("[yellow]time zone:[/yellow] {n} debtor(s): {note}", n=n, note=escape(note)),
