@@ -175,3 +175,52 @@ def test_holiday_names_follow_the_reader_not_the_machine(monkeypatch):
     use_language("pt-BR")
     assert Calendars().holiday("BR", "SP", dt.date(2026, 11, 20)) == "Dia Nacional de Zumbi e da Consciência Negra"
     assert Calendars().holiday("BR", "SP", dt.date(2026, 11, 19)) is None
+
+
+@pytest.mark.parametrize("pack", ["br", "us", "br-febraban"])
+def test_every_shipped_rule_is_worded_in_portuguese(pack):
+    from contactplan.rules.packs import load_builtin
+
+    for rule in load_builtin(pack).rules:
+        languages = [lang for lang, title, citation in rule.meta.translations if title.strip() and citation.strip()]
+        assert languages == ["pt-BR"], rule.meta.id
+    rule = load_builtin(pack).rules[0]
+    use_language("pt-BR")
+    assert rule.meta.shown_title() != rule.meta.title
+    use_language("en")
+    assert (rule.meta.shown_title(), rule.meta.shown_citation()) == (rule.meta.title, rule.meta.citation)
+
+
+_RULE = '''[pack]
+id = "t"
+title = "t"
+country = "BR"
+
+[[rule]]
+id = "t.hours"
+kind = "calling_hours"
+title = "hours"
+citation = "law"
+severity = "law"
+params = { windows = { "mon-fri" = "08:00-20:00" } }
+'''
+
+
+@pytest.mark.parametrize(("table", "key", "problem"), [
+    ('[rule.translations.fr]\ntitle = "x"\ncitation = "y"\n', "translations.fr", "unknown language"),
+    ('[rule.translations.en]\ntitle = "x"\ncitation = "y"\n', "translations.en", "unknown language"),
+    ('[rule.translations.pt-BR]\ntitle = "x"\n', "translations.pt-BR.citation", "is required"),
+    ('[rule.translations.pt-BR]\ntitle = " "\ncitation = "y"\n', "translations.pt-BR.title", "is blank"),
+    ('[rule.translations.pt-BR]\ntitle = "x"\ncitation = "y"\nnote = "z"\n', "translations.pt-BR.note", "unknown key"),
+    ('[rule.translations.pt-BR]\ntitle = 3\ncitation = "y"\n', "translations.pt-BR.title", "must be str"),
+    ('[rule]\ntranslations = "pt-BR"\n', "translations", "must be dict"),
+])
+def test_a_pack_translation_is_validated(table, key, problem):
+    from contactplan.errors import InputError
+    from contactplan.rules.packs import parse_pack
+
+    text = _RULE + table if not table.startswith("[rule]") else _RULE.replace("severity = \"law\"",
+                                                                                "severity = \"law\"\ntranslations = \"pt-BR\"")
+    with pytest.raises(InputError) as found:
+        parse_pack(text, "t.toml")
+    assert key in str(found.value) and problem in str(found.value)

@@ -1,0 +1,170 @@
+"""Every command in both languages, through the CLI: the same exit code and the same data out,
+people's text in the language asked for (and no English sentence left in the Portuguese)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from contactplan.cli import app
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+BR, US = EXAMPLES / "br", EXAMPLES / "us"
+DAY = "2026-11-24"
+
+# Words of English prose that no Portuguese message holds (data such as column names, rule ids,
+# channels and citations may still be English, and are not prose).
+ENGLISH = re.compile(r"\b(the|is|are|was|were|not|of|and|with|from|which|wrote|written|planned|"
+                     r"contacts?|attempts?|debtors?|rows?|error|warning|missing|must|expected|nothing)\b")
+
+
+def _run(args, lang, tmp_path, env=None):
+    return CliRunner(env={"COLUMNS": "400", **(env or {})}).invoke(app, ["--lang", lang, *args])
+
+
+def _prose(text: str) -> str:
+    """Text a person reads, without what is data: paths, rule ids, column and option names,
+    quoted values and the rules' own titles and citations (pack data, written in the pack)."""
+    # A suppression's reason is stored data (the store keeps it as recorded, in any language),
+    # like the one an opt-out in the history records: "opt_out outcome, attempt <id>".
+    text = re.sub(r"outcome,\s+[│ ]*attempt", " ", text)
+    text = re.sub(r"\S*/\S*", " ", text)  # paths, dates with slashes, URLs
+    text = re.sub(r"\b[a-z]+(?:[._-][a-z0-9]+)+\b", " ", text)  # rule ids, column_names, option-names
+    text = re.sub(r"--?[a-z][a-z-]*", " ", text)
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`", " ", text)
+    return text
+
+
+def _bad_debtors(tmp_path: Path) -> Path:
+    lines = (BR / "debtors.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    bad = lines[1].split(",")
+    bad[header.index("balance")] = "lots"
+    path = tmp_path / "debtors.csv"
+    path.write_text("\n".join([lines[0], ",".join(bad), *lines[2:]]) + "\n", encoding="utf-8")
+    return path
+
+
+def _scenarios(tmp_path: Path) -> dict[str, list[str]]:
+    plan = ["plan", "-d", str(BR / "debtors.csv"), "-a", str(BR / "agents.csv"), "-c", str(BR / "contactplan.toml"),
+            "--date", DAY, "--no-store"]
+    bad_config = tmp_path / "bad.toml"
+    bad_config.write_text("slot_minutes = 7\n", encoding="utf-8")
+    return {
+        "plan": [*plan, "-o", str(tmp_path / "plan.csv")],
+        "plan-us-stdout": ["plan", "-d", str(US / "debtors.csv"), "-a", str(US / "agents.csv"), "-c",
+                           str(US / "contactplan.toml"), "--date", DAY, "--no-store"],
+        "plan-dry-run": [*plan, "--dry-run"],
+        "plan-bad-row": ["plan", "-d", str(_bad_debtors(tmp_path)), "-a", str(BR / "agents.csv"), "--date", DAY,
+                         "--no-store", "--dry-run"],
+        "plan-bad-row-fail": ["plan", "-d", str(_bad_debtors(tmp_path)), "-a", str(BR / "agents.csv"), "--date", DAY,
+                              "--no-store", "--dry-run", "--on-error", "fail"],
+        "plan-bad-config": [*plan[:-1], "-c", str(bad_config), "--dry-run"],
+        "plan-missing-file": ["plan", "-d", str(tmp_path / "nope.csv"), "-a", str(BR / "agents.csv"), "--date", DAY],
+        "vicidial": [*plan, "--format", "vicidial", "-o", str(tmp_path / "vici")],
+        "audit-log": ["audit", "--log", str(BR / "dialer-log.csv"), "-d", str(BR / "debtors.csv"), "-c",
+                      str(BR / "contactplan.toml"), "--no-store"],
+        "audit-log-json": ["audit", "--log", str(BR / "dialer-log.csv"), "-d", str(BR / "debtors.csv"), "-c",
+                           str(BR / "contactplan.toml"), "--no-store", "--json"],
+        "explain": ["explain", "D0000001", "-d", str(BR / "debtors.csv"), "-a", str(BR / "agents.csv"), "--date", DAY,
+                    "-c", str(BR / "contactplan.toml"), "--no-store"],
+        "rules-list": ["rules", "list"],
+        "rules-show-missing": ["rules", "show", "xx"],
+    }
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Each scenario run in English and in Portuguese, in fresh directories."""
+    out = {}
+    for lang in ("en", "pt-BR"):
+        base = tmp_path_factory.mktemp(lang)
+        scenarios = _scenarios(base)
+        assert list(scenarios) == NAMES
+        for name, args in scenarios.items():
+            out[name, lang] = (_run(args, lang, base), base)
+    return out
+
+
+NAMES = ["plan", "plan-us-stdout", "plan-dry-run", "plan-bad-row", "plan-bad-row-fail", "plan-bad-config",
+         "plan-missing-file", "vicidial", "audit-log", "audit-log-json", "explain", "rules-list", "rules-show-missing"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_exit_code_in_both_languages(runs, name):
+    en, pt = runs[name, "en"][0], runs[name, "pt-BR"][0]
+    assert en.exit_code == pt.exit_code, (name, en.stderr[-500:], pt.stderr[-500:])
+    assert "Traceback" not in pt.stderr and "internal error" not in pt.stderr.lower()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_portuguese_has_no_english_prose_left(runs, name):
+    en, pt = runs[name, "en"][0], runs[name, "pt-BR"][0]
+    if not en.stderr.strip():
+        return
+    assert pt.stderr != en.stderr, name
+    leftover = sorted({m.group(0) for m in ENGLISH.finditer(_prose(pt.stderr))})
+    assert not leftover, (name, leftover, pt.stderr[:2000])
+
+
+def test_data_files_are_identical_in_both_languages(runs):
+    for name in ("plan",):
+        en, pt = runs[name, "en"][1] / "plan.csv", runs[name, "pt-BR"][1] / "plan.csv"
+        assert en.read_bytes() == pt.read_bytes()
+    en_dir, pt_dir = runs["vicidial", "en"][1] / "vici", runs["vicidial", "pt-BR"][1] / "vici"
+    names = sorted(str(p.relative_to(en_dir)) for p in en_dir.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(pt_dir)) for p in pt_dir.rglob("*") if p.is_file()) and names
+    for n in names:
+        assert (en_dir / n).read_bytes() == (pt_dir / n).read_bytes(), n
+    assert runs["plan-us-stdout", "en"][0].stdout == runs["plan-us-stdout", "pt-BR"][0].stdout
+
+
+def test_audit_json_keeps_its_keys_and_rule_ids(runs):
+    en = json.loads(runs["audit-log-json", "en"][0].stdout)
+    pt = json.loads(runs["audit-log-json", "pt-BR"][0].stdout)
+
+    def shape(doc):
+        return sorted(doc), [(v["rule_id"], v["debtor_id"], v.get("at")) for v in doc["violations"]]
+
+    assert shape(en) == shape(pt) and en["violations"]
+    assert [v["message"] for v in en["violations"]] != [v["message"] for v in pt["violations"]]
+
+
+def test_the_config_chooses_portuguese_and_lang_overrides_it(tmp_path):
+    config = tmp_path / "contactplan.toml"
+    shutil.copy(BR / "contactplan.toml", config)
+    config.write_text('language = "pt-BR"\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
+    args = ["plan", "-d", str(BR / "debtors.csv"), "-a", str(BR / "agents.csv"), "-c", str(config), "--date", DAY,
+            "--no-store", "--dry-run"]
+    english = CliRunner().invoke(app, ["--lang", "en", *args])
+    default = CliRunner().invoke(app, args)
+    assert default.exit_code == english.exit_code == 0
+    assert default.stderr != english.stderr
+    assert not ENGLISH.search(_prose(default.stderr.split("\n", 1)[-1]))
+
+
+def test_the_environment_chooses_portuguese(tmp_path):
+    args = ["rules", "show", "xx"]
+    english = CliRunner().invoke(app, args)
+    portuguese = CliRunner(env={"LANG": "pt_BR.UTF-8"}).invoke(app, args)
+    assert english.exit_code == portuguese.exit_code == 2
+    assert english.stderr != portuguese.stderr
+    overridden = CliRunner(env={"LANG": "pt_BR.UTF-8"}).invoke(app, ["--lang", "en", *args])
+    assert overridden.stderr == english.stderr
+
+
+def test_a_bad_language_is_a_usage_error():
+    r = CliRunner().invoke(app, ["--lang", "fr", "rules", "list"])
+    assert r.exit_code == 2 and "pt-BR" in r.stderr
+
+
+def test_a_bad_language_in_the_config_names_the_key(tmp_path):
+    config = tmp_path / "contactplan.toml"
+    config.write_text('language = "klingon"\n', encoding="utf-8")
+    r = CliRunner().invoke(app, ["rules", "list", "-c", str(config)])
+    assert r.exit_code == 2 and "language" in r.stderr and "klingon" not in r.stderr
