@@ -64,6 +64,19 @@ def test_plan_report_renders_with_chart_and_exclusions(portfolio, tmp_path):
     assert "No earlier plan in the archive." in dom
 
 
+def test_plan_page_in_portuguese_draws_the_same_chart(portfolio, tmp_path):
+    html, out = tmp_path / "plan.html", tmp_path / "plan.csv"
+    r = runner.invoke(app, ["--lang", "pt-BR", "plan", "--debtors", str(portfolio[0]), "--agents", str(portfolio[1]),
+                            "--date", "2026-11-24", "-o", str(out), "--html", str(html), "--no-store"])
+    assert r.exit_code == 0, r.stderr
+    dom = render(html, tmp_path)
+    assert '<html lang="pt-BR"' in dom and 'data-rendered="ok"' in dom
+    contacts = len(out.read_text(encoding="utf-8").splitlines()) - 1
+    assert re.search(r'id="chart-total">([\d.]+)<', dom).group(1).replace(".", "") == str(contacts)
+    assert "Nenhuma violação." in dom and "No violations." not in dom
+    assert re.search(r'id="page">página 1 de \d+ \(' + str(contacts) + r' linhas\)<', dom)
+
+
 def test_plan_page_compares_with_the_previous_archived_plan(portfolio, tmp_path):
     db = f"sqlite:///{tmp_path / 's.db'}"
     base = ["plan", "--debtors", str(portfolio[0]), "--agents", str(portfolio[1]), "--db", db]

@@ -224,3 +224,25 @@ def test_a_pack_translation_is_validated(table, key, problem):
     with pytest.raises(InputError) as found:
         parse_pack(text, "t.toml")
     assert key in str(found.value) and problem in str(found.value)
+
+
+def test_every_call_fills_every_field_of_its_message():
+    # A field the call does not pass is a KeyError when the message is shown: in English and in
+    # Portuguese alike, and usually on the error path nobody ran.
+    wrong = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in
+                    ("tr", "ntr", "trc")):
+                continue
+            if any(k.arg is None for k in node.keywords):
+                continue  # **fields: checked where they are built
+            given = {k.arg for k in node.keywords} | ({"n"} if node.func.id == "ntr" else set())
+            literals = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            templates = literals[1:] if node.func.id == "trc" else literals
+            for template in templates:
+                needed = {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template)
+                          if name}
+                if needed - given or (given - needed - {"n"}):
+                    wrong.append(f"{path.name}:{node.lineno}: needs {sorted(needed)}, given {sorted(given)}")
+    assert not wrong, wrong[:5]
