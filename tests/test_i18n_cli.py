@@ -53,6 +53,7 @@ def _bad_debtors(tmp_path: Path) -> Path:
 def _scenarios(tmp_path: Path) -> dict[str, list[str]]:
     plan = ["plan", "-d", str(BR / "debtors.csv"), "-a", str(BR / "agents.csv"), "-c", str(BR / "contactplan.toml"),
             "--date", DAY, "--no-store"]
+    db = f"sqlite:///{tmp_path / 'store.db'}"
     bad_config = tmp_path / "bad.toml"
     bad_config.write_text("slot_minutes = 7\n", encoding="utf-8")
     return {
@@ -74,6 +75,13 @@ def _scenarios(tmp_path: Path) -> dict[str, list[str]]:
         "explain": ["explain", "D0000001", "-d", str(BR / "debtors.csv"), "-a", str(BR / "agents.csv"), "--date", DAY,
                     "-c", str(BR / "contactplan.toml"), "--no-store"],
         "rules-list": ["rules", "list"],
+        "history-import": ["history", "import", str(BR / "results.csv"), "--db", db],
+        "report": ["report", "--from", "2026-11-16", "--to", "2026-11-20", "--db", db, "--by", "channel,hour"],
+        "report-html": ["report", "--from", "2026-11-16", "--to", "2026-11-20", "--db", db, "--format", "csv",
+                        "-o", str(tmp_path / "indicators.csv"), "--html", str(tmp_path / "indicators.html")],
+        "learn": ["learn", "--from", "2026-11-16", "--to", "2026-11-20", "--db", db, "-o", str(tmp_path / "model.toml")],
+        "history-show": ["history", "show", "D0000001", "--db", db],
+        "suppress-add": ["suppress", "add", "--debtor", "D0000002", "--reason", "pediu", "--db", db],
         "rules-show-missing": ["rules", "show", "xx"],
     }
 
@@ -92,7 +100,8 @@ def runs(tmp_path_factory):
 
 
 NAMES = ["plan", "plan-us-stdout", "plan-dry-run", "plan-bad-row", "plan-bad-row-fail", "plan-bad-config",
-         "plan-missing-file", "vicidial", "audit-log", "audit-log-json", "explain", "rules-list", "rules-show-missing"]
+         "plan-missing-file", "vicidial", "audit-log", "audit-log-json", "explain", "rules-list", "history-import", "report", "report-html", "learn",
+         "history-show", "suppress-add", "rules-show-missing"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -122,6 +131,10 @@ def test_data_files_are_identical_in_both_languages(runs):
     for n in names:
         assert (en_dir / n).read_bytes() == (pt_dir / n).read_bytes(), n
     assert runs["plan-us-stdout", "en"][0].stdout == runs["plan-us-stdout", "pt-BR"][0].stdout
+    for name in ("indicators.csv", "model.toml"):
+        en, pt = (runs["report-html", lang][1] / name for lang in ("en", "pt-BR"))
+        assert en.read_bytes() == pt.read_bytes(), name
+    assert '<html lang="pt-BR"' in (runs["report-html", "pt-BR"][1] / "indicators.html").read_text(encoding="utf-8")
 
 
 def test_audit_json_keeps_its_keys_and_rule_ids(runs):
