@@ -105,6 +105,7 @@ NAMES = ["plan", "plan-us-stdout", "plan-dry-run", "plan-bad-row", "plan-bad-row
          "history-show", "suppress-add", "rules-show-missing"]
 
 
+@pytest.mark.slow  # 26 CLI runs (19 s); the fast suite keeps the config, environment and page tests
 def test_every_scenario_in_both_languages(runs):
     """One test for all scenarios, so that they run once (a worker each would run them twice)."""
     _data_files_are_identical_in_both_languages(runs)
