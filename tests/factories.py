@@ -14,6 +14,20 @@ from contactplan.rules.base import Context
 from contactplan.timezones import resolve_zones
 
 CALENDARS = Calendars()
+# The smallest valid rule pack: one calling-hours rule, for tests of the pack reader.
+MINIMAL_PACK = """[pack]
+id = "t"
+title = "test"
+country = "BR"
+
+[[rule]]
+id = "t.hours"
+kind = "calling_hours"
+title = "hours"
+citation = "test"
+severity = "policy"
+params = { windows = { "mon-fri" = "08:00-20:00" } }
+"""
 TUESDAY = dt.date(2026, 11, 24)
 SATURDAY = dt.date(2026, 11, 28)
 SUNDAY = dt.date(2026, 11, 29)

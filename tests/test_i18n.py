@@ -13,6 +13,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from contactplan import i18n
+from factories import MINIMAL_PACK
 from contactplan.i18n import language_code, language_from_environment, ntr, tr, use_language
 
 PACKAGE = Path(i18n.__file__).parent
@@ -53,6 +54,12 @@ def catalogue():
         return read_po(f, locale="pt_BR")
 
 
+def _forms(message) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A catalogue entry's English forms and its translations, plural or not."""
+    ids = message.id if isinstance(message.id, tuple) else (message.id,)
+    return ids, message.string if isinstance(message.string, tuple) else (message.string,)
+
+
 def _fields(template: str) -> list[tuple[str, str]]:
     return sorted((name, spec or "") for _, name, spec, _ in string.Formatter().parse(template) if name is not None)
 
@@ -91,8 +98,7 @@ def test_translations_keep_every_placeholder_and_its_format(catalogue):
     for message in catalogue:
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids, strings = _forms(message)
         expected = _fields(ids[-1])
         for text in strings:
             assert _fields(text) == expected or (len(ids) > 1 and _fields(text) == _fields(ids[0])), (ids[0], text)
@@ -102,8 +108,7 @@ def test_translations_keep_the_markup(catalogue):
     for message in catalogue:
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids, strings = _forms(message)
         tags = sorted(t for t in ("[red]", "[/red]", "[yellow]", "[/yellow]", "[green]", "[/green]", "[bold]",
                                   "[/bold]", "[dim]", "[/dim]") if t in ids[0])
         for text in strings:
@@ -191,19 +196,6 @@ def test_every_shipped_rule_is_worded_in_portuguese(pack):
     assert (rule.meta.shown_title(), rule.meta.shown_citation()) == (rule.meta.title, rule.meta.citation)
 
 
-_RULE = '''[pack]
-id = "t"
-title = "t"
-country = "BR"
-
-[[rule]]
-id = "t.hours"
-kind = "calling_hours"
-title = "hours"
-citation = "law"
-severity = "law"
-params = { windows = { "mon-fri" = "08:00-20:00" } }
-'''
 
 
 @pytest.mark.parametrize(("table", "key", "problem"), [
@@ -219,8 +211,8 @@ def test_a_pack_translation_is_validated(table, key, problem):
     from contactplan.errors import InputError
     from contactplan.rules.packs import parse_pack
 
-    text = _RULE + table if not table.startswith("[rule]") else _RULE.replace("severity = \"law\"",
-                                                                                "severity = \"law\"\ntranslations = \"pt-BR\"")
+    text = MINIMAL_PACK + table if not table.startswith("[rule]") else MINIMAL_PACK.replace(
+        'severity = "policy"', 'severity = "policy"\ntranslations = "pt-BR"')
     with pytest.raises(InputError) as found:
         parse_pack(text, "t.toml")
     assert key in str(found.value) and problem in str(found.value)

@@ -9,6 +9,7 @@ from contactplan.errors import InputError
 from contactplan.io.agents import read_agents
 from contactplan.io.debtors import read_debtors
 from contactplan.rules.packs import load_pack, parse_pack
+from factories import MINIMAL_PACK
 
 HEADER = "debtor_id,account_id,name,country,region,phone_mobile,email,balance,do_not_contact\n"
 
@@ -140,19 +141,7 @@ def test_agents_with_breaks_and_days(tmp_path):
 
 
 # --- rule packs and config are validated strictly, with the key path -------------------------
-PACK = """[pack]
-id = "t"
-title = "test"
-country = "BR"
-
-[[rule]]
-id = "t.hours"
-kind = "calling_hours"
-title = "hours"
-citation = "test"
-severity = "policy"
-params = { windows = { "mon-fri" = "08:00-20:00" } }
-"""
+PACK = MINIMAL_PACK
 
 
 @pytest.mark.parametrize(("change", "message"), [
