@@ -134,15 +134,15 @@ def render(ex: Explanation, console) -> None:
         c = ex.contact
         z = ZoneInfo(c.timezone)
         console.print(tr("[green]Planned[/green]: {channel} {start:%H:%M}-{end:%H:%M} local, pool {pool}, rank {rank}, "
-                         "expected value {value}", channel=c.channel, start=c.window_start.astimezone(z),
+                         "expected value {value:.2f}", channel=c.channel, start=c.window_start.astimezone(z),
                          end=c.window_end.astimezone(z), pool=c.pool or "-", rank=c.rank, value=c.expected_value),
                       highlight=False)
     elif ex.exclusion:
         e = ex.exclusion
         nxt = (tr("; next eligible {day}", day=e.next_eligible) if e.next_eligible
                else tr("; eligible again only when the data change"))
-        console.print(tr("[yellow]Not planned[/yellow]: {rule} - {reason}{next}", rule=e.rule_id, reason=e.reason,
-                         next=nxt), highlight=False, markup=False)
+        console.print(tr("[yellow]Not planned[/yellow]: {rule} - {reason}{next}", rule=escape(e.rule_id),
+                         reason=escape(e.reason), next=escape(nxt)), highlight=False)
         if e.citation:
             console.print(tr("  citation: {citation}", citation=e.citation), highlight=False, markup=False)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import gettext
+from decimal import Decimal
 from pathlib import Path
 
 LANGUAGES = ("en", "pt-BR")
@@ -95,7 +96,7 @@ _SWAP = str.maketrans({",": ".", ".": ","})
 
 def _format(template: str, fields: dict) -> str:
     if _LANGUAGE.get() == "pt-BR":
-        fields = {k: _Number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+        fields = {k: _Number(v) if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) else v
                   for k, v in fields.items()}
     return template.format_map(fields)
 

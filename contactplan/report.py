@@ -26,6 +26,13 @@ ZONE_SOURCES = {"municipality": N_("municipality"), "region": N_("region"), "ove
                 "postal_code": N_("postal code"), "area_code": N_("area code")}
 
 
+# The phases of the timings line (Plan.timings keys), for people.
+PHASES = {"read": N_("read"), "store": N_("store"), "capacity": N_("capacity"), "rules": N_("rules"),
+          "solve": N_("solve"), "extract": N_("extract"), "audit": N_("audit"), "archive": N_("archive"),
+          "write": N_("write"), "total": N_("total"), "greedy": N_("greedy"),
+          "horizon_rules": N_("horizon rules")}
+
+
 def zone_source(source: str) -> str:
     """Where a debtor's zone came from, in the reader's words (the key itself when unknown)."""
     return tr(ZONE_SOURCES[source]) if source in ZONE_SOURCES else source
@@ -71,7 +78,8 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
     _exclusions(plan, console)
     _per_channel(plan, console)
     _per_hour(plan, console)
-    timing = ", ".join(tr("{phase} {seconds:.2f}s", phase=k, seconds=v) for k, v in plan.timings.items())
+    timing = ", ".join(tr("{phase} {seconds:.2f}s", phase=tr(PHASES[k]) if k in PHASES else k, seconds=v)
+                       for k, v in plan.timings.items())
     console.print(tr("Timings: {timings}", timings=timing))
     # written_to "(dry run, ...)" is the CLI's mark of a dry run, not a text shown
     if written_to and written_to.startswith("(dry run"):
@@ -160,7 +168,7 @@ def _preview(plan: Plan, console: Console, first: int = 20) -> None:
         zone = ZoneInfo(c.timezone)
         table.add_row(c.debtor_id, c.channel.value, f"{c.window_start.astimezone(zone):%H:%M}-"
                       f"{c.window_end.astimezone(zone):%H:%M}", c.timezone, c.pool or "-", str(c.rank),
-                      f"{c.expected_value}")
+                      tr("{value:.2f}", value=c.expected_value))
     console.print(table)
 
 

@@ -144,6 +144,17 @@ def test_numbers_follow_the_language():
     assert tr("{x:.2f}", x=3.14159) == "3.14"
 
 
+def test_amounts_follow_the_language_too():
+    # expected_value and balances are Decimal: 7,538.08 read in Brazil is about seven reais.
+    from decimal import Decimal
+
+    use_language("pt-BR")
+    assert tr("{value:,.2f}", value=Decimal("7538.08")) == "7.538,08"
+    assert tr("{value:.2f}", value=Decimal("55.4")) == "55,40"
+    use_language("en")
+    assert tr("{value:,.2f}", value=Decimal("7538.08")) == "7,538.08"
+
+
 def test_plural_forms_follow_the_count():
     use_language("en")
     assert ntr("{n} row", "{n} rows", 1) == "1 row" and ntr("{n} row", "{n} rows", 2) == "2 rows"
