@@ -53,7 +53,7 @@ from contactplan.cli_outcomes import learn, report
 from contactplan.cli_store import consent_app, history_app, suppress_app
 from contactplan.errors import ContactplanError, OutputError, RowErrors
 from contactplan.errors import show_values as show_values_in_messages
-from contactplan.i18n import N_, tr
+from contactplan.i18n import N_, os_reason, tr
 from contactplan.io.csvfile import spreadsheet_safe
 from contactplan.io.plan_csv import write_atomic, write_bytes_atomic, write_plan
 from contactplan.planner import Holdout, build_plan, load_inputs, with_history
@@ -208,7 +208,7 @@ def _export_options(variant: str, list_id_base: int | None, campaigns: list[str]
             text = sms_template.read_text(encoding="utf-8").rstrip("\n")
         except (OSError, UnicodeDecodeError) as exc:
             raise typer.BadParameter(tr("cannot read {path} as UTF-8 text ({reason})", path=sms_template,
-                                        reason=getattr(exc, 'strerror', None) or exc),
+                                        reason=os_reason(exc)),
                                      param_hint="--sms-template") from None
     return {"vicidial_variant": variant, "list_id_base": list_id_base, "vicidial_campaigns": mapping,
             "whatsapp_template": whatsapp_template,
@@ -460,7 +460,7 @@ def generate(
         raise typer.BadParameter(str(exc), param_hint="--pools") from None
     except OSError as exc:
         fail(OutputError(tr("{path}: cannot write the portfolio: {reason}; nothing was written", path=output,
-                            reason=exc.strerror or exc)))
+                            reason=os_reason(exc))))
     err.print(tr("Wrote {debtors_file} ({n} debtors) and {agents_file} in {seconds:.1f} s", debtors_file=d, n=debtors,
                  agents_file=a, seconds=time.perf_counter() - started))
 
@@ -518,14 +518,14 @@ def rules_show(pack: Annotated[str, typer.Argument(help=f"Built-in pack ({', '.j
         fail(exc)
     out = Console(soft_wrap=True)
     out.print(tr("[bold]{id}[/bold] {title} (country {country}, version {version}, sha256 {sha256})",
-                 id=escape(p.id), title=escape(p.title), country=escape(p.country), version=escape(p.version),
+                 id=escape(p.id), title=escape(p.shown_title()), country=escape(p.country), version=escape(p.version),
                  sha256=p.sha256[:12]))
     for r in p.rules:
         m = r.meta
         out.print(f"\n[bold]{escape(m.id)}[/bold] ({m.kind}, {m.severity.value}) {escape(m.shown_title())}")
         out.print(tr("  citation: {citation}", citation=m.shown_citation()), highlight=False, markup=False)
         if m.confidence:
-            out.print(tr("  confidence: {confidence}", confidence=m.confidence), highlight=False, markup=False)
+            out.print(tr("  confidence: {confidence}", confidence=m.shown_confidence()), highlight=False, markup=False)
         if m.regions:
             scope = tr("  channels: {channels}; regions: {regions}", channels=", ".join(m.channels),
                        regions=", ".join(sorted(m.regions)))

@@ -20,6 +20,7 @@ the environment itself.
 from __future__ import annotations
 
 import contextvars
+import errno
 import gettext
 from decimal import Decimal
 from pathlib import Path
@@ -123,3 +124,19 @@ def ntr(singular: str, plural: str, n: int, /, **fields) -> str:
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for translation, translate later"
     """Mark a module-level message for the catalogue; ``tr`` it where it is shown."""
     return message
+
+
+# What the operating system says, for the errors people meet reading and writing files. English
+# keeps the system's own words; other languages get these (the C library's text is English).
+_OS_REASONS = {errno.ENOENT: N_("No such file or directory"), errno.EISDIR: N_("Is a directory"),
+               errno.ENOTDIR: N_("Not a directory"), errno.EACCES: N_("Permission denied"),
+               errno.EPERM: N_("Operation not permitted"), errno.ENOSPC: N_("No space left on device"),
+               errno.EROFS: N_("Read-only file system"), errno.EEXIST: N_("File exists")}
+
+
+def os_reason(exc: BaseException) -> object:
+    """Why a file operation failed, in the reader's language (``strerror``, or the error itself)."""
+    code = getattr(exc, "errno", None)
+    if _LANGUAGE.get() != "en" and code in _OS_REASONS:
+        return tr(_OS_REASONS[code])
+    return getattr(exc, "strerror", None) or exc

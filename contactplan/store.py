@@ -46,7 +46,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contactplan.errors import ContactplanError, InputError
-from contactplan.i18n import tr
+from contactplan.i18n import os_reason, tr
 from contactplan.io.frozen import constructor, paused_gc
 from contactplan.model import (Attempt, Channel, ConsentRecord, Direction, Outcome, PlannedContact, StoreData,
                                Suppression, opt_out_suppression)
@@ -689,7 +689,7 @@ def _private_file(url: str) -> None:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         except OSError as exc:
             raise StoreError(tr("cannot create database file {path}: {problem}", path=path,
-                                problem=exc.strerror or exc)) from None
+                                problem=os_reason(exc))) from None
 
 
 def open_store(url: str, *, migrate: bool = True) -> Store:

@@ -198,8 +198,10 @@ def test_every_shipped_rule_is_worded_in_portuguese(pack):
     from contactplan.rules.packs import load_builtin
 
     for rule in load_builtin(pack).rules:
-        languages = [lang for lang, title, citation in rule.meta.translations if title.strip() and citation.strip()]
+        languages = [lang for lang, title, citation, confidence in rule.meta.translations
+                     if title.strip() and citation.strip() and bool(confidence) == bool(rule.meta.confidence)]
         assert languages == ["pt-BR"], rule.meta.id
+    assert load_builtin(pack).translations[0][0] == "pt-BR"
     rule = load_builtin(pack).rules[0]
     use_language("pt-BR")
     assert rule.meta.shown_title() != rule.meta.title
@@ -215,6 +217,8 @@ def test_every_shipped_rule_is_worded_in_portuguese(pack):
     ('[rule.translations.pt-BR]\ntitle = "x"\n', "translations.pt-BR.citation", "is required"),
     ('[rule.translations.pt-BR]\ntitle = " "\ncitation = "y"\n', "translations.pt-BR.title", "is blank"),
     ('[rule.translations.pt-BR]\ntitle = "x"\ncitation = "y"\nnote = "z"\n', "translations.pt-BR.note", "unknown key"),
+    ('[rule.translations.pt-BR]\ntitle = "x"\ncitation = "y"\nconfidence = ""\n', "translations.pt-BR.confidence",
+     "is blank"),
     ('[rule.translations.pt-BR]\ntitle = 3\ncitation = "y"\n', "translations.pt-BR.title", "must be str"),
     ('[rule]\ntranslations = "pt-BR"\n', "translations", "must be dict"),
 ])
@@ -249,3 +253,16 @@ def test_every_call_fills_every_field_of_its_message():
                 if needed - given or (given - needed - {"n"}):
                     wrong.append(f"{path.name}:{node.lineno}: needs {sorted(needed)}, given {sorted(given)}")
     assert not wrong, wrong[:5]
+
+
+def test_the_systems_reasons_are_read_in_the_language_too(tmp_path):
+    from contactplan.i18n import os_reason
+
+    try:
+        (tmp_path / "missing.csv").open(encoding="utf-8")
+    except OSError as exc:
+        missing = exc
+    assert os_reason(missing) == missing.strerror  # English: the system's own words
+    use_language("pt-BR")
+    assert os_reason(missing) == "arquivo ou pasta inexistente"
+    assert str(os_reason(ValueError("odd"))) == "odd"  # not a system error: as it is

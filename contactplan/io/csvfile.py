@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contactplan.errors import InputError, quoted
-from contactplan.i18n import tr
+from contactplan.i18n import os_reason, tr
 
 _DELIMITERS = (",", ";", "\t")
 
@@ -118,7 +118,7 @@ def read_bytes(path: str | Path) -> bytes:
     try:
         return Path(path).read_bytes() if name != "-" else _stdin_bytes()
     except OSError as exc:
-        raise InputError(name, tr("cannot read file: {reason}", reason=exc.strerror or exc)) from None
+        raise InputError(name, tr("cannot read file: {reason}", reason=os_reason(exc))) from None
 
 
 def parse_csv(name: str, raw: bytes, required: tuple[str, ...], known: tuple[str, ...]) -> tuple[CsvTable, list[str]]:

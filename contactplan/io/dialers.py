@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from contactplan.errors import ContactplanError
-from contactplan.i18n import tr
+from contactplan.i18n import os_reason, tr
 from contactplan.io import batches, genesys, vicidial
 from contactplan.io.calltimes import offset_at
 from contactplan.io.csvfile import spreadsheet_safe
@@ -186,7 +186,7 @@ def write_set(directory: Path, files: dict[str, bytes], protect: Iterable[str | 
         directory.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".contactplan-export-", dir=directory))
     except OSError as exc:
-        raise ExportError(tr("{path}: cannot write here: {problem}", path=directory, problem=exc.strerror or exc)) \
+        raise ExportError(tr("{path}: cannot write here: {problem}", path=directory, problem=os_reason(exc))) \
             from None
     try:
         for name, data in files.items():
@@ -200,7 +200,7 @@ def write_set(directory: Path, files: dict[str, bytes], protect: Iterable[str | 
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ExportError(tr("{path}: cannot write the export ({problem}); nothing was written, "
-                             "the previous files are unchanged", path=directory, problem=exc.strerror or exc)) from None
+                             "the previous files are unchanged", path=directory, problem=os_reason(exc))) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

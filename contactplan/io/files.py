@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from contactplan.errors import InputError
-from contactplan.i18n import tr
+from contactplan.i18n import os_reason, tr
 
 TOML_LIMIT = 16 * 1024 * 1024  # a config, a pack or a model is a few kilobytes; a million cells is ~150 MB
 
@@ -35,7 +35,7 @@ def read_limited(path: str | Path, limit: int, what: str) -> bytes:
             data = f.read(limit + 1)
     except OSError as exc:
         raise InputError(str(path), tr("cannot read {what}: {reason}", what=tr(what),
-                                       reason=exc.strerror or exc)) from None
+                                       reason=os_reason(exc))) from None
     if len(data) > limit:
         raise InputError(str(path), tr("is larger than {mb} MB, far more than any {what}: is it the right file?",
                                        mb=limit // (1024 * 1024), what=tr(what)))

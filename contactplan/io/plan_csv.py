@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from contactplan.io.files import write_stdout, write_stdout_bytes
 from contactplan.errors import OutputError
-from contactplan.i18n import tr
+from contactplan.i18n import os_reason, tr
 from contactplan.io.csvfile import from_spreadsheet, spreadsheet_safe
 from contactplan.io.values import parse_instant
 from contactplan.model import Channel, PlannedContact
@@ -156,7 +156,7 @@ def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
             target = target.resolve()
         mode = target.stat().st_mode if target.exists() else None
     except OSError as exc:
-        raise OutputError(tr("{path}: cannot write here: {problem}", path=path, problem=exc.strerror or exc)) from None
+        raise OutputError(tr("{path}: cannot write here: {problem}", path=path, problem=os_reason(exc))) from None
     if mode is not None and not stat.S_ISREG(mode):
         if stat.S_ISDIR(mode):
             raise OutputError(tr("{path}: is a directory; give a file name", path=path))
@@ -166,7 +166,7 @@ def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)  # created 0600
     except OSError as exc:
-        raise OutputError(tr("{path}: cannot write here: {problem}", path=target, problem=exc.strerror or exc)) \
+        raise OutputError(tr("{path}: cannot write here: {problem}", path=target, problem=os_reason(exc))) \
             from None
     try:
         with os.fdopen(fd, "wb") as f:
@@ -178,7 +178,7 @@ def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise OutputError(tr("{path}: not written ({problem}); the previous file is unchanged", path=target,
-                             problem=exc.strerror or exc)) from None
+                             problem=os_reason(exc))) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -191,7 +191,7 @@ def _write_special(target: Path, chunks: Iterable[bytes]) -> None:
             for chunk in chunks:
                 f.write(chunk)
     except OSError as exc:
-        raise OutputError(tr("{path}: not written ({problem})", path=target, problem=exc.strerror or exc)) from None
+        raise OutputError(tr("{path}: not written ({problem})", path=target, problem=os_reason(exc))) from None
 
 
 def write_atomic(path: str | Path, text: str) -> None:

@@ -24,7 +24,7 @@ import math
 from pathlib import Path
 
 from contactplan.errors import InputError
-from contactplan.i18n import tr
+from contactplan.i18n import os_reason, tr
 
 SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 _sheet: list[str | None] = [None]  # contactplan --sheet NAME (the CLI sets it, like --show-values)
@@ -81,7 +81,7 @@ def workbook_csv(path: str | Path) -> bytes:
     except FileNotFoundError:
         raise InputError(name, tr("cannot read file: No such file or directory")) from None
     except OSError as exc:
-        raise InputError(name, tr("cannot read file: {reason}", reason=exc.strerror or exc)) from None
+        raise InputError(name, tr("cannot read file: {reason}", reason=os_reason(exc))) from None
     except PasswordError:
         raise InputError(name, tr("is protected by a password: save an unprotected copy, or export the sheet as "
                                   "CSV")) from None

@@ -49,9 +49,10 @@ class RuleMeta:
     effective_to: dt.date | None = None
     channels: tuple[Channel, ...] = ALL_CHANNELS
     regions: frozenset[str] = frozenset()  # empty: every region of the pack's country
-    # The pack's own wording in other languages: (language, title, citation), e.g. the br pack's
-    # Portuguese. Shown in that language; the English title and citation stay the rule's record.
-    translations: tuple[tuple[str, str, str], ...] = ()
+    # The pack's own wording in other languages: (language, title, citation, confidence), e.g. the
+    # br pack's Portuguese ("" confidence: as written). Shown in that language; the English title,
+    # citation and confidence stay the rule's record.
+    translations: tuple[tuple[str, str, str, str], ...] = ()
 
     def shown_title(self) -> str:
         """The title in the reader's language when the pack words it so, else as written."""
@@ -61,13 +62,17 @@ class RuleMeta:
         """The citation in the reader's language when the pack words it so, else as written."""
         return self._shown()[1]
 
-    def _shown(self) -> tuple[str, str]:
+    def shown_confidence(self) -> str:
+        """The confidence note in the reader's language when the pack words it so, else as written."""
+        return self._shown()[2] or self.confidence
+
+    def _shown(self) -> tuple[str, str, str]:
         if self.translations:
             language = current_language()
-            for lang, title, citation in self.translations:
+            for lang, title, citation, confidence in self.translations:
                 if lang == language:
-                    return title, citation
-        return self.title, self.citation
+                    return title, citation, confidence
+        return self.title, self.citation, self.confidence
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ KINDS: dict[str, type[Rule]] = {k.kind: k for k in (CallingHours, Holidays, Cons
                                                     PreferredWindow, MinGap)}
 BUILTIN = ("br", "us", "br-febraban")  # br-febraban is opt-in (bank signatories)
 DEFAULT = ("br", "us")
-_PACK_KEYS = {"id", "title", "country", "version", "description"}
+_PACK_KEYS = {"id", "title", "country", "version", "description", "translations"}
 _RULE_KEYS = {"id", "kind", "title", "citation", "severity", "reference", "confidence", "effective_from",
               "effective_to", "channels", "regions", "params", "translations"}
 _RULE_REQUIRED = ("id", "kind", "title", "citation", "severity")
@@ -46,9 +46,16 @@ class RulePack:
     rules: tuple[Rule, ...]
     source: str
     sha256: str
+    translations: tuple[tuple[str, ...], ...] = ()  # (language, title): [pack.translations.pt-BR]
 
     def rules_for(self, debtor: Debtor, on: dt.date) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.applies(debtor, on))
+
+    def shown_title(self) -> str:
+        """The pack's title in the reader's language when the pack words it so, else as written."""
+        from contactplan.i18n import current_language
+
+        return next((title for lang, title in self.translations if lang == current_language()), self.title)
 
 
 class PackSet:
@@ -178,12 +185,15 @@ def parse_pack(text: str, source: str) -> RulePack:
         except ParamError as exc:
             raise _fail(source, f"{where}.params.{exc.key}", str(exc)) from None
     return RulePack(pack_id, head["title"], head["country"].upper(), str(head.get("version", "")), tuple(rules),
-                    source, hashlib.sha256(text.encode()).hexdigest())
+                    source, hashlib.sha256(text.encode()).hexdigest(),
+                    _translations(source, "pack", head.get("translations", {}), keys=("title",), optional=()))
 
 
-def _translations(source: str, where: str, raw: Any) -> tuple[tuple[str, str, str], ...]:
-    """``[rule.translations.pt-BR]`` title and citation: the rule worded for readers of another
-    language (the rule itself, its parameters and id, are the same)."""
+def _translations(source: str, where: str, raw: Any, keys: tuple[str, ...] = ("title", "citation"),
+                  optional: tuple[str, ...] = ("confidence",)) -> tuple[tuple[str, ...], ...]:
+    """``[rule.translations.pt-BR]`` title, citation and optionally confidence (``[pack.translations.
+    pt-BR]`` title): the rule worded for readers of another language (the rule itself, its
+    parameters and id, are the same). Each entry: (language, *keys, *optional), "" where absent."""
     from contactplan.i18n import LANGUAGES
 
     out = []
@@ -193,14 +203,17 @@ def _translations(source: str, where: str, raw: Any) -> tuple[tuple[str, str, st
             raise _fail(source, here, tr("unknown language; expected one of {languages}",
                                          languages=", ".join(x for x in LANGUAGES if x != "en")))
         _type(source, here, words, dict)
-        for key in sorted(set(words) - {"title", "citation"}):
-            raise _fail(source, f"{here}.{key}", tr("unknown key; expected one of {keys}", keys="citation, title"))
-        for key in ("title", "citation"):
+        for key in sorted(set(words) - {*keys, *optional}):
+            raise _fail(source, f"{here}.{key}", tr("unknown key; expected one of {keys}",
+                                                     keys=", ".join(sorted({*keys, *optional}))))
+        for key in (*keys, *optional):
             if key not in words:
+                if key in optional:
+                    continue
                 raise _fail(source, f"{here}.{key}", tr("is required"))
             if not _type(source, f"{here}.{key}", words[key], str).strip():
                 raise _fail(source, f"{here}.{key}", tr("is blank"))
-        out.append((language, words["title"], words["citation"]))
+        out.append((language, *(words.get(key, "") for key in (*keys, *optional))))
     return tuple(out)
 
 
