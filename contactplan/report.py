@@ -14,11 +14,11 @@ from rich.table import Table
 
 from contactplan.i18n import N_, tr
 from contactplan.io.csvfile import unknown_columns as listed_columns
+from contactplan.io.values import weekday_shown
 from contactplan.model import Channel, PlannedContact, Pool, Slot
 from contactplan.planner import Plan
 
 MAX_REJECTIONS_SHOWN = 20
-WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))  # strftime's %a, C locale
 
 
 # What a zone was read from (the debtor's municipality code, ZIP, area code, ...), for people.
@@ -84,7 +84,6 @@ def render_summary(plan: Plan, console: Console, *, written_to: str | None, unkn
     # written_to "(dry run, ...)" is the CLI's mark of a dry run, not a text shown
     if written_to and written_to.startswith("(dry run"):
         _preview(plan, console)
-    if written_to and written_to.startswith("(dry run"):
         console.print(tr("{n} contacts planned; nothing written (dry run: no file, no archive)",
                          n=len(plan.contacts)))
     elif written_to:
@@ -248,6 +247,6 @@ def _per_hour(plan: Plan, console: Console) -> None:
         if channel is not Channel.VOICE:
             table.add_column(channel.value, justify="right")
     for h, u, cap in rows:
-        table.add_row(f"{tr(WEEKDAYS[h.weekday()])} {h:%H:%M}", f"{u[Channel.VOICE]} / {cap}",
+        table.add_row(f"{weekday_shown(h.weekday())} {h:%H:%M}", f"{u[Channel.VOICE]} / {cap}",
                       *(str(u[ch]) for ch in Channel if ch is not Channel.VOICE))
     console.print(table)

@@ -130,7 +130,7 @@ def _balance(raw: str) -> Decimal:
     if balance > MAX_BALANCE:
         # A debt this large is a typo or another column's value (a document number, a phone).
         raise _RowError("balance", tr("is larger than {largest:,.2f} (the largest balance contactplan accepts)",
-                                      largest=float(MAX_BALANCE)))
+                                      largest=MAX_BALANCE))
     return balance
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-from contactplan.i18n import tr
+from contactplan.i18n import N_, tr
 
 _TRUE = {"true", "1", "yes", "y", "sim", "s", "t", "verdadeiro"}
 _FALSE = {"false", "0", "no", "n", "não", "nao", "f", "falso"}
@@ -153,6 +153,13 @@ def parse_list(text: str) -> frozenset[str]:
 
 
 WEEKDAY_NAMES = _WEEKDAYS
+# The weekdays as people read them, Monday first (WEEKDAY_NAMES are what files and packs say).
+_SHOWN_WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+
+
+def weekday_shown(weekday: int) -> str:
+    """A weekday (0 = Monday) as people read it in their language: Mon, or seg."""
+    return tr(_SHOWN_WEEKDAYS[weekday])
 
 
 def parse_date(text: str) -> dt.date | None:

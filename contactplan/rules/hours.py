@@ -14,15 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from contactplan.i18n import N_, tr
-from contactplan.io.values import WEEKDAY_NAMES, parse_window
+from contactplan.i18n import tr
+from contactplan.io.values import WEEKDAY_NAMES, parse_window, weekday_shown
 from contactplan.model import Channel, Debtor, Direction, PlannedContact
 from contactplan.rules.base import Context, Interval, ParamError, Rule, Violation, intersect, no_extra, take
 
 UTC = dt.timezone.utc
 Window = tuple[dt.time, dt.time]
-# The weekdays as people read them (WEEKDAY_NAMES capitalised in English), Monday first.
-DAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 def _local_end(day: dt.date, end: dt.time, zone: ZoneInfo) -> dt.datetime:
@@ -116,7 +114,7 @@ class CallingHours(Rule):
     def describe(self, weekday: int) -> str:
         windows = self.weekly[weekday]
         if not windows:
-            return tr("no contact on {weekday}", weekday=tr(DAY_NAMES[weekday]))
+            return tr("no contact on {weekday}", weekday=weekday_shown(weekday))
         text = ", ".join(f"{s:%H:%M}-{'24:00' if e == dt.time.max else f'{e:%H:%M}'}" for s, e in windows)
         margin = int(self.margin.total_seconds() // 60)
         if margin:
@@ -124,7 +122,7 @@ class CallingHours(Rule):
         return tr("allowed {windows}", windows=text)
 
     def summary(self) -> str:
-        return "; ".join(f"{tr(DAY_NAMES[d])}: {self.describe(d)}" for d in range(7))
+        return "; ".join(f"{weekday_shown(d)}: {self.describe(d)}" for d in range(7))
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         out = []
@@ -147,7 +145,7 @@ class CallingHours(Rule):
                 out.append(self.violation(debtor, tr(
                     "{channel} window {start:%H:%M}-{end:%H:%M} local {zone} on {weekday} {day}: {allowed}",
                     channel=c.channel, start=local_start, end=local_stop, zone=name,
-                    weekday=tr(DAY_NAMES[day.weekday()]), day=day, allowed=self.describe(day.weekday())), c))
+                    weekday=weekday_shown(day.weekday()), day=day, allowed=self.describe(day.weekday())), c))
         return out
 
     def _outside(self, zones: tuple[str, ...], start_at: dt.datetime, end_at: dt.datetime
