@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contactplan.generate import DEBTOR_COLUMNS, generate_portfolio
-from contactplan.io import debtors_fast, values
+from contactplan.io import debtors_fast, plain_csv, values
 from contactplan.io.debtors import DEBTOR_COLUMNS_FOR_FUZZ, read_debtors
 from contactplan.io.frozen import constructor
 from contactplan.io.phones import FAST_PHONE_VALUE, _fast, fast_e164_frame
@@ -249,7 +249,7 @@ def test_any_plain_table_takes_the_fast_path(tmp_path_factory, monkeypatch, head
 # -- the pieces the fast path relies on ------------------------------------------------------------
 
 def test_strip_characters_are_pythons():
-    assert set(debtors_fast.PY_WHITESPACE) == {chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()}
+    assert set(plain_csv.PY_WHITESPACE) == {chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()}
 
 
 @settings(max_examples=examples(300), deadline=None)

@@ -16,7 +16,7 @@ from pathlib import Path
 from contactplan.errors import InputError
 from contactplan.i18n import N_, tr
 from contactplan.io.csvfile import read_csv
-from contactplan.io.history import _FUTURE_SLACK, _instant
+from contactplan.io.history import FUTURE_SLACK, _instant
 from contactplan.io.phones import PhoneError, destination_address
 from contactplan.model import Channel, ConsentRecord
 
@@ -42,7 +42,7 @@ def read_consents(path: str | Path, default_country: str = "BR", now: dt.datetim
             raise table.error(row.line, "granted_at", tr("give exactly one of granted_at and revoked_at"))
         column = "granted_at" if granted else "revoked_at"
         at = _instant(table, row.line, column, granted or revoked)
-        if now is not None and at > now + _FUTURE_SLACK:
+        if now is not None and at > now + FUTURE_SLACK:
             raise table.error(row.line, column, tr("is in the future (later than now); a record says what was "
                                                    "already given or withdrawn"))
         destination = ""

@@ -4,13 +4,11 @@ only builds the Debtor objects. The result is exactly the row path's DebtorFile.
 Reading a million rows one dict at a time takes over a minute, nearly all of it in Python per
 value. How this module stays exact:
 
-* The file. Only plain files come here: UTF-8 with or without BOM or else cp1252 (decoded as
-  read_csv decodes it), no NUL, every CR part of a CRLF, quotes only around whole fields, no
-  field over the csv module's size limit, no row wider than the header. In such a file every
-  physical line is one record, split and unquoted exactly as the csv module does it, so polars
-  row i is line i + 1 and line numbers stay physical. Anything else (quoted newlines, odd
-  quoting, misaligned rows, header problems, an empty file, bytes neither UTF-8 nor cp1252)
-  returns None and the row path reads the whole file and reports what it reports now.
+* The file. Only plain files come here (``contactplan.io.plain_csv``: one record per physical
+  line, split and unquoted as the csv module does it, so line numbers stay physical); anything
+  else (quoted newlines, odd quoting, misaligned rows, header problems, an empty file, bytes
+  neither UTF-8 nor cp1252) returns None and the row path reads the whole file and reports what
+  it reports now.
 * The rows. A row is *clean* when this module can tell that the row path accepts it: the
   columns with few distinct values are stripped and checked by str.strip() and the row path's
   own check functions, once per distinct value; phones by the vectorised twin of phones' fast
@@ -25,7 +23,6 @@ value. How this module stays exact:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import decimal
 import hashlib
@@ -36,12 +33,12 @@ from decimal import Decimal
 
 import polars as pl
 
-from contactplan.errors import InputError
 from contactplan.io import debtors as rows
-from contactplan.io.csvfile import CsvTable, Row, check_header, sniff_delimiter
+from contactplan.io.csvfile import CsvTable, Row
 from contactplan.io.debtors import ANSWER_COLUMNS, KNOWN, REQUIRED, DebtorFile, _Account, _RowError
 from contactplan.io.frozen import constructor, paused_gc
 from contactplan.io.phones import fast_e164_frame
+from contactplan.io.plain_csv import BOM, PY_WHITESPACE, Layout, is_utf8, layout, load, plain_bytes
 from contactplan.model import Channel, Debtor, Destination, LineType, Rejection
 from contactplan.timezones import address_key
 
@@ -52,11 +49,6 @@ new_debtor = constructor(Debtor, "debtor_id", "country", "region", "balance", "z
                          "destinations", "flags", "consents", "municipality_code", "p_pay", "days_past_due",
                          "segment", "language", "preferred_channel", "preferred_window", "account_ids", "lines")
 
-# The characters str.strip() removes (str.isspace()); polars strips exactly these, so a value
-# here is the csv reader's value.strip(). tests/test_reader_fast.py checks the list.
-PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
-                 "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-_BOM = b"\xef\xbb\xbf"
 _PHONES = ("phone_mobile", "phone_home", "phone_work")
 _UNUSED = ("name", "cpf", "document")  # known columns the row path never reads
 _PROFILE = ("segment", "language", "preferred_channel", "preferred_window", "municipality_code")
@@ -81,104 +73,38 @@ _FAST_COLUMNS = ("line", "debtor_id", "account_id", "amount", "cc", "cc_code", "
                    for part in ("e164", "maybe_mobile", "area", "zone_key")))
 
 
-@dataclass(frozen=True)
-class _Layout:
-    body: bytes  # UTF-8, without BOM
-    encoding: str  # of the file, as read_csv names it
-    delimiter: str
-    header: list[str]
-
-
 def read(name: str, raw: bytes) -> DebtorFile | None:
     """The DebtorFile for these bytes, or None when the row path must read the whole file."""
     if decimal.getcontext().prec < 28:
         return None  # the Decimal arithmetic _PLAIN_AMOUNTS counts on
-    if b"\x00" in raw or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
+    if not plain_bytes(raw):
         return None  # a NUL, or a CR that does not end a line: the row path says what it says
-    if raw.startswith(_BOM):
-        layout, frame = _read_as(name, raw[3:], "utf-8-sig")
+    if raw.startswith(BOM):
+        found = _read_as(name, raw[3:], "utf-8-sig")
     else:
-        layout, frame = _read_as(name, raw, "utf-8")
-        if frame is None and not _is_utf8(raw):
+        found = _read_as(name, raw, "utf-8")
+        if found is None and not is_utf8(raw):
             # What read_csv does with text that is not UTF-8 (Excel in Brazil writes cp1252): the
             # same text, given to polars as UTF-8. Bytes cp1252 lacks fail here as they fail there.
             try:
-                layout, frame = _read_as(name, raw.decode("cp1252").encode("utf-8"), "cp1252")
+                found = _read_as(name, raw.decode("cp1252").encode("utf-8"), "cp1252")
             except UnicodeDecodeError:
                 return None
-    if layout is None or frame is None:
+    if found is None:
         return None
-    table = CsvTable(name, layout.header, layout.encoding, layout.delimiter, [], hashlib.sha256(raw).hexdigest())
-    unknown = [h for h in layout.header if h not in KNOWN]
+    shape, frame = found
+    table = CsvTable(name, shape.header, shape.encoding, shape.delimiter, [], hashlib.sha256(raw).hexdigest())
+    unknown = [h for h in shape.header if h not in KNOWN]
     with paused_gc():
         return _Reader(table, frame.slice(1)).read(unknown)
 
 
-def _is_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _read_as(name: str, body: bytes, encoding: str) -> tuple[_Layout | None, pl.DataFrame | None]:
-    layout = _layout(name, body, encoding)
-    return layout, (_load(layout) if layout is not None else None)
-
-
-def _layout(name: str, body: bytes, encoding: str) -> _Layout | None:
-    """Delimiter and header of UTF-8 ``body``, when the file is plain enough for this path."""
-    end = body.find(b"\n")
-    try:
-        first = (body if end < 0 else body[:end]).decode("utf-8")
-    except UnicodeDecodeError:
+def _read_as(name: str, body: bytes, encoding: str) -> tuple[Layout, pl.DataFrame] | None:
+    shape = layout(name, body, encoding, REQUIRED, KNOWN)
+    if shape is None or not rows.has_contact_column(shape.header):
         return None
-    first = first.removesuffix("\r")
-    delimiter = sniff_delimiter(first + "\n")  # what read_csv sniffs from the decoded text
-    try:  # the header as read_csv reads it, when it is the first line
-        header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter, strict=True))]
-        check_header(name, header, REQUIRED, KNOWN)
-    except (csv.Error, InputError):
-        return None
-    if not rows.has_contact_column(header):
-        return None
-    return _Layout(body, encoding, delimiter, header)
-
-
-def _load(layout: _Layout) -> pl.DataFrame | None:
-    """Every line as a row of strings (row 0 is the header); None when polars or csv would object."""
-    columns = [f"c{i}" for i in range(len(layout.header))]
-    quoted = b'"' in layout.body
-    if quoted and not _one_record_per_line(layout):
-        return None
-    try:
-        frame = pl.read_csv(layout.body, has_header=False, separator=layout.delimiter,
-                            quote_char='"' if quoted else None, schema={c: pl.String for c in columns},
-                            empty_string_is_null=False, truncate_ragged_lines=False, raise_if_empty=True)
-    except (pl.exceptions.PolarsError, ValueError):
-        return None  # not UTF-8 (the row path tries cp1252), a row wider than the header, ...
-    # Bytes, not characters: as many at least, and counted without reading the strings.
-    longest = frame.select(pl.max_horizontal(pl.col(c).str.len_bytes().max() for c in columns)).item()
-    if longest is not None and longest >= csv.field_size_limit():
-        return None  # the csv module may refuse such a field
-    return frame
-
-
-def _one_record_per_line(layout: _Layout) -> bool:
-    """True when every line with a quote is fields either without quotes or wholly quoted ("" for a
-    quote inside): then no record spans lines and polars unquotes as the csv module does. Other
-    quoting (a quoted newline, a quote inside a bare field, text after a closing quote) is left to
-    the row path, which reads it, or refuses it, as it always has."""
-    d = layout.delimiter
-    field = f'(?:"(?:[^"]|"")*"|[^"{d}]*)'
-    try:
-        lines = pl.read_csv(layout.body, has_header=False, separator="\x00", quote_char=None,  # no NUL: one column
-                            schema={"line": pl.String}, empty_string_is_null=False).get_column("line")
-    except (pl.exceptions.PolarsError, ValueError):
-        return False  # not UTF-8
-    quoted = lines.filter(lines.str.contains('"', literal=True))
-    return bool(quoted.str.contains(f"^{field}(?:[{d}]{field})*$").all())
+    frame = load(body, shape.delimiter, len(shape.header))  # row 0 is the header
+    return (shape, frame) if frame is not None else None
 
 
 def _distinct(series: pl.Series, parse: Callable[[str], object]) -> tuple[pl.Series, list]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from contactplan.errors import InputError
 from contactplan.i18n import N_, tr
-from contactplan.io.csvfile import read_csv
+from contactplan.io.csvfile import CsvTable, Row, read_csv
 from contactplan.io.frozen import constructor, paused_gc
 from contactplan.io.phones import PhoneError, destination_address
 from contactplan.io.values import parse_instant
@@ -29,7 +29,7 @@ _DIRECTIONS = {d.value: d for d in Direction}
 CALLBACK_HORIZON = dt.timedelta(days=30)
 _CHANNELS = {c.value: c for c in Channel}
 _OUTCOMES = {o.value: o for o in Outcome}
-_FUTURE_SLACK = dt.timedelta(hours=1)
+FUTURE_SLACK = dt.timedelta(hours=1)
 new_attempt = constructor(Attempt)  # Attempt(...), without a setattr per field: a log has millions
 
 
@@ -65,46 +65,54 @@ def _read(path: str | Path, default_country: str, now: dt.datetime | None
     lines: list[int] = []
     addresses: dict[tuple[str, bool], str] = {}
     for row in table.checked_rows(REQUIRED, "attempt_id", N_("attempt ids")):
-        v = row.values
-        channel = _CHANNELS.get(v["channel"].lower())
-        if channel is None:
-            raise table.error(row.line, "channel", tr("must be voice, ivr, sms, whatsapp or email"))
-        outcome = _OUTCOMES.get(v["outcome"].lower())
-        if outcome is None:
-            raise table.error(row.line, "outcome", tr("must be one of {outcomes}", outcomes=", ".join(_OUTCOMES)))
-        when = _instant(table, row.line, "attempted_at", v["attempted_at"])
-        if now is not None and when > now + _FUTURE_SLACK:
-            # A dialer log records what was done: an attempt after now is a clock or export error,
-            # and stored it would hold caps and cooldowns for days that have not come.
-            raise table.error(row.line, "attempted_at", tr("is in the future (later than now); a result file "
-                                                           "records attempts already made"))
-        typed = (v["destination"], channel is Channel.EMAIL)
-        destination = addresses.get(typed)
-        if destination is None:  # a log names each destination many times: normalised once
-            try:
-                destination = addresses[typed] = destination_address(typed[0], default_country, email=typed[1],
-                                                                     possible=True)
-            except PhoneError as exc:
-                raise table.error(row.line, "destination", str(exc)) from None
-        direction = _DIRECTIONS.get((v.get("direction") or "outbound").lower())
-        if direction is None:
-            raise table.error(row.line, "direction", tr("must be outbound (made by the collector) or inbound (by "
-                                                        "the debtor), or blank for outbound"))
-        callback = None
-        if v.get("callback_at"):
-            if outcome is not Outcome.CALLBACK_REQUESTED:
-                raise table.error(row.line, "callback_at", tr("is only for outcome callback_requested"))
-            callback = _instant(table, row.line, "callback_at", v["callback_at"])
-            if not when <= callback <= when + CALLBACK_HORIZON:
-                raise table.error(row.line, "callback_at", tr("must be after attempted_at and at most 30 days later"))
-        elif outcome is Outcome.CALLBACK_REQUESTED:
-            raise table.error(row.line, "callback_at", tr("is blank; outcome callback_requested needs the time the "
-                                                          "debtor asked to be called (ISO 8601 with its offset)"))
-        out.append(new_attempt(v["attempt_id"], v["debtor_id"], channel, destination, when, outcome,
-                               v.get("account_id", ""), v.get("agent_id", ""), direction, callback))
+        out.append(row_attempt(table, row, default_country, now, addresses))
         lines.append(row.line)
 
     def error(i: int, column: str, message: str) -> InputError:
         return table.error(lines[i], column, message)
 
     return out, table.sha256, unknown, error
+
+
+def row_attempt(table: CsvTable, row: Row, default_country: str, now: dt.datetime | None,
+                addresses: dict[tuple[str, bool], str]) -> Attempt:
+    """One row (required columns filled, id not repeated: ``checked_rows``) as the Attempt it
+    records, or the file:line:column error of its first bad value. ``addresses`` remembers the
+    normalised destinations (a log names each destination many times)."""
+    v = row.values
+    channel = _CHANNELS.get(v["channel"].lower())
+    if channel is None:
+        raise table.error(row.line, "channel", tr("must be voice, ivr, sms, whatsapp or email"))
+    outcome = _OUTCOMES.get(v["outcome"].lower())
+    if outcome is None:
+        raise table.error(row.line, "outcome", tr("must be one of {outcomes}", outcomes=", ".join(_OUTCOMES)))
+    when = _instant(table, row.line, "attempted_at", v["attempted_at"])
+    if now is not None and when > now + FUTURE_SLACK:
+        # A dialer log records what was done: an attempt after now is a clock or export error,
+        # and stored it would hold caps and cooldowns for days that have not come.
+        raise table.error(row.line, "attempted_at", tr("is in the future (later than now); a result file "
+                                                       "records attempts already made"))
+    typed = (v["destination"], channel is Channel.EMAIL)
+    destination = addresses.get(typed)
+    if destination is None:
+        try:
+            destination = addresses[typed] = destination_address(typed[0], default_country, email=typed[1],
+                                                                 possible=True)
+        except PhoneError as exc:
+            raise table.error(row.line, "destination", str(exc)) from None
+    direction = _DIRECTIONS.get((v.get("direction") or "outbound").lower())
+    if direction is None:
+        raise table.error(row.line, "direction", tr("must be outbound (made by the collector) or inbound (by "
+                                                    "the debtor), or blank for outbound"))
+    callback = None
+    if v.get("callback_at"):
+        if outcome is not Outcome.CALLBACK_REQUESTED:
+            raise table.error(row.line, "callback_at", tr("is only for outcome callback_requested"))
+        callback = _instant(table, row.line, "callback_at", v["callback_at"])
+        if not when <= callback <= when + CALLBACK_HORIZON:
+            raise table.error(row.line, "callback_at", tr("must be after attempted_at and at most 30 days later"))
+    elif outcome is Outcome.CALLBACK_REQUESTED:
+        raise table.error(row.line, "callback_at", tr("is blank; outcome callback_requested needs the time the "
+                                                      "debtor asked to be called (ISO 8601 with its offset)"))
+    return new_attempt(v["attempt_id"], v["debtor_id"], channel, destination, when, outcome,
+                       v.get("account_id", ""), v.get("agent_id", ""), direction, callback)
