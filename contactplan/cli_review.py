@@ -69,15 +69,16 @@ def audit(
     db: DbOption = None,
     no_store: NoStoreOption = False,
     not_before: NotBeforeOption = None,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="Processes judging a --log (0: one per CPU "
+                                         "this run may use); the report is the same for any number")] = 0,
 ) -> None:
     """Check a plan or a dialer log against the rules, the history and the capacities.
 
     Exit 0 clean, 1 violations found, 2 bad input. Read-only: never writes to the database."""
     from contactplan.io.agents import read_agents
     from contactplan.io.debtors import read_debtors
-    from contactplan.io.history import read_history
     from contactplan.io.plan_csv import read_plan, write_atomic
-    from contactplan.review import by_debtor, plan_date_of, review_log, review_plan, to_csv, to_json
+    from contactplan.review import plan_date_of, review_plan, to_csv, to_json
 
     if as_json:
         fmt = AuditFormat.json
@@ -95,11 +96,7 @@ def audit(
         debtor_file = read_debtors(str(debtors))
         store = store_for(db, cfg, create=False, no_store=no_store)
         if log is not None:
-            attempts, _, _ = read_history(str(log), now=now())
-            first = min((a.attempted_at.date() for a in attempts), default=dt.date.min)
-            data = store_data_for(store, debtor_file.debtors, first, packs)
-            report = review_log(by_debtor(attempts), debtor_file, packs, source=str(log), store_data=data, config=cfg,
-                                calendars=calendars)
+            report = _review_log(log, debtor_file, packs, store, cfg, calendars, workers)
         else:
             file_date, contacts = read_plan(str(plan_file))
             day = plan_date_of(file_date, parse_date(date, "--date") if date else None, str(plan_file))
@@ -120,6 +117,30 @@ def audit(
         fail(exc)
     _print_summary(report, show_table=fmt is AuditFormat.table)
     raise typer.Exit(int(ExitCode.OK if report.clean else ExitCode.VIOLATIONS))
+
+
+def _review_log(log: Path, debtor_file, packs, store, cfg, calendars, workers: int):
+    """The log read in pieces into buckets by debtor in a temporary directory (removed after), and
+    judged bucket by bucket: memory holds a bucket, not the log."""
+    import tempfile
+
+    from contactplan.io.history_fast import read_log
+    from contactplan.review import review_spilled_log
+
+    with tempfile.TemporaryDirectory(prefix="contactplan-log-") as tmp:
+        spilled = read_log(str(log), Path(tmp), now=now())
+        data = store_data_for(store, debtor_file.debtors, spilled.first_date or dt.date.min, packs)
+        return review_spilled_log(spilled, debtor_file, packs, store_data=data, config=cfg, calendars=calendars,
+                                  workers=workers or _usable_cpus())
+
+
+def _usable_cpus() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def _print_summary(report, show_table: bool) -> None:

@@ -8,6 +8,7 @@ dialled or sent) is checked per debtor-local day, against the history known befo
 from __future__ import annotations
 
 import bisect
+import heapq
 import datetime as dt
 import json
 import operator
@@ -23,6 +24,7 @@ from contactplan.errors import InputError
 from contactplan.i18n import tr
 from contactplan.io.debtors import DebtorFile
 from contactplan.io.frozen import paused_gc
+from contactplan.io.history_fast import SpilledLog
 from contactplan.model import (Agent, Attempt, Debtor, Direction, Outcome, PlannedContact, Pool, Slot, StoreData,
                                Rejection, opt_out_suppression, plan_date_problem)
 from contactplan.planner import attach_store_data
@@ -105,14 +107,6 @@ def review_plan(contacts: list[PlannedContact], plan_date: dt.date, debtor_file:
                        hourly_usage(contacts, slots, pools, config.report_timezone), config.report_timezone)
 
 
-def by_debtor(attempts: Iterable[Attempt]) -> list[list[Attempt]]:
-    """A log's attempts grouped per debtor, in the order the debtors first appear."""
-    groups: dict[str, list[Attempt]] = {}
-    for a in attempts:
-        groups.setdefault(a.debtor_id, []).append(a)
-    return list(groups.values())
-
-
 def _as_contact(a: Attempt, debtor: Debtor | None) -> PlannedContact:
     """A logged attempt as the contact it was, in the debtor's primary zone. An attempt is an
     instant (attempted_at); the one-minute window only stands for it in messages and capacity
@@ -129,20 +123,58 @@ def review_log(log: Iterable[Sequence[Attempt]], debtor_file: DebtorFile, packs:
     """What was actually dialled or sent, each attempt checked in the debtor's local time
     against every other attempt known to have come before it.
 
-    ``log`` holds each debtor's attempts together (``by_debtor``; a reader may yield them one
-    debtor at a time, so a log of millions is judged without holding it whole). What came before
-    an attempt: the store's history (the log's own attempts, if already imported, are not counted
-    twice) and the log's other attempts, those of the same day included -- a conversation at
-    10:00 holds the 11:00 call (12 CFR 1006.14(b)(2)(i)(B): the conversation's day is day one),
-    a call back asked for at 10:00 consents the 15:00 call. An opt-out in the log suppresses that
-    destination and channel from its own time on, as importing it would. The debtor's own calls
-    and messages (direction inbound) are history for the others, not contacts to judge."""
+    ``log`` holds each debtor's attempts together (``by_debtor``, or a spilled log's buckets:
+    ``review_spilled_log``). What came before an attempt: the store's history (the log's own
+    attempts, if already imported, are not counted twice) and the log's other attempts, those of
+    the same day included -- a conversation at 10:00 holds the 11:00 call (12 CFR
+    1006.14(b)(2)(i)(B): the conversation's day is day one), a call back asked for at 10:00
+    consents the 15:00 call. An opt-out in the log suppresses that destination and channel from
+    its own time on, as importing it would. The debtor's own calls and messages (direction
+    inbound) are history for the others, not contacts to judge."""
+    config = config or Config()
+    calendars = calendars or Calendars()
+    part = _judge_log(log, {d.debtor_id: d for d in debtor_file.debtors},
+                      {r.debtor_id: r for r in debtor_file.rejections}, store_data or StoreData(), packs, calendars,
+                      config.report_timezone)
+    return _log_report(source, [part], debtor_file, packs, calendars, config)
+
+
+def review_spilled_log(log: SpilledLog, debtor_file: DebtorFile, packs: PackSet, *, store_data: StoreData | None = None,
+                       config: Config | None = None, calendars: Calendars | None = None,
+                       workers: int = 1) -> AuditReport:
+    """``review_log`` of a log spilled to disk by debtor (``io.history_fast.read_log``): bucket by
+    bucket, each holding only its own attempts, in up to ``workers`` processes. A debtor's
+    attempts are all in one bucket, so the report is the one ``review_log`` gives, whatever the
+    number of buckets and workers."""
     config = config or Config()
     calendars = calendars or Calendars()
     data = store_data or StoreData()
-    files = {d.debtor_id: d for d in debtor_file.debtors}
-    rejected = {r.debtor_id: r for r in debtor_file.rejections}
-    usage = HourlyUsage(config.report_timezone)
+    if len(log.buckets) == 1 or workers <= 1:
+        files = {d.debtor_id: d for d in debtor_file.debtors}
+        rejected = {r.debtor_id: r for r in debtor_file.rejections}
+        parts = [_judge_log(log.debtor_groups(b), files, rejected, data, packs, calendars, config.report_timezone)
+                 for b in range(len(log.buckets))]
+    else:
+        from contactplan.review_workers import judge_buckets
+
+        parts = judge_buckets(log, debtor_file, data, packs, calendars, config.report_timezone, workers)
+    return _log_report(log.path, parts, debtor_file, packs, calendars, config)
+
+
+@dataclass
+class LogPart:
+    """What judging some debtors' logged attempts found (a bucket's, or the whole log's)."""
+
+    contacts: int
+    debtors: int
+    dates: set[dt.date]
+    used: dict[dt.datetime, Counter]  # HourlyUsage.used
+    violations: list[Violation]  # in report order (_sorted)
+
+
+def _judge_log(log: Iterable[Sequence[Attempt]], files: dict[str, Debtor], rejected: dict[str, Rejection],
+               data: StoreData, packs: PackSet, calendars: Calendars, report_timezone: str) -> LogPart:
+    usage = HourlyUsage(report_timezone)
     dates: set[dt.date] = set()
     violations: list[Violation] = []
     contacts = debtors = 0
@@ -163,8 +195,21 @@ def review_log(log: Iterable[Sequence[Attempt]], debtor_file: DebtorFile, packs:
                 violations += _unverifiable([c for _, c in judged], rejected[debtor_id])
                 continue
             violations += _judge(files.get(debtor_id), debtor_id, mine, judged, data, packs, contexts, calendars)
-    return AuditReport(source, "log", sorted(dates), contacts, debtors, _sorted(violations),
-                       _provenance(debtor_file, packs, calendars), usage.rows(), config.report_timezone)
+    return LogPart(contacts, debtors, dates, dict(usage.used), _sorted(violations))
+
+
+def _log_report(source: str, parts: list[LogPart], debtor_file: DebtorFile, packs: PackSet, calendars: Calendars,
+                config: Config) -> AuditReport:
+    """One report of the parts: a debtor is in one part only, so their violations merge in order."""
+    usage = HourlyUsage(config.report_timezone)
+    for part in parts:
+        for hour, channels in part.used.items():
+            usage.used[hour].update(channels)
+    violations = parts[0].violations if len(parts) == 1 else list(heapq.merge(*(p.violations for p in parts),
+                                                                              key=_report_order))
+    return AuditReport(source, "log", sorted(set().union(*(p.dates for p in parts))), sum(p.contacts for p in parts),
+                       sum(p.debtors for p in parts), violations, _provenance(debtor_file, packs, calendars),
+                       usage.rows(), config.report_timezone)
 
 
 def _judge(debtor: Debtor | None, debtor_id: str, mine: Sequence[Attempt],
@@ -195,9 +240,15 @@ def _judge(debtor: Debtor | None, debtor_id: str, mine: Sequence[Attempt],
     return out
 
 
+_FLOOR = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _report_order(v: Violation) -> tuple:
+    return (v.debtor_id, v.at or _FLOOR, v.rule_id)
+
+
 def _sorted(violations: list[Violation]) -> list[Violation]:
-    floor = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return sorted(violations, key=lambda v: (v.debtor_id, v.at or floor, v.rule_id))
+    return sorted(violations, key=_report_order)
 
 
 def _provenance(debtor_file: DebtorFile, packs: PackSet, calendars: Calendars) -> dict[str, str]:

@@ -10,7 +10,7 @@ rejects the whole import with file:line:column and what to fix, so history is ne
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from contactplan.errors import InputError
@@ -48,6 +48,14 @@ def read_history(path: str | Path, default_country: str = "BR", now: dt.datetime
     ``now``, an attempt made later than now (an hour's slack for clocks) is a bad row."""
     attempts, sha, unknown, _ = read_history_lines(path, default_country, now)
     return attempts, sha, unknown
+
+
+def by_debtor(attempts: Iterable[Attempt]) -> list[list[Attempt]]:
+    """A log's attempts grouped per debtor, in the order the debtors first appear."""
+    groups: dict[str, list[Attempt]] = {}
+    for a in attempts:
+        groups.setdefault(a.debtor_id, []).append(a)
+    return list(groups.values())
 
 
 def read_history_lines(path: str | Path, default_country: str = "BR", now: dt.datetime | None = None
