@@ -29,7 +29,7 @@ from contactplan.model import (Agent, Attempt, Debtor, Direction, Outcome, Plann
                                Rejection, opt_out_suppression, plan_date_problem)
 from contactplan.planner import attach_store_data
 from contactplan.report import HourlyUsage, hourly_usage
-from contactplan.rules.base import Context, Severity, Violation
+from contactplan.rules.base import Context, Rule, Severity, Violation
 from contactplan.rules.packs import PackSet
 from contactplan.solver.capacity import build_pools, slot_grid
 
@@ -179,6 +179,7 @@ def _judge_log(log: Iterable[Sequence[Attempt]], files: dict[str, Debtor], rejec
     violations: list[Violation] = []
     contacts = debtors = 0
     contexts: dict[dt.date, Context] = {}
+    span = dt.timedelta(days=packs.history_days)
     with paused_gc():  # a log of millions builds millions of short-lived contacts and copies
         for mine in log:
             judged = [(a, _as_contact(a, files.get(a.debtor_id))) for a in mine
@@ -194,7 +195,7 @@ def _judge_log(log: Iterable[Sequence[Attempt]], files: dict[str, Debtor], rejec
             if debtor_id in rejected:
                 violations += _unverifiable([c for _, c in judged], rejected[debtor_id])
                 continue
-            violations += _judge(files.get(debtor_id), debtor_id, mine, judged, data, packs, contexts, calendars)
+            violations += _judge(files.get(debtor_id), debtor_id, mine, judged, data, packs, contexts, calendars, span)
     return LogPart(contacts, debtors, dates, dict(usage.used), _sorted(violations))
 
 
@@ -214,7 +215,7 @@ def _log_report(source: str, parts: list[LogPart], debtor_file: DebtorFile, pack
 
 def _judge(debtor: Debtor | None, debtor_id: str, mine: Sequence[Attempt],
            judged: list[tuple[Attempt, PlannedContact]], data: StoreData, packs: PackSet,
-           contexts: dict[dt.date, Context], calendars: Calendars) -> list[Violation]:
+           contexts: dict[dt.date, Context], calendars: Calendars, span: dt.timedelta) -> list[Violation]:
     """One debtor's logged contacts, each against what may have come before it."""
     logged = {a.attempt_id for a in mine}
     known = sorted([*(a for a in data.history.get(debtor_id, ()) if a.attempt_id not in logged), *mine],
@@ -222,8 +223,14 @@ def _judge(debtor: Debtor | None, debtor_id: str, mine: Sequence[Attempt],
     times = [a.attempted_at for a in known]
     suppressed = {debtor_id: [*data.suppressed.get(debtor_id, ()),
                               *(opt_out_suppression(a, "log") for a in mine if a.outcome is Outcome.OPT_OUT)]}
-    span = dt.timedelta(days=packs.history_days)
     out: list[Violation] = []
+    if debtor is not None and packs.covers(debtor.country):
+        # The rules that judge each contact on its own (Rule.contact_wise: hours, holidays,
+        # consent, flags) read no history: they judge all the debtor's contacts at once, each
+        # by the rules in force on its day.
+        alone = attach_store_data([debtor], StoreData({}, suppressed, data.suppressed_destinations,
+                                                      data.consents))[0]
+        out += _contact_wise(alone, judged, packs, contexts, calendars)
     for a, c in judged:
         # The attempt is the contact judged; every other one is history for it, as far back as
         # the rules read (what the store loads for a plan), up to the attempt's own time (the
@@ -234,10 +241,51 @@ def _judge(debtor: Debtor | None, debtor_id: str, mine: Sequence[Attempt],
         others = {debtor_id: [b for b in known[first:last] if b is not a]}
         attached = attach_store_data([debtor], StoreData(others, suppressed, data.suppressed_destinations,
                                                          data.consents))[0] if debtor else None
-        day = c.window_start.date()
-        ctx = contexts.get(day) or contexts.setdefault(day, Context(day, calendars))
-        out += audit_debtor(debtor_id, attached, [c], packs, ctx)
+        out += audit_debtor(debtor_id, attached, [c], packs, _context(contexts, c, calendars), contact_wise=False)
     return out
+
+
+def _contact_wise(debtor: Debtor, judged: list[tuple[Attempt, PlannedContact]], packs: PackSet,
+                  contexts: dict[dt.date, Context], calendars: Calendars) -> list[Violation]:
+    """The contact-wise rules' violations of the debtor's contacts: each rule is given, in log
+    order, the contacts of the days it is in force on (its check takes those on its channels),
+    which is what judging each contact alone gives."""
+    by_rules: dict[int, tuple[tuple[Rule, ...], list[PlannedContact]]] = {}
+    for _, c in judged:  # most logs: one set of rules in force on every day
+        rules = packs.rules_for(debtor, c.window_start.date())
+        found = by_rules.get(id(rules))
+        if found is None:
+            found = by_rules[id(rules)] = (rules, [])
+        found[1].append(c)
+    out: list[Violation] = []
+    for rules, contacts in by_rules.values():
+        ctx = _context(contexts, contacts[0], calendars)  # such a rule reads only its calendars
+        for rule in _contact_wise_rules(rules, frozenset(c.channel for c in contacts)):
+            found_here = rule.check(debtor, contacts, ctx)
+            if found_here:
+                out += found_here
+    return out
+
+
+_CONTACT_WISE: dict[tuple[int, frozenset], tuple[tuple, tuple]] = {}
+
+
+def _contact_wise_rules(rules: tuple[Rule, ...], channels: frozenset) -> tuple[Rule, ...]:
+    """The contact-wise rules of ``rules`` covering one of the channels, remembered as audit._judging
+    remembers its answers (keyed by the tuple's identity, the tuple kept to tell a reused id)."""
+    key = (id(rules), channels)
+    found = _CONTACT_WISE.get(key)
+    if found is None or found[0] is not rules:
+        if len(_CONTACT_WISE) >= 1 << 12:
+            _CONTACT_WISE.clear()
+        found = _CONTACT_WISE[key] = (rules, tuple(r for r in rules if r.contact_wise
+                                                   and not r.covered_channels.isdisjoint(channels)))
+    return found[1]
+
+
+def _context(contexts: dict[dt.date, Context], c: PlannedContact, calendars: Calendars) -> Context:
+    day = c.window_start.date()
+    return contexts.get(day) or contexts.setdefault(day, Context(day, calendars))
 
 
 _FLOOR = dt.datetime.min.replace(tzinfo=dt.UTC)

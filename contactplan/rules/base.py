@@ -120,6 +120,12 @@ class Rule:
     # Whether allowed() depends only on the debtor's country, region, municipality and zones
     # (true for hours and holidays), so the option builder may share results across debtors.
     regional: ClassVar[bool] = True
+    # Whether check() judges each contact on its own, from the debtor's file data, suppressions
+    # and consent records, the contact and the calendars -- never the history, the other
+    # contacts or the plan date. A log's attempts, each judged against its own past, may then be
+    # judged by such a rule all at once (review._judge). False, the safe answer, for any kind
+    # that does not say otherwise; tests/test_audit_fast.py holds every kind that says so to it.
+    contact_wise: ClassVar[bool] = False
 
     @property
     def id(self) -> str:

@@ -74,6 +74,7 @@ def _destination(debtor: Debtor, contact: PlannedContact) -> Destination | None:
 @dataclass(frozen=True)
 class Consent(Rule):
     kind = "consent"
+    contact_wise = True
     regional = False
 
     @classmethod
@@ -119,6 +120,7 @@ class WorkNumber(Rule):
     """The debtor asked not to be called at work (CDC art. 71 "interfira com seu trabalho"; FDCPA 1692c(a)(3))."""
 
     kind = "work_number"
+    contact_wise = True
     regional = False
 
     @classmethod

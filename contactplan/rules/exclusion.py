@@ -19,6 +19,7 @@ FLAGS = ("do_not_contact", "cease_and_desist", "disputed", "bankruptcy", "deceas
 @dataclass(frozen=True)
 class Exclusion(GateRule):
     kind = "exclusion"
+    contact_wise = True
     regional = False
 
     @classmethod
@@ -51,6 +52,7 @@ class DebtAge(GateRule):
     """
 
     kind = "debt_age"
+    contact_wise = True
 
     @classmethod
     def build(cls, meta, params: dict) -> DebtAge:

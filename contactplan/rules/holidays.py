@@ -23,6 +23,7 @@ _CATEGORIES = {"public", "optional", "bank"}
 @dataclass(frozen=True)
 class Holidays(Rule):
     kind = "holidays"
+    contact_wise = True
 
     @classmethod
     def build(cls, meta, params: dict) -> Holidays:

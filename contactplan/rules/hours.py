@@ -88,6 +88,7 @@ def _days(key: str) -> list[int]:
 @dataclass(frozen=True)
 class CallingHours(Rule):
     kind = "calling_hours"
+    contact_wise = True
 
     @classmethod
     def build(cls, meta, params: dict) -> CallingHours:
@@ -172,6 +173,7 @@ class PreferredWindow(Rule):
     1692c(a)(1); 12 CFR 1006.6(b)(1)(i)); in Brazil it is CDC art. 71 courtesy."""
 
     kind = "preferred_window"
+    contact_wise = True
     regional = False
 
     @classmethod
