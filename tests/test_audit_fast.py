@@ -642,3 +642,41 @@ def test_write_plan_that_fails_midway_leaves_the_previous_file(tmp_path):
         write_plan(target, "CP-1", dt.date(2026, 11, 1), failing())
     assert target.read_text(encoding="utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["plan.csv"]
+
+
+# --- contact-wise kinds: judged together, as each alone -----------------------------------------
+
+def test_contact_wise_kinds_judge_each_contact_alone():
+    """A kind that says it is contact-wise (Rule.contact_wise) must give, for a debtor's contacts
+    judged together, exactly what it gives for each judged alone on another day, with another
+    history (none, or the contacts before it as attempts): the log audit judges such kinds for
+    all of a debtor's attempts at once (review._judge), on the first attempt's day."""
+    from contactplan.rules.packs import KINDS
+
+    declared = {kind for kind, cls in KINDS.items() if cls.contact_wise}
+    assert declared == {"calling_hours", "preferred_window", "holidays", "consent", "work_number", "exclusion",
+                        "debt_age"}
+    rules = [r for p in PACKS.packs for r in p.rules if r.contact_wise]
+    assert {r.kind for r in rules} == declared  # every declared kind exercised by a shipped rule
+    found = 0
+    for seed, day in ((11, DATES[0]), (12, DATES[1]), (13, DATES[6])):
+        contacts, by_id, _, _ = _world(seed, day)
+        calendars = _calendars(day, True)
+        mine = defaultdict(list)
+        for c in contacts:
+            mine[c.debtor_id].append(c)
+        for debtor_id, planned in mine.items():
+            debtor = by_id.get(debtor_id)
+            if debtor is None:
+                continue
+            past = tuple(Attempt(f"P{k}", debtor_id, c.channel, c.destination, c.window_start, Outcome.CONVERSATION)
+                         for k, c in enumerate(planned))
+            for rule in (r for r in PACKS.rules_for(debtor, day) if r.contact_wise):
+                together = rule.check(debtor, planned, Context(day, calendars))
+                found += len(together)
+                for history in ((), past):
+                    other = dataclasses.replace(debtor, history=history)
+                    alone = [v for k, c in enumerate(planned)
+                             for v in rule.check(other, [c], Context(day + dt.timedelta(days=k + 1), calendars))]
+                    assert alone == together, (rule.id, debtor_id)
+    assert found > 100  # the worlds break these rules: the comparison is not of empty answers
