@@ -38,10 +38,10 @@ from contactplan.errors import InputError
 from contactplan.i18n import tr
 from contactplan.io.csvfile import CsvTable, Row, read_bytes
 from contactplan.io.frozen import paused_gc
-from contactplan.io.history import (FUTURE_SLACK, KNOWN, REQUIRED, _CHANNELS, _DIRECTIONS, _OUTCOMES, new_attempt,
-                                    row_attempt)
+from contactplan.io.history import (FUTURE_SLACK, KNOWN, REQUIRED, _CHANNELS, _DIRECTIONS, _OUTCOMES, by_debtor,
+                                    new_attempt, read_history, row_attempt)
 from contactplan.io.phones import PhoneError, destination_address, fast_e164_frame
-from contactplan.io.plain_csv import BOM, PY_WHITESPACE, is_utf8, layout, load, plain_bytes
+from contactplan.io.plain_csv import BOM, PY_WHITESPACE, blank_rows, is_utf8, layout, load, plain_bytes
 from contactplan.model import FIRST_PLAN_DATE, LAST_PLAN_DATE, Attempt, Channel, Outcome
 
 PIECE_BYTES = 8 << 20  # read at a time; a bucket holds about this much of the file
@@ -100,8 +100,6 @@ def read_log(path: str, workdir: Path, *, default_country: str = "BR", now: dt.d
     spilled = spill_log(path, workdir, default_country=default_country, now=now, piece_bytes=piece_bytes, seed=seed)
     if spilled is not None:
         return spilled
-    from contactplan.io.history import by_debtor, read_history
-
     attempts, sha, unknown = read_history(path, default_country, now)
     first = min((a.attempted_at.date() for a in attempts), default=None)
     return SpilledLog(str(path), sha, unknown, [[]], len(attempts), first, seed, _in_memory=by_debtor(attempts))
@@ -233,18 +231,16 @@ class _Spiller:
         header = self.table.header
         values = raw.select(pl.int_range(first_line, first_line + raw.height, dtype=pl.Int64).alias("line"),
                             *(self._value(raw, header, name) for name in KNOWN))
-        values = values.filter(~_scatter_blank(raw))
+        values = values.filter(~blank_rows(raw))
         if values.is_empty():
             return
-        checked = self._checked(values)
+        repeated = self._repeated(values.get_column("attempt_id"))
+        checked = self._checked(values, repeated)
         clean = checked.get_column("clean")
         slow_rows = values.filter(~clean)
         fast = checked.filter(clean).select(_COLUMNS)
         slow = self._slow(slow_rows, values) if slow_rows.height else None
-        ids = values.select("attempt_id", "line").filter(
-            values.get_column("attempt_id").is_first_distinct()
-            & ~values.get_column("attempt_id").is_in(self.seen.get_column("attempt_id").implode()))
-        self.seen = pl.concat([self.seen, ids], rechunk=False)
+        self.seen = pl.concat([self.seen, values.select("attempt_id", "line").filter(~repeated)], rechunk=False)
         out = fast if slow is None else pl.concat([fast, slow])
         self.attempts += out.height
         for bucket, part in out.with_columns(bucket_of(out.get_column("debtor_id"), self.n_buckets, self.seed)
@@ -260,15 +256,17 @@ class _Spiller:
             return pl.lit("", dtype=pl.String).alias(name)
         return pl.col(f"c{header.index(name)}").fill_null("").str.strip_chars(PY_WHITESPACE).alias(name)
 
-    def _checked(self, v: pl.DataFrame) -> pl.DataFrame:
-        """The spilled columns of every row, and whether the row is clean."""
+    def _repeated(self, ids: pl.Series) -> pl.Series:
+        """Whether each id came before: earlier in the file or earlier in this piece."""
+        return ~ids.is_first_distinct() | ids.is_in(self.seen.get_column("attempt_id").implode())
+
+    def _checked(self, v: pl.DataFrame, repeated: pl.Series) -> pl.DataFrame:
+        """The spilled columns of every row, and whether the row is clean (``repeated``: its id came before)."""
         channel = _codes(v.get_column("channel"), lambda t: _CHANNELS.get(t.lower()), _CHANNEL_LIST)
         outcome = _codes(v.get_column("outcome"), lambda t: _OUTCOMES.get(t.lower()), _OUTCOME_LIST)
         direction = _codes(v.get_column("direction"), lambda t: _DIRECTIONS.get((t or "outbound").lower()),
                            _DIRECTION_LIST)
         email = channel == _CHANNEL_LIST.index(Channel.EMAIL)
-        ids = v.get_column("attempt_id")
-        repeated = ~ids.is_first_distinct() | ids.is_in(self.seen.get_column("attempt_id").implode())
         filled = v.select(pl.all_horizontal(pl.col(c) != "" for c in REQUIRED)).to_series()
         frame = v.with_columns(channel.alias("channel"), outcome.alias("outcome"), direction.alias("direction"),
                                self._destinations(v.get_column("destination"), email).alias("destination"),
@@ -364,12 +362,6 @@ class _Spiller:
                         a.attempted_at.isoformat(), _OUTCOME_LIST.index(a.outcome), a.account_id, a.agent_id,
                         _DIRECTION_LIST.index(a.direction), a.callback_at.isoformat() if a.callback_at else ""))
         return pl.DataFrame(out, schema=_SCHEMA, orient="row")
-
-
-def _scatter_blank(raw: pl.DataFrame) -> pl.Series:
-    from contactplan.io.plain_csv import blank_rows
-
-    return blank_rows(raw)
 
 
 def _days(text: str) -> int | None:
