@@ -110,10 +110,10 @@ _OFF_DAY: dict[tuple, tuple[tuple[str, dt.date], ...]] = {}
 
 
 def audit_debtor(debtor_id: str, debtor: Debtor | None, planned: list[PlannedContact], packs: PackSet,
-                 ctx: Context, *, contact_wise: bool = True) -> list[Violation]:
+                 ctx: Context, *, contact_wise: bool | None = None) -> list[Violation]:
     """The violations of one debtor's contacts on ``ctx.plan_date`` (capacity aside), unsorted.
     ``contact_wise=False`` leaves out the rules that judge each contact on its own (Rule.contact_wise),
-    for a caller that has judged the contacts by them already."""
+    for a caller that has judged the contacts by them already (``judging``)."""
     if debtor is None:
         return [_core("audit.unknown_debtor", debtor_id, tr("debtor_id is not in the debtor file"))]
     if not packs.covers(debtor.country):
@@ -144,20 +144,21 @@ def audit_debtor(debtor_id: str, debtor: Debtor | None, planned: list[PlannedCon
             out.append(_core("audit.plan_date", debtor_id,
                              tr("window is on {day} local {zone}, not on the plan date {plan_date}", day=first,
                                 zone=name, plan_date=plan_date), c))
-    for rule in _judging(packs.rules_for(debtor, plan_date), frozenset(channels), contact_wise):
+    for rule in judging(packs.rules_for(debtor, plan_date), frozenset(channels), contact_wise):
         found = rule.check(debtor, planned, ctx)
         if found:
             out.extend(found)
     return out
 
 
-_JUDGING: dict[tuple[int, frozenset[Channel], bool], tuple[tuple, tuple]] = {}
+_JUDGING: dict[tuple[int, frozenset[Channel], bool | None], tuple[tuple, tuple]] = {}
 
 
-def _judging(rules: tuple, channels: frozenset[Channel], contact_wise: bool = True) -> tuple:
-    """The rules with something to say about contacts on these channels. A rule judges only
+def judging(rules: tuple, channels: frozenset[Channel], contact_wise: bool | None = None) -> tuple:
+    """The rules with something to say about contacts on these channels; with ``contact_wise``
+    True or False, only the rules whose Rule.contact_wise is that. A rule judges only
     contacts on its channels (every check starts from them), so one that covers none of them
-    is left out; remembered per (rules in force, channels), a few dozen pairs. The key is the
+    is left out; remembered per (rules in force, channels, which), a few dozen. The key is the
     tuple's identity (hashing the rules themselves costs more than the check saves); the tuple
     is kept in the entry, so an id reused by another tuple is seen for what it is."""
     key = (id(rules), channels, contact_wise)
@@ -166,7 +167,7 @@ def _judging(rules: tuple, channels: frozenset[Channel], contact_wise: bool = Tr
         if len(_JUDGING) >= _MEMO_LIMIT:
             _JUDGING.clear()
         found = _JUDGING[key] = (rules, tuple(r for r in rules if not r.covered_channels.isdisjoint(channels)
-                                              and (contact_wise or not r.contact_wise)))
+                                              and contact_wise in (None, r.contact_wise)))
     return found[1]
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from contactplan.audit import audit_debtor, audit_plan
+from contactplan.audit import audit_debtor, audit_plan, judging
 from contactplan.calendars import HOLIDAYS_VERSION, Calendars
 from contactplan.config import Config
 from contactplan.errors import InputError
@@ -260,27 +260,11 @@ def _contact_wise(debtor: Debtor, judged: list[tuple[Attempt, PlannedContact]], 
     out: list[Violation] = []
     for rules, contacts in by_rules.values():
         ctx = _context(contexts, contacts[0], calendars)  # such a rule reads only its calendars
-        for rule in _contact_wise_rules(rules, frozenset(c.channel for c in contacts)):
+        for rule in judging(rules, frozenset(c.channel for c in contacts), contact_wise=True):
             found_here = rule.check(debtor, contacts, ctx)
             if found_here:
                 out += found_here
     return out
-
-
-_CONTACT_WISE: dict[tuple[int, frozenset], tuple[tuple, tuple]] = {}
-
-
-def _contact_wise_rules(rules: tuple[Rule, ...], channels: frozenset) -> tuple[Rule, ...]:
-    """The contact-wise rules of ``rules`` covering one of the channels, remembered as audit._judging
-    remembers its answers (keyed by the tuple's identity, the tuple kept to tell a reused id)."""
-    key = (id(rules), channels)
-    found = _CONTACT_WISE.get(key)
-    if found is None or found[0] is not rules:
-        if len(_CONTACT_WISE) >= 1 << 12:
-            _CONTACT_WISE.clear()
-        found = _CONTACT_WISE[key] = (rules, tuple(r for r in rules if r.contact_wise
-                                                   and not r.covered_channels.isdisjoint(channels)))
-    return found[1]
 
 
 def _context(contexts: dict[dt.date, Context], c: PlannedContact, calendars: Calendars) -> Context:
