@@ -105,7 +105,7 @@ def audit_plan(contacts: Iterable[PlannedContact], debtors: dict[str, Debtor], p
 
 
 # (zones, window, plan date) -> zones where the window is off the plan date; one entry per
-# distinct window, kept across audits (a log is judged one attempt at a time).
+# distinct window, kept across audits (a log is judged day by day, debtor by debtor).
 _OFF_DAY: dict[tuple, tuple[tuple[str, dt.date], ...]] = {}
 
 
@@ -114,16 +114,37 @@ def audit_debtor(debtor_id: str, debtor: Debtor | None, planned: list[PlannedCon
     """The violations of one debtor's contacts on ``ctx.plan_date`` (capacity aside), unsorted.
     ``contact_wise=False`` leaves out the rules that judge each contact on its own (Rule.contact_wise),
     for a caller that has judged the contacts by them already (``judging``)."""
+    found = debtor_problem(debtor_id, debtor, packs)
+    if found:
+        return [found]
+    out = contract_violations(debtor_id, debtor, planned, ctx)
+    channels = frozenset(c.channel for c in planned)
+    for rule in judging(packs.rules_for(debtor, ctx.plan_date), channels, contact_wise):
+        found_here = rule.check(debtor, planned, ctx)
+        if found_here:
+            out.extend(found_here)
+    return out
+
+
+def debtor_problem(debtor_id: str, debtor: Debtor | None, packs: PackSet) -> Violation | None:
+    """Why none of the debtor's contacts can be judged by the rules: not in the debtor file, or
+    in a country no pack covers."""
     if debtor is None:
-        return [_core("audit.unknown_debtor", debtor_id, tr("debtor_id is not in the debtor file"))]
+        return _core("audit.unknown_debtor", debtor_id, tr("debtor_id is not in the debtor file"))
     if not packs.covers(debtor.country):
-        return [_core("audit.no_rule_pack", debtor_id, tr("no rule pack for country {country}",
-                                                           country=debtor.country))]
+        return _core("audit.no_rule_pack", debtor_id, tr("no rule pack for country {country}",
+                                                          country=debtor.country))
+    return None
+
+
+def contract_violations(debtor_id: str, debtor: Debtor, planned: list[PlannedContact],
+                        ctx: Context) -> list[Violation]:
+    """The plan contract's own checks of each contact (no rule pack's): a window that ends
+    after it starts, on the plan date in every candidate zone, not before a re-plan's
+    ``not_before``, to one of the debtor's destinations for the channel."""
     out: list[Violation] = []
     zones, plan_date, not_before = debtor.zones, ctx.plan_date, ctx.not_before
-    channels: set[Channel] = set()
     for c in planned:
-        channels.add(c.channel)
         start, end = c.window_start, c.window_end
         if end <= start:
             out.append(_core("audit.window", debtor_id, tr("window ends before it starts"), c))
@@ -144,10 +165,6 @@ def audit_debtor(debtor_id: str, debtor: Debtor | None, planned: list[PlannedCon
             out.append(_core("audit.plan_date", debtor_id,
                              tr("window is on {day} local {zone}, not on the plan date {plan_date}", day=first,
                                 zone=name, plan_date=plan_date), c))
-    for rule in judging(packs.rules_for(debtor, plan_date), frozenset(channels), contact_wise):
-        found = rule.check(debtor, planned, ctx)
-        if found:
-            out.extend(found)
     return out
 
 

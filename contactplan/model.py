@@ -284,11 +284,19 @@ class PlannedContact:
     # The holdout arm that planned it (``plan --holdout``): "champion" (the optimiser) or
     # "challenger" (the comparison strategy); blank for a plan without a holdout.
     arm: str = ""
+    # For a contact from a dialer log: the recorded attempt it is. A log is judged with all its
+    # attempts in the debtor's history, so what counts against a contact is every other attempt
+    # that may come before it, never its own (may_follow).
+    attempt: Attempt | None = field(default=None, compare=False, repr=False)
 
-    def may_follow(self, when: dt.datetime) -> bool:
-        """Whether an attempt made at ``when`` may come before the contact, or with it: the
-        attempts a cap, a cooldown or a gap must count against this contact."""
-        return self.attempted_at >= when if self.attempted_at is not None else self.window_end > when
+    def may_follow(self, attempt: Attempt) -> bool:
+        """Whether a recorded attempt may come before the contact, or with it: the attempts a
+        cap, a cooldown or a gap must count against this contact. A logged contact's own attempt
+        never does."""
+        when = attempt.attempted_at
+        if self.attempted_at is not None:
+            return self.attempted_at >= when and attempt is not self.attempt
+        return self.window_end > when
 
 
 @dataclass(frozen=True)

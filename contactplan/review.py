@@ -7,17 +7,16 @@ dialled or sent) is checked per debtor-local day, against the history known befo
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import datetime as dt
 import json
 import operator
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from contactplan.audit import audit_debtor, audit_plan, judging
+from contactplan.audit import audit_plan, contract_violations, debtor_problem, judging
 from contactplan.calendars import HOLIDAYS_VERSION, Calendars
 from contactplan.config import Config
 from contactplan.errors import InputError
@@ -38,6 +37,32 @@ _by_time = operator.attrgetter("attempted_at")
 
 
 @dataclass
+class ViolationCounts:
+    """What a report's summary counts of its violations. Violations of different debtors never
+    share a contact, so the counts of parts holding different debtors add up (a log's buckets)."""
+
+    violations: int = 0
+    contacts: int = 0  # distinct (debtor, channel, instant) with a violation
+    by_rule: Counter = field(default_factory=Counter)
+    by_severity: Counter = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, violations: Iterable[Violation]) -> ViolationCounts:
+        violations = list(violations)
+        return cls(len(violations), len({(v.debtor_id, v.channel, v.at) for v in violations if v.at}),
+                   Counter(v.rule_id for v in violations), Counter(str(v.severity) for v in violations))
+
+    def __add__(self, other: ViolationCounts) -> ViolationCounts:
+        return ViolationCounts(self.violations + other.violations, self.contacts + other.contacts,
+                               self.by_rule + other.by_rule, self.by_severity + other.by_severity)
+
+
+def _most_first(counts: Counter) -> dict[str, int]:
+    """Most frequent first, ties by name: the same order however the violations were counted."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+@dataclass
 class AuditReport:
     source: str
     kind: str  # "plan" or "log"
@@ -48,19 +73,23 @@ class AuditReport:
     provenance: dict[str, str] = field(default_factory=dict)
     hourly: list[tuple[dt.datetime, Counter, int]] = field(default_factory=list)  # report.hourly_usage rows
     report_timezone: str = "America/Sao_Paulo"
+    counts: ViolationCounts | None = None  # of ``violations``, when known already (a log's workers count)
 
     @property
     def clean(self) -> bool:
         return not self.violations
 
     def summary(self) -> dict:
+        if self.counts is None:
+            self.counts = ViolationCounts.of(self.violations)
+        counts = self.counts
         return {
             "contacts": self.contacts,
             "debtors": self.debtors,
-            "violations": len(self.violations),
-            "contacts_with_violations": len({(v.debtor_id, v.channel, v.at) for v in self.violations if v.at}),
-            "by_rule": dict(Counter(v.rule_id for v in self.violations).most_common()),
-            "by_severity": dict(Counter(str(v.severity) for v in self.violations).most_common()),
+            "violations": counts.violations,
+            "contacts_with_violations": counts.contacts,
+            "by_rule": _most_first(counts.by_rule),
+            "by_severity": _most_first(counts.by_severity),
         }
 
 
@@ -114,7 +143,7 @@ def _as_contact(a: Attempt, debtor: Debtor | None) -> PlannedContact:
     zone = debtor.primary_zone if debtor else "UTC"
     start = a.attempted_at.astimezone(ZoneInfo(zone))
     return PlannedContact(a.debtor_id, a.channel, a.destination, start, start + dt.timedelta(minutes=1), zone,
-                          pool=a.agent_id, attempted_at=a.attempted_at)
+                          pool=a.agent_id, attempted_at=a.attempted_at, attempt=a)
 
 
 def review_log(log: Iterable[Sequence[Attempt]], debtor_file: DebtorFile, packs: PackSet, *, source: str,
@@ -170,6 +199,7 @@ class LogPart:
     dates: set[dt.date]
     used: dict[dt.datetime, Counter]  # HourlyUsage.used
     violations: list[Violation]  # in report order (_sorted)
+    counts: ViolationCounts = field(default_factory=ViolationCounts)  # of the violations
 
 
 def _judge_log(log: Iterable[Sequence[Attempt]], files: dict[str, Debtor], rejected: dict[str, Rejection],
@@ -179,24 +209,23 @@ def _judge_log(log: Iterable[Sequence[Attempt]], files: dict[str, Debtor], rejec
     violations: list[Violation] = []
     contacts = debtors = 0
     contexts: dict[dt.date, Context] = {}
-    span = dt.timedelta(days=packs.history_days)
     with paused_gc():  # a log of millions builds millions of short-lived contacts and copies
         for mine in log:
-            judged = [(a, _as_contact(a, files.get(a.debtor_id))) for a in mine
-                      if a.direction is not Direction.INBOUND]
+            debtor = files.get(mine[0].debtor_id)
+            judged = [_as_contact(a, debtor) for a in mine if a.direction is not Direction.INBOUND]
             if not judged:
                 continue
             debtor_id = mine[0].debtor_id
             contacts += len(judged)
             debtors += 1
-            for _, c in judged:
+            for c in judged:
                 dates.add(c.window_start.date())
                 usage.add(c)
             if debtor_id in rejected:
-                violations += _unverifiable([c for _, c in judged], rejected[debtor_id])
+                violations += _unverifiable(judged, rejected[debtor_id])
                 continue
-            violations += _judge(files.get(debtor_id), debtor_id, mine, judged, data, packs, contexts, calendars, span)
-    return LogPart(contacts, debtors, dates, dict(usage.used), _sorted(violations))
+            violations += _judge(debtor, debtor_id, mine, judged, data, packs, contexts, calendars)
+    return LogPart(contacts, debtors, dates, dict(usage.used), _sorted(violations), ViolationCounts.of(violations))
 
 
 def _log_report(source: str, parts: list[LogPart], debtor_file: DebtorFile, packs: PackSet, calendars: Calendars,
@@ -210,58 +239,46 @@ def _log_report(source: str, parts: list[LogPart], debtor_file: DebtorFile, pack
                                                                               key=_report_order))
     return AuditReport(source, "log", sorted(set().union(*(p.dates for p in parts))), sum(p.contacts for p in parts),
                        sum(p.debtors for p in parts), violations, _provenance(debtor_file, packs, calendars),
-                       usage.rows(), config.report_timezone)
+                       usage.rows(), config.report_timezone, sum((p.counts for p in parts), ViolationCounts()))
 
 
-def _judge(debtor: Debtor | None, debtor_id: str, mine: Sequence[Attempt],
-           judged: list[tuple[Attempt, PlannedContact]], data: StoreData, packs: PackSet,
-           contexts: dict[dt.date, Context], calendars: Calendars, span: dt.timedelta) -> list[Violation]:
-    """One debtor's logged contacts, each against what may have come before it."""
+def _judge(debtor: Debtor | None, debtor_id: str, mine: Sequence[Attempt], judged: list[PlannedContact],
+           data: StoreData, packs: PackSet, contexts: dict[dt.date, Context], calendars: Calendars) -> list[Violation]:
+    """One debtor's logged contacts, all at once. Every attempt known -- the store's (the log's
+    own, if already imported, not counted twice) and the log's -- is the debtor's history; what a
+    rule counts against a contact is only what may come before it, never the contact's own
+    attempt (PlannedContact.may_follow). So each contact is judged exactly as if alone, against
+    its own past (tests/test_log_bulk.py holds the two to each other), in one call of each rule
+    rather than one per attempt."""
+    problem = debtor_problem(debtor_id, debtor, packs)
+    if problem:
+        return [problem for _ in judged]  # one finding per contact that cannot be judged
     logged = {a.attempt_id for a in mine}
-    known = sorted([*(a for a in data.history.get(debtor_id, ()) if a.attempt_id not in logged), *mine],
-                   key=_by_time)
-    times = [a.attempted_at for a in known]
-    suppressed = {debtor_id: [*data.suppressed.get(debtor_id, ()),
-                              *(opt_out_suppression(a, "log") for a in mine if a.outcome is Outcome.OPT_OUT)]}
+    known = [*(a for a in data.history.get(debtor_id, ()) if a.attempt_id not in logged), *mine]
+    suppressed = [*data.suppressed.get(debtor_id, ()),
+                  *(opt_out_suppression(a, "log") for a in mine if a.outcome is Outcome.OPT_OUT)]
+    attached = attach_store_data([debtor], StoreData({debtor_id: known}, {debtor_id: suppressed},
+                                                     data.suppressed_destinations, data.consents))[0]
     out: list[Violation] = []
-    if debtor is not None and packs.covers(debtor.country):
-        # The rules that judge each contact on its own (Rule.contact_wise: hours, holidays,
-        # consent, flags) read no history: they judge all the debtor's contacts at once, each
-        # by the rules in force on its day.
-        alone = attach_store_data([debtor], StoreData({}, suppressed, data.suppressed_destinations,
-                                                      data.consents))[0]
-        out += _contact_wise(alone, judged, packs, contexts, calendars)
-    for a, c in judged:
-        # The attempt is the contact judged; every other one is history for it, as far back as
-        # the rules read (what the store loads for a plan), up to the attempt's own time (the
-        # rules count only what may come before it: PlannedContact.may_follow). A debtor's long
-        # log so costs its attempts times a month's, not its attempts squared.
-        first = bisect.bisect_left(times, a.attempted_at - span)
-        last = bisect.bisect_right(times, a.attempted_at)
-        others = {debtor_id: [b for b in known[first:last] if b is not a]}
-        attached = attach_store_data([debtor], StoreData(others, suppressed, data.suppressed_destinations,
-                                                         data.consents))[0] if debtor else None
-        out += audit_debtor(debtor_id, attached, [c], packs, _context(contexts, c, calendars), contact_wise=False)
-    return out
-
-
-def _contact_wise(debtor: Debtor, judged: list[tuple[Attempt, PlannedContact]], packs: PackSet,
-                  contexts: dict[dt.date, Context], calendars: Calendars) -> list[Violation]:
-    """The contact-wise rules' violations of the debtor's contacts: each rule is given, in log
-    order, the contacts of the days it is in force on (its check takes those on its channels),
-    which is what judging each contact alone gives."""
+    by_day: dict[dt.date, list[PlannedContact]] = {}
+    for c in judged:
+        by_day.setdefault(c.window_start.date(), []).append(c)
+    for contacts in by_day.values():  # the plan contract, each contact on its own local day
+        out += contract_violations(debtor_id, attached, contacts, _context(contexts, contacts[0], calendars))
+    # Each rule is given, in log order, the contacts of the days it is in force on (most logs:
+    # one set of rules on every day). A rule's check reads the plan date only for a planned
+    # contact, never for a logged one, so one context stands for all these days.
     by_rules: dict[int, tuple[tuple[Rule, ...], list[PlannedContact]]] = {}
-    for _, c in judged:  # most logs: one set of rules in force on every day
-        rules = packs.rules_for(debtor, c.window_start.date())
+    for c in judged:
+        rules = packs.rules_for(attached, c.window_start.date())
         found = by_rules.get(id(rules))
         if found is None:
             found = by_rules[id(rules)] = (rules, [])
         found[1].append(c)
-    out: list[Violation] = []
     for rules, contacts in by_rules.values():
-        ctx = _context(contexts, contacts[0], calendars)  # such a rule reads only its calendars
-        for rule in judging(rules, frozenset(c.channel for c in contacts), contact_wise=True):
-            found_here = rule.check(debtor, contacts, ctx)
+        ctx = _context(contexts, contacts[0], calendars)
+        for rule in judging(rules, frozenset(c.channel for c in contacts)):
+            found_here = rule.check(attached, contacts, ctx)
             if found_here:
                 out += found_here
     return out
@@ -324,9 +341,25 @@ def to_json(report: AuditReport) -> str:
     }, ensure_ascii=False, indent=2)
     if not report.violations:
         return head + "\n"
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    rows = ",\n    ".join(encode(violation_dict(v)) for v in report.violations)
+    rows = ",\n    ".join(violation_lines(report.violations))
     return head.replace('"violations": []', '"violations": [\n    ' + rows + "\n  ]", 1) + "\n"
+
+
+def violation_lines(violations: Iterable[Violation]) -> Iterator[str]:
+    """Each violation as ``json.dumps(violation_dict(v), ensure_ascii=False)`` writes it (a test
+    holds the two together), a few times faster: the rule's part is encoded once per rule and
+    the rest by the json module's own string encoder."""
+    text = json.encoder.encode_basestring  # what the encoder writes a str with, ensure_ascii=False
+    heads: dict[tuple, str] = {}
+    for v in violations:
+        key = (v.rule_id, v.severity, v.citation)
+        head = heads.get(key)
+        if head is None:
+            head = heads[key] = (f'{{"rule_id": {text(v.rule_id)}, "severity": {text(str(v.severity))}, '
+                                 f'"citation": {text(v.citation)}, "debtor_id": ')
+        yield (head + text(v.debtor_id) + ', "channel": ' + (text(str(v.channel)) if v.channel else "null")
+               + ', "at": ' + (f'"{v.at.isoformat()}"' if v.at else "null") + ', "message": ' + text(v.message)
+               + "}")
 
 
 CSV_COLUMNS = ("rule_id", "severity", "debtor_id", "channel", "at", "message", "citation")

@@ -85,6 +85,22 @@ class Violation:
     channel: Channel | None = None
     at: dt.datetime | None = None
 
+    def __reduce__(self):
+        # A log's workers send back hundreds of thousands of these: rebuilt from plain values
+        # and the enums' own tables, not by pickle's generic path (an Enum call per field).
+        return (_violation, (self.rule_id, self.severity.value, self.citation, self.debtor_id, self.message,
+                             self.channel.value if self.channel is not None else None, self.at))
+
+
+_SEVERITY = Severity._value2member_map_
+_CHANNEL = Channel._value2member_map_
+
+
+def _violation(rule_id: str, severity: str, citation: str, debtor_id: str, message: str, channel: str | None,
+               at: dt.datetime | None) -> Violation:
+    return Violation(rule_id, _SEVERITY[severity], citation, debtor_id, message,
+                     _CHANNEL[channel] if channel is not None else None, at)
+
 
 @dataclass(frozen=True)
 class Context:

@@ -47,7 +47,7 @@ def callback_of(debtor: Debtor, contact: PlannedContact) -> Attempt | None:
     if contact.channel not in CALLBACK_CHANNELS:
         return None
     for request in requests(debtor):
-        if request.destination != contact.destination:
+        if request.destination != contact.destination or request is contact.attempt:
             continue
         early, late = request.callback_at - CALLBACK_EARLY, request.callback_at + CALLBACK_LATE
         start, end = ((contact.attempted_at, contact.attempted_at) if contact.attempted_at is not None

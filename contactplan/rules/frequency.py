@@ -11,8 +11,10 @@ conversation day is day one), is presumed harassment.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -191,7 +193,7 @@ class FrequencyCap(GateRule):
         only those that may come before it (check(): PlannedContact.may_follow)."""
         first = day - dt.timedelta(days=self.params["days"] - 1)
         return [a for a in self._counted(debtor, destination)
-                if (contact is None or contact.may_follow(a.attempted_at))
+                if (contact is None or contact.may_follow(a))
                 and any(first <= d <= day for d in _local_days(debtor, a.attempted_at))]
 
     def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
@@ -240,15 +242,16 @@ class FrequencyCap(GateRule):
         planned = self.relevant(contacts)
         if not planned:
             return []
-        counted = self._counted(debtor) if debtor.history else []
-        if counted:
-            # Only attempts that may come before a contact (PlannedContact.may_follow) and lie
-            # within the window's days of one (a local date is at most a day from UTC's) can
-            # count: a superset of what the loop below counts, found without local dates.
-            latest = max(c.attempted_at if c.attempted_at is not None else c.window_end for c in planned)
-            earliest = min(c.window_start for c in planned) - dt.timedelta(days=days + 2)
-            counted = [a for a in counted if earliest <= a.attempted_at <= latest]
-        if len(planned) + len(counted) <= limit:
+        # The counted attempts in time order: those that can count against a contact lie from
+        # ``days`` + 2 days before its window (a local date is at most a day from UTC's) up to
+        # the contact's own time (PlannedContact.may_follow), found by bisection -- a superset of
+        # what the loop below counts, which decides exactly.
+        counted = sorted(self._counted(debtor), key=_by_time) if debtor.history else []
+        times = [a.attempted_at for a in counted]
+        reach = dt.timedelta(days=days + 2)
+        near = {id(c): (bisect.bisect_left(times, c.window_start - reach), bisect.bisect_right(times, _latest(c)))
+                for c in planned}
+        if len(planned) + max(hi - lo for lo, hi in near.values()) <= limit:
             return []  # even every such attempt and every contact in one window would fit
         planned = [c for c in planned if self._typed(debtor, c.destination)]
         if self.params["consented"] == "not_counted":
@@ -256,18 +259,23 @@ class FrequencyCap(GateRule):
         # Each attempt's and contact's local days, worked out once for all the contacts below.
         attempts = [(a, _local_days(debtor, a.attempted_at)) for a in counted]
         dated = [(p, _local_days(debtor, p.window_start)) for p in planned]
+        # A logged contact's earlier ones are recorded attempts already, counted as such (with
+        # their outcomes): besides the attempts, only planned contacts count, and a logged
+        # contact itself.
+        to_be = [(p, p_days) for p, p_days in dated if p.attempt is None]
         out = []
         for c, c_days in dated:
             same = c.destination if self.per_destination else None
+            lo, hi = near[id(c)]
             for day in sorted(c_days):
-                first = day - dt.timedelta(days=days - 1)
+                window = _days_to(day, days)
                 # Every recorded attempt that may come before this contact (_in_window), and the
-                # contacts planned no later than it.
-                history = sum(1 for a, a_days in attempts if (same is None or a.destination == same)
-                              and c.may_follow(a.attempted_at) and any(first <= d <= day for d in a_days))
-                today = sum(1 for p, p_days in dated if p.window_start <= c.window_start
-                            and (same is None or p.destination == same)
-                            and any(first <= d <= day for d in p_days))
+                # contact itself with the others planned no later than it.
+                history = sum(1 for a, a_days in attempts[lo:hi] if (same is None or a.destination == same)
+                              and c.may_follow(a) and not a_days.isdisjoint(window))
+                today = (c.attempt is not None) + sum(
+                    1 for p, p_days in to_be if p.window_start <= c.window_start
+                    and (same is None or p.destination == same) and not p_days.isdisjoint(window))
                 if history + today > limit:
                     if days == 1:
                         said = tr("{channel} contact would be attempt {n} on {day} (local); at most {max}",
@@ -275,10 +283,24 @@ class FrequencyCap(GateRule):
                     else:
                         said = tr("{channel} contact would be attempt {n} in the {days} days {first}..{day} "
                                   "(local); at most {max}", channel=c.channel, n=history + today, days=days,
-                                  first=first, day=day, max=limit)
+                                  first=day - dt.timedelta(days=days - 1), day=day, max=limit)
                     out.append(self.violation(debtor, said, c))
                     break
         return out
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _days_to(day: dt.date, days: int) -> frozenset[dt.date]:
+    """The ``days`` local dates of a window ending on ``day``."""
+    return frozenset(day - dt.timedelta(days=k) for k in range(days))
+
+
+_by_time = operator.attrgetter("attempted_at")
+
+
+def _latest(c: PlannedContact) -> dt.datetime:
+    """The latest instant an attempt that may come before the contact can have."""
+    return c.attempted_at if c.attempted_at is not None else c.window_end
 
 
 @dataclass(frozen=True)
@@ -362,7 +384,7 @@ class ConversationCooldown(GateRule):
         """The latest local day (in any candidate zone) of a conversation in the history; with
         ``contact``, of one that may come before it (PlannedContact.may_follow)."""
         days = [max(_local_days(debtor, a.attempted_at)) for a in debtor.history
-                if self._conversation(a) and (contact is None or contact.may_follow(a.attempted_at))]
+                if self._conversation(a) and (contact is None or contact.may_follow(a))]
         return max(days, default=None)
 
     def _blocked_until(self, debtor: Debtor, contact: PlannedContact | None = None) -> dt.date | None:

@@ -8,8 +8,10 @@ When a debtor has several candidate zones the window must hold in every one of t
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -222,6 +224,9 @@ class PreferredWindow(Rule):
         return None
 
 
+_by_time = operator.attrgetter("attempted_at")
+
+
 @dataclass(frozen=True)
 class MinGap(Rule):
     """min_gap: at least ``hours`` between the collector's last attempt on the covered channels and
@@ -249,7 +254,7 @@ class MinGap(Rule):
         """The latest covered attempt in the history; with ``contact``, the latest that may come
         before it (PlannedContact.may_follow)."""
         times = [a.attempted_at for a in debtor.history if self.covers(a.channel)
-                 and a.direction is Direction.OUTBOUND and (contact is None or contact.may_follow(a.attempted_at))]
+                 and a.direction is Direction.OUTBOUND and (contact is None or contact.may_follow(a))]
         return max(times, default=None)
 
     def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
@@ -263,11 +268,21 @@ class MinGap(Rule):
             return []  # nothing before the only contact, so no gap to measure
         out = []
         planned = sorted(self.relevant(contacts), key=lambda c: c.window_start)
+        recorded = sorted((a for a in debtor.history if self.covers(a.channel) and a.direction is Direction.OUTBOUND),
+                          key=_by_time)
+        times = [a.attempted_at for a in recorded]
         for k, c in enumerate(planned):
             # Any recorded attempt that may come before the contact must lie a whole gap
-            # before the window's start.
-            previous = [t for t in (self._last(debtor, c),
-                                    planned[k - 1].window_start if k else None) if t is not None]
+            # before the window's start: the latest such (_last), found from the latest
+            # attempt no later than the contact's own time back to the first that may come
+            # before it (a logged contact's own attempt does not).
+            last = None
+            i = bisect.bisect_right(times, c.attempted_at if c.attempted_at is not None else c.window_end)
+            while i > 0 and last is None:
+                i -= 1
+                if c.may_follow(recorded[i]):
+                    last = times[i]
+            previous = [t for t in (last, planned[k - 1].window_start if k else None) if t is not None]
             if previous and c.window_start < max(previous) + self.params["gap"]:
                 out.append(self.violation(debtor, tr("{channel} contact {start:%Y-%m-%d %H:%M %z} is less than {gap} "
                                                      "after the previous attempt", channel=c.channel,

@@ -77,6 +77,7 @@ class PackSet:
             seen |= {r.id for r in p.rules}
             self.by_country.setdefault(p.country, []).append(p)
         self._cache: dict[tuple[str, str, dt.date], tuple[Rule, ...]] = {}
+        self._interned: dict[tuple[int, ...], tuple[Rule, ...]] = {}
 
     def rules_for(self, debtor: Debtor, on: dt.date) -> tuple[Rule, ...]:
         # Which rules apply depends only on country, region and date (Rule.applies).
@@ -84,7 +85,9 @@ class PackSet:
         found = self._cache.get(key)
         if found is None:
             found = tuple(r for p in self.by_country.get(debtor.country, ()) for r in p.rules_for(debtor, on))
-            self._cache[key] = found
+            # The same rules on many days are one tuple, so a caller can group contacts by the
+            # rules in force by identity (the rules themselves live as long as the packs).
+            found = self._cache[key] = self._interned.setdefault(tuple(id(r) for r in found), found)
         return found
 
     def covers(self, country: str) -> bool:

@@ -65,10 +65,11 @@ class SuppressionList(Rule):
             return []  # not on the list
         out = []
         for c in self.relevant(contacts):
-            day = ctx.plan_date
             # A plan is still to be run, so every entry known now holds for it. An attempt a log
-            # records is judged by the entries in force when it was made: not backwards, so an
-            # opt-out never makes the attempt that carried it a contact while suppressed.
+            # records is judged by the entries in force when it was made (on its own local day:
+            # a log's contacts span many days): not backwards, so an opt-out never makes the
+            # attempt that carried it a contact while suppressed.
+            day = ctx.plan_date if c.attempted_at is None else c.window_start.date()
             hit = next((s for s in debtor.suppressions if s.active_on(day) and s.channel in (None, c.channel)
                         and s.destination in ("", c.destination)
                         and (s.since is None or c.attempted_at is None or c.attempted_at > s.since)), None)
