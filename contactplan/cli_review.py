@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import itertools
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -35,6 +36,7 @@ from contactplan.i18n import N_, tr
 
 # What an audit judged (report.kind, a JSON value), as a person reads it.
 KINDS = {"plan": N_("plan"), "log": N_("log")}
+TABLE_ROWS = 200  # a table on a terminal; the json and csv reports hold every violation
 
 
 def _builtin(name: str) -> bool:
@@ -127,11 +129,12 @@ def _review_log(log: Path, debtor_file, packs, store, cfg, calendars, workers: i
     from contactplan.io.history_fast import read_log
     from contactplan.review import review_spilled_log
 
+    workers = workers or _usable_cpus()
     with tempfile.TemporaryDirectory(prefix="contactplan-log-") as tmp:
-        spilled = read_log(str(log), Path(tmp), now=now())
+        spilled = read_log(str(log), Path(tmp), now=now(), workers=workers)
         data = store_data_for(store, debtor_file.debtors, spilled.first_date or dt.date.min, packs)
         return review_spilled_log(spilled, debtor_file, packs, store_data=data, config=cfg, calendars=calendars,
-                                  workers=workers or _usable_cpus())
+                                  workers=workers)
 
 
 def _usable_cpus() -> int:
@@ -156,11 +159,14 @@ def _print_summary(report, show_table: bool) -> None:
         table = Table(title=tr("Violations"))
         for col in (N_("rule"), N_("severity"), N_("debtor"), N_("contact"), N_("what is wrong"), N_("citation")):
             table.add_column(tr(col), overflow="fold")
-        for v in report.violations:
+        for v in itertools.islice(report.violations, TABLE_ROWS):
             contact = f"{v.channel or ''} {v.at.isoformat() if v.at else ''}".strip()
             table.add_row(*(escape(x) for x in (v.rule_id, str(v.severity), v.debtor_id, contact, v.message,
                                                 v.citation)))
         Console(stderr=True).print(table)
+        if s["violations"] > TABLE_ROWS:
+            err.print(tr("(the first {shown} of {n} violations; --format csv or json lists them all)",
+                         shown=TABLE_ROWS, n=s["violations"]), highlight=False)
 
 
 def _kind(kind: str) -> str:

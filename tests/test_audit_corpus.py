@@ -194,3 +194,18 @@ def test_bad_plan_file_is_exit_2(tmp_path):
                    encoding="utf-8")
     r = runner.invoke(app, ["audit", str(bad), "--debtors", str(_files(tmp_path)), "--date", TUE])
     assert r.exit_code == 2 and "plan.csv:2:4: window_start:" in r.stderr
+
+
+def test_the_terminal_table_is_capped_and_says_where_the_rest_is(tmp_path):
+    """A log of a million violations does not become a million-row table on stderr: the first
+    TABLE_ROWS, a line saying how many there are and which format lists them all."""
+    from contactplan.cli_review import TABLE_ROWS
+
+    late = ("SP", "voice", "+5511987650001", "21:00", "21:15", "-03:00", [])
+    plan = _plan(tmp_path, [(*late[:3], f"21:{m:02d}", f"21:{m + 1:02d}", *late[5:]) for m in range(0, 30)] * 10)
+    r = runner.invoke(app, ["audit", str(plan), "--debtors", str(_files(tmp_path)), "--no-store"])
+    n = len(json.loads(runner.invoke(app, ["audit", str(plan), "--debtors", str(_files(tmp_path)), "--no-store",
+                                           "--format", "json"]).stdout)["violations"])
+    assert r.exit_code == 1 and n > TABLE_ROWS
+    assert f"(the first {TABLE_ROWS} of {n} violations; --format csv or json lists them all)" in " ".join(
+        r.stderr.split())

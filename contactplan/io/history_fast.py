@@ -93,11 +93,13 @@ def bucket_of(debtor_ids: pl.Series, buckets: int, seed: int) -> pl.Series:
 
 
 def read_log(path: str, workdir: Path, *, default_country: str = "BR", now: dt.datetime | None = None,
-             piece_bytes: int = PIECE_BYTES, seed: int = 0) -> SpilledLog:
+             piece_bytes: int = PIECE_BYTES, seed: int = 0, workers: int = 1) -> SpilledLog:
     """The log at ``path``, spilled into ``workdir`` in buckets when it is plain text, else read
     whole by the row path (and held in memory: cp1252, quoted newlines, ...). Raises the row
-    path's InputError on the first bad row. ``now``: an attempt after it is a bad row."""
-    spilled = spill_log(path, workdir, default_country=default_country, now=now, piece_bytes=piece_bytes, seed=seed)
+    path's InputError on the first bad row. ``now``: an attempt after it is a bad row. A log of
+    several buckets has a multiple of ``workers`` of them, so that as many workers share them evenly."""
+    spilled = spill_log(path, workdir, default_country=default_country, now=now, piece_bytes=piece_bytes, seed=seed,
+                        workers=workers)
     if spilled is not None:
         return spilled
     attempts, sha, unknown = read_history(path, default_country, now)
@@ -106,19 +108,19 @@ def read_log(path: str, workdir: Path, *, default_country: str = "BR", now: dt.d
 
 
 def spill_log(path: str, workdir: Path, *, default_country: str = "BR", now: dt.datetime | None = None,
-              piece_bytes: int = PIECE_BYTES, seed: int = 0) -> SpilledLog | None:
+              piece_bytes: int = PIECE_BYTES, seed: int = 0, workers: int = 1) -> SpilledLog | None:
     """The log at ``path`` spilled into ``workdir`` in buckets, or None when the file is not plain
     (the caller then reads it with the row path). Raises the row path's InputError on the first bad row."""
     name = str(path)
     if name == "-" or not _is_plain_file(name):
-        return _from_bytes(name, read_bytes(name), workdir, default_country, now, piece_bytes, seed)
+        return _from_bytes(name, read_bytes(name), workdir, default_country, now, piece_bytes, seed, workers)
     from contactplan.io.files import check_readable
 
     check_readable(name)
     try:
         size = os.path.getsize(name)
         with open(name, "rb") as f:
-            return _Spiller(name, workdir, _bucket_count(size, piece_bytes), default_country, now, seed).run(
+            return _Spiller(name, workdir, _bucket_count(size, piece_bytes, workers), default_country, now, seed).run(
                 _pieces(f, piece_bytes))
     except OSError as exc:
         from contactplan.i18n import os_reason
@@ -133,14 +135,20 @@ def _is_plain_file(name: str) -> bool:
 
 
 def _from_bytes(name: str, raw: bytes, workdir: Path, default_country: str, now: dt.datetime | None,
-                piece_bytes: int, seed: int) -> SpilledLog | None:
+                piece_bytes: int, seed: int, workers: int) -> SpilledLog | None:
     pieces = (raw[i:i + piece_bytes] for i in range(0, len(raw), piece_bytes))
-    return _Spiller(name, workdir, _bucket_count(len(raw), piece_bytes), default_country, now, seed).run(
+    return _Spiller(name, workdir, _bucket_count(len(raw), piece_bytes, workers), default_country, now, seed).run(
         _rejoined(pieces))
 
 
-def _bucket_count(size: int, piece_bytes: int) -> int:
-    return max(1, min(MAX_BUCKETS, math.ceil(size / piece_bytes)))
+def _bucket_count(size: int, piece_bytes: int, workers: int = 1) -> int:
+    """About a piece's worth of the file a bucket; one bucket for a small file (judged in
+    process), else a multiple of ``workers`` (so none of them waits while another judges a
+    last bucket alone)."""
+    n = max(1, min(MAX_BUCKETS, math.ceil(size / piece_bytes)))
+    if n == 1 or workers <= 1:
+        return n
+    return min(MAX_BUCKETS, -(-n // workers) * workers)
 
 
 def _pieces(f, piece_bytes: int) -> Iterator[bytes]:
