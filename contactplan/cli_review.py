@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import itertools
+import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,7 +16,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from contactplan.io.files import write_stdout
 from contactplan.cli_common import (
     ConfigOption,
     DbOption,
@@ -79,8 +81,9 @@ def audit(
     Exit 0 clean, 1 violations found, 2 bad input. Read-only: never writes to the database."""
     from contactplan.io.agents import read_agents
     from contactplan.io.debtors import read_debtors
-    from contactplan.io.plan_csv import read_plan, write_atomic
-    from contactplan.review import plan_date_of, review_plan, to_csv, to_json
+    from contactplan.io.files import write_stdout_bytes
+    from contactplan.io.plan_csv import read_plan, write_atomic, write_chunks_atomic
+    from contactplan.review import csv_chunks, json_chunks, plan_date_of, review_plan
 
     if as_json:
         fmt = AuditFormat.json
@@ -93,48 +96,52 @@ def audit(
     if log is not None and not_before is not None:
         raise typer.BadParameter(tr("judges a re-plan; a log is judged attempt by attempt against what came before"),
                                  param_hint="--not-before")
-    try:
-        cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
-        debtor_file = read_debtors(str(debtors))
-        store = store_for(db, cfg, create=False, no_store=no_store)
-        if log is not None:
-            report = _review_log(log, debtor_file, packs, store, cfg, calendars, workers)
-        else:
-            file_date, contacts = read_plan(str(plan_file))
-            day = plan_date_of(file_date, parse_date(date, "--date") if date else None, str(plan_file))
-            agent_list = read_agents(str(agents))[0] if agents else None
-            report = review_plan(contacts, day, debtor_file, packs, source=str(plan_file), agents=agent_list,
-                                 agents_path=str(agents), store_data=store_data_for(store, debtor_file.debtors, day, packs),
-                                 config=cfg, calendars=calendars,
-                                 not_before=parse_not_before(not_before, day, cfg.report_timezone))
-        if fmt is not AuditFormat.table:
-            text = to_json(report) if fmt is AuditFormat.json else to_csv(report)
-            if output is None or str(output) == "-":
-                write_stdout(text)  # all of it, or the closed pipe is an error
+    # A log's buckets and the violations its workers found stay in a temporary directory until
+    # the report is written (removed after, whatever happens).
+    with contextlib.ExitStack() as scratch:
+        try:
+            cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
+            debtor_file = read_debtors(str(debtors))
+            store = store_for(db, cfg, create=False, no_store=no_store)
+            if log is not None:
+                workdir = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="contactplan-log-")))
+                report = _review_log(log, debtor_file, packs, store, cfg, calendars, workers, workdir)
             else:
-                write_atomic(output, text)
-        if html is not None:
-            write_atomic(html, _audit_html(report))
-    except ContactplanError as exc:
-        fail(exc)
-    _print_summary(report, show_table=fmt is AuditFormat.table)
+                file_date, contacts = read_plan(str(plan_file))
+                day = plan_date_of(file_date, parse_date(date, "--date") if date else None, str(plan_file))
+                agent_list = read_agents(str(agents))[0] if agents else None
+                report = review_plan(contacts, day, debtor_file, packs, source=str(plan_file), agents=agent_list,
+                                     agents_path=str(agents),
+                                     store_data=store_data_for(store, debtor_file.debtors, day, packs),
+                                     config=cfg, calendars=calendars,
+                                     not_before=parse_not_before(not_before, day, cfg.report_timezone))
+            if fmt is not AuditFormat.table:
+                # Written a few thousand violations at a time: a report is never held whole as text.
+                chunks = json_chunks(report) if fmt is AuditFormat.json else csv_chunks(report)
+                if output is None or str(output) == "-":
+                    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+                    write_stdout_bytes(c.encode(encoding) for c in chunks)  # all of it, or the closed pipe is an error
+                else:
+                    write_chunks_atomic(output, (c.encode("utf-8") for c in chunks))
+            if html is not None:
+                write_atomic(html, _audit_html(report))
+        except ContactplanError as exc:
+            fail(exc)
+        _print_summary(report, show_table=fmt is AuditFormat.table)
     raise typer.Exit(int(ExitCode.OK if report.clean else ExitCode.VIOLATIONS))
 
 
-def _review_log(log: Path, debtor_file, packs, store, cfg, calendars, workers: int):
-    """The log read in pieces into buckets by debtor in a temporary directory (removed after), and
-    judged bucket by bucket: memory holds a bucket, not the log."""
-    import tempfile
-
+def _review_log(log: Path, debtor_file, packs, store, cfg, calendars, workers: int, workdir: Path):
+    """The log read in pieces into buckets by debtor in ``workdir``, and judged bucket by bucket:
+    memory holds a bucket, not the log (nor, with workers, every violation found)."""
     from contactplan.io.history_fast import read_log
     from contactplan.review import review_spilled_log
 
     workers = workers or _usable_cpus()
-    with tempfile.TemporaryDirectory(prefix="contactplan-log-") as tmp:
-        spilled = read_log(str(log), Path(tmp), now=now(), workers=workers)
-        data = store_data_for(store, debtor_file.debtors, spilled.first_date or dt.date.min, packs)
-        return review_spilled_log(spilled, debtor_file, packs, store_data=data, config=cfg, calendars=calendars,
-                                  workers=workers)
+    spilled = read_log(str(log), workdir, now=now(), workers=workers)
+    data = store_data_for(store, debtor_file.debtors, spilled.first_date or dt.date.min, packs)
+    return review_spilled_log(spilled, debtor_file, packs, store_data=data, config=cfg, calendars=calendars,
+                              workers=workers)
 
 
 def _usable_cpus() -> int:

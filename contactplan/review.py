@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import datetime as dt
+import itertools
 import json
 import operator
 from collections import Counter
@@ -69,7 +70,7 @@ class AuditReport:
     dates: list[dt.date]
     contacts: int  # contacts judged (a log's inbound rows are history, not contacts)
     debtors: int  # distinct debtors among them
-    violations: list[Violation]
+    violations: list[Violation] | ReportViolations
     provenance: dict[str, str] = field(default_factory=dict)
     hourly: list[tuple[dt.datetime, Counter, int]] = field(default_factory=list)  # report.hourly_usage rows
     report_timezone: str = "America/Sao_Paulo"
@@ -200,6 +201,29 @@ class LogPart:
     used: dict[dt.datetime, Counter]  # HourlyUsage.used
     violations: list[Violation]  # in report order (_sorted)
     counts: ViolationCounts = field(default_factory=ViolationCounts)  # of the violations
+    spilled: str | None = None  # the file holding the violations instead (review_workers.spill_violations)
+
+
+class ReportViolations:
+    """A log report's violations, kept in its parts (in memory, or in the files a log's workers
+    spilled them to) and merged in report order each time they are read: a debtor is in one part
+    only. The parent's memory so holds a chunk per part, not every violation found."""
+
+    def __init__(self, parts: list[LogPart]):
+        self.parts = parts
+        self.total = sum(p.counts.violations for p in parts)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __iter__(self) -> Iterator[Violation]:
+        from contactplan.review_workers import read_spilled
+
+        sources = [iter(p.violations) if p.spilled is None else read_spilled(p.spilled) for p in self.parts]
+        return sources[0] if len(sources) == 1 else heapq.merge(*sources, key=_report_order)
 
 
 def _judge_log(log: Iterable[Sequence[Attempt]], files: dict[str, Debtor], rejected: dict[str, Rejection],
@@ -235,8 +259,7 @@ def _log_report(source: str, parts: list[LogPart], debtor_file: DebtorFile, pack
     for part in parts:
         for hour, channels in part.used.items():
             usage.used[hour].update(channels)
-    violations = parts[0].violations if len(parts) == 1 else list(heapq.merge(*(p.violations for p in parts),
-                                                                              key=_report_order))
+    violations = parts[0].violations if len(parts) == 1 and parts[0].spilled is None else ReportViolations(parts)
     return AuditReport(source, "log", sorted(set().union(*(p.dates for p in parts))), sum(p.contacts for p in parts),
                        sum(p.debtors for p in parts), violations, _provenance(debtor_file, packs, calendars),
                        usage.rows(), config.report_timezone, sum((p.counts for p in parts), ViolationCounts()))
@@ -327,8 +350,13 @@ def violation_dict(v: Violation) -> dict:
 
 
 def to_json(report: AuditReport) -> str:
-    """Schema (version 1), documented in docs/audit.md. Indented, one violation a line: the
-    standard library writes a list of a million objects ten times faster without indentation."""
+    return "".join(json_chunks(report))
+
+
+def json_chunks(report: AuditReport) -> Iterator[str]:
+    """Schema (version 1), documented in docs/audit.md, a few thousand violations at a time.
+    Indented, one violation a line: the standard library writes a list of a million objects ten
+    times faster without indentation."""
     head = json.dumps({
         "schema": JSON_SCHEMA_VERSION,
         "status": "clean" if report.clean else "violations",
@@ -340,9 +368,20 @@ def to_json(report: AuditReport) -> str:
         "provenance": report.provenance,
     }, ensure_ascii=False, indent=2)
     if not report.violations:
-        return head + "\n"
-    rows = ",\n    ".join(violation_lines(report.violations))
-    return head.replace('"violations": []', '"violations": [\n    ' + rows + "\n  ]", 1) + "\n"
+        yield head + "\n"
+        return
+    # The one '"violations": []' outside a string: a quote inside one is escaped.
+    before, after = head.split('"violations": []', 1)
+    yield before + '"violations": [\n    '
+    lines = violation_lines(report.violations)
+    separator = ""
+    for batch in iter(lambda: list(itertools.islice(lines, CHUNK)), []):
+        yield separator + ",\n    ".join(batch)
+        separator = ",\n    "
+    yield "\n  ]" + after + "\n"
+
+
+CHUNK = 4096  # violations a chunk of a written report holds
 
 
 def violation_lines(violations: Iterable[Violation]) -> Iterator[str]:
@@ -366,6 +405,10 @@ CSV_COLUMNS = ("rule_id", "severity", "debtor_id", "channel", "at", "message", "
 
 
 def to_csv(report: AuditReport) -> str:
+    return "".join(csv_chunks(report))
+
+
+def csv_chunks(report: AuditReport) -> Iterator[str]:
     import csv
     import io
 
@@ -374,7 +417,12 @@ def to_csv(report: AuditReport) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
-    for v in report.violations:
-        d = violation_dict(v)
-        w.writerow([spreadsheet_safe(str(d[c] or "")) for c in CSV_COLUMNS])
-    return buf.getvalue()
+    violations = iter(report.violations)
+    for batch in iter(lambda: list(itertools.islice(violations, CHUNK)), []):
+        for v in batch:
+            d = violation_dict(v)
+            w.writerow([spreadsheet_safe(str(d[c] or "")) for c in CSV_COLUMNS])
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+    yield buf.getvalue()

@@ -2,7 +2,8 @@
 
 Each bucket holds every attempt of its debtors (io.history_fast), so a worker needs only those
 debtors, their stored history and the rules: it reads its bucket from disk and returns what it
-found (review.LogPart). Workers are *spawned*, not forked: polars and OR-Tools run thread pools,
+found (review.LogPart), its violations written beside the bucket (so that the parent never holds
+them all: it reads them back, merged, as it writes the report). Workers are *spawned*, not forked: polars and OR-Tools run thread pools,
 and a forked child of a threaded process may deadlock on a lock another thread held. The
 reader's language and --show-values go with them, so messages read as the parent's would.
 """
@@ -10,8 +11,11 @@ reader's language and --show-values go with them, so messages read as the parent
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import multiprocessing
-from collections.abc import Iterable
+import pickle
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import polars as pl
 
@@ -39,6 +43,30 @@ def judge_buckets(log: SpilledLog, debtor_file: DebtorFile, data: StoreData, pac
         jobs = [pool.submit(_judge_bucket, log, b, debtors[b], rejections[b], _store_part(data, debtors[b]))
                 for b in range(n)]
         return [job.result() for job in jobs]
+
+
+SPILL_CHUNK = 10_000  # violations a pickle of the spill file holds
+
+
+def spill_violations(part, path: Path):
+    """The part with its violations written to ``path`` (in report order, in chunks) instead of
+    held: the parent reads them back as it writes the report (review.ReportViolations)."""
+    with path.open("wb") as f:
+        for k in range(0, len(part.violations), SPILL_CHUNK):
+            pickle.dump(part.violations[k:k + SPILL_CHUNK], f, protocol=pickle.HIGHEST_PROTOCOL)
+    return dataclasses.replace(part, violations=[], spilled=str(path))
+
+
+def read_spilled(path: str) -> Iterator:
+    """The violations ``spill_violations`` wrote, in their order. The file is this run's own, in
+    its private temporary directory."""
+    with open(path, "rb") as f:
+        while True:
+            try:
+                chunk = pickle.load(f)
+            except EOFError:
+                return
+            yield from chunk
 
 
 def _by_bucket(items: Iterable, key, log: SpilledLog, n: int) -> list[list]:
@@ -70,6 +98,9 @@ def _judge_bucket(log: SpilledLog, bucket: int, debtors: list[Debtor], rejection
                   data: StoreData):
     from contactplan.review import _judge_log
 
-    return _judge_log(log.debtor_groups(bucket), {d.debtor_id: d for d in debtors},
+    part = _judge_log(log.debtor_groups(bucket), {d.debtor_id: d for d in debtors},
                       {r.debtor_id: r for r in rejections}, data, _SHARED["packs"], _SHARED["calendars"],
                       _SHARED["report_timezone"])
+    if log.workdir is None or not part.violations:
+        return part
+    return spill_violations(part, log.workdir / f"violations-{bucket:04d}.pickle")

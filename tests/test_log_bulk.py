@@ -8,7 +8,9 @@ own callbacks, conversations and opt-outs on the contact itself)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import pickle
 import random
@@ -157,3 +159,31 @@ def test_violations_cross_processes_as_they_were():
     for v in (Violation("r", Severity.LAW, "c", "D1", "m", Channel.SMS, at), Violation("r", Severity.POLICY, "", "", "")):
         back = pickle.loads(pickle.dumps(v))
         assert back == v and type(back.severity) is Severity and (back.at is None or back.at.fold == 1)
+
+
+def test_a_report_is_written_in_chunks_as_one_document(tmp_path):
+    """More violations than a chunk holds, some parts spilled to disk by 'workers' and some held:
+    the JSON is one document with every violation, in report order, one a line; the CSV a row each."""
+    from contactplan.review import CHUNK, AuditReport, LogPart, ReportViolations, ViolationCounts, to_csv, to_json
+    from contactplan.review_workers import spill_violations
+
+    at = dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC)
+    found = [Violation("r.x", Severity.LAW, "cite", f"D{k:05d}", f'msg "{k}"\n', Channel.SMS,
+                       at + dt.timedelta(minutes=k % 7)) for k in range(2 * CHUNK + 5)]
+    parts = [LogPart(0, 0, set(), {}, _sorted(found[k::3]), ViolationCounts.of(found[k::3])) for k in range(3)]
+    parts[1] = spill_violations(parts[1], tmp_path / "v.pickle")
+    assert parts[1].violations == [] and (tmp_path / "v.pickle").stat().st_size > 0
+    merged = ReportViolations(parts)
+    report = AuditReport("log.csv", "log", [at.date()], 9, 9, merged, counts=sum((p.counts for p in parts),
+                                                                                 ViolationCounts()))
+    assert len(merged) == len(found) and list(merged) == _sorted(found) and list(merged) == list(merged)
+    text = to_json(report)
+    document = json.loads(text)
+    assert document["violations"] == [violation_dict(v) for v in _sorted(found)]
+    assert document["summary"]["violations"] == len(found) and document["status"] == "violations"
+    lines = text.splitlines()
+    first = lines.index('  "violations": [') + 1
+    assert lines[first + len(found)] == "  ],"
+    assert all(line.startswith('    {"rule_id": "r.x"') for line in lines[first:first + len(found)])
+    rows = list(csv.reader(io.StringIO(to_csv(report))))
+    assert len(rows) == len(found) + 1 and rows[1][2] == _sorted(found)[0].debtor_id

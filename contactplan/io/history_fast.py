@@ -74,6 +74,7 @@ class SpilledLog:
     first_date: dt.date | None = None  # the earliest attempt's date, in its own offset
     seed: int = 0
     _in_memory: list[list[Attempt]] | None = field(default=None, repr=False)  # the row path's read
+    workdir: Path | None = None  # where the buckets are (None: read whole, in memory)
 
     def debtor_groups(self, bucket: int) -> Iterator[list[Attempt]]:
         """The bucket's attempts, one debtor at a time, each debtor's in file order."""
@@ -202,7 +203,7 @@ class _Spiller:
             return None  # empty: the row path says so
         header = self.table.header
         return SpilledLog(self.name, self.sha.hexdigest(), [h for h in header if h not in KNOWN], self.files,
-                          self.attempts, self.first_date, self.seed)
+                          self.attempts, self.first_date, self.seed, workdir=self.workdir)
 
     # -- one piece ----------------------------------------------------------------------------
 
