@@ -249,9 +249,9 @@ class FrequencyCap(GateRule):
         counted = sorted(self._counted(debtor), key=_by_time) if debtor.history else []
         times = [a.attempted_at for a in counted]
         reach = dt.timedelta(days=days + 2)
-        near = {id(c): (bisect.bisect_left(times, c.window_start - reach), bisect.bisect_right(times, _latest(c)))
-                for c in planned}
-        if len(planned) + max(hi - lo for lo, hi in near.values()) <= limit:
+        near_any = (bisect.bisect_right(times, max(_latest(c) for c in planned))
+                    - bisect.bisect_left(times, min(c.window_start for c in planned) - reach))
+        if len(planned) + near_any <= limit:
             return []  # even every such attempt and every contact in one window would fit
         planned = [c for c in planned if self._typed(debtor, c.destination)]
         if self.params["consented"] == "not_counted":
@@ -266,12 +266,12 @@ class FrequencyCap(GateRule):
         out = []
         for c, c_days in dated:
             same = c.destination if self.per_destination else None
-            lo, hi = near[id(c)]
-            for day in sorted(c_days):
+            near = attempts[bisect.bisect_left(times, c.window_start - reach):bisect.bisect_right(times, _latest(c))]
+            for day in sorted(c_days) if len(c_days) > 1 else c_days:
                 window = _days_to(day, days)
                 # Every recorded attempt that may come before this contact (_in_window), and the
                 # contact itself with the others planned no later than it.
-                history = sum(1 for a, a_days in attempts[lo:hi] if (same is None or a.destination == same)
+                history = sum(1 for a, a_days in near if (same is None or a.destination == same)
                               and c.may_follow(a) and not a_days.isdisjoint(window))
                 today = (c.attempt is not None) + sum(
                     1 for p, p_days in to_be if p.window_start <= c.window_start
