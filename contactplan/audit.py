@@ -110,16 +110,14 @@ _OFF_DAY: dict[tuple, tuple[tuple[str, dt.date], ...]] = {}
 
 
 def audit_debtor(debtor_id: str, debtor: Debtor | None, planned: list[PlannedContact], packs: PackSet,
-                 ctx: Context, *, contact_wise: bool | None = None) -> list[Violation]:
-    """The violations of one debtor's contacts on ``ctx.plan_date`` (capacity aside), unsorted.
-    ``contact_wise=False`` leaves out the rules that judge each contact on its own (Rule.contact_wise),
-    for a caller that has judged the contacts by them already (``judging``)."""
+                 ctx: Context) -> list[Violation]:
+    """The violations of one debtor's contacts on ``ctx.plan_date`` (capacity aside), unsorted."""
     found = debtor_problem(debtor_id, debtor, packs)
     if found:
         return [found]
     out = contract_violations(debtor_id, debtor, planned, ctx)
     channels = frozenset(c.channel for c in planned)
-    for rule in judging(packs.rules_for(debtor, ctx.plan_date), channels, contact_wise):
+    for rule in judging(packs.rules_for(debtor, ctx.plan_date), channels):
         found_here = rule.check(debtor, planned, ctx)
         if found_here:
             out.extend(found_here)
@@ -168,23 +166,21 @@ def contract_violations(debtor_id: str, debtor: Debtor, planned: list[PlannedCon
     return out
 
 
-_JUDGING: dict[tuple[int, frozenset[Channel], bool | None], tuple[tuple, tuple]] = {}
+_JUDGING: dict[tuple[int, frozenset[Channel]], tuple[tuple, tuple]] = {}
 
 
-def judging(rules: tuple, channels: frozenset[Channel], contact_wise: bool | None = None) -> tuple:
-    """The rules with something to say about contacts on these channels; with ``contact_wise``
-    True or False, only the rules whose Rule.contact_wise is that. A rule judges only
+def judging(rules: tuple, channels: frozenset[Channel]) -> tuple:
+    """The rules with something to say about contacts on these channels. A rule judges only
     contacts on its channels (every check starts from them), so one that covers none of them
-    is left out; remembered per (rules in force, channels, which), a few dozen. The key is the
-    tuple's identity (hashing the rules themselves costs more than the check saves); the tuple
-    is kept in the entry, so an id reused by another tuple is seen for what it is."""
-    key = (id(rules), channels, contact_wise)
+    is left out; remembered per (rules in force, channels), a few dozen. The key is the tuple's
+    identity (hashing the rules themselves costs more than the check saves); the tuple is kept
+    in the entry, so an id reused by another tuple is seen for what it is."""
+    key = (id(rules), channels)
     found = _JUDGING.get(key)
     if found is None or found[0] is not rules:
         if len(_JUDGING) >= _MEMO_LIMIT:
             _JUDGING.clear()
-        found = _JUDGING[key] = (rules, tuple(r for r in rules if not r.covered_channels.isdisjoint(channels)
-                                              and contact_wise in (None, r.contact_wise)))
+        found = _JUDGING[key] = (rules, tuple(r for r in rules if not r.covered_channels.isdisjoint(channels)))
     return found[1]
 
 

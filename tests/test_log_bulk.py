@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import inspect
 import io
 import json
 import pickle
@@ -65,6 +66,9 @@ def _pack(rng: random.Random, country: str) -> str:
     return text
 
 
+_PACK_SOURCE = inspect.getsource(_pack)
+
+
 def _attempts(rng: random.Random, debtor, n: int, prefix: str) -> list[Attempt]:
     """Attempts on a half-hour grid over ten days (many share an instant, or lie an exact gap
     apart), to the debtor's destinations and now and then to another."""
@@ -105,6 +109,18 @@ def _judge_each_attempt(debtors, log: list[Attempt], data: StoreData, packs: Pac
                                                              data.suppressed_destinations))[0] if debtor else None
             out += audit_debtor(debtor_id, attached, [c], packs, Context(c.window_start.date(), CALENDARS))
     return _sorted(out)
+
+
+HISTORY_KINDS = ("frequency_cap", "daily_cap", "conversation_cooldown", "min_gap", "suppression")
+
+
+def test_every_kind_judged_at_once_is_contact_wise_or_generated_here():
+    """A new kind is judged all at once in a log too: it says it is contact-wise (and
+    tests/test_audit_fast.py holds it to that) or the packs generated here use it."""
+    from contactplan.rules.packs import KINDS
+
+    assert {k for k, cls in KINDS.items() if not cls.contact_wise} <= set(HISTORY_KINDS)
+    assert all(f'("{kind}",' in _PACK_SOURCE for kind in HISTORY_KINDS)
 
 
 @settings(max_examples=60, deadline=None)
