@@ -179,14 +179,16 @@ def review_spilled_log(log: SpilledLog, debtor_file: DebtorFile, packs: PackSet,
     config = config or Config()
     calendars = calendars or Calendars()
     data = store_data or StoreData()
+    from contactplan.review_workers import judge_buckets, spill_bucket
+
     if len(log.buckets) == 1 or workers <= 1:
         files = {d.debtor_id: d for d in debtor_file.debtors}
         rejected = {r.debtor_id: r for r in debtor_file.rejections}
-        parts = [_judge_log(log.debtor_groups(b), files, rejected, data, packs, calendars, config.report_timezone)
-                 for b in range(len(log.buckets))]
+        parts = []
+        for b in range(len(log.buckets)):
+            part = _judge_log(log.debtor_groups(b), files, rejected, data, packs, calendars, config.report_timezone)
+            parts.append(spill_bucket(log, b, part) if len(log.buckets) > 1 else part)  # as a worker would
     else:
-        from contactplan.review_workers import judge_buckets
-
         parts = judge_buckets(log, debtor_file, data, packs, calendars, config.report_timezone, workers)
     return _log_report(log.path, parts, debtor_file, packs, calendars, config)
 

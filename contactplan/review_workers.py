@@ -48,6 +48,13 @@ def judge_buckets(log: SpilledLog, debtor_file: DebtorFile, data: StoreData, pac
 SPILL_CHUNK = 10_000  # violations a pickle of the spill file holds
 
 
+def spill_bucket(log: SpilledLog, bucket: int, part):
+    """The bucket's part with its violations spilled beside the bucket's files (when the log is on disk)."""
+    if log.workdir is None or not part.violations:
+        return part
+    return spill_violations(part, log.workdir / f"violations-{bucket:04d}.pickle")
+
+
 def spill_violations(part, path: Path):
     """The part with its violations written to ``path`` (in report order, in chunks) instead of
     held: the parent reads them back as it writes the report (review.ReportViolations)."""
@@ -101,6 +108,4 @@ def _judge_bucket(log: SpilledLog, bucket: int, debtors: list[Debtor], rejection
     part = _judge_log(log.debtor_groups(bucket), {d.debtor_id: d for d in debtors},
                       {r.debtor_id: r for r in rejections}, data, _SHARED["packs"], _SHARED["calendars"],
                       _SHARED["report_timezone"])
-    if log.workdir is None or not part.violations:
-        return part
-    return spill_violations(part, log.workdir / f"violations-{bucket:04d}.pickle")
+    return spill_bucket(log, bucket, part)
