@@ -23,7 +23,7 @@ from contactplan.calendars import Calendars
 from contactplan.errors import show_values, values_shown
 from contactplan.i18n import current_language, use_language
 from contactplan.io.debtors import DebtorFile
-from contactplan.io.history_fast import SpilledLog, bucket_of
+from contactplan.io.history_fast import SpilledLog, bucket_of, scratch_error
 from contactplan.model import Debtor, Rejection, StoreData
 from contactplan.rules.packs import PackSet
 
@@ -58,9 +58,12 @@ def spill_bucket(log: SpilledLog, bucket: int, part):
 def spill_violations(part, path: Path):
     """The part with its violations written to ``path`` (in report order, in chunks) instead of
     held: the parent reads them back as it writes the report (review.ReportViolations)."""
-    with path.open("wb") as f:
-        for k in range(0, len(part.violations), SPILL_CHUNK):
-            pickle.dump(part.violations[k:k + SPILL_CHUNK], f, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        with path.open("wb") as f:
+            for k in range(0, len(part.violations), SPILL_CHUNK):
+                pickle.dump(part.violations[k:k + SPILL_CHUNK], f, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError as exc:
+        raise scratch_error(path.parent, exc) from None
     return dataclasses.replace(part, violations=[], spilled=str(path))
 
 

@@ -246,3 +246,29 @@ def test_buckets_and_workers_give_the_whole_logs_report(tmp_path):
         finally:
             use_language("en")
     assert '"violations": [\n' in whole  # the log breaks rules: the comparison is not of empty reports
+
+
+def test_a_full_temporary_directory_is_said_so_not_blamed_on_the_log(tmp_path, monkeypatch):
+    """No room to spill the buckets, or a worker's violations: an output error naming the
+    temporary directory and what to do (exit 2), never "cannot read" the log."""
+    import errno
+
+    import polars as pl
+
+    from contactplan.errors import OutputError
+    from contactplan.review import LogPart
+    from contactplan.review_workers import spill_violations
+    from contactplan.rules.base import Severity, Violation
+
+    path = _write(tmp_path / "log.csv", [_clean_row(random.Random(1), k) for k in range(20)])
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(pl.DataFrame, "write_ipc", full)
+        with pytest.raises(OutputError, match="cannot spill the log to the temporary directory .*set TMPDIR"):
+            read_log(str(path), tmp_path / "work", now=NOW)
+    part = LogPart(1, 1, set(), {}, [Violation("r", Severity.LAW, "c", "D1", "m")])
+    with pytest.raises(OutputError, match="cannot spill the log to the temporary directory"):
+        spill_violations(part, tmp_path / "gone" / "v.pickle")

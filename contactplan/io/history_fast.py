@@ -34,7 +34,7 @@ from pathlib import Path
 
 import polars as pl
 
-from contactplan.errors import InputError
+from contactplan.errors import InputError, OutputError
 from contactplan.i18n import tr
 from contactplan.io.csvfile import CsvTable, Row, read_bytes
 from contactplan.io.frozen import paused_gc
@@ -86,6 +86,16 @@ class SpilledLog:
             return
         frame = pl.concat([pl.read_ipc(f) for f in files]).sort("debtor_id", "line")
         yield from _groups(frame)
+
+
+def scratch_error(workdir: Path, exc: OSError) -> OutputError:
+    """A log's buckets (or its violations) could not be written to the temporary directory: not
+    the log's fault, nor the report's (nothing is written)."""
+    from contactplan.i18n import os_reason
+
+    return OutputError(tr("cannot spill the log to the temporary directory {path}: {problem}; set TMPDIR to a "
+                          "directory with room (about twice the log's size)", path=workdir.parent,
+                          problem=os_reason(exc)))
 
 
 def bucket_of(debtor_ids: pl.Series, buckets: int, seed: int) -> pl.Series:
@@ -255,7 +265,10 @@ class _Spiller:
         for bucket, part in out.with_columns(bucket_of(out.get_column("debtor_id"), self.n_buckets, self.seed)
                                              .alias("bucket")).partition_by("bucket", as_dict=True).items():
             target = self.workdir / f"b{bucket[0]:03d}-{k:06d}.arrow"
-            part.drop("bucket").write_ipc(target, compression="uncompressed")
+            try:
+                part.drop("bucket").write_ipc(target, compression="uncompressed")
+            except OSError as exc:
+                raise scratch_error(self.workdir, exc) from None
             self.files[bucket[0]].append(target)
 
     @staticmethod
