@@ -64,9 +64,16 @@ def layout(name: str, body: bytes, encoding: str, required: tuple[str, ...], kno
     return Layout(encoding, delimiter, header)
 
 
+# Wider than this, a header is not a portfolio's or a dialer's: its columns cost the vectorised
+# path an expression each (a million of them took minutes), the row path only the cells there are.
+MAX_FAST_COLUMNS = 1_000
+
+
 def load(body: bytes, delimiter: str, width: int) -> pl.DataFrame | None:
     """Every line of UTF-8 ``body`` as a row of ``width`` strings (columns c0, c1, ...); None when
-    polars or the csv module would read it otherwise."""
+    polars or the csv module would read it otherwise, or the header is absurdly wide."""
+    if width > MAX_FAST_COLUMNS:
+        return None
     columns = [f"c{i}" for i in range(width)]
     quoted = b'"' in body
     if quoted and not one_record_per_line(body, delimiter):
