@@ -263,10 +263,19 @@ class FrequencyCap(GateRule):
         # their outcomes): besides the attempts, only planned contacts count, and a logged
         # contact itself.
         to_be = [(p, p_days) for p, p_days in dated if p.attempt is None]
+        counted_ids = {id(a) for a in counted}
         out = []
         for c, c_days in dated:
             same = c.destination if self.per_destination else None
-            near = attempts[bisect.bisect_left(times, c.window_start - reach):bisect.bisect_right(times, _latest(c))]
+            # The attempts from the first local day any window of the contact's days can hold, up
+            # to the contact's own time: all that can count against it, and an upper bound of how
+            # many do (its own attempt never does).
+            lo = bisect.bisect_left(times, _day_start(debtor.zones, min(c_days) - dt.timedelta(days=days - 1)))
+            hi = bisect.bisect_right(times, _latest(c))
+            own = c.attempt is not None and id(c.attempt) in counted_ids
+            if hi - lo - own + (c.attempt is not None) + len(to_be) <= limit:
+                continue  # even all of them with every contact to be made fit
+            near = attempts[lo:hi]
             for day in sorted(c_days) if len(c_days) > 1 else c_days:
                 window = _days_to(day, days)
                 # Every recorded attempt that may come before this contact (_in_window), and the
@@ -287,6 +296,13 @@ class FrequencyCap(GateRule):
                     out.append(self.violation(debtor, said, c))
                     break
         return out
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _day_start(zones: tuple[str, ...], day: dt.date) -> dt.datetime:
+    """An instant no later than the first of local date ``day`` in any of the zones: the
+    earliest of their midnights, two hours early (a midnight may fall in a clock change)."""
+    return min(dt.datetime.combine(day, dt.time(0), ZoneInfo(z)) for z in zones) - dt.timedelta(hours=2)
 
 
 @functools.lru_cache(maxsize=1 << 12)
