@@ -680,3 +680,22 @@ def test_contact_wise_kinds_judge_each_contact_alone():
                              for v in rule.check(other, [c], Context(day + dt.timedelta(days=k + 1), calendars))]
                     assert alone == together, (rule.id, debtor_id)
     assert found > 100  # the worlds break these rules: the comparison is not of empty answers
+
+
+def test_caps_count_one_by_one_when_dates_do_not_allow_bisection():
+    """Candidate zones 26 hours apart (UTC+14 and UTC-12): an instant's local dates may be two
+    days apart with none between, so frequency caps count attempt by attempt (_Counting.of
+    refuses them), still exactly as the reference does."""
+    from contactplan.rules.frequency import _Counting
+
+    day = dt.date(2026, 11, 24)
+    a = Attempt("A", "D", Channel.VOICE, "+1", dt.datetime(2026, 11, 24, 11, tzinfo=UTC), Outcome.NO_ANSWER)
+    b = dataclasses.replace(a, attempt_id="B", attempted_at=a.attempted_at + dt.timedelta(hours=1))
+    assert _Counting.of([(a, frozenset({day - dt.timedelta(days=1), day + dt.timedelta(days=1)}))]) is None
+    assert _Counting.of([(a, frozenset({day})), (b, frozenset({day - dt.timedelta(days=1)}))]) is None
+    assert _Counting.of([(a, frozenset({day})), (b, frozenset({day, day + dt.timedelta(days=1)}))]) is not None
+    contacts, by_id, _, _ = _world(7, day, n=120)
+    apart = {k: dataclasses.replace(d, zones=("Pacific/Kiritimati", "Etc/GMT+12")) for k, d in by_id.items()}
+    expected = reference_audit(contacts, apart, PACKS, day)
+    assert any(v.rule_id.endswith(("one_contact_per_day", "attempts_7_days")) for v in expected)
+    _same(audit_plan(contacts, apart, PACKS, day), expected)

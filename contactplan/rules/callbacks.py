@@ -15,6 +15,7 @@ suppressions) holds for it as for any contact.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -41,28 +42,57 @@ def _within_consent(debtor: Debtor, request: Attempt, when: dt.datetime) -> bool
     return when >= request.attempted_at
 
 
-def callback_of(debtor: Debtor, contact: PlannedContact) -> Attempt | None:
+class Requests:
+    """A debtor's callback requests by destination, in the order of the time asked for: a call
+    can be consented only by a request whose asked-for time lies from CALLBACK_LATE before the
+    call to CALLBACK_EARLY after it, so those are found by bisection (in history order) and then
+    judged by callback_of and consented exactly as all of them would be. A debtor's thousands of
+    logged calls so cost look-ups, not every request for every call."""
+
+    def __init__(self, debtor: Debtor):
+        groups: dict[str, list[tuple[dt.datetime, int, Attempt]]] = {}
+        for k, request in enumerate(requests(debtor)):
+            groups.setdefault(request.destination, []).append((request.callback_at, k, request))
+        self.by_destination = {}
+        for destination, found in groups.items():
+            found.sort(key=lambda item: (item[0], item[1]))
+            self.by_destination[destination] = ([at for at, _, _ in found], [(k, r) for _, k, r in found])
+
+    def near(self, destination: str, start: dt.datetime, end: dt.datetime) -> list[Attempt]:
+        """The requests to ``destination`` that may consent a call from ``start`` to ``end``, in
+        history order."""
+        found = self.by_destination.get(destination)
+        if found is None:
+            return []
+        times, items = found
+        lo, hi = bisect.bisect_left(times, end - CALLBACK_LATE), bisect.bisect_right(times, start + CALLBACK_EARLY)
+        return [request for _, request in sorted(items[lo:hi], key=lambda item: item[0])]
+
+
+def callback_of(debtor: Debtor, contact: PlannedContact, index: Requests | None = None) -> Attempt | None:
     """The request a contact honours: an agent call to the requested destination whose window
-    (or, from a log, whose instant) lies in the requested time, within the consent's days."""
+    (or, from a log, whose instant) lies in the requested time, within the consent's days.
+    ``index``: the debtor's Requests, when there are many calls to ask about."""
     if contact.channel not in CALLBACK_CHANNELS:
         return None
-    for request in requests(debtor):
+    start, end = ((contact.attempted_at, contact.attempted_at) if contact.attempted_at is not None
+                  else (contact.window_start, contact.window_end))
+    for request in requests(debtor) if index is None else index.near(contact.destination, start, end):
         if request.destination != contact.destination or request is contact.attempt:
             continue
         early, late = request.callback_at - CALLBACK_EARLY, request.callback_at + CALLBACK_LATE
-        start, end = ((contact.attempted_at, contact.attempted_at) if contact.attempted_at is not None
-                      else (contact.window_start, contact.window_end))
         if early <= start and end <= late and _within_consent(debtor, request, start):
             return request
     return None
 
 
-def consented(debtor: Debtor, attempt: Attempt) -> bool:
+def consented(debtor: Debtor, attempt: Attempt, index: Requests | None = None) -> bool:
     """Whether a recorded attempt was the call back a request asked for (so a rule that takes
-    the exclusion does not count it)."""
+    the exclusion does not count it). ``index``: the debtor's Requests."""
     if attempt.direction is not Direction.OUTBOUND or attempt.channel not in CALLBACK_CHANNELS:
         return False
-    for request in requests(debtor):
+    at = attempt.attempted_at
+    for request in requests(debtor) if index is None else index.near(attempt.destination, at, at):
         if (request.destination == attempt.destination and request.attempted_at < attempt.attempted_at
                 and request.callback_at - CALLBACK_EARLY <= attempt.attempted_at < request.callback_at + CALLBACK_LATE
                 and _within_consent(debtor, request, attempt.attempted_at)):

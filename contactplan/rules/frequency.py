@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import itertools
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -174,7 +175,8 @@ class FrequencyCap(GateRule):
         known = [d for d in debtor.destinations if d.address == address]
         return not known or any(matches_line_types(d, types) for d in known)
 
-    def _counted(self, debtor: Debtor, destination: str | None = None) -> list[Attempt]:
+    def _counted(self, debtor: Debtor, destination: str | None = None,
+                 index: callbacks.Requests | None = None) -> list[Attempt]:
         p = self.params
         covered, not_counted, directions = self.covered_channels, p["not_counted"], p["directions"]
         found = [a for a in debtor.history
@@ -184,7 +186,8 @@ class FrequencyCap(GateRule):
         if p["line_types"] is not None:
             found = [a for a in found if self._typed(debtor, a.destination)]
         if p["consented"] == "not_counted":
-            found = [a for a in found if not callbacks.consented(debtor, a)]
+            index = index or callbacks.Requests(debtor)
+            found = [a for a in found if not callbacks.consented(debtor, a, index)]
         return found
 
     def _in_window(self, debtor: Debtor, day: dt.date, destination: str | None = None,
@@ -246,7 +249,8 @@ class FrequencyCap(GateRule):
         # ``days`` + 2 days before its window (a local date is at most a day from UTC's) up to
         # the contact's own time (PlannedContact.may_follow), found by bisection -- a superset of
         # what the loop below counts, which decides exactly.
-        counted = sorted(self._counted(debtor), key=_by_time) if debtor.history else []
+        index = callbacks.Requests(debtor) if self.params["consented"] == "not_counted" else None
+        counted = sorted(self._counted(debtor, index=index), key=_by_time) if debtor.history else []
         times = [a.attempted_at for a in counted]
         reach = dt.timedelta(days=days + 2)
         near_any = (bisect.bisect_right(times, max(_latest(c) for c in planned))
@@ -255,7 +259,7 @@ class FrequencyCap(GateRule):
             return []  # even every such attempt and every contact in one window would fit
         planned = [c for c in planned if self._typed(debtor, c.destination)]
         if self.params["consented"] == "not_counted":
-            planned = [c for c in planned if callbacks.callback_of(debtor, c) is None]
+            planned = [c for c in planned if callbacks.callback_of(debtor, c, index) is None]
         # Each attempt's and contact's local days, worked out once for all the contacts below.
         attempts = [(a, _local_days(debtor, a.attempted_at)) for a in counted]
         dated = [(p, _local_days(debtor, p.window_start)) for p in planned]
@@ -264,6 +268,10 @@ class FrequencyCap(GateRule):
         # contact itself.
         to_be = [(p, p_days) for p, p_days in dated if p.attempt is None]
         counted_ids = {id(a) for a in counted}
+        # How many attempts a window holds, by bisection when the attempts' dates allow it
+        # (_Counting), so that a debtor's thousands of logged attempts cost thousands of
+        # look-ups, not millions of comparisons; else one by one, as the loop below says.
+        counting = _Counting.of(attempts)
         out = []
         for c, c_days in dated:
             same = c.destination if self.per_destination else None
@@ -280,8 +288,11 @@ class FrequencyCap(GateRule):
                 window = _days_to(day, days)
                 # Every recorded attempt that may come before this contact (_in_window), and the
                 # contact itself with the others planned no later than it.
-                history = sum(1 for a, a_days in near if (same is None or a.destination == same)
-                              and c.may_follow(a) and not a_days.isdisjoint(window))
+                if counting is not None:
+                    history = counting.count(c, day - dt.timedelta(days=days - 1), day, same)
+                else:
+                    history = sum(1 for a, a_days in near if (same is None or a.destination == same)
+                                  and c.may_follow(a) and not a_days.isdisjoint(window))
                 today = (c.attempt is not None) + sum(
                     1 for p, p_days in to_be if p.window_start <= c.window_start
                     and (same is None or p.destination == same) and not p_days.isdisjoint(window))
@@ -296,6 +307,58 @@ class FrequencyCap(GateRule):
                     out.append(self.violation(debtor, said, c))
                     break
         return out
+
+
+class _Counting:
+    """Recorded attempts in time order with their earliest and latest local dates over the
+    candidate zones, to count by bisection those that may come before a contact and fall in a
+    window of local days. An attempt falls in the window [first, day] when one of its dates
+    does (check()); when its dates are consecutive days, that is: its latest date is on or after
+    ``first`` and its earliest on or before ``day``. When, besides, both dates run in time
+    order, the attempts whose latest date is on or after ``first`` are a tail of the list, those
+    whose earliest is on or before ``day`` a head, and the ones that may come before a contact
+    a head too: a window's attempts are where the three meet. ``of`` builds the counting only
+    when all of that holds (a clock set back over midnight, or zones more than a day apart,
+    breaks it; check() then counts one by one)."""
+
+    def __init__(self, attempts: list[tuple[Attempt, frozenset[dt.date]]]):
+        self.attempts = attempts
+        self.times = [a.attempted_at for a, _ in attempts]
+        self.earliest = [min(days) for _, days in attempts]
+        self.latest = [max(days) for _, days in attempts]
+        self.where = {id(a): i for i, (a, _) in enumerate(attempts)}
+        self.per_destination: dict[str, _Counting] = {}
+
+    @classmethod
+    def of(cls, attempts: list[tuple[Attempt, frozenset[dt.date]]]) -> _Counting | None:
+        if not attempts:
+            return None
+        counting = cls(attempts)
+        consecutive = all((last - first).days == len(days) - 1
+                          for first, last, (_, days) in zip(counting.earliest, counting.latest, attempts))
+        in_order = all(a <= b for a, b in zip(counting.earliest, counting.earliest[1:])) and all(
+            a <= b for a, b in zip(counting.latest, counting.latest[1:]))
+        return counting if consecutive and in_order else None
+
+    def count(self, c: PlannedContact, first: dt.date, day: dt.date, destination: str | None) -> int:
+        """How many attempts (to ``destination``, when given) fall in [first, day] and may come
+        before ``c`` (PlannedContact.may_follow: no later than a logged contact, its own attempt
+        aside; before a planned one's window ends)."""
+        if destination is not None:
+            # A destination's attempts keep the order and the dates of all of them.
+            mine = self.per_destination.get(destination)
+            if mine is None:
+                mine = self.per_destination[destination] = _Counting(
+                    [(a, days) for a, days in self.attempts if a.destination == destination])
+            return mine.count(c, first, day, None)
+        start = bisect.bisect_left(self.latest, first)
+        stop = min(bisect.bisect_right(self.earliest, day),
+                   bisect.bisect_right(self.times, c.attempted_at) if c.attempted_at is not None
+                   else bisect.bisect_left(self.times, c.window_end))
+        found = max(0, stop - start)
+        if c.attempt is not None and start <= self.where.get(id(c.attempt), -1) < stop:
+            found -= 1  # the contact's own attempt
+        return found
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -418,19 +481,47 @@ class ConversationCooldown(GateRule):
         return self._blocked_until(debtor)
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
-        if not any(self._conversation(a) for a in debtor.history):
+        conversations = sorted((a for a in debtor.history if self._conversation(a)), key=_by_time)
+        if not conversations:
             return []  # no conversation, no cooldown
         allowed = self.params["consented"] == "allowed"
+        index = callbacks.Requests(debtor) if allowed else None
+        latest = _Latest([(a, max(_local_days(debtor, a.attempted_at))) for a in conversations])
         out = []
         for c in self.relevant(contacts):
-            if allowed and callbacks.callback_of(debtor, c) is not None:
+            if allowed and callbacks.callback_of(debtor, c, index) is not None:
                 continue
-            # A conversation counts against every contact that may come after it.
-            until = self._blocked_until(debtor, c)
+            # A conversation counts against every contact that may come after it: the latest
+            # local day of one (last_conversation).
+            last = latest.before(c)
+            until = last + dt.timedelta(days=self.params["days"]) if last else None
             day = min(_local_days(debtor, c.window_start))
             if until and day < until:
                 out.append(self.violation(debtor, tr("{channel} contact on {day}, within {days} days of the "
                                                      "conversation on {conversation}", channel=c.channel, day=day,
-                                                     days=self.params["days"],
-                                                     conversation=self.last_conversation(debtor, c)), c))
+                                                     days=self.params["days"], conversation=last), c))
         return out
+
+
+class _Latest:
+    """Recorded attempts in time order with a date each, for the latest date of those that may
+    come before a contact (PlannedContact.may_follow): they are the attempts up to the contact's
+    time (its own aside), so the answer is a running maximum, found by bisection."""
+
+    def __init__(self, dated: list[tuple[Attempt, dt.date]]):
+        self.times = [a.attempted_at for a, _ in dated]
+        self.days = [day for _, day in dated]
+        self.running = list(itertools.accumulate(self.days, max))
+        self.where = {id(a): i for i, (a, _) in enumerate(dated)}
+
+    def before(self, c: PlannedContact) -> dt.date | None:
+        if c.attempted_at is None:
+            stop = bisect.bisect_left(self.times, c.window_end)
+            return self.running[stop - 1] if stop else None
+        stop = bisect.bisect_right(self.times, c.attempted_at)
+        own = self.where.get(id(c.attempt), stop) if c.attempt is not None else stop
+        if own >= stop:
+            return self.running[stop - 1] if stop else None
+        # Only attempts at the contact's own instant follow its own in the list.
+        found = [d for d in (self.running[own - 1] if own else None, *self.days[own + 1:stop]) if d is not None]
+        return max(found, default=None)
