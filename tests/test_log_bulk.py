@@ -203,3 +203,31 @@ def test_a_report_is_written_in_chunks_as_one_document(tmp_path):
     assert all(line.startswith('    {"rule_id": "r.x"') for line in lines[first:first + len(found)])
     rows = list(csv.reader(io.StringIO(to_csv(report))))
     assert len(rows) == len(found) + 1 and rows[1][2] == _sorted(found)[0].debtor_id
+
+
+def test_a_debtors_long_log_costs_look_ups_not_comparisons_of_every_pair(monkeypatch):
+    """2,000 logged calls of one debtor (a dialer stuck on one number), Brazilian and US packs
+    (caps, cooldown, gaps, call backs): the rules ask whether an attempt may come before a
+    contact a few times a contact, not once for every pair (4,000,000): work that grows with
+    the log, not with its square."""
+    from contactplan.model import PlannedContact
+    from contactplan.rules.packs import load_packs
+
+    asked = []
+    may_follow = PlannedContact.may_follow
+    monkeypatch.setattr(PlannedContact, "may_follow", lambda self, a: asked.append(1) or may_follow(self, a))
+    rng = random.Random(5)
+    for debtor in (make_debtor("D1", region="SP"),
+                   make_debtor("D1", country="US", region="TN", mobile="+16155550100", email="")):
+        log = []
+        for k in range(2000):
+            at = START + dt.timedelta(minutes=rng.randrange(30 * 24 * 60))
+            outcome = Outcome(rng.choice(["no_answer", "conversation", "busy", "callback_requested"]))
+            log.append(Attempt(f"L{k}", "D1", Channel.VOICE, debtor.destinations[0].address, at, outcome,
+                               callback_at=at + dt.timedelta(hours=1) if outcome is Outcome.CALLBACK_REQUESTED
+                               else None))
+        asked.clear()
+        part = _judge_log(by_debtor(log), {"D1": debtor}, {}, StoreData(), load_packs(["br", "us"]), CALENDARS,
+                          "America/Sao_Paulo")
+        assert part.contacts == 2000 and part.violations
+        assert len(asked) < 20 * 2000
