@@ -8,6 +8,7 @@ only fill in totals, so the page reads the same with scripts off. Debtors appear
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -92,6 +93,11 @@ def _chart(hourly: Sequence[tuple[dt.datetime, Counter, int]]) -> str:
     return chart + f'<p>{legend} <span style="color:#b00020">&#8213; {capacity}</span></p>'
 
 
+# A page a browser opens: a log's million violations would be half a gigabyte of table. The
+# json and csv reports hold every one.
+HTML_ROWS = 10_000
+
+
 def render_html(title: str, summary: Sequence[tuple[str, str]], violations: Sequence[Violation],
                 exclusions: Sequence[Exclusion], hourly: Sequence[tuple[dt.datetime, Counter, int]],
                 zone: str) -> str:
@@ -102,7 +108,11 @@ def render_html(title: str, summary: Sequence[tuple[str, str]], violations: Sequ
         f'<tr class="violation"><td>{escape(v.rule_id)}</td><td>{escape(str(v.severity))}</td>'
         f'<td>{escape(v.debtor_id)}</td><td>{escape(str(v.channel or ""))}</td>'
         f'<td>{escape(v.at.isoformat() if v.at else "")}</td><td>{escape(v.message)}</td>'
-        f'<td>{escape(v.citation)}</td></tr>' for v in violations)
+        f'<td>{escape(v.citation)}</td></tr>' for v in itertools.islice(violations, HTML_ROWS))
+    if len(violations) > HTML_ROWS:
+        vrows += ('<tr><td colspan="7">' + escape(tr("(the first {shown} of {n} violations; --format csv or json "
+                                                     "lists them all)", shown=HTML_ROWS, n=len(violations)))
+                  + "</td></tr>")
     erows = "".join(f'<tr class="exclusion"><td>{escape(r)}</td><td class="num">{n}</td>'
                     f'<td>{escape(citation or "-")}</td></tr>' for r, n, citation in exclusions_by_rule(exclusions))
     # Words first, the page after: the catalogue's extractor does not look inside f-strings.

@@ -231,3 +231,14 @@ def test_a_debtors_long_log_costs_look_ups_not_comparisons_of_every_pair(monkeyp
                           "America/Sao_Paulo")
         assert part.contacts == 2000 and part.violations
         assert len(asked) < 20 * 2000
+
+
+def test_the_html_report_lists_the_first_violations_and_says_where_the_rest_is():
+    from contactplan.html import HTML_ROWS, render_html
+
+    found = [Violation("r.x", Severity.LAW, "cite", f"D{k:06d}", "<late>", Channel.SMS, None)
+             for k in range(HTML_ROWS + 5)]
+    page = render_html("audit", [("kind", "log")], found, [], [], "UTC")
+    assert page.count('class="violation"') == HTML_ROWS and "&lt;late&gt;" in page and "<late>" not in page
+    assert f"(the first {HTML_ROWS} of {HTML_ROWS + 5} violations; --format csv or json lists them all)" in page
+    assert f"{HTML_ROWS + 5} violation(s)." in page
