@@ -14,11 +14,11 @@ value. How this module stays exact:
   own check functions, once per distinct value; phones by the vectorised twin of phones' fast
   path; e-mails by the same pattern; amounts in the plain shapes of _PLAIN_AMOUNTS. Every row of a
   debtor with a row that is not clean goes through the row path (``_parse_account`` then
-  ``_merge``), so every rejection and its message comes from there and there is one copy of the
+  ``merge_accounts``), so every rejection and its message comes from there and there is one copy of the
   validation rules.
-* The merge. Debtors with several accounts go through the row path's ``_merge`` on accounts
+* The merge. Debtors with several accounts go through the row path's ``merge_accounts`` on accounts
   built here; single-account debtors (most of a portfolio) are built directly, with the zone
-  resolution (``_place``) done once per distinct place.
+  resolution (``resolve_place``) done once per distinct place.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from decimal import Decimal
 
 import polars as pl
 
-from contactplan.io import debtors as rows
+from contactplan.io import debtor_rows as rows
 from contactplan.io.csvfile import CsvTable, Row
-from contactplan.io.debtors import ANSWER_COLUMNS, KNOWN, REQUIRED, DebtorFile, _Account, _RowError
+from contactplan.io.debtor_rows import ANSWER_COLUMNS, KNOWN, REQUIRED, Account, DebtorFile, RowError
 from contactplan.io.frozen import constructor, paused_gc
 from contactplan.io.phones import fast_e164_frame
 from contactplan.io.plain_csv import BOM, PY_WHITESPACE, Layout, is_utf8, layout, load, plain_bytes
@@ -115,7 +115,7 @@ def _distinct(series: pl.Series, parse: Callable[[str], object]) -> tuple[pl.Ser
             continue
         try:
             table.append(parse(value))
-        except _RowError:
+        except RowError:
             continue
         keys.append(value)
     return series.replace_strict(keys, list(range(len(keys))), default=None, return_dtype=pl.UInt32), table
@@ -175,17 +175,17 @@ class _Reader:
 
     def _checked(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Adds parsed values (codes into tables kept on self) and the row's ``clean`` flag."""
-        country, self.countries = _distinct(frame.get_column("country"), lambda v: rows._country(v.strip()))
+        country, self.countries = _distinct(frame.get_column("country"), lambda v: rows.parse_country(v.strip()))
         frame = frame.with_columns(
             country.alias("cc_code"),
             country.replace_strict(list(range(len(self.countries))), self.countries, default=None,
                                    return_dtype=pl.String).alias("cc"))
         answers, self.answers = _distinct(_joined(frame, ANSWER_COLUMNS), _parse_answers)
         profile, self.profiles = _distinct(_joined(frame, _PROFILE), _parse_profile)
-        p_pay, self.p_pays = _distinct(frame.get_column("p_pay"), lambda v: rows._optional("p_pay", v.strip()))
+        p_pay, self.p_pays = _distinct(frame.get_column("p_pay"), lambda v: rows.parse_optional("p_pay", v.strip()))
         dpd, self.dpds = _distinct(frame.get_column("days_past_due"),
-                                   lambda v: rows._optional("days_past_due", v.strip()))
-        due, _ = _distinct(frame.get_column("due_date"), lambda v: rows._optional("due_date", v.strip()))
+                                   lambda v: rows.parse_optional("days_past_due", v.strip()))
+        due, _ = _distinct(frame.get_column("due_date"), lambda v: rows.parse_optional("due_date", v.strip()))
         frame = frame.with_columns(answers.alias("answers"), profile.alias("profile"), p_pay.alias("p_pay_code"),
                                    dpd.alias("dpd_code"), due.alias("due_code"), _amount().alias("amount"),
                                    *_phone_columns(frame))
@@ -221,7 +221,7 @@ class _Reader:
         records = self.raw[[line - 2 for line in lines_list]].iter_rows()
         table_rows = [Row(line, {h: v.strip() for h, v in zip(header, record)})
                       for line, record in zip(lines_list, records)]
-        out = rows._read_rows(self.table, table_rows)
+        out = rows.read_rows(self.table, table_rows)
         self.rejections += out.rejections
         self.bad_ids |= out.bad_ids
         self.read_ids.update(r.values["debtor_id"] for r in table_rows)
@@ -237,7 +237,7 @@ class _Reader:
         self._read_multis(frame.filter(shared))
 
     def _read_singles(self, frame: pl.DataFrame) -> None:
-        """Debtors with one (clean) account row, built here as _merge builds them of one account."""
+        """Debtors with one (clean) account row, built here as merge_accounts builds them of one account."""
         places = self._places(frame)
         answers, profiles, p_pays, dpds, by_line = self.answers, self.profiles, self.p_pays, self.dpds, self.by_line
         debtor_ids, lines, *columns = _lists(
@@ -247,8 +247,8 @@ class _Reader:
         self.read_ids.update(debtor_ids)
         for (debtor_id, line, where, account_id, amount, mobile, home, home_mobile, work, work_mobile, email,
              answer, profile, p_pay, dpd) in zip(debtor_ids, lines, places, *columns):
-            if isinstance(where, _RowError):
-                self._reject(line, where, debtor_id)
+            if isinstance(where, RowError):
+                self.reject(line, where, debtor_id)
                 continue
             destinations = []
             if mobile is not None:
@@ -260,7 +260,7 @@ class _Reader:
             if email is not None:
                 destinations.append(new_destination(email, EMAIL, False, "email"))
             a, p = answers[answer], profiles[profile]
-            # The balance is Decimal("0") + amount in _merge, the same Decimal for the plain amounts
+            # The balance is Decimal("0") + amount in merge_accounts, the same Decimal for the plain amounts
             # read here; p_pay is the balance-weighted mean of one value (see _PLAIN_AMOUNTS).
             by_line[line] = new_debtor(
                 debtor_id, where.country, where.region, Decimal(amount), where.zones, where.zone_source,
@@ -269,8 +269,8 @@ class _Reader:
                 (account_id,) if account_id else (), (line,))
 
     def _read_multis(self, frame: pl.DataFrame) -> None:
-        """Debtors with several (clean) account rows: the row path's _merge on accounts built here."""
-        by_debtor: dict[str, list[_Account]] = defaultdict(list)
+        """Debtors with several (clean) account rows: the row path's merge_accounts on accounts built here."""
+        by_debtor: dict[str, list[Account]] = defaultdict(list)
         columns = _lists(frame, "debtor_id", "line", "cc_code", "region", "timezone", "account_id", "amount",
                          "phone_mobile_e164", "phone_mobile_area", "phone_home_e164", "phone_home_maybe_mobile",
                          "phone_home_area", "phone_work_e164", "phone_work_maybe_mobile", "phone_work_area",
@@ -288,41 +288,41 @@ class _Reader:
             if work is not None:
                 destinations.append(new_destination(work, WORK, work_mobile, "phone_work"))
                 areas.append(work_area)
-            phone_zones = [rows._zones_of_phone(d.address) for d in destinations]
+            phone_zones = [rows.zones_of_phone(d.address) for d in destinations]
             if email is not None:
                 destinations.append(new_destination(email, EMAIL, False, "email"))
             p = self.profiles[profile]
-            by_debtor[debtor_id].append(_Account(
+            by_debtor[debtor_id].append(Account(
                 line, self.countries[cc], region.strip(), p.municipality_code, timezone.strip(), p.segment,
                 p.language, account_id,
                 Decimal(amount), destinations, areas, phone_zones, self.answers[answer].answers, self.p_pays[p_pay],
                 self.dpds[dpd], p.channel, p.window, address))
         for debtor_id, accounts in by_debtor.items():
             try:
-                self.by_line[accounts[0].line] = rows._merge(debtor_id, accounts)
-            except _RowError as err:
-                self._reject(accounts[0].line, err, debtor_id)
+                self.by_line[accounts[0].line] = rows.merge_accounts(debtor_id, accounts)
+            except RowError as err:
+                self.reject(accounts[0].line, err, debtor_id)
 
-    def _reject(self, line: int, err: _RowError, debtor_id: str) -> None:
-        self.rejections.append(rows._reject(self.table, line, err, debtor_id))
+    def reject(self, line: int, err: RowError, debtor_id: str) -> None:
+        self.rejections.append(rows.reject(self.table, line, err, debtor_id))
         self.bad_ids.add(debtor_id)
 
-    def _places(self, frame: pl.DataFrame) -> list[_Where | _RowError]:
-        """Each row's place (or the _RowError _place raised for it), resolved once per distinct
+    def _places(self, frame: pl.DataFrame) -> list[_Where | RowError]:
+        """Each row's place (or the RowError resolve_place raised for it), resolved once per distinct
         (country, region, municipality, time zone, phones)."""
         key = _joined(frame, ("cc", "region", "municipality_code", "timezone", "address",
                               *(f"{c}_zone_key" for c in _PHONES)))
         firsts = frame.filter(key.is_first_distinct())
-        table: list[_Where | _RowError] = []
+        table: list[_Where | RowError] = []
         for first in firsts.iter_rows(named=True):
             present = [c for c in _PHONES if first[f"{c}_e164"] is not None]
             areas = tuple(dict.fromkeys(first[f"{c}_area"] for c in present))
-            phone_zones = tuple(dict.fromkeys(rows._zones_of_phone(first[f"{c}_e164"]) for c in present))
+            phone_zones = tuple(dict.fromkeys(rows.zones_of_phone(first[f"{c}_e164"]) for c in present))
             try:
-                place = rows._place(first["cc"], first["region"].strip().upper(),
+                place = rows.resolve_place(first["cc"], first["region"].strip().upper(),
                                     first["municipality_code"].strip(), first["timezone"].strip(), areas, phone_zones,
                                     first["address"])
-            except _RowError as err:
+            except RowError as err:
                 table.append(err)
                 continue
             table.append(_Where(first["cc"], place.region, place.zones, place.zone_source, place.zone_note))
@@ -343,32 +343,32 @@ class _Where:
 
 @dataclass(frozen=True, slots=True)
 class _Answers:
-    answers: tuple[bool | None, ...]  # in ANSWER_COLUMNS order, as _Account holds them
-    flags: frozenset[str]  # what _merge makes of them for one account
+    answers: tuple[bool | None, ...]  # in ANSWER_COLUMNS order, as Account holds them
+    flags: frozenset[str]  # what merge_accounts makes of them for one account
     consents: dict[str, bool | None]
 
 
 def _parse_answers(joined: str) -> _Answers:
-    answers = tuple([rows._answer(c, v.strip()) for c, v in zip(ANSWER_COLUMNS, joined.split(_SEP))])
-    return _Answers(answers, *rows._combined_answers((answers,)))
+    answers = tuple([rows.parse_answer(c, v.strip()) for c, v in zip(ANSWER_COLUMNS, joined.split(_SEP))])
+    return _Answers(answers, *rows.combine_answers((answers,)))
 
 
 @dataclass(frozen=True, slots=True)
 class _Profile:
-    segment: str  # the next five as _Account holds them
+    segment: str  # the next five as Account holds them
     language: str
     channel: str
     window: tuple[dt.time, dt.time] | None
     municipality_code: str
-    debtor_language: str  # what _merge makes of them for one account
+    debtor_language: str  # what merge_accounts makes of them for one account
     debtor_channel: Channel | None
 
 
 def _parse_profile(joined: str) -> _Profile:
     segment, language, channel, window, municipality_code = (v.strip() for v in joined.split(_SEP))
-    channel = rows._channel(channel)
-    return _Profile(segment, language, channel, rows._optional("preferred_window", window),
-                    rows._municipality(municipality_code), language.lower(), Channel(channel) if channel else None)
+    channel = rows.parse_channel(channel)
+    return _Profile(segment, language, channel, rows.parse_optional("preferred_window", window),
+                    rows.parse_municipality(municipality_code), language.lower(), Channel(channel) if channel else None)
 
 
 def _scatter(mask: pl.Series, values: pl.Series) -> pl.Series:
@@ -407,7 +407,7 @@ def _phone_columns(frame: pl.DataFrame) -> list[pl.Series]:
         read = fast_e164_frame(here.get_column("value"), region) if here.height else None
         if read is None:
             continue
-        # _zones_of_phone reads only the DDD of a +55 number; other numbers are their own key.
+        # zones_of_phone reads only the DDD of a +55 number; other numbers are their own key.
         zone_key = read.get_column("e164").str.slice(0, 5) if region == "BR" else read.get_column("e164")
         found.append(pl.concat([here.select("slot", "row"), read.select(
             "e164", "maybe_mobile", pl.col("nsn").str.slice(0, area_digits).alias("area"),
