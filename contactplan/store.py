@@ -48,8 +48,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from contactplan.errors import ContactplanError, InputError
 from contactplan.i18n import os_reason, tr
 from contactplan.io.frozen import constructor, paused_gc
-from contactplan.model import (Attempt, Channel, ConsentRecord, Direction, Outcome, PlannedContact, StoreData,
-                               Suppression, opt_out_suppression)
+from contactplan.io.history import CHANNEL_OF, DIRECTION_OF, OUTCOME_OF
+from contactplan.model import (Attempt, Channel, ConsentRecord, Outcome, PlannedContact, StoreData, Suppression,
+                               opt_out_suppression)
 
 DEFAULT_URL = "sqlite:///contactplan.db"
 ENV_URL = "CONTACTPLAN_DB"
@@ -583,7 +584,7 @@ class Store:
         sql = f"SELECT {', '.join(_ATTEMPT_COLUMNS)} FROM attempts" + (f" WHERE {' AND '.join(where)}" if where else "")
         if ordered:
             sql += " ORDER BY attempted_at, attempt_id"
-        channels, outcomes, directions, new = _CHANNELS, _OUTCOMES, _DIRECTIONS, _new_attempt
+        channels, outcomes, directions, new = CHANNEL_OF, OUTCOME_OF, DIRECTION_OF, _new_attempt
         parse = dt.datetime.fromisoformat
         utc = UTC
         cursor = conn.connection.driver_connection.cursor()
@@ -657,9 +658,6 @@ _INSERT_COLUMNS = ("attempt_id", "debtor_id", "account_id", "channel", "destinat
 _ATTEMPT_COLUMNS = ("attempt_id", "debtor_id", "channel", "destination", "attempted_at", "utc_offset_minutes",
                     "outcome", "account_id", "agent_id", "direction", "callback_at", "callback_offset_minutes")
 _OFFSETS: dict[int, dt.timezone] = {}
-_CHANNELS = {c.value: c for c in Channel}
-_OUTCOMES = {o.value: o for o in Outcome}
-_DIRECTIONS = {d.value: d for d in Direction}
 _new_attempt = constructor(Attempt)  # a month of outcomes is millions of rows
 
 

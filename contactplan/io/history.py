@@ -23,12 +23,13 @@ from contactplan.model import Attempt, Channel, Direction, Outcome
 
 REQUIRED = ("attempt_id", "debtor_id", "channel", "destination", "attempted_at", "outcome")
 KNOWN = (*REQUIRED, "agent_id", "account_id", "direction", "callback_at")
-_DIRECTIONS = {d.value: d for d in Direction}
+# Each value a history file may write, and what it stands for (the readers and the store share them).
+DIRECTION_OF = {d.value: d for d in Direction}
 # How far ahead a debtor may ask to be called back (a request for next month is a note for a
 # person, not a booking).
 CALLBACK_HORIZON = dt.timedelta(days=30)
-_CHANNELS = {c.value: c for c in Channel}
-_OUTCOMES = {o.value: o for o in Outcome}
+CHANNEL_OF = {c.value: c for c in Channel}
+OUTCOME_OF = {o.value: o for o in Outcome}
 FUTURE_SLACK = dt.timedelta(hours=1)
 new_attempt = constructor(Attempt)  # Attempt(...), without a setattr per field: a log has millions
 
@@ -88,12 +89,12 @@ def row_attempt(table: CsvTable, row: Row, default_country: str, now: dt.datetim
     records, or the file:line:column error of its first bad value. ``addresses`` remembers the
     normalised destinations (a log names each destination many times)."""
     v = row.values
-    channel = _CHANNELS.get(v["channel"].lower())
+    channel = CHANNEL_OF.get(v["channel"].lower())
     if channel is None:
         raise table.error(row.line, "channel", tr("must be voice, ivr, sms, whatsapp or email"))
-    outcome = _OUTCOMES.get(v["outcome"].lower())
+    outcome = OUTCOME_OF.get(v["outcome"].lower())
     if outcome is None:
-        raise table.error(row.line, "outcome", tr("must be one of {outcomes}", outcomes=", ".join(_OUTCOMES)))
+        raise table.error(row.line, "outcome", tr("must be one of {outcomes}", outcomes=", ".join(OUTCOME_OF)))
     when = _instant(table, row.line, "attempted_at", v["attempted_at"])
     if now is not None and when > now + FUTURE_SLACK:
         # A dialer log records what was done: an attempt after now is a clock or export error,
@@ -108,7 +109,7 @@ def row_attempt(table: CsvTable, row: Row, default_country: str, now: dt.datetim
                                                                  possible=True)
         except PhoneError as exc:
             raise table.error(row.line, "destination", str(exc)) from None
-    direction = _DIRECTIONS.get((v.get("direction") or "outbound").lower())
+    direction = DIRECTION_OF.get((v.get("direction") or "outbound").lower())
     if direction is None:
         raise table.error(row.line, "direction", tr("must be outbound (made by the collector) or inbound (by "
                                                     "the debtor), or blank for outbound"))

@@ -38,7 +38,7 @@ from contactplan.errors import InputError, OutputError
 from contactplan.i18n import tr
 from contactplan.io.csvfile import CsvTable, Row, read_bytes
 from contactplan.io.frozen import paused_gc
-from contactplan.io.history import (FUTURE_SLACK, KNOWN, REQUIRED, _CHANNELS, _DIRECTIONS, _OUTCOMES, by_debtor,
+from contactplan.io.history import (FUTURE_SLACK, KNOWN, REQUIRED, CHANNEL_OF, DIRECTION_OF, OUTCOME_OF, by_debtor,
                                     new_attempt, read_history, row_attempt)
 from contactplan.io.phones import PhoneError, destination_address, fast_e164_frame
 from contactplan.io.plain_csv import BOM, PY_WHITESPACE, blank_rows, is_utf8, layout, load, plain_bytes
@@ -53,7 +53,7 @@ _PLAIN_INSTANT = (r"^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2
                   r"(?:(Z)|([+-])([0-9]{2}):([0-9]{2}))$")
 _CHANNEL_LIST = list(Channel)
 _OUTCOME_LIST = list(Outcome)
-_DIRECTION_LIST = list(_DIRECTIONS.values())
+_DIRECTION_LIST = list(DIRECTION_OF.values())
 _COLUMNS = ("line", "attempt_id", "debtor_id", "channel", "destination", "attempted_at", "outcome", "account_id",
             "agent_id", "direction", "callback_at")
 _SCHEMA = {"line": pl.Int64, "attempt_id": pl.String, "debtor_id": pl.String, "channel": pl.UInt8,
@@ -284,9 +284,9 @@ class _Spiller:
 
     def _checked(self, v: pl.DataFrame, repeated: pl.Series) -> pl.DataFrame:
         """The spilled columns of every row, and whether the row is clean (``repeated``: its id came before)."""
-        channel = _codes(v.get_column("channel"), lambda t: _CHANNELS.get(t.lower()), _CHANNEL_LIST)
-        outcome = _codes(v.get_column("outcome"), lambda t: _OUTCOMES.get(t.lower()), _OUTCOME_LIST)
-        direction = _codes(v.get_column("direction"), lambda t: _DIRECTIONS.get((t or "outbound").lower()),
+        channel = _codes(v.get_column("channel"), lambda t: CHANNEL_OF.get(t.lower()), _CHANNEL_LIST)
+        outcome = _codes(v.get_column("outcome"), lambda t: OUTCOME_OF.get(t.lower()), _OUTCOME_LIST)
+        direction = _codes(v.get_column("direction"), lambda t: DIRECTION_OF.get((t or "outbound").lower()),
                            _DIRECTION_LIST)
         email = channel == _CHANNEL_LIST.index(Channel.EMAIL)
         filled = v.select(pl.all_horizontal(pl.col(c) != "" for c in REQUIRED)).to_series()
