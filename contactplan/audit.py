@@ -131,7 +131,7 @@ def debtor_problem(debtor_id: str, debtor: Debtor | None, packs: PackSet) -> Vio
         return _core("audit.unknown_debtor", debtor_id, tr("debtor_id is not in the debtor file"))
     if not packs.covers(debtor.country):
         return _core("audit.no_rule_pack", debtor_id, tr("no rule pack for country {country}",
-                                                          country=debtor.country))
+                                                         country=debtor.country))
     return None
 
 

@@ -6,7 +6,6 @@ import contextlib
 import datetime as dt
 import enum
 import itertools
-import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
@@ -81,7 +80,7 @@ def audit(
     Exit 0 clean, 1 violations found, 2 bad input. Read-only: never writes to the database."""
     from contactplan.io.agents import read_agents
     from contactplan.io.debtors import read_debtors
-    from contactplan.io.files import write_stdout_bytes
+    from contactplan.io.files import write_stdout_text
     from contactplan.io.plan_csv import read_plan, write_atomic, write_chunks_atomic
     from contactplan.review import csv_chunks, json_chunks, plan_date_of, review_plan
 
@@ -119,8 +118,7 @@ def audit(
                 # Written a few thousand violations at a time: a report is never held whole as text.
                 chunks = json_chunks(report) if fmt is AuditFormat.json else csv_chunks(report)
                 if output is None or str(output) == "-":
-                    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-                    write_stdout_bytes(c.encode(encoding) for c in chunks)  # all of it, or the closed pipe is an error
+                    write_stdout_text(chunks)  # all of it, or the closed pipe is an error
                 else:
                     write_chunks_atomic(output, (c.encode("utf-8") for c in chunks))
             if html is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -112,6 +113,10 @@ class Attempt:
     agent_id: str = ""
     direction: Direction = Direction.OUTBOUND
     callback_at: dt.datetime | None = None  # outcome callback_requested: when the debtor asked to be called
+
+
+# Attempts in the order they were made (a history, a log): the sort key every reader and rule uses.
+by_time = operator.attrgetter("attempted_at")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
-import operator
 import time
 from collections.abc import Callable
 from collections import defaultdict
@@ -33,7 +32,7 @@ from contactplan.io.agents import read_agents
 from contactplan.io.debtors import DebtorFile, read_debtors
 from contactplan.io.frozen import constructor
 from contactplan.model import (Agent, Attempt, Channel, ConsentRecord, Debtor, Exclusion, PlannedContact, Pool,
-                               Rejection, Slot, StoreData, Suppression, plan_date_problem)
+                               Rejection, Slot, StoreData, Suppression, by_time, plan_date_problem)
 from contactplan.rules.base import Context, Violation
 from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.callbacks import CallbackRefusal, book_callbacks
@@ -79,7 +78,6 @@ def attach_store_data(debtors: list[Debtor], data: StoreData, *, before: dt.date
     active suppressions (a destination entry applies to whichever debtor has that phone or
     address) and its dated consent records, from the store."""
     out = []
-    by_time = operator.attrgetter("attempted_at")
     history, suppressed, by_destination, consents = (data.history, data.suppressed, data.suppressed_destinations,
                                                       data.consents)
     for d in debtors:

@@ -11,7 +11,6 @@ import heapq
 import datetime as dt
 import itertools
 import json
-import operator
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +33,6 @@ from contactplan.rules.packs import PackSet
 from contactplan.solver.capacity import build_pools, slot_grid
 
 JSON_SCHEMA_VERSION = 1
-_by_time = operator.attrgetter("attempted_at")
 
 
 @dataclass

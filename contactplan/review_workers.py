@@ -3,9 +3,10 @@
 Each bucket holds every attempt of its debtors (io.history_fast), so a worker needs only those
 debtors, their stored history and the rules: it reads its bucket from disk and returns what it
 found (review.LogPart), its violations written beside the bucket (so that the parent never holds
-them all: it reads them back, merged, as it writes the report). Workers are *spawned*, not forked: polars and OR-Tools run thread pools,
-and a forked child of a threaded process may deadlock on a lock another thread held. The
-reader's language and --show-values go with them, so messages read as the parent's would.
+them all: it reads them back, merged, as it writes the report). Workers are *spawned*, not
+forked: polars and OR-Tools run thread pools, and a forked child of a threaded process may
+deadlock on a lock another thread held. The reader's language and --show-values go with them,
+so messages read as the parent's would.
 """
 
 from __future__ import annotations

@@ -160,9 +160,9 @@ _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
 @given(rule_id=_TEXT, citation=_TEXT, debtor_id=_TEXT, message=_TEXT,
        severity=st.sampled_from(list(Severity)), channel=st.none() | st.sampled_from(list(Channel)),
        at=st.none() | st.datetimes(timezones=st.sampled_from([dt.UTC, ZoneInfo("America/Sao_Paulo"),
-                                                               ZoneInfo("America/New_York")])))
+                                                              ZoneInfo("America/New_York")])))
 def test_a_violations_json_line_is_what_the_json_module_writes(rule_id, citation, debtor_id, message, severity,
-                                                                 channel, at):
+                                                               channel, at):
     """to_json writes each violation by hand (review.violation_lines), quotes, backslashes,
     control characters and any script included: exactly json.dumps of violation_dict."""
     v = Violation(rule_id, severity, citation, debtor_id, message, channel, at)
@@ -172,7 +172,8 @@ def test_a_violations_json_line_is_what_the_json_module_writes(rule_id, citation
 def test_violations_cross_processes_as_they_were():
     """What a worker sends back (Violation.__reduce__) is the same violation."""
     at = dt.datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=ZoneInfo("America/New_York"))
-    for v in (Violation("r", Severity.LAW, "c", "D1", "m", Channel.SMS, at), Violation("r", Severity.POLICY, "", "", "")):
+    for v in (Violation("r", Severity.LAW, "c", "D1", "m", Channel.SMS, at),
+              Violation("r", Severity.POLICY, "", "", "")):
         back = pickle.loads(pickle.dumps(v))
         assert back == v and type(back.severity) is Severity and (back.at is None or back.at.fold == 1)
 

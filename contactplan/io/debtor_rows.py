@@ -117,7 +117,7 @@ def parse_country(raw: str) -> str:
         raise RowError("country", tr("must be an ISO 3166 alpha-2 code such as BR or US") + _quoted("country", raw))
     if country not in phonenumbers.SUPPORTED_REGIONS:
         raise RowError("country", tr("is not a known country code; use ISO 3166 alpha-2 such as BR or US")
-                        + _quoted("country", raw))
+                       + _quoted("country", raw))
     return country
 
 
@@ -131,7 +131,7 @@ def _balance(raw: str) -> Decimal:
     if balance > MAX_BALANCE:
         # A debt this large is a typo or another column's value (a document number, a phone).
         raise RowError("balance", tr("is larger than {largest:,.2f} (the largest balance contactplan accepts)",
-                                      largest=MAX_BALANCE))
+                                     largest=MAX_BALANCE))
     return balance
 
 
@@ -164,7 +164,7 @@ def parse_channel(raw: str) -> str:
     pc = raw.lower()
     if pc and pc not in _CHANNELS:
         raise RowError("preferred_channel", tr("must be one of voice, ivr, sms, whatsapp, email")
-                        + _quoted("preferred_channel", pc))
+                       + _quoted("preferred_channel", pc))
     return pc
 
 
@@ -181,10 +181,10 @@ def _parse_phone(column: str, raw: str, country: str) -> tuple[Destination, str]
         if str(exc) == "not valid":  # to_e164's key, not a message
             if country == "BR":
                 raise RowError(column, tr("is not a valid phone number for country {country}; include the area code "
-                                           "(DDD), e.g. (11) 98765-4321", country=country))
+                                          "(DDD), e.g. (11) 98765-4321", country=country))
             raise RowError(column, tr("is not a valid phone number for country {country}", country=country))
         raise RowError(column, tr("is not a phone number (for country {country}); use E.164 such as "
-                                   "+55 11 98765 4321", country=country))
+                                  "+55 11 98765 4321", country=country))
     area = nsn[:2] if e164.startswith("+55") else nsn[:3] if e164.startswith("+1") else ""
     maybe_mobile = column == "phone_mobile" or mobile
     return new_destination(address=e164, line_type=_PHONE_LINE[column], maybe_mobile=maybe_mobile, column=column), area
@@ -215,16 +215,16 @@ def _parse_account(row: Row) -> Account:
                                             column="email"))
     if not destinations:
         raise RowError("phone_mobile", tr("no contact method: fill at least one of phone_mobile, phone_home, "
-                                           "phone_work, email"))
+                                          "phone_work, email"))
     parsed = {column: parse_optional(column, v.get(column, "")) for column in _OPTIONAL_PARSERS}
     answers = tuple([parse_answer(column, v.get(column, "")) for column in ANSWER_COLUMNS])
     pc = parse_channel(v.get("preferred_channel", ""))
     muni = parse_municipality(v.get("municipality_code", ""))
     return Account(row.line, country, v["region"], muni, v.get("timezone", ""), v.get("segment", ""),
-                    v.get("language", ""), v.get("account_id", ""), balance, destinations, area_codes, phone_zones,
-                    answers,
-                    parsed["p_pay"], parsed["days_past_due"], pc, parsed["preferred_window"],
-                    address_key(country, v["region"], v.get("postal_code", ""), v.get("city", "")))
+                   v.get("language", ""), v.get("account_id", ""), balance, destinations, area_codes, phone_zones,
+                   answers,
+                   parsed["p_pay"], parsed["days_past_due"], pc, parsed["preferred_window"],
+                   address_key(country, v["region"], v.get("postal_code", ""), v.get("city", "")))
 
 
 _PLACE_COLUMNS = ("country", "region", "municipality_code", "timezone")
@@ -250,8 +250,8 @@ def merge_accounts(debtor_id: str, accounts: list[Account]) -> Debtor:
     # Accounts that give different addresses do not narrow the zones (every candidate stays).
     address = first.address if all(a.address == first.address for a in accounts) else ""
     place = resolve_place(first.country, first.region.upper(), first.municipality_code, first.timezone,
-                   tuple(dict.fromkeys([c for a in accounts for c in a.area_codes])),
-                   tuple(dict.fromkeys([z for a in accounts for z in a.phone_zones])), address)
+                          tuple(dict.fromkeys([c for a in accounts for c in a.area_codes])),
+                          tuple(dict.fromkeys([z for a in accounts for z in a.phone_zones])), address)
     flags, consents = combine_answers(tuple([a.answers for a in accounts]))
     dpd_known = [a.days_past_due for a in accounts if a.days_past_due is not None]
     pc = next((a.preferred_channel for a in accounts if a.preferred_channel), "")
@@ -278,12 +278,12 @@ def _check_same_place(accounts: list[Account]) -> None:
         if len({getattr(a, column).upper() for a in accounts}) > 1:
             lines = ", ".join(str(a.line) for a in accounts)
             raise RowError(column, tr("account rows of the same debtor_id disagree (lines {lines}); make them equal",
-                                       lines=lines))
+                                      lines=lines))
 
 
 @lru_cache(maxsize=4096)
 def combine_answers(per_account: tuple[tuple[bool | None, ...], ...]
-                      ) -> tuple[frozenset[str], dict[str, bool | None]]:
+                    ) -> tuple[frozenset[str], dict[str, bool | None]]:
     """The person's flags and consents from each account's answers (in ANSWER_COLUMNS order).
 
     A flag set on any account is set for the person. Few combinations occur, hence the cache;
@@ -314,7 +314,7 @@ def _decimal(p: float) -> Decimal:
 
 
 def resolve_place(country: str, region: str, municipality_code: str, timezone: str, area_codes: tuple[str, ...],
-           phone_zones: tuple[tuple[str, ...], ...], address: str = "") -> _Place:
+                  phone_zones: tuple[tuple[str, ...], ...], address: str = "") -> _Place:
     """``_place_in`` in the reader's language (the zone note is read by a person: cached per language)."""
     return _place_in(current_language(), country, region, municipality_code, timezone, area_codes, phone_zones,
                      address)

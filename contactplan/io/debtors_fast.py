@@ -320,8 +320,8 @@ class _Reader:
             phone_zones = tuple(dict.fromkeys(rows.zones_of_phone(first[f"{c}_e164"]) for c in present))
             try:
                 place = rows.resolve_place(first["cc"], first["region"].strip().upper(),
-                                    first["municipality_code"].strip(), first["timezone"].strip(), areas, phone_zones,
-                                    first["address"])
+                                           first["municipality_code"].strip(), first["timezone"].strip(), areas,
+                                           phone_zones, first["address"])
             except RowError as err:
                 table.append(err)
                 continue

@@ -65,9 +65,15 @@ def parse_toml(raw: bytes | str, source: str) -> dict[str, Any]:
 
 def write_stdout(text: str) -> None:
     """``text`` to standard output, all of it or BrokenPipeError (write_stdout_bytes)."""
+    write_stdout_text([text])
+
+
+def write_stdout_text(chunks) -> None:
+    """Text in pieces to standard output, in its encoding, all of it or BrokenPipeError."""
     import sys
 
-    write_stdout_bytes([text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")])
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    write_stdout_bytes(chunk.encode(encoding) for chunk in chunks)
 
 
 def write_stdout_bytes(chunks) -> None:

@@ -131,8 +131,8 @@ def spill_log(path: str, workdir: Path, *, default_country: str = "BR", now: dt.
     try:
         size = os.path.getsize(name)
         with open(name, "rb") as f:
-            return _Spiller(name, workdir, _bucket_count(size, piece_bytes, workers), default_country, now, seed).run(
-                _pieces(f, piece_bytes))
+            buckets = _bucket_count(size, piece_bytes, workers)
+            return _Spiller(name, workdir, buckets, default_country, now, seed).run(_pieces(f, piece_bytes))
     except OSError as exc:
         from contactplan.i18n import os_reason
 

@@ -15,13 +15,13 @@ import bisect
 import datetime as dt
 import functools
 import itertools
-import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from contactplan.i18n import tr
-from contactplan.model import Attempt, Channel, Debtor, Destination, Direction, LineType, Outcome, PlannedContact
+from contactplan.model import (Attempt, Channel, Debtor, Destination, Direction, LineType, Outcome, PlannedContact,
+                               by_time)
 from contactplan.rules import callbacks
 from contactplan.rules.base import Context, GateRule, ParamError, Violation, no_extra, take
 
@@ -250,7 +250,7 @@ class FrequencyCap(GateRule):
         # the contact's own time (PlannedContact.may_follow), found by bisection -- a superset of
         # what the loop below counts, which decides exactly.
         index = callbacks.Requests(debtor) if self.params["consented"] == "not_counted" else None
-        counted = sorted(self._counted(debtor, index=index), key=_by_time) if debtor.history else []
+        counted = sorted(self._counted(debtor, index=index), key=by_time) if debtor.history else []
         times = [a.attempted_at for a in counted]
         reach = dt.timedelta(days=days + 2)
         near_any = (bisect.bisect_right(times, max(_latest(c) for c in planned))
@@ -283,7 +283,6 @@ class FrequencyCap(GateRule):
             own = c.attempt is not None and id(c.attempt) in counted_ids
             if hi - lo - own + (c.attempt is not None) + len(to_be) <= limit:
                 continue  # even all of them with every contact to be made fit
-            near = attempts[lo:hi]
             for day in sorted(c_days) if len(c_days) > 1 else c_days:
                 window = _days_to(day, days)
                 # Every recorded attempt that may come before this contact (_in_window), and the
@@ -291,7 +290,7 @@ class FrequencyCap(GateRule):
                 if counting is not None:
                     history = counting.count(c, day - dt.timedelta(days=days - 1), day, same)
                 else:
-                    history = sum(1 for a, a_days in near if (same is None or a.destination == same)
+                    history = sum(1 for a, a_days in attempts[lo:hi] if (same is None or a.destination == same)
                                   and c.may_follow(a) and not a_days.isdisjoint(window))
                 today = (c.attempt is not None) + sum(
                     1 for p, p_days in to_be if p.window_start <= c.window_start
@@ -372,9 +371,6 @@ def _day_start(zones: tuple[str, ...], day: dt.date) -> dt.datetime:
 def _days_to(day: dt.date, days: int) -> frozenset[dt.date]:
     """The ``days`` local dates of a window ending on ``day``."""
     return frozenset(day - dt.timedelta(days=k) for k in range(days))
-
-
-_by_time = operator.attrgetter("attempted_at")
 
 
 def _latest(c: PlannedContact) -> dt.datetime:
@@ -481,7 +477,7 @@ class ConversationCooldown(GateRule):
         return self._blocked_until(debtor)
 
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
-        conversations = sorted((a for a in debtor.history if self._conversation(a)), key=_by_time)
+        conversations = sorted((a for a in debtor.history if self._conversation(a)), key=by_time)
         if not conversations:
             return []  # no conversation, no cooldown
         allowed = self.params["consented"] == "allowed"

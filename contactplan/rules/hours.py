@@ -11,14 +11,13 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
-import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from contactplan.i18n import tr
 from contactplan.io.values import WEEKDAY_NAMES, parse_window, weekday_shown
-from contactplan.model import Channel, Debtor, Direction, PlannedContact
+from contactplan.model import Channel, Debtor, Direction, PlannedContact, by_time
 from contactplan.rules.base import Context, Interval, ParamError, Rule, Violation, intersect, no_extra, take
 
 UTC = dt.timezone.utc
@@ -224,9 +223,6 @@ class PreferredWindow(Rule):
         return None
 
 
-_by_time = operator.attrgetter("attempted_at")
-
-
 @dataclass(frozen=True)
 class MinGap(Rule):
     """min_gap: at least ``hours`` between the collector's last attempt on the covered channels and
@@ -269,7 +265,7 @@ class MinGap(Rule):
         out = []
         planned = sorted(self.relevant(contacts), key=lambda c: c.window_start)
         recorded = sorted((a for a in debtor.history if self.covers(a.channel) and a.direction is Direction.OUTBOUND),
-                          key=_by_time)
+                          key=by_time)
         times = [a.attempted_at for a in recorded]
         for k, c in enumerate(planned):
             # Any recorded attempt that may come before the contact must lie a whole gap
