@@ -6,10 +6,11 @@ contract's own integrity checks and the pools' capacities computed from the agen
 
 Speed (a million contacts in seconds): a plan has a few dozen distinct windows shared by many
 debtors, so what depends only on (zones, window) -- the local calendar dates, the slot a window
-starts in -- is worked out once per audit and looked up after that, and the rules' ``check``
-methods remember their per-window answers the same way. Those look-ups key a window by its
-instants and their ``fold`` (window keys, see ``contactplan.rules.base``), so equal keys always
-stand for the same computation.
+starts in -- is worked out once per audit and looked up after that, and the verdicts of the
+rules that judge each contact on a few facts of the debtor (``Rule.memo_key``) are remembered the
+same way, here, by ``verdicts``: the rules' ``check`` stays the plain specification. Those
+look-ups key a window by its instants and their ``fold`` (window keys, see
+``contactplan.rules.base``), so equal keys always stand for the same computation.
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from contactplan.calendars import Calendars
 from contactplan.config import Config
-from contactplan.i18n import tr
+from contactplan.i18n import current_language, tr
 from contactplan.model import Channel, Debtor, Destination, LineType, PlannedContact, Pool, Slot
-from contactplan.rules.base import _MEMO_LIMIT, Context, Severity, Violation
+from contactplan.rules.base import MEMO_LIMIT, Context, Rule, Severity, Violation
 from contactplan.rules.packs import PackSet
 
 _CONTRACT = "contactplan plan contract (README: plan.csv)"
@@ -118,9 +119,49 @@ def audit_debtor(debtor_id: str, debtor: Debtor | None, planned: list[PlannedCon
     out = contract_violations(debtor_id, debtor, planned, ctx)
     channels = frozenset(c.channel for c in planned)
     for rule in judging(packs.rules_for(debtor, ctx.plan_date), channels):
-        found_here = rule.check(debtor, planned, ctx)
+        found_here = verdicts(rule, debtor, planned, ctx)
         if found_here:
             out.extend(found_here)
+    return out
+
+
+# id(rule) -> (rule, {(memo_key, channel, window key, language): the messages of check() for
+# such a contact}), kept across audits like the other memos here. Keyed by identity (hashing a
+# rule's record costs more than a look-up saves), the rule kept in the entry so that an id
+# reused by another rule is seen for what it is.
+_VERDICTS: dict[int, tuple[Rule, dict[Hashable, tuple[str, ...]]]] = {}
+
+
+def verdicts(rule: Rule, debtor: Debtor, contacts: list[PlannedContact], ctx: Context) -> list[Violation]:
+    """The rule's violations by these contacts of the debtor: ``rule.check`` (the
+    specification), remembered, for a kind with a ``memo_key``, per contact for every debtor
+    that shares the key (its verdict on one contact then depends only on the key, the contact's
+    channel and its window: tests/test_rule_kinds.py holds each such kind to that); otherwise
+    ``rule.judge``, check's verdict by the kind's fastest way."""
+    part = rule.memo_key(debtor, ctx) if rule.contact_wise else None
+    if part is None:
+        return rule.judge(debtor, contacts, ctx)
+    found = _VERDICTS.get(id(rule))
+    if found is None or found[0] is not rule:
+        if len(_VERDICTS) >= MEMO_LIMIT:
+            _VERDICTS.clear()
+        found = _VERDICTS[id(rule)] = (rule, {})
+    memo = found[1]
+    covered = rule.covered_channels
+    language = current_language()
+    out: list[Violation] = []
+    for c in contacts:
+        if c.channel not in covered:
+            continue
+        start, end = c.window_start, c.window_end
+        key = (part, c.channel, start, start.fold, end, end.fold, language)
+        said = memo.get(key)
+        if said is None:
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            said = memo[key] = tuple(v.message for v in rule.check(debtor, [c], ctx))
+        for message in said:
+            out.append(rule.violation(debtor, message, c))
     return out
 
 
@@ -156,7 +197,7 @@ def contract_violations(debtor_id: str, debtor: Debtor, planned: list[PlannedCon
         key = (zones, start, start.fold, end, end.fold, plan_date)  # a window key (rules.base)
         off = _OFF_DAY.get(key)
         if off is None:
-            if len(_OFF_DAY) >= _MEMO_LIMIT:
+            if len(_OFF_DAY) >= MEMO_LIMIT:
                 _OFF_DAY.clear()
             off = _OFF_DAY[key] = _off_plan_date(zones, start, end, plan_date)
         for name, first in off:
@@ -178,7 +219,7 @@ def judging(rules: tuple, channels: frozenset[Channel]) -> tuple:
     key = (id(rules), channels)
     found = _JUDGING.get(key)
     if found is None or found[0] is not rules:
-        if len(_JUDGING) >= _MEMO_LIMIT:
+        if len(_JUDGING) >= MEMO_LIMIT:
             _JUDGING.clear()
         found = _JUDGING[key] = (rules, tuple(r for r in rules if not r.covered_channels.isdisjoint(channels)))
     return found[1]

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from contactplan.audit import audit_plan, contract_violations, debtor_problem, judging
+from contactplan.audit import audit_plan, contract_violations, debtor_problem, judging, verdicts
 from contactplan.calendars import HOLIDAYS_VERSION, Calendars
 from contactplan.config import Config
 from contactplan.errors import InputError
@@ -301,7 +301,7 @@ def _judge(debtor: Debtor | None, debtor_id: str, mine: Sequence[Attempt], judge
     for rules, contacts in by_rules.values():
         ctx = _context(contexts, contacts[0], calendars)
         for rule in judging(rules, frozenset(c.channel for c in contacts)):
-            found_here = rule.check(attached, contacts, ctx)
+            found_here = verdicts(rule, attached, contacts, ctx)
             if found_here:
                 out += found_here
     return out

@@ -3,8 +3,9 @@
 The audit and ``render`` remember what depends only on (zones, window) -- local dates and times,
 holiday look-ups, the slot a window starts in, formatted times -- and take other short cuts
 (one pass for capacity, direct joins of plain CSV rows). Each test here compares them with a
-reference: the code as it was before those short cuts, kept below verbatim in spirit (one
-function per rule kind's ``check``), on random plans that mix zones, DST nights (US 2026-11-01
+reference: the audit as it was before those short cuts, calling each rule's ``check`` (the
+specification, in the rule's own module) with nothing remembered and no faster ``judge``, on
+random plans that mix zones, DST nights (US 2026-11-01
 and 2027-03-14), windows across local midnight and slot boundaries, the second 01:30 of a night
 the clocks go back, unknown debtors and pools, history, suppressions and municipal holidays.
 """
@@ -27,16 +28,10 @@ from contactplan.audit import _destination_fits, _SlotFinder, audit_plan
 from contactplan.calendars import Calendars
 from contactplan.config import ChannelConfig, Config
 from contactplan.io.plan_csv import COLUMNS, render, write_plan
-from contactplan.io.values import WEEKDAY_NAMES
 from contactplan.model import (Attempt, Channel, Debtor, Destination, LineType, Outcome, PlannedContact, Pool, Slot,
                                Suppression)
-from contactplan.rules import base
 from contactplan.rules.base import Context, Severity, Violation
-from contactplan.rules.consent import _destination
-from contactplan.rules.frequency import _local_days
-from contactplan.rules.hours import _local_end
-from contactplan.rules.packs import load_packs
-from contactplan.rules.suppression import _says
+from contactplan.rules.packs import KINDS, load_packs
 from contactplan.solver.capacity import slot_grid
 
 UTC = dt.timezone.utc
@@ -50,151 +45,6 @@ MANAUS, RECIFE = "1302603", "2611606"
 
 # --- the reference: the audit and the writer before the short cuts -------------------------------
 
-def _relevant(rule, contacts):
-    return [c for c in contacts if rule.covers(c.channel)]
-
-
-def _ref_calling_hours(rule, debtor, contacts, ctx):
-    out = []
-    for c in _relevant(rule, contacts):
-        for name in debtor.zones:
-            zone = ZoneInfo(name)
-            start, end = c.window_start.astimezone(zone), c.window_end.astimezone(zone)
-            day = start.date()
-            fits = any(start.time() >= s and end <= _local_end(day, e, zone) - rule.margin
-                       for s, e in rule.weekly[day.weekday()])
-            if not fits or end <= start:
-                out.append(rule.violation(debtor, (
-                    f"{c.channel} window {start:%H:%M}-{end:%H:%M} local {name} on "
-                    f"{WEEKDAY_NAMES[day.weekday()].capitalize()} {day}: {rule.describe(day.weekday())}"), c))
-    return out
-
-
-def _ref_preferred_window(rule, debtor, contacts, ctx):
-    if debtor.preferred_window is None:
-        return []
-    start, end = debtor.preferred_window
-    out = []
-    for c in _relevant(rule, contacts):
-        for name in debtor.zones:
-            zone = ZoneInfo(name)
-            s, e = c.window_start.astimezone(zone), c.window_end.astimezone(zone)
-            if not (s.time() >= start and e <= _local_end(s.date(), end, zone)):
-                out.append(rule.violation(debtor, f"{c.channel} window {s:%H:%M}-{e:%H:%M} local {name} is outside "
-                                                  f"the debtor's preferred {start:%H:%M}-{end:%H:%M}", c))
-                break
-    return out
-
-
-def _ref_min_gap(rule, debtor, contacts, ctx):
-    out = []
-    planned = sorted(_relevant(rule, contacts), key=lambda c: c.window_start)
-    for k, c in enumerate(planned):
-        previous = [t for t in (rule._last(debtor, c),
-                                planned[k - 1].window_start if k else None) if t is not None]
-        if previous and c.window_start < max(previous) + rule.params["gap"]:
-            out.append(rule.violation(debtor, f"{c.channel} contact {c.window_start:%Y-%m-%d %H:%M %z} is less than "
-                                              f"{rule.params['gap']} after the previous attempt", c))
-    return out
-
-
-def _ref_holidays(rule, debtor, contacts, ctx):
-    out = []
-    for c in _relevant(rule, contacts):
-        days = set()
-        for name in debtor.zones:
-            zone = ZoneInfo(name)
-            days.add(c.window_start.astimezone(zone).date())
-            days.add((c.window_end - dt.timedelta(microseconds=1)).astimezone(zone).date())
-        for day in sorted(days):
-            name = rule.holiday(debtor, day, ctx)
-            if name:
-                where = f"{debtor.country}-{debtor.region}" if rule.params["subdivision"] else debtor.country
-                out.append(rule.violation(debtor, f"{c.channel} contact on {day}, a holiday in {where}: {name}", c))
-    return out
-
-
-def _ref_consent(rule, debtor, contacts, ctx):
-    out = []
-    for c in _relevant(rule, contacts):
-        dest = _destination(debtor, c)
-        reason = rule.destination_ok(debtor, c.channel, dest, ctx) if dest else None
-        if reason:
-            out.append(rule.violation(debtor, f"{c.channel} to {dest.column}: {reason}", c))
-    return out
-
-
-def _ref_work_number(rule, debtor, contacts, ctx):
-    out = []
-    for c in _relevant(rule, contacts):
-        dest = _destination(debtor, c)
-        if dest and rule.destination_ok(debtor, c.channel, dest, ctx):
-            out.append(rule.violation(debtor, f"{c.channel} to the work number while {rule.params['flag']} is set", c))
-    return out
-
-
-def _ref_exclusion(rule, debtor, contacts, ctx):
-    if rule.params["flag"] not in debtor.flags:
-        return []
-    return [rule.violation(debtor, f"{c.channel} contact planned while {rule.params['flag']} is set", c)
-            for c in _relevant(rule, contacts)]
-
-
-def _ref_debt_age(rule, debtor, contacts, ctx):
-    why = rule.gate(debtor, ctx)
-    return [rule.violation(debtor, f"{c.channel} contact: {why}", c) for c in _relevant(rule, contacts)] if why else []
-
-
-def _ref_frequency_cap(rule, debtor, contacts, ctx):
-    planned = [c for c in _relevant(rule, contacts) if rule._typed(debtor, c.destination)]
-    out = []
-    for c in planned:
-        same = c.destination if rule.per_destination else None
-        for day in sorted(_local_days(debtor, c.window_start)):
-            first = day - dt.timedelta(days=rule.params["days"] - 1)
-            history = len(rule._in_window(debtor, day, same, contact=c))
-            today = sum(1 for p in planned if p.window_start <= c.window_start
-                        and (same is None or p.destination == same)
-                        and any(first <= d <= day for d in _local_days(debtor, p.window_start)))
-            if history + today > rule.params["max"]:
-                span = f"on {day}" if rule.params["days"] == 1 else f"in the {rule.params['days']} days {first}..{day}"
-                out.append(rule.violation(debtor, (
-                    f"{c.channel} contact would be attempt {history + today} {span} (local); "
-                    f"at most {rule.params['max']}"), c))
-                break
-    return out
-
-
-def _ref_conversation_cooldown(rule, debtor, contacts, ctx):
-    out = []
-    for c in _relevant(rule, contacts):
-        until = rule._blocked_until(debtor, c)
-        if until and min(_local_days(debtor, c.window_start)) < until:
-            out.append(rule.violation(debtor, f"{c.channel} contact on {min(_local_days(debtor, c.window_start))}, "
-                                              f"within {rule.params['days']} days of the conversation on "
-                                              f"{rule.last_conversation(debtor, c)}", c))
-    return out
-
-
-def _ref_suppression(rule, debtor, contacts, ctx):
-    out = []
-    for c in _relevant(rule, contacts):
-        day = ctx.plan_date
-        hit = next((s for s in debtor.suppressions if s.active_on(day) and s.channel in (None, c.channel)
-                    and s.destination in ("", c.destination)
-                    and (s.since is None or c.attempted_at is None or c.attempted_at > s.since)), None)
-        if hit:
-            out.append(rule.violation(debtor, f"{c.channel} contact while {_says(hit)}", c))
-    return out
-
-
-REFERENCE_CHECKS = {
-    "calling_hours": _ref_calling_hours, "preferred_window": _ref_preferred_window, "min_gap": _ref_min_gap,
-    "holidays": _ref_holidays, "consent": _ref_consent, "work_number": _ref_work_number,
-    "exclusion": _ref_exclusion, "debt_age": _ref_debt_age, "daily_cap": _ref_frequency_cap,
-    "frequency_cap": _ref_frequency_cap, "conversation_cooldown": _ref_conversation_cooldown,
-    "suppression": _ref_suppression,
-}
 _CONTRACT = "contactplan plan contract (README: plan.csv)"
 
 
@@ -231,7 +81,7 @@ def reference_audit(contacts, debtors, packs, plan_date, *, pools=None, slots=No
                     out.append(_core("audit.plan_date", debtor_id,
                                      f"window is on {first} local {name}, not on the plan date {plan_date}", c))
         for rule in packs.rules_for(debtor, plan_date):
-            out.extend(REFERENCE_CHECKS[rule.kind](rule, debtor, planned, ctx))
+            out.extend(rule.check(debtor, planned, ctx))  # the specification, unremembered
     if pools is not None and slots is not None:
         out.extend(_reference_capacity(contacts, debtors, pools, slots, config or Config()))
     return sorted(out, key=lambda v: (v.debtor_id, v.rule_id, v.at or dt.datetime.min.replace(tzinfo=dt.UTC)))
@@ -456,19 +306,20 @@ def test_every_rule_kind_and_core_check_is_exercised():
         kinds |= {kind_of.get(v.rule_id, v.rule_id)
                   for v in reference_audit(contacts, by_id, PACKS, day, pools=pools, slots=slots, config=TIGHT,
                                            calendars=_calendars(day, True))}
-    assert set(REFERENCE_CHECKS) <= kinds
+    assert set(KINDS) <= kinds
     assert {"audit.window", "audit.destination", "audit.plan_date", "audit.unknown_debtor", "audit.no_rule_pack",
             "audit.slot", "audit.pool", "audit.capacity", "audit.channel_disabled"} <= kinds
 
 
 def test_the_memos_are_right_after_they_are_emptied(monkeypatch):
-    monkeypatch.setattr(base, "_MEMO_LIMIT", 3)
+    monkeypatch.setattr(audit_module, "MEMO_LIMIT", 3)
+    monkeypatch.setattr(audit_module, "_VERDICTS", {})  # not what earlier tests left
     day = DATES[1]
     contacts, by_id, pools, slots = _world(7, day)
     calendars = _calendars(day, True)
     expected = reference_audit(contacts, by_id, PACKS, day, pools=pools, slots=slots, calendars=calendars)
     _same(audit_plan(contacts, by_id, PACKS, day, pools=pools, slots=slots, calendars=calendars), expected)
-    assert all(len(r.__dict__.get("_check_memo", ())) <= 3 for p in PACKS.packs for r in p.rules)
+    assert audit_module._VERDICTS and all(len(memo) <= 3 for _, memo in audit_module._VERDICTS.values())
 
 
 def test_holiday_answers_are_per_calendar():
@@ -651,8 +502,6 @@ def test_contact_wise_kinds_judge_each_contact_alone():
     judged together, exactly what it gives for each judged alone on another day, with another
     history (none, or the contacts before it as attempts): the log audit judges such kinds for
     all of a debtor's attempts at once (review._judge), on the first attempt's day."""
-    from contactplan.rules.packs import KINDS
-
     declared = {kind for kind, cls in KINDS.items() if cls.contact_wise}
     assert declared == {"calling_hours", "preferred_window", "holidays", "consent", "work_number", "exclusion",
                         "debt_age"}
@@ -686,7 +535,7 @@ def test_caps_count_one_by_one_when_dates_do_not_allow_bisection():
     """Candidate zones 26 hours apart (UTC+14 and UTC-12): an instant's local dates may be two
     days apart with none between, so frequency caps count attempt by attempt (_Counting.of
     refuses them), still exactly as the reference does."""
-    from contactplan.rules.frequency import _Counting
+    from contactplan.rules.frequency_cap import _Counting
 
     day = dt.date(2026, 11, 24)
     a = Attempt("A", "D", Channel.VOICE, "+1", dt.datetime(2026, 11, 24, 11, tzinfo=UTC), Outcome.NO_ANSWER)

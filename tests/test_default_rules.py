@@ -9,7 +9,7 @@ import pytest
 from contactplan.audit import audit_plan
 from contactplan.model import Channel
 from contactplan.rules.base import RuleMeta, Severity
-from contactplan.rules.hours import CallingHours
+from contactplan.rules.calling_hours import CallingHours
 from contactplan.rules.packs import default_packs
 from contactplan.timezones import UF_ZONES
 from factories import CALENDARS, SATURDAY, SUNDAY, TUESDAY, contact, ctx, local, make_debtor

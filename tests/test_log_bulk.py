@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contactplan.audit import audit_debtor
+from contactplan.audit import contract_violations, debtor_problem
 from contactplan.calendars import Calendars
 from contactplan.io.history import by_debtor
 from contactplan.model import Attempt, Channel, Direction, Outcome, StoreData, Suppression, opt_out_suppression
@@ -89,7 +89,8 @@ def _attempts(rng: random.Random, debtor, n: int, prefix: str) -> list[Attempt]:
 
 def _judge_each_attempt(debtors, log: list[Attempt], data: StoreData, packs: PackSet) -> list:
     """The definition: each logged contact alone (its own attempt left out of its history),
-    against every other attempt known up to its instant, on its local day."""
+    against every other attempt known up to its instant, on its local day, by each rule's
+    check() (the specification)."""
     files = {d.debtor_id: d for d in debtors}
     out = []
     for mine in by_debtor(log):
@@ -107,8 +108,19 @@ def _judge_each_attempt(debtors, log: list[Attempt], data: StoreData, packs: Pac
             before = [b for b in known if b is not a and b.attempted_at <= a.attempted_at]
             attached = attach_store_data([debtor], StoreData({debtor_id: before}, {debtor_id: suppressed},
                                                              data.suppressed_destinations))[0] if debtor else None
-            out += audit_debtor(debtor_id, attached, [c], packs, Context(c.window_start.date(), CALENDARS))
+            out += _by_the_specification(debtor_id, attached, [c], packs, Context(c.window_start.date(), CALENDARS))
     return _sorted(out)
+
+
+def _by_the_specification(debtor_id, debtor, planned, packs: PackSet, ctx: Context) -> list:
+    """audit.audit_debtor with every rule's check() itself: nothing remembered, no judge()."""
+    problem = debtor_problem(debtor_id, debtor, packs)
+    if problem:
+        return [problem]
+    out = contract_violations(debtor_id, debtor, planned, ctx)
+    for rule in packs.rules_for(debtor, ctx.plan_date):
+        out += rule.check(debtor, planned, ctx)
+    return out
 
 
 HISTORY_KINDS = ("frequency_cap", "daily_cap", "conversation_cooldown", "min_gap", "suppression")

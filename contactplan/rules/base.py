@@ -1,21 +1,29 @@
 """What every rule kind shares.
 
-A rule kind is code; a pack (TOML) instantiates kinds with parameters and a citation. Each kind
-answers two kinds of question, on purpose through different code:
+A rule kind is code, one module under contactplan/rules/ (calling_hours.py, frequency_cap.py,
+...) whose docstring says what the kind forbids and, under ``References:``, the law texts it
+implements. A pack (TOML) instantiates kinds with parameters and a citation. Each kind answers two
+kinds of question, on purpose through different code:
 
 * generation: which debtors, channels, destinations and time intervals are allowed
-  (``excludes``, ``destination_ok``, ``allowed``) -- used to build the solver's options;
-* specification: ``check`` looks at concrete planned contacts and reports violations -- used by
-  the audit, which therefore never trusts the option builder.
+  (``excludes``, ``channel_blocked``, ``destination_ok``, ``allowed``) -- used to build the
+  solver's options;
+* specification: ``check`` looks at concrete contacts and reports violations -- used by the
+  audit, which therefore never trusts the option builder. ``check`` is written to be read: it
+  *is* the rule. Speed comes from outside it: the audit remembers the verdicts of a contact-wise
+  kind for every debtor that shares what it reads (``memo_key``, audit.verdicts), and a kind
+  that counts a long history may add ``judge``, a faster way to the same verdicts, which a test
+  holds to ``check`` (tests/test_rule_kinds.py).
 
-A property test ties the two: every plan the solver returns passes ``check`` with no violation.
+A property test ties generation to the specification: every plan the solver returns passes the
+audit with no violation (tests/test_property.py, on packs that use every kind).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -114,9 +122,9 @@ class Context:
 
 Interval = tuple[dt.datetime, dt.datetime]  # aware UTC, half-open
 
-# A memo of check() answers is emptied when it grows past this many entries: our own plans have
-# a few dozen distinct windows, another system's may have one per contact.
-_MEMO_LIMIT = 1 << 16
+# A memo of verdicts is emptied when it grows past this many entries: our own plans have a few
+# dozen distinct windows, another system's may have one per contact.
+MEMO_LIMIT = 1 << 16
 
 # Memos of what depends only on a window's instants (local dates and times in a zone) key the
 # window as (start, start.fold, end, end.fold): a "window key". Aware datetimes that share a
@@ -208,6 +216,19 @@ class Rule:
         """Violations of this rule by the debtor's planned contacts (all of them, any channel)."""
         return []
 
+    def judge(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        """check()'s verdict, reached as the audit reaches it: check() itself, unless the kind
+        has a faster way to the same answer (bisection over a long history). A test holds every
+        kind's judge() to its check() (tests/test_rule_kinds.py)."""
+        return self.check(debtor, contacts, ctx)
+
+    def memo_key(self, debtor: Debtor, ctx: Context) -> Hashable | None:
+        """For a contact-wise kind whose verdict on a contact depends, besides the contact's
+        channel and window, only on a few facts of the debtor and the context: those facts, so
+        that the audit remembers its verdicts for every debtor that shares them (audit.verdicts).
+        None: not remembered."""
+        return None
+
     def violation(self, debtor: Debtor, message: str, contact: PlannedContact | None = None) -> Violation:
         return Violation(self.meta.id, self.meta.severity, self.meta.shown_citation(), debtor.debtor_id, message,
                          contact.channel if contact else None, contact.window_start if contact else None)
@@ -231,29 +252,12 @@ class Rule:
         return [c for c in contacts if c.channel in covered]
 
     # A frozen dataclass may still fill its instance dict, which is what cached_property does;
-    # neither attribute below is a field, so equality, hashing and repr are unchanged.
+    # the attribute below is not a field, so equality, hashing and repr are unchanged.
 
     @cached_property
     def covered_channels(self) -> frozenset[Channel]:
         """The channels of covers(), as a set (for check() and the audit)."""
         return frozenset(self.meta.channels)
-
-    @cached_property
-    def _check_memo(self) -> dict[Hashable, Any]:
-        """This rule's remembered check() answers, keyed by everything they depend on."""
-        return {}
-
-    def _remember(self, key: Hashable, compute: Callable[..., Any], *args: Any) -> Any:
-        """``compute(*args)``, worked out once per key for this rule (check() only): the key must
-        hold everything the answer depends on besides the rule itself, and keys of different
-        questions must never be equal (give them different shapes)."""
-        memo = self._check_memo
-        found = memo.get(key, memo)  # the memo itself stands for "not there yet"
-        if found is memo:
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            found = memo[key] = compute(*args)
-        return found
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""consent and work_number: which destinations a channel may use for this debtor.
+"""consent: which destinations a channel may use for this debtor.
 
 consent ``mode = "opt_in"`` needs an explicit yes (WhatsApp business-initiated messages, Meta
 opt-in policy; TCPA prior express consent for automated calls and texts to cell phones, 47 U.S.C.
@@ -10,6 +10,15 @@ debtor file's flag: the latest record of a (destination, channel) decides, a rev
 wins over a file flag saying yes, an opt-in lets a debtor whose flag is blank be messaged, and a
 file flag saying no is never overridden (a "no" anywhere wins, LGPD art. 18 §2; 47 CFR
 64.1200(a)(10): consent may be revoked by any reasonable means).
+
+References:
+    - Brazil: LGPD (Lei 13.709/2018) art. 18 §2 (the data subject's opposition) and art. 8 §5
+      (consent may be revoked at any time); Meta's WhatsApp Business policy: business-initiated
+      messages need the person's opt-in.
+    - USA: 47 U.S.C. 227(b)(1)(A)(iii) and 47 CFR 64.1200(a)(1)(iii) (prior express consent for
+      autodialled or prerecorded calls and texts to a cell phone), 64.1200(a)(10) (revocation by
+      any reasonable means); 12 CFR 1006.6(e) and 1006.14(h) (opting out of electronic
+      communications, the consumer's chosen media).
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contactplan.i18n import N_, current_language, tr
-from contactplan.model import Channel, ConsentRecord, Debtor, Destination, LineType, PlannedContact
+from contactplan.model import Channel, ConsentRecord, Debtor, Destination, PlannedContact
 from contactplan.rules.base import Context, ParamError, Rule, Violation, no_extra, take
 
 CONSENT_FIELDS = ("sms_consent", "whatsapp_consent", "email_consent", "autodial_consent")
@@ -67,7 +76,8 @@ def refusal(debtor: Debtor, field: str, mode: str, channel: Channel, address: st
     return None
 
 
-def _destination(debtor: Debtor, contact: PlannedContact) -> Destination | None:
+def destination_of(debtor: Debtor, contact: PlannedContact) -> Destination | None:
+    """The debtor file's destination a contact goes to, or None when the file does not list it."""
     return next((d for d in debtor.destinations if d.address == contact.destination), None)
 
 
@@ -91,18 +101,20 @@ class Consent(Rule):
             raise ParamError("line_types", tr('only ["mobile"] is supported'))
         return cls(meta, {"field": field, "mode": mode, "mobile_only": bool(line_types)})
 
+    # --- generation -----------------------------------------------------------------------
     def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         if not self.covers(channel) or (self.params["mobile_only"] and not dest.maybe_mobile):
             return None
         return refusal(debtor, self.params["field"], self.params["mode"], channel, dest.address)
 
+    # --- specification --------------------------------------------------------------------
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         out = []
         covered = self.covered_channels  # relevant(), inlined: four consent rules look at every debtor
         for c in contacts:
             if c.channel not in covered:
                 continue
-            dest = _destination(debtor, c)
+            dest = destination_of(debtor, c)
             if dest is None or (self.params["mobile_only"] and not dest.maybe_mobile):
                 continue
             # A plan is still to be run: every record known now holds. A logged attempt is judged
@@ -112,34 +124,4 @@ class Consent(Rule):
             if reason:
                 out.append(self.violation(debtor, tr("{channel} to {column}: {reason}", channel=c.channel,
                                                      column=dest.column, reason=reason), c))
-        return out
-
-
-@dataclass(frozen=True)
-class WorkNumber(Rule):
-    """The debtor asked not to be called at work (CDC art. 71 "interfira com seu trabalho"; FDCPA 1692c(a)(3))."""
-
-    kind = "work_number"
-    contact_wise = True
-    regional = False
-
-    @classmethod
-    def build(cls, meta, params: dict) -> WorkNumber:
-        no_extra(params, {"flag"})
-        return cls(meta, {"flag": take(params, "flag", str, "no_work_calls")})
-
-    def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
-        if self.covers(channel) and dest.line_type is LineType.WORK and self.params["flag"] in debtor.flags:
-            return tr("{flag} is set", flag=self.params["flag"])
-        return None
-
-    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
-        if self.params["flag"] not in debtor.flags:
-            return []  # the debtor did not ask: every number may be called
-        out = []
-        for c in self.relevant(contacts):
-            dest = _destination(debtor, c)
-            if dest and self.destination_ok(debtor, c.channel, dest, ctx):
-                out.append(self.violation(debtor, tr("{channel} to the work number while {flag} is set",
-                                                     channel=c.channel, flag=self.params["flag"]), c))
         return out

@@ -2,6 +2,16 @@
 
 Examples: do_not_contact (LGPD art. 18 §2; 12 CFR 1006.14(h)), cease_and_desist (15 U.S.C.
 1692c(c)), bankruptcy (11 U.S.C. 362(a)(6) automatic stay), disputed (1692g(b)), deceased.
+
+References:
+    - Brazil: LGPD (Lei 13.709/2018) art. 18 §2 (opposition); Código de Defesa do Consumidor
+      (Lei 8.078/1990) arts. 42 and 71 (insistent collection is constraint), art. 42 sole
+      paragraph (undue charges repaid in double: a disputed debt), arts. 104-A to 104-C (Lei
+      14.181/2021, over-indebtedness); Lei 11.101/2005 (insolvency); Código Civil art. 1.997
+      (the estate, not the family, answers for a deceased debtor's debts).
+    - USA: 15 U.S.C. 1692c(c) (cease communication), 1692c(a)(2) (represented by an attorney),
+      1692g(b) (disputed, until verified); 11 U.S.C. 362(a)(6) (the bankruptcy stay); 12 CFR
+      1006.14(h) (the consumer's refusal of a medium).
 """
 
 from __future__ import annotations
@@ -30,46 +40,15 @@ class Exclusion(GateRule):
             raise ParamError("flag", tr("must be one of {names}", names=", ".join(FLAGS)))
         return cls(meta, {"flag": flag})
 
+    # --- generation -----------------------------------------------------------------------
     def gate(self, debtor: Debtor, ctx: Context) -> str | None:
         # A flag that covers only some channels removes those channels, not the debtor (GateRule).
         return tr("{flag} is set", flag=self.params["flag"]) if self.params["flag"] in debtor.flags else None
 
+    # --- specification --------------------------------------------------------------------
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         if self.params["flag"] not in debtor.flags:
             return []
         return [self.violation(debtor, tr("{channel} contact planned while {flag} is set", channel=c.channel,
                                           flag=self.params["flag"]), c)
                 for c in self.relevant(contacts)]
-
-
-@dataclass(frozen=True)
-class DebtAge(GateRule):
-    """debt_age: no collection contact once the debt is older than ``max_days_past_due``.
-
-    Brazil: STJ 3ª Turma (REsp 2.088.100/SP, 2023) bars extrajudicial collection of prescribed
-    debt (5 years, CC art. 206 §5 I; binding thesis pending, Tema 1.264); Febraban SARB 27/2023
-    bars phone collection after 1,825 days. A debtor without ``days_past_due`` is not blocked.
-    """
-
-    kind = "debt_age"
-    contact_wise = True
-
-    @classmethod
-    def build(cls, meta, params: dict) -> DebtAge:
-        no_extra(params, {"max_days_past_due"})
-        limit = take(params, "max_days_past_due", int)
-        if limit < 0:
-            raise ParamError("max_days_past_due", tr("must be 0 or more"))
-        return cls(meta, {"max": limit})
-
-    def gate(self, debtor: Debtor, ctx: Context) -> str | None:
-        dpd = debtor.days_past_due
-        if dpd is not None and dpd > self.params["max"]:
-            return tr("debt is {days} days past due; no collection contact after {max} days", days=dpd,
-                      max=self.params["max"])
-        return None
-
-    def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
-        why = self.gate(debtor, ctx)
-        return [self.violation(debtor, tr("{channel} contact: {reason}", channel=c.channel, reason=why), c)
-                for c in self.relevant(contacts)] if why else []

@@ -4,18 +4,25 @@ SP Lei 15.426/2014 art. 2 forbids collection calls "nos feriados"; the Brazilian
 that to every UF as courtesy under CDC art. 71 (rest and leisure). Holidays are evaluated on the
 debtor's local calendar date in every candidate zone. Municipal holidays come with the rule engine
 (user-supplied file); the `holidays` package knows only São Paulo city among municipalities.
+
+References:
+    - São Paulo, Lei 15.426/2014 art. 2: collection calls are "vedados nos feriados".
+    - Código de Defesa do Consumidor (Lei 8.078/1990) art. 71 (rest and leisure): the SP model
+      applied to every UF as courtesy.
+    - Lei 10.607/2002 (national holidays), the UFs' own laws (state holidays), Lei 9.093/1995
+      (municipal holidays), as the `holidays` package and the user's municipal file record them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from contactplan.i18n import tr
 from contactplan.model import Channel, Debtor, PlannedContact
 from contactplan.rules.base import Context, Interval, ParamError, Rule, Violation, no_extra, take
+from contactplan.rules.local_time import window_dates
 
 _CATEGORIES = {"public", "optional", "bank"}
 
@@ -43,7 +50,7 @@ class Holidays(Rule):
 
     def _holiday(self, debtor: Debtor, day: dt.date, ctx: Context) -> tuple[str, str] | None:
         """(the holiday's name, the IBGE code when it is a municipal one, else ""), or None: the
-        same in every language, so check() may remember it."""
+        same in every language."""
         # Municipal holidays come from the user's file keyed by IBGE code (--municipal-holidays).
         if self.params["municipal"] and debtor.municipality_code:
             name = ctx.calendars.municipal_holiday(debtor.municipality_code, day)
@@ -56,58 +63,35 @@ class Holidays(Rule):
             name = ctx.calendars.holiday(debtor.country, region, day, self.params["categories"])
         return (name, "") if name else None
 
+    # --- generation -----------------------------------------------------------------------
     def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
         if not self.covers(channel):
             return None
         # The plan date is the local date in every candidate zone, so one look-up decides.
         return [] if self._holiday(debtor, ctx.plan_date, ctx) else None
 
+    # --- specification --------------------------------------------------------------------
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
+        """A violation for each local date a contact's window touches, in any candidate zone, that
+        is a holiday of the debtor's place."""
         out = []
-        zones = debtor.zones
-        # What holiday() reads besides the day: the calendars (not changed once built), the
-        # country, the region and, for municipal holidays, the IBGE code.
-        place = (ctx.calendars, debtor.country, debtor.region,
-                 debtor.municipality_code if self.params["municipal"] else "")
-        # Many debtors share the zones, the window and the place: each answer is worked out once
-        # (Rule._remember; looked up here first because this runs for every debtor).
-        memo = self._check_memo
-        covered = self.covered_channels  # relevant(), inlined
-        for c in contacts:
-            if c.channel not in covered:
-                continue
-            start, end = c.window_start, c.window_end
-            key = (zones, start, start.fold, end, end.fold)
-            days = memo.get(key)
-            if days is None:
-                days = self._remember(key, _local_dates, zones, start, end)
-            for day in days:
-                name = memo.get((place, day))
-                if name is None:
-                    name = self._remember((place, day), self._holiday_name, debtor, day, ctx)
+        where = f"{debtor.country}-{debtor.region}" if self.params["subdivision"] else debtor.country
+        for c in self.relevant(contacts):
+            for day in window_dates(debtor.zones, c.window_start, c.window_end):
+                name = self.holiday(debtor, day, ctx)
                 if name:
-                    where = f"{debtor.country}-{debtor.region}" if self.params["subdivision"] else debtor.country
                     out.append(self.violation(debtor, tr("{channel} contact on {day}, a holiday in {place}: {holiday}",
-                                                         channel=c.channel, day=day, place=where,
-                                                         holiday=_named(name)), c))
+                                                         channel=c.channel, day=day, place=where, holiday=name), c))
         return out
 
-    def _holiday_name(self, debtor: Debtor, day: dt.date, ctx: Context) -> tuple[str, str] | tuple[()]:
-        """check(): _holiday(), with () for no holiday so that a remembered answer is never None."""
-        return self._holiday(debtor, day, ctx) or ()
+    def memo_key(self, debtor: Debtor, ctx: Context) -> Hashable:
+        # What holiday() reads besides the day: the calendars (not changed once built), the
+        # country, the region and, for municipal holidays, the IBGE code; and the zones give the days.
+        return (ctx.calendars, debtor.country, debtor.region,
+                debtor.municipality_code if self.params["municipal"] else "", debtor.zones)
 
 
 def _named(found: tuple[str, str]) -> str:
     """A holiday of _holiday() in words: a municipal one says its IBGE code."""
     name, municipality = found
     return tr("{name} (municipality {code})", name=name, code=municipality) if municipality else name
-
-
-def _local_dates(zones: tuple[str, ...], start: dt.datetime, end: dt.datetime) -> tuple[dt.date, ...]:
-    """check(): the local calendar dates the half-open window touches in any candidate zone, in order."""
-    days = set()
-    for name in zones:
-        zone = ZoneInfo(name)
-        days.add(start.astimezone(zone).date())
-        days.add((end - dt.timedelta(microseconds=1)).astimezone(zone).date())
-    return tuple(sorted(days))

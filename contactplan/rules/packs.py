@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
+import pkgutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,18 +19,25 @@ from typing import Any
 
 from contactplan.errors import InputError
 from contactplan.i18n import tr
+from contactplan import rules as rules_package
 from contactplan.model import Channel, Debtor
 from contactplan.rules.base import ParamError, Rule, RuleMeta, Severity
-from contactplan.rules.consent import Consent, WorkNumber
-from contactplan.rules.exclusion import DebtAge, Exclusion
-from contactplan.rules.frequency import ConversationCooldown, DailyCap, FrequencyCap
-from contactplan.rules.holidays import Holidays
-from contactplan.rules.hours import CallingHours, MinGap, PreferredWindow
-from contactplan.rules.suppression import SuppressionList
 
-KINDS: dict[str, type[Rule]] = {k.kind: k for k in (CallingHours, Holidays, Consent, WorkNumber, Exclusion, DailyCap,
-                                                    FrequencyCap, ConversationCooldown, SuppressionList, DebtAge,
-                                                    PreferredWindow, MinGap)}
+
+def _kinds() -> dict[str, type[Rule]]:
+    """Every rule kind: the module of contactplan/rules/ named as the kind defines it (a class
+    whose ``kind`` is the module's name), so a new kind is one new module. The other modules
+    there (base, local_time, attempts, callbacks, packs) are what kinds share."""
+    found: dict[str, type[Rule]] = {}
+    for module in pkgutil.iter_modules(rules_package.__path__):
+        names = vars(importlib.import_module(f"{rules_package.__name__}.{module.name}"))
+        for value in names.values():
+            if isinstance(value, type) and issubclass(value, Rule) and value.kind == module.name:
+                found[value.kind] = value
+    return found
+
+
+KINDS: dict[str, type[Rule]] = _kinds()
 BUILTIN = ("br", "us", "br-febraban")  # br-febraban is opt-in (bank signatories)
 DEFAULT = ("br", "us")
 _PACK_KEYS = {"id", "title", "country", "version", "description", "translations"}

@@ -5,6 +5,12 @@ An entry names a debtor, a destination, or both, for one channel or all, with an
 expiry. A debtor-wide entry for every channel removes the debtor; a channel entry removes the
 channel; a destination entry removes only that phone or address (LGPD art. 18 §2 opposition;
 12 CFR 1006.14(h) and 47 CFR 64.1200 revocation in the USA).
+
+References:
+    - Brazil: LGPD (Lei 13.709/2018) art. 18 §2 (opposition to processing); Código de Defesa do
+      Consumidor (Lei 8.078/1990) art. 71.
+    - USA: 12 CFR 1006.14(h) (a consumer's request not to be contacted through a medium);
+      47 CFR 64.1200(a)(10) (revocation of consent by any reasonable means).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ class SuppressionList(Rule):
     def _active(self, debtor: Debtor, ctx: Context) -> list[Suppression]:
         return [s for s in debtor.suppressions if s.active_on(ctx.plan_date)]
 
+    # --- generation -----------------------------------------------------------------------
     def excludes(self, debtor: Debtor, ctx: Context) -> str | None:
         hit = next((s for s in self._active(debtor, ctx) if not s.destination and s.channel is None), None)
         return _says(hit) if hit and self.meta.channels == tuple(Channel) else None
@@ -60,6 +67,7 @@ class SuppressionList(Rule):
                     and s.channel in (None, channel)), None)
         return _says(hit) if hit else None
 
+    # --- specification --------------------------------------------------------------------
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
         if not debtor.suppressions:
             return []  # not on the list

@@ -17,7 +17,7 @@ from contactplan.config import Config
 from contactplan.i18n import N_, tr
 from contactplan.model import Channel, Debtor, Destination, Exclusion, Pool, Slot
 from contactplan.rules.base import ALL_CHANNELS, Context, GateRule, Interval, Rule, RuleMeta, Severity, intersect
-from contactplan.rules.hours import local_windows
+from contactplan.rules.local_time import local_windows
 from contactplan.rules.packs import PackSet
 
 UTC = dt.timezone.utc
