@@ -481,7 +481,7 @@ def rules_list(
         packs = load_packs((*load_run_config(config).packs, *(policy or ())))
     except ContactplanError as exc:
         fail(exc)
-    rows = [(p.id, r.meta) for p in packs.packs for r in p.rules]
+    rows = [(p.id, periods[0].meta) for p in packs.packs for periods in p.by_id()]
     if wide:
         table = Table(title=tr("Rules in force"), box=box.SIMPLE_HEAD, title_justify="left")
         for col in (N_("pack"), N_("id"), N_("kind"), N_("severity"), N_("channels"), N_("regions"), N_("citation")):
@@ -520,8 +520,8 @@ def rules_show(pack: Annotated[str, typer.Argument(help=f"Built-in pack ({', '.j
     out.print(tr("[bold]{id}[/bold] {title} (country {country}, version {version}, sha256 {sha256})",
                  id=escape(p.id), title=escape(p.shown_title()), country=escape(p.country), version=escape(p.version),
                  sha256=p.sha256[:12]))
-    for r in p.rules:
-        m = r.meta
+    for periods in p.by_id():
+        r, m = periods[0], periods[0].meta
         out.print(f"\n[bold]{escape(m.id)}[/bold] ({m.kind}, {m.severity.value}) {escape(m.shown_title())}")
         out.print(tr("  citation: {citation}", citation=m.shown_citation()), highlight=False, markup=False)
         if m.confidence:
@@ -531,10 +531,21 @@ def rules_show(pack: Annotated[str, typer.Argument(help=f"Built-in pack ({', '.j
                        regions=", ".join(sorted(m.regions)))
         else:
             scope = tr("  channels: {channels}; regions: all", channels=", ".join(m.channels))
-        if m.effective_from or m.effective_to:
-            scope += tr("; effective {start} to {end}", start=m.effective_from or "...", end=m.effective_to or "...")
+        start, end = m.effective_from, periods[-1].meta.effective_to
+        if start or end:
+            scope += tr("; effective {start} to {end}", start=start or "...", end=end or "...")
         out.print(scope, highlight=False, markup=False)
-        out.print(tr("  rule: {summary}", summary=r.summary()), highlight=False, markup=False)
+        if len(periods) == 1:
+            out.print(tr("  rule: {summary}", summary=r.summary()), highlight=False, markup=False)
+            continue
+        # A rule whose parameters change by date: its history, each value with its citation.
+        out.print(tr("  rule until {day}: {summary}", day=m.effective_to, summary=r.summary()), highlight=False,
+                  markup=False)
+        for later in periods[1:]:
+            out.print(tr("  rule from {day}: {summary}", day=later.meta.value_from, summary=later.summary()),
+                      highlight=False, markup=False)
+            out.print(tr("    citation: {citation}", citation=later.meta.shown_value_citation()), highlight=False,
+                      markup=False)
 
 
 def main() -> None:

@@ -61,6 +61,12 @@ class RuleMeta:
     # br pack's Portuguese ("" confidence: as written). Shown in that language; the English title,
     # citation and confidence stay the rule's record.
     translations: tuple[tuple[str, str, str, str], ...] = ()
+    # A period of a rule whose parameters change by date (packs: [[rule.values]]): the day this
+    # period's value took effect and the citation of the text that set it (also appended to
+    # ``citation``), with its wording in other languages: (language, citation).
+    value_from: dt.date | None = None
+    value_citation: str = ""
+    value_translations: tuple[tuple[str, str], ...] = ()
 
     def shown_title(self) -> str:
         """The title in the reader's language when the pack words it so, else as written."""
@@ -73,6 +79,11 @@ class RuleMeta:
     def shown_confidence(self) -> str:
         """The confidence note in the reader's language when the pack words it so, else as written."""
         return self._shown()[2] or self.confidence
+
+    def shown_value_citation(self) -> str:
+        """The citation of this period's value in the reader's language when the pack words it so."""
+        language = current_language()
+        return next((c for lang, c in self.value_translations if lang == language), self.value_citation)
 
     def _shown(self) -> tuple[str, str, str]:
         if self.translations:

@@ -8,6 +8,7 @@ its country; every applicable rule must hold (strictest wins), so adding a rule 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import importlib
@@ -42,7 +43,8 @@ BUILTIN = ("br", "us", "br-febraban")  # br-febraban is opt-in (bank signatories
 DEFAULT = ("br", "us")
 _PACK_KEYS = {"id", "title", "country", "version", "description", "translations"}
 _RULE_KEYS = {"id", "kind", "title", "citation", "severity", "reference", "confidence", "effective_from",
-              "effective_to", "channels", "regions", "params", "translations"}
+              "effective_to", "channels", "regions", "params", "values", "translations"}
+_VALUE_KEYS = {"from", "params", "citation", "reference", "translations"}
 _RULE_REQUIRED = ("id", "kind", "title", "citation", "severity")
 
 
@@ -59,6 +61,14 @@ class RulePack:
 
     def rules_for(self, debtor: Debtor, on: dt.date) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.applies(debtor, on))
+
+    def by_id(self) -> list[tuple[Rule, ...]]:
+        """The pack's rules in order, the periods of a rule whose parameters change by date
+        ([[rule.values]]) together, oldest first."""
+        out: dict[str, list[Rule]] = {}
+        for r in self.rules:
+            out.setdefault(r.id, []).append(r)
+        return [tuple(periods) for periods in out.values()]
 
     def shown_title(self) -> str:
         """The pack's title in the reader's language when the pack words it so, else as written."""
@@ -192,13 +202,73 @@ def parse_pack(text: str, source: str) -> RulePack:
                         confidence=raw.get("confidence", ""), channels=channels, regions=regions,
                         translations=_translations(source, where, raw.get("translations", {})), **dates)
         params = _type(source, f"{where}.params", raw.get("params", {}), dict)
-        try:
-            rules.append(KINDS[raw["kind"]].build(meta, params))
-        except ParamError as exc:
-            raise _fail(source, f"{where}.params.{exc.key}", str(exc)) from None
+        for meta_here, params_here, key in _periods(source, where, meta, params, raw.get("values", [])):
+            try:
+                rules.append(KINDS[raw["kind"]].build(meta_here, params_here))
+            except ParamError as exc:
+                raise _fail(source, f"{key}.{exc.key}", str(exc)) from None
     return RulePack(pack_id, head["title"], head["country"].upper(), str(head.get("version", "")), tuple(rules),
                     source, hashlib.sha256(text.encode()).hexdigest(),
                     _translations(source, "pack", head.get("translations", {}), keys=("title",), optional=()))
+
+
+def _periods(source: str, where: str, meta: RuleMeta, params: dict, raw: Any
+             ) -> list[tuple[RuleMeta, dict, str]]:
+    """A rule whose parameters change by date (``[[rule.values]]``, OpenFisca's model: a law
+    change is a new dated value of the same parameter, with its own citation, not a second rule)
+    as one (meta, params, where its params are) per period. The rule's ``params`` hold until the
+    first value's ``from``; each value changes the parameters it names from its date until the
+    next value's, the others kept. The periods partition the rule's effective dates, so on any
+    date exactly one is in force (Rule.applies), the same rule id throughout, and a violation
+    cites the rule and the value in force on its day."""
+    values = _type(source, f"{where}.values", raw, list)
+    if not values:
+        return [(meta, params, f"{where}.params")]
+    dated: list[tuple[dt.date, dict, str, tuple[tuple[str, str], ...], str]] = []
+    for k, value in enumerate(values):
+        here = f"{where}.values[{k}]"
+        _type(source, here, value, dict)
+        for key in sorted(set(value) - _VALUE_KEYS):
+            raise _fail(source, f"{here}.{key}", tr("unknown key; expected one of {keys}",
+                                                     keys=", ".join(sorted(_VALUE_KEYS))))
+        for key in ("from", "params", "citation"):
+            if key not in value:
+                raise _fail(source, f"{here}.{key}", tr("is required"))
+        since = _type(source, f"{here}.from", value["from"], dt.date)
+        if isinstance(since, dt.datetime):
+            raise _fail(source, f"{here}.from", tr("must be a date (YYYY-MM-DD), not a date and time"))
+        earlier = dated[-1][0] if dated else meta.effective_from
+        if earlier is not None and since <= earlier:
+            raise _fail(source, f"{here}.from", tr("must be after {day}, the start of the value before it",
+                                                   day=earlier))
+        if meta.effective_to is not None and since > meta.effective_to:
+            raise _fail(source, f"{here}.from", tr("is after the rule's effective_to {day}", day=meta.effective_to))
+        changes = _type(source, f"{here}.params", value["params"], dict)
+        if not changes:
+            raise _fail(source, f"{here}.params", tr("must name at least one parameter that changes"))
+        if not _type(source, f"{here}.citation", value["citation"], str).strip():
+            raise _fail(source, f"{here}.citation", tr("is blank"))
+        words = tuple((language, citation) for language, citation in
+                      _translations(source, here, value.get("translations", {}), keys=("citation",), optional=()))
+        dated.append((since, changes, value["citation"], words,
+                      _type(source, f"{here}.reference", value.get("reference", ""), str)))
+    periods = []
+    current = dict(params)
+    starts = [meta.effective_from, *(since for since, *_ in dated)]
+    ends = [*(since - dt.timedelta(days=1) for since, *_ in dated), meta.effective_to]
+    periods.append((dataclasses.replace(meta, effective_to=ends[0]), dict(current), f"{where}.params"))
+    for k, (since, changes, citation, words, reference) in enumerate(dated):
+        current = {**current, **changes}
+        worded = dict(words)
+        translations = tuple((language, title, f"{shown}; {worded.get(language, citation)}", confidence)
+                             for language, title, shown, confidence in meta.translations)
+        periods.append((dataclasses.replace(meta, effective_from=starts[k + 1], effective_to=ends[k + 1],
+                                            citation=f"{meta.citation}; {citation}",
+                                            reference=reference or meta.reference, translations=translations,
+                                            value_from=since, value_citation=citation,
+                                            value_translations=words),
+                        dict(current), f"{where}.values[{k}].params"))
+    return periods
 
 
 def _translations(source: str, where: str, raw: Any, keys: tuple[str, ...] = ("title", "citation"),
