@@ -10,8 +10,8 @@ The plan date is always an input: nothing in the library reads the clock or the 
 """
 
 from contactplan.audit import audit_plan
-from contactplan.planner import Inputs, Plan, build_plan, load_inputs
-from contactplan.rules.base import Violation
+from contactplan.model import Inputs, Plan, Violation
+from contactplan.planner import build_plan, load_inputs
 from contactplan.rules.packs import PackSet, RulePack
 
 __all__ = ["Inputs", "PackSet", "Plan", "RulePack", "Violation", "audit_plan", "build_plan", "load_inputs"]

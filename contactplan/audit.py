@@ -23,9 +23,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from contactplan.calendars import Calendars
-from contactplan.config import Config
 from contactplan.i18n import current_language, tr
-from contactplan.model import Channel, Debtor, Destination, LineType, PlannedContact, Pool, Slot
+from contactplan.model import Channel, Config, Debtor, Destination, LineType, PlannedContact, Pool, Slot
 from contactplan.rules.base import MEMO_LIMIT, Context, Rule, Severity, Violation
 from contactplan.rules.packs import PackSet
 

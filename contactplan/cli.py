@@ -56,7 +56,8 @@ from contactplan.errors import show_values as show_values_in_messages
 from contactplan.i18n import N_, os_reason, tr
 from contactplan.io.csvfile import spreadsheet_safe
 from contactplan.io.plan_csv import write_atomic, write_bytes_atomic, write_plan
-from contactplan.planner import Holdout, build_plan, load_inputs, with_history
+from contactplan.model import Holdout, with_history
+from contactplan.planner import build_plan, load_inputs
 from contactplan.report import solver_line
 from contactplan.rules.packs import BUILTIN, load_pack, load_packs
 

@@ -208,7 +208,8 @@ def explain(
     """Why a debtor is (not) planned: zones, every rule's effect, allowed windows, next eligible date."""
     from contactplan.explain import explain as explain_debtor
     from contactplan.explain import render
-    from contactplan.planner import build_plan, load_inputs, with_history
+    from contactplan.model import with_history
+    from contactplan.planner import build_plan, load_inputs
     from contactplan.rules.base import Context
 
     day = parse_date(date, "--date")

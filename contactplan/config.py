@@ -7,77 +7,13 @@ its errors are worded as contactplan's messages always were: the key path and th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contactplan.errors import InputError
 from contactplan.i18n import tr
-from contactplan.model import Channel
+from contactplan.model import DEFAULT_CHANNELS, DEFAULT_HOURS, Channel, ChannelConfig, Config
 from contactplan.rules.packs import BUILTIN
-
-
-@dataclass(frozen=True)
-class ChannelConfig:
-    enabled: bool = True
-    cost: float = 0.0  # money per contact, in the portfolio's currency
-    effectiveness: float = 1.0  # relative chance that a contact leads to payment
-    per_day: int | None = None  # None: no limit of its own
-    per_slot: int | None = None
-
-
-DEFAULT_CHANNELS = {
-    Channel.VOICE: ChannelConfig(cost=2.00, effectiveness=1.00),
-    Channel.IVR: ChannelConfig(cost=0.30, effectiveness=0.35),
-    Channel.WHATSAPP: ChannelConfig(cost=0.05, effectiveness=0.30),
-    Channel.SMS: ChannelConfig(cost=0.08, effectiveness=0.20),
-    Channel.EMAIL: ChannelConfig(cost=0.01, effectiveness=0.08),
-}
-# Relative chance of reaching the debtor by local hour: late mornings and after work are best.
-DEFAULT_HOURS = {7: 0.7, 8: 0.9, 9: 1.0, 10: 1.0, 11: 0.95, 12: 0.8, 13: 0.8, 14: 0.9, 15: 0.9, 16: 0.9,
-                 17: 0.95, 18: 1.05, 19: 1.05, 20: 0.95}
-
-
-@dataclass(frozen=True)
-class Config:
-    slot_minutes: int = 30
-    min_window_minutes: int = 15
-    default_p_pay: float = 0.05
-    report_timezone: str = "America/Sao_Paulo"
-    packs: tuple[str, ...] = ("br", "us")
-    channels: dict[Channel, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
-    hour_effectiveness: dict[int, float] = field(default_factory=lambda: dict(DEFAULT_HOURS))
-    source: str = "(defaults)"
-    database_url: str | None = None
-    municipal_holidays: str | None = None  # municipality_code,date,name CSV
-    # How far below the optimum a plan may be, as a fraction (0 = prove optimality). The solver
-    # reports the plan's objective, the proven bound and the gap, which never exceeds this.
-    max_gap: float = 0.001
-    # Plan today within a horizon of this many days (1 = today alone), so weekly attempt budgets
-    # go where they are worth most; later days' values count at horizon_discount per day.
-    horizon_days: int = 1
-    horizon_discount: float = 0.9
-    # Learned effectiveness (outcomes.learned.Model, ``plan --model`` or the config's ``model``):
-    # where it has a cell it replaces the channel's effectiveness x the hour's reach.
-    model: Any = None
-    # The language messages and reports are read in (i18n.LANGUAGES); None leaves it to --lang or
-    # the environment. --lang wins over it: the config is the team's, the run is the planner's.
-    language: str | None = None
-
-    def hour_factor(self, hour: int) -> float:
-        return self.hour_effectiveness.get(hour, 0.7)
-
-    def worth(self, channel: Channel, hour: int, segment: str) -> tuple[float, float, bool]:
-        """(effectiveness, reach factor, learned) of a contact on the channel at the debtor's
-        local hour: the model's cell where it has one, else the configured constants."""
-        cc = self.channels[channel]
-        if self.model is None:
-            return cc.effectiveness, self.hour_factor(hour), False
-        learned = self.model.factor(channel, hour, segment, self.channels[self.model.reference_channel].effectiveness)
-        if learned is None:
-            return 1.0, cc.effectiveness * self.hour_factor(hour), False
-        return 1.0, learned, True
 
 
 def load_config(path: str | Path | None) -> Config:

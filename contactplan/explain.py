@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from contactplan.i18n import tr
-from contactplan.model import Channel, Debtor, Direction, Exclusion, PlannedContact
+from contactplan.model import CallbackRefusal, Channel, Debtor, Direction, Exclusion, Plan, PlannedContact
 from contactplan.rules import callbacks
-from contactplan.planner import Plan
 from contactplan.rules.base import Context, Rule
 from contactplan.rules.packs import PackSet
 from contactplan.report import zone_source
-from contactplan.solver.callbacks import CallbackRefusal
 from contactplan.solver.options import allowed_intervals
 
 COUNTING_KINDS = ("frequency_cap", "daily_cap", "conversation_cooldown", "min_gap")

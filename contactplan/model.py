@@ -1,19 +1,23 @@
-"""The domain vocabulary: debtors, their destinations, agent pools, slots, options and plans.
+"""The domain vocabulary: debtors, their destinations and what they said, agent pools, slots,
+planned contacts, violations, the planning settings and plans.
 
-Everything here is a frozen value. Times are timezone-aware; dates are the debtor's local
+Everything every layer speaks lives here, so that no module has to import one above it for a
+type (docs/architecture.md). Everything here is a value. Times are timezone-aware; dates are the debtor's local
 calendar date. Nothing in this module reads the clock.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from contactplan.i18n import tr
+from contactplan.i18n import N_, current_language, tr
 
 
 # The dates contactplan plans for: the holiday calendars, the tz database and the date arithmetic
@@ -333,3 +337,296 @@ class Rejection:
             where += f":{self.column_index}"
         col = f" {self.column}:" if self.column else ""
         return f"{where}:{col} {self.message}"
+
+
+# --- what the audit finds ---------------------------------------------------------------------
+
+class Severity(enum.StrEnum):
+    LAW = "law"
+    SELF_REGULATION = "self_regulation"
+    POLICY = "policy"
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule_id: str
+    severity: Severity
+    citation: str
+    debtor_id: str
+    message: str
+    channel: Channel | None = None
+    at: dt.datetime | None = None
+
+    def __reduce__(self):
+        # A log's workers send back hundreds of thousands of these: rebuilt from plain values
+        # and the enums' own tables, not by pickle's generic path (an Enum call per field).
+        return (_violation, (self.rule_id, self.severity.value, self.citation, self.debtor_id, self.message,
+                             self.channel.value if self.channel is not None else None, self.at))
+
+
+_SEVERITY = Severity._value2member_map_
+_CHANNEL = Channel._value2member_map_
+
+
+def _violation(rule_id: str, severity: str, citation: str, debtor_id: str, message: str, channel: str | None,
+               at: dt.datetime | None) -> Violation:
+    return Violation(rule_id, _SEVERITY[severity], citation, debtor_id, message,
+                     _CHANNEL[channel] if channel is not None else None, at)
+
+
+# --- what the debtor said about a channel: the file's flags and the store's dated records -----
+
+CONSENT_FIELDS = ("sms_consent", "whatsapp_consent", "email_consent", "autodial_consent")
+
+# The refusals that depend only on the consent field, in the reader's language, each worked out
+# once (the option builder asks for them for every debtor the store knows something about).
+_IS_FALSE = N_("{field} is false")
+_NO_OPT_IN = N_("no opt-in recorded ({field} is blank and no consent record grants it)")
+_SAID: dict[tuple[str, str, str], str] = {}
+
+
+def _said(template: str, field: str) -> str:
+    key = (current_language(), template, field)
+    found = _SAID.get(key)
+    if found is None:
+        found = _SAID[key] = tr(template, field=field)
+    return found
+
+
+def latest_consent_record(debtor: Debtor, channel: Channel, address: str, before: dt.datetime | None = None
+                          ) -> ConsentRecord | None:
+    """The debtor's latest dated consent record for this channel and destination (a record for
+    every destination of the channel counts too), made no later than ``before`` when given."""
+    found = [r for r in debtor.consent_records if r.channel is channel and r.destination in ("", address)
+             and (before is None or r.at <= before)]
+    return max(found, key=lambda r: (r.at, not r.granted)) if found else None
+
+
+def consent_refusal(debtor: Debtor, field: str, mode: str, channel: Channel, address: str,
+                    before: dt.datetime | None = None) -> str | None:
+    """Why the consent does not allow this channel to this destination, or None.
+
+    The debtor file's flag and the store's dated records combine so that a "no" always wins: a
+    false flag, or a latest record that revokes, refuses; an opt-in (``mode = "opt_in"``) needs a
+    true flag or a latest record that grants. The reason cites a record by id and date, never
+    its content."""
+    answer = debtor.consents.get(field)
+    if answer is False:
+        return _said(_IS_FALSE, field)
+    record = latest_consent_record(debtor, channel, address, before) if debtor.consent_records else None
+    if record is not None and not record.granted:
+        return tr("consent revoked on {day} (record {record})", day=record.at.date(), record=record.record_id)
+    if mode == "opt_in" and answer is not True and record is None:
+        return _said(_NO_OPT_IN, field)
+    return None
+
+
+# --- the planning settings (contactplan.toml; config.load_config reads the file) ---------------
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    enabled: bool = True
+    cost: float = 0.0  # money per contact, in the portfolio's currency
+    effectiveness: float = 1.0  # relative chance that a contact leads to payment
+    per_day: int | None = None  # None: no limit of its own
+    per_slot: int | None = None
+
+
+DEFAULT_CHANNELS = {
+    Channel.VOICE: ChannelConfig(cost=2.00, effectiveness=1.00),
+    Channel.IVR: ChannelConfig(cost=0.30, effectiveness=0.35),
+    Channel.WHATSAPP: ChannelConfig(cost=0.05, effectiveness=0.30),
+    Channel.SMS: ChannelConfig(cost=0.08, effectiveness=0.20),
+    Channel.EMAIL: ChannelConfig(cost=0.01, effectiveness=0.08),
+}
+# Relative chance of reaching the debtor by local hour: late mornings and after work are best.
+DEFAULT_HOURS = {7: 0.7, 8: 0.9, 9: 1.0, 10: 1.0, 11: 0.95, 12: 0.8, 13: 0.8, 14: 0.9, 15: 0.9, 16: 0.9,
+                 17: 0.95, 18: 1.05, 19: 1.05, 20: 0.95}
+
+
+@dataclass(frozen=True)
+class Config:
+    slot_minutes: int = 30
+    min_window_minutes: int = 15
+    default_p_pay: float = 0.05
+    report_timezone: str = "America/Sao_Paulo"
+    packs: tuple[str, ...] = ("br", "us")
+    channels: dict[Channel, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
+    hour_effectiveness: dict[int, float] = field(default_factory=lambda: dict(DEFAULT_HOURS))
+    source: str = "(defaults)"
+    database_url: str | None = None
+    municipal_holidays: str | None = None  # municipality_code,date,name CSV
+    # How far below the optimum a plan may be, as a fraction (0 = prove optimality). The solver
+    # reports the plan's objective, the proven bound and the gap, which never exceeds this.
+    max_gap: float = 0.001
+    # Plan today within a horizon of this many days (1 = today alone), so weekly attempt budgets
+    # go where they are worth most; later days' values count at horizon_discount per day.
+    horizon_days: int = 1
+    horizon_discount: float = 0.9
+    # Learned effectiveness (outcomes.learned.Model, ``plan --model`` or the config's ``model``):
+    # where it has a cell it replaces the channel's effectiveness x the hour's reach.
+    model: Any = None
+    # The language messages and reports are read in (i18n.LANGUAGES); None leaves it to --lang or
+    # the environment. --lang wins over it: the config is the team's, the run is the planner's.
+    language: str | None = None
+
+    def hour_factor(self, hour: int) -> float:
+        return self.hour_effectiveness.get(hour, 0.7)
+
+    def worth(self, channel: Channel, hour: int, segment: str) -> tuple[float, float, bool]:
+        """(effectiveness, reach factor, learned) of a contact on the channel at the debtor's
+        local hour: the model's cell where it has one, else the configured constants."""
+        cc = self.channels[channel]
+        if self.model is None:
+            return cc.effectiveness, self.hour_factor(hour), False
+        learned = self.model.factor(channel, hour, segment, self.channels[self.model.reference_channel].effectiveness)
+        if learned is None:
+            return 1.0, cc.effectiveness * self.hour_factor(hour), False
+        return 1.0, learned, True
+
+
+# --- the store's data, attached to the debtors it concerns ----------------------------------------
+
+def attach_store_data(debtors: list[Debtor], data: StoreData, *, before: dt.datetime | None = None) -> list[Debtor]:
+    """Each debtor with its recent attempts (only those made before ``before``, when given), its
+    active suppressions (a destination entry applies to whichever debtor has that phone or
+    address) and its dated consent records, from the store."""
+    out = []
+    history, suppressed, by_destination, consents = (data.history, data.suppressed, data.suppressed_destinations,
+                                                     data.consents)
+    for d in debtors:
+        mine = history.get(d.debtor_id)
+        entries = list(suppressed.get(d.debtor_id, ()))
+        if by_destination:
+            for dest in d.destinations:
+                entries.extend(by_destination.get(dest.address, ()))
+        records = consents.get(d.debtor_id, ())
+        if not mine and not entries and not records:
+            out.append(d)  # most debtors: nothing to attach
+            continue
+        attempts = tuple(sorted((a for a in mine or () if before is None or a.attempted_at < before), key=by_time))
+        out.append(_with_store(d, attempts, tuple(entries), tuple(records)) if attempts or entries or records else d)
+    return out
+
+
+def _with_store(debtor: Debtor, history: tuple[Attempt, ...], suppressions: tuple[Suppression, ...],
+                consent_records: tuple[ConsentRecord, ...] = ()) -> Debtor:
+    """dataclasses.replace(debtor, history=..., suppressions=..., consent_records=...) without
+    re-running __init__ on every field (a Debtor has no __post_init__ or derived fields): a tenth
+    of the time, and the store attaches data to hundreds of thousands of debtors."""
+    new = object.__new__(Debtor)
+    new.__dict__.update(debtor.__dict__)
+    new.__dict__["history"] = history
+    new.__dict__["suppressions"] = suppressions
+    new.__dict__["consent_records"] = consent_records
+    return new
+
+
+def with_history(inputs: Inputs, data: StoreData) -> Inputs:
+    """The inputs with the store's history, suppressions and consent records attached to their debtors."""
+    debtors = attach_store_data(inputs.debtors.debtors, data)
+    return dataclasses.replace(inputs, debtors=dataclasses.replace(inputs.debtors, debtors=debtors))
+
+
+# --- a plan and what it is made from -------------------------------------------------------------
+
+@dataclass
+class DebtorFile:
+    path: str
+    debtors: list[Debtor]
+    rejections: list[Rejection]
+    rows: int
+    rejected_debtors: int
+    unknown_columns: list[str]
+    encoding: str
+    delimiter: str
+    sha256: str = ""
+    read_ids: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    debtors: DebtorFile
+    agents: list[Agent]
+    agents_path: str
+    agents_sha256: str
+    agents_unknown: list[str]
+
+
+class SolveStatus(enum.StrEnum):
+    OPTIMAL = "OPTIMAL"  # proven optimal (exact mode, or binned with a zero gap)
+    FEASIBLE = "FEASIBLE"  # a plan within the stated gap of the proven bound
+    INFEASIBLE = "INFEASIBLE"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class CallbackRefusal:
+    """A call back that could not be booked: the rule that stops it and when it could be."""
+
+    debtor_id: str
+    callback_at: dt.datetime
+    rule_id: str
+    reason: str
+    next_time: dt.datetime | None = None  # a later time the same day when it could be made
+    next_date: dt.date | None = None  # else the next day with allowed time
+
+
+@dataclass(frozen=True)
+class Counts:
+    read: int  # distinct debtor ids in the file
+    planned: int
+    excluded: int
+    rejected: int
+    rows: int
+    rejected_rows: int
+
+    @property
+    def add_up(self) -> bool:
+        return self.read == self.planned + self.excluded + self.rejected
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """``plan --holdout PERCENT --holdout-seed SEED``: the challenger's share of the debtors."""
+
+    percent: float
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    plan_id: str
+    plan_date: dt.date
+    contacts: tuple[PlannedContact, ...]
+    exclusions: tuple[Exclusion, ...]
+    rejections: tuple[Rejection, ...]
+    counts: Counts
+    status: SolveStatus
+    objective: float
+    options: int
+    pools: tuple[Pool, ...]
+    slots: tuple[Slot, ...]
+    config: Config
+    provenance: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    violations: tuple[Violation, ...] = ()
+    zone_sources: dict[str, int] = field(default_factory=dict)  # override|municipality|region|area_code -> debtors
+    zone_notes: dict[str, int] = field(default_factory=dict)  # ambiguity or fallback note -> debtors
+    # The greedy baseline's value on the same options, when asked for (bench/).
+    greedy: float | None = None
+    # Proven upper bound on the optimum: the objective itself when the solve was exact.
+    bound: float = 0.0
+    solver_note: str = ""
+    callbacks_booked: int = 0  # calls back the debtors asked for, booked ahead of the optimiser
+    callbacks_refused: tuple[CallbackRefusal, ...] = ()  # and those no rule allowed, with why
+    holdout: Holdout | None = None
+    arms: dict[str, int] = field(default_factory=dict)  # holdout arm -> debtors of the portfolio assigned to it
+    arm_values: dict[str, float] = field(default_factory=dict)  # holdout arm -> value of its contacts
+    # With a model: (options valued by the model's cells, options valued by the config's constants).
+    model_options: tuple[int, int] | None = None
+
+    @property
+    def gap(self) -> float:
+        """How far below the optimum the plan may be, as a fraction of the bound."""
+        return (self.bound - self.objective) / self.bound if self.bound > 0 else 0.0

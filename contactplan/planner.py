@@ -15,7 +15,6 @@ import hashlib
 import time
 from collections.abc import Callable
 from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import metadata
 
@@ -25,17 +24,16 @@ from pathlib import Path
 
 from contactplan.audit import audit_plan
 from contactplan.calendars import HOLIDAYS_VERSION, Calendars
-from contactplan.config import Config
 from contactplan.errors import Infeasible, InputError, PlanRejected
 from contactplan.i18n import N_, tr
 from contactplan.io.agents import read_agents
-from contactplan.io.debtors import DebtorFile, read_debtors
+from contactplan.io.debtors import read_debtors
 from contactplan.io.frozen import constructor
-from contactplan.model import (Agent, Attempt, Channel, ConsentRecord, Debtor, Exclusion, PlannedContact, Pool,
-                               Rejection, Slot, StoreData, Suppression, by_time, plan_date_problem)
-from contactplan.rules.base import Context, Violation
+from contactplan.model import (Channel, Config, Counts, Debtor, Exclusion, Holdout, Inputs, Plan, PlannedContact, Pool,
+                               attach_store_data, plan_date_problem, with_history)
+from contactplan.rules.base import Context
 from contactplan.rules.packs import PackSet, load_packs
-from contactplan.solver.callbacks import CallbackRefusal, book_callbacks
+from contactplan.solver.callbacks import book_callbacks
 from contactplan.solver.capacity import build_pools, slot_grid
 from contactplan.solver.driver import optimise, run_until
 from contactplan.solver.flow import Solution, SolveStatus, chosen_values
@@ -43,6 +41,11 @@ from contactplan.solver.horizon import Day, solve_horizon
 from contactplan.solver.greedy import greedy_plan, greedy_value
 from contactplan.solver.options import build_options, learned_options
 from contactplan.outcomes.holdout import CHALLENGER, CHAMPION, in_challenger
+
+# The plan, its inputs and the store's data on debtors live in model.py (io and the reports must
+# not import this module for a type); callers that import them from here still may.
+__all__ = ["Counts", "Holdout", "Inputs", "Plan", "attach_store_data", "build_plan", "load_inputs", "plan_id_for",
+           "with_history"]
 
 # The phases build_plan announces through ``progress``, in order (the CLI draws a bar over them).
 PHASES = 4
@@ -55,15 +58,6 @@ PLANNED_LATER = ("horizon.planned_later", N_("A later day of the horizon makes b
                                              "budget"))
 
 
-@dataclass(frozen=True)
-class Inputs:
-    debtors: DebtorFile
-    agents: list[Agent]
-    agents_path: str
-    agents_sha256: str
-    agents_unknown: list[str]
-
-
 def load_inputs(debtors: str | Path, agents: str | Path) -> Inputs:
     """Read and validate both input files. Whole-file problems raise InputError; bad debtor
     rows become rejections in ``Inputs.debtors.rejections``."""
@@ -71,107 +65,6 @@ def load_inputs(debtors: str | Path, agents: str | Path) -> Inputs:
         debtor_file = read_debtors(debtors)
     agent_list, unknown, sha = read_agents(agents)
     return Inputs(debtor_file, agent_list, str(agents), sha, unknown)
-
-
-def attach_store_data(debtors: list[Debtor], data: StoreData, *, before: dt.datetime | None = None) -> list[Debtor]:
-    """Each debtor with its recent attempts (only those made before ``before``, when given), its
-    active suppressions (a destination entry applies to whichever debtor has that phone or
-    address) and its dated consent records, from the store."""
-    out = []
-    history, suppressed, by_destination, consents = (data.history, data.suppressed, data.suppressed_destinations,
-                                                      data.consents)
-    for d in debtors:
-        mine = history.get(d.debtor_id)
-        entries = list(suppressed.get(d.debtor_id, ()))
-        if by_destination:
-            for dest in d.destinations:
-                entries.extend(by_destination.get(dest.address, ()))
-        records = consents.get(d.debtor_id, ())
-        if not mine and not entries and not records:
-            out.append(d)  # most debtors: nothing to attach
-            continue
-        attempts = tuple(sorted((a for a in mine or () if before is None or a.attempted_at < before), key=by_time))
-        out.append(_with_store(d, attempts, tuple(entries), tuple(records)) if attempts or entries or records else d)
-    return out
-
-
-def _with_store(debtor: Debtor, history: tuple[Attempt, ...], suppressions: tuple[Suppression, ...],
-                consent_records: tuple[ConsentRecord, ...] = ()) -> Debtor:
-    """dataclasses.replace(debtor, history=..., suppressions=..., consent_records=...) without
-    re-running __init__ on every field (a Debtor has no __post_init__ or derived fields): a tenth
-    of the time, and the store attaches data to hundreds of thousands of debtors."""
-    new = object.__new__(Debtor)
-    new.__dict__.update(debtor.__dict__)
-    new.__dict__["history"] = history
-    new.__dict__["suppressions"] = suppressions
-    new.__dict__["consent_records"] = consent_records
-    return new
-
-
-def with_history(inputs: Inputs, data: StoreData) -> Inputs:
-    """The inputs with the store's history, suppressions and consent records attached to their debtors."""
-    debtors = attach_store_data(inputs.debtors.debtors, data)
-    return dataclasses.replace(inputs, debtors=dataclasses.replace(inputs.debtors, debtors=debtors))
-
-
-@dataclass(frozen=True)
-class Counts:
-    read: int  # distinct debtor ids in the file
-    planned: int
-    excluded: int
-    rejected: int
-    rows: int
-    rejected_rows: int
-
-    @property
-    def add_up(self) -> bool:
-        return self.read == self.planned + self.excluded + self.rejected
-
-
-@dataclass(frozen=True)
-class Holdout:
-    """``plan --holdout PERCENT --holdout-seed SEED``: the challenger's share of the debtors."""
-
-    percent: float
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class Plan:
-    plan_id: str
-    plan_date: dt.date
-    contacts: tuple[PlannedContact, ...]
-    exclusions: tuple[Exclusion, ...]
-    rejections: tuple[Rejection, ...]
-    counts: Counts
-    status: SolveStatus
-    objective: float
-    options: int
-    pools: tuple[Pool, ...]
-    slots: tuple[Slot, ...]
-    config: Config
-    provenance: dict[str, str] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    violations: tuple[Violation, ...] = ()
-    zone_sources: dict[str, int] = field(default_factory=dict)  # override|municipality|region|area_code -> debtors
-    zone_notes: dict[str, int] = field(default_factory=dict)  # ambiguity or fallback note -> debtors
-    # The greedy baseline's value on the same options, when asked for (bench/).
-    greedy: float | None = None
-    # Proven upper bound on the optimum: the objective itself when the solve was exact.
-    bound: float = 0.0
-    solver_note: str = ""
-    callbacks_booked: int = 0  # calls back the debtors asked for, booked ahead of the optimiser
-    callbacks_refused: tuple[CallbackRefusal, ...] = ()  # and those no rule allowed, with why
-    holdout: Holdout | None = None
-    arms: dict[str, int] = field(default_factory=dict)  # holdout arm -> debtors of the portfolio assigned to it
-    arm_values: dict[str, float] = field(default_factory=dict)  # holdout arm -> value of its contacts
-    # With a model: (options valued by the model's cells, options valued by the config's constants).
-    model_options: tuple[int, int] | None = None
-
-    @property
-    def gap(self) -> float:
-        """How far below the optimum the plan may be, as a fraction of the bound."""
-        return (self.bound - self.objective) / self.bound if self.bound > 0 else 0.0
 
 
 def _version(package: str) -> str:

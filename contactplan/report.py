@@ -15,8 +15,7 @@ from rich.table import Table
 from contactplan.i18n import N_, tr
 from contactplan.io.csvfile import unknown_columns as listed_columns
 from contactplan.io.values import weekday_shown
-from contactplan.model import Channel, PlannedContact, Pool, Slot
-from contactplan.planner import Plan
+from contactplan.model import Channel, Plan, PlannedContact, Pool, Slot
 
 MAX_REJECTIONS_SHOWN = 20
 

@@ -14,46 +14,23 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from contactplan.audit import audit_plan, contract_violations, debtor_problem, judging, verdicts
+from contactplan.audit import audit_plan
 from contactplan.calendars import HOLIDAYS_VERSION, Calendars
-from contactplan.config import Config
 from contactplan.errors import InputError
 from contactplan.i18n import tr
 from contactplan.io.debtors import DebtorFile
-from contactplan.io.frozen import paused_gc
 from contactplan.io.history_fast import SpilledLog
-from contactplan.model import (Agent, Attempt, Debtor, Direction, Outcome, PlannedContact, Pool, Slot, StoreData,
-                               Rejection, opt_out_suppression, plan_date_problem)
-from contactplan.planner import attach_store_data
+from contactplan.model import (Agent, Attempt, Config, Debtor, PlannedContact, Pool, Slot, StoreData, attach_store_data,
+                               plan_date_problem)
 from contactplan.report import HourlyUsage, hourly_usage
-from contactplan.rules.base import Context, Rule, Severity, Violation
+from contactplan.rules.base import Violation
+from contactplan.log_judge import (LogPart, ViolationCounts, in_report_order, judge_log, report_order,
+                                   unverifiable)
 from contactplan.rules.packs import PackSet
 from contactplan.solver.capacity import build_pools, slot_grid
 
 JSON_SCHEMA_VERSION = 1
-
-
-@dataclass
-class ViolationCounts:
-    """What a report's summary counts of its violations. Violations of different debtors never
-    share a contact, so the counts of parts holding different debtors add up (a log's buckets)."""
-
-    violations: int = 0
-    contacts: int = 0  # distinct (debtor, channel, instant) with a violation
-    by_rule: Counter = field(default_factory=Counter)
-    by_severity: Counter = field(default_factory=Counter)
-
-    @classmethod
-    def of(cls, violations: Iterable[Violation]) -> ViolationCounts:
-        violations = list(violations)
-        return cls(len(violations), len({(v.debtor_id, v.channel, v.at) for v in violations if v.at}),
-                   Counter(v.rule_id for v in violations), Counter(str(v.severity) for v in violations))
-
-    def __add__(self, other: ViolationCounts) -> ViolationCounts:
-        return ViolationCounts(self.violations + other.violations, self.contacts + other.contacts,
-                               self.by_rule + other.by_rule, self.by_severity + other.by_severity)
 
 
 def _most_first(counts: Counter) -> dict[str, int]:
@@ -99,15 +76,6 @@ def _attach(debtors: list[Debtor], data: StoreData, before: dt.datetime | None) 
     return {d.debtor_id: d for d in attach_store_data(debtors, data, before=before)}
 
 
-def _unverifiable(contacts: list[PlannedContact], rejection: Rejection) -> list[Violation]:
-    """Contacts of a debtor whose rows were rejected cannot be checked: that is a finding too."""
-    message = tr("the debtor's rows are invalid ({path}:{line}); the contact cannot be verified",
-                 path=rejection.path, line=rejection.line)
-    return [Violation("audit.debtor_rejected", Severity.POLICY, "contactplan input contract (README)", c.debtor_id,
-                      message, c.channel, c.window_start)
-            for c in contacts]
-
-
 def review_plan(contacts: list[PlannedContact], plan_date: dt.date, debtor_file: DebtorFile, packs: PackSet, *,
                 source: str, agents: list[Agent] | None = None, agents_path: str = "agents.csv",
                 store_data: StoreData | None = None, config: Config | None = None,
@@ -126,23 +94,13 @@ def review_plan(contacts: list[PlannedContact], plan_date: dt.date, debtor_file:
         pools = build_pools(agents, slots, agents_path)
     rejected = {r.debtor_id: r for r in debtor_file.rejections}
     known = [c for c in contacts if c.debtor_id not in rejected]
-    violations = [v for c in contacts if c.debtor_id in rejected for v in _unverifiable([c], rejected[c.debtor_id])]
+    violations = [v for c in contacts if c.debtor_id in rejected for v in unverifiable([c], rejected[c.debtor_id])]
     violations += audit_plan(
         known, debtors, packs, plan_date, pools=pools if agents is not None else None,
         slots=slots if agents is not None else None, config=config, calendars=calendars, not_before=not_before)
     return AuditReport(source, "plan", [plan_date], len(contacts), len({c.debtor_id for c in contacts}),
-                       _sorted(violations), _provenance(debtor_file, packs, calendars),
+                       in_report_order(violations), _provenance(debtor_file, packs, calendars),
                        hourly_usage(contacts, slots, pools, config.report_timezone), config.report_timezone)
-
-
-def _as_contact(a: Attempt, debtor: Debtor | None) -> PlannedContact:
-    """A logged attempt as the contact it was, in the debtor's primary zone. An attempt is an
-    instant (attempted_at); the one-minute window only stands for it in messages and capacity
-    (the hours rules check the minute it started)."""
-    zone = debtor.primary_zone if debtor else "UTC"
-    start = a.attempted_at.astimezone(ZoneInfo(zone))
-    return PlannedContact(a.debtor_id, a.channel, a.destination, start, start + dt.timedelta(minutes=1), zone,
-                          pool=a.agent_id, attempted_at=a.attempted_at, attempt=a)
 
 
 def review_log(log: Iterable[Sequence[Attempt]], debtor_file: DebtorFile, packs: PackSet, *, source: str,
@@ -161,9 +119,9 @@ def review_log(log: Iterable[Sequence[Attempt]], debtor_file: DebtorFile, packs:
     inbound) are history for the others, not contacts to judge."""
     config = config or Config()
     calendars = calendars or Calendars()
-    part = _judge_log(log, {d.debtor_id: d for d in debtor_file.debtors},
-                      {r.debtor_id: r for r in debtor_file.rejections}, store_data or StoreData(), packs, calendars,
-                      config.report_timezone)
+    part = judge_log(log, {d.debtor_id: d for d in debtor_file.debtors},
+                     {r.debtor_id: r for r in debtor_file.rejections}, store_data or StoreData(), packs, calendars,
+                     config.report_timezone)
     return _log_report(source, [part], debtor_file, packs, calendars, config)
 
 
@@ -184,24 +142,11 @@ def review_spilled_log(log: SpilledLog, debtor_file: DebtorFile, packs: PackSet,
         rejected = {r.debtor_id: r for r in debtor_file.rejections}
         parts = []
         for b in range(len(log.buckets)):
-            part = _judge_log(log.debtor_groups(b), files, rejected, data, packs, calendars, config.report_timezone)
+            part = judge_log(log.debtor_groups(b), files, rejected, data, packs, calendars, config.report_timezone)
             parts.append(spill_bucket(log, b, part) if len(log.buckets) > 1 else part)  # as a worker would
     else:
         parts = judge_buckets(log, debtor_file, data, packs, calendars, config.report_timezone, workers)
     return _log_report(log.path, parts, debtor_file, packs, calendars, config)
-
-
-@dataclass
-class LogPart:
-    """What judging some debtors' logged attempts found (a bucket's, or the whole log's)."""
-
-    contacts: int
-    debtors: int
-    dates: set[dt.date]
-    used: dict[dt.datetime, Counter]  # HourlyUsage.used
-    violations: list[Violation]  # in report order (_sorted)
-    counts: ViolationCounts = field(default_factory=ViolationCounts)  # of the violations
-    spilled: str | None = None  # the file holding the violations instead (review_workers.spill_violations)
 
 
 class ReportViolations:
@@ -223,33 +168,7 @@ class ReportViolations:
         from contactplan.review_workers import read_spilled
 
         sources = [iter(p.violations) if p.spilled is None else read_spilled(p.spilled) for p in self.parts]
-        return sources[0] if len(sources) == 1 else heapq.merge(*sources, key=_report_order)
-
-
-def _judge_log(log: Iterable[Sequence[Attempt]], files: dict[str, Debtor], rejected: dict[str, Rejection],
-               data: StoreData, packs: PackSet, calendars: Calendars, report_timezone: str) -> LogPart:
-    usage = HourlyUsage(report_timezone)
-    dates: set[dt.date] = set()
-    violations: list[Violation] = []
-    contacts = debtors = 0
-    contexts: dict[dt.date, Context] = {}
-    with paused_gc():  # a log of millions builds millions of short-lived contacts and copies
-        for mine in log:
-            debtor = files.get(mine[0].debtor_id)
-            judged = [_as_contact(a, debtor) for a in mine if a.direction is not Direction.INBOUND]
-            if not judged:
-                continue
-            debtor_id = mine[0].debtor_id
-            contacts += len(judged)
-            debtors += 1
-            for c in judged:
-                dates.add(c.window_start.date())
-                usage.add(c)
-            if debtor_id in rejected:
-                violations += _unverifiable(judged, rejected[debtor_id])
-                continue
-            violations += _judge(debtor, debtor_id, mine, judged, data, packs, contexts, calendars)
-    return LogPart(contacts, debtors, dates, dict(usage.used), _sorted(violations), ViolationCounts.of(violations))
+        return sources[0] if len(sources) == 1 else heapq.merge(*sources, key=report_order)
 
 
 def _log_report(source: str, parts: list[LogPart], debtor_file: DebtorFile, packs: PackSet, calendars: Calendars,
@@ -263,64 +182,6 @@ def _log_report(source: str, parts: list[LogPart], debtor_file: DebtorFile, pack
     return AuditReport(source, "log", sorted(set().union(*(p.dates for p in parts))), sum(p.contacts for p in parts),
                        sum(p.debtors for p in parts), violations, _provenance(debtor_file, packs, calendars),
                        usage.rows(), config.report_timezone, sum((p.counts for p in parts), ViolationCounts()))
-
-
-def _judge(debtor: Debtor | None, debtor_id: str, mine: Sequence[Attempt], judged: list[PlannedContact],
-           data: StoreData, packs: PackSet, contexts: dict[dt.date, Context], calendars: Calendars) -> list[Violation]:
-    """One debtor's logged contacts, all at once. Every attempt known -- the store's (the log's
-    own, if already imported, not counted twice) and the log's -- is the debtor's history; what a
-    rule counts against a contact is only what may come before it, never the contact's own
-    attempt (PlannedContact.may_follow). So each contact is judged exactly as if alone, against
-    its own past (tests/test_log_bulk.py holds the two to each other), in one call of each rule
-    rather than one per attempt."""
-    problem = debtor_problem(debtor_id, debtor, packs)
-    if problem:
-        return [problem for _ in judged]  # one finding per contact that cannot be judged
-    logged = {a.attempt_id for a in mine}
-    known = [*(a for a in data.history.get(debtor_id, ()) if a.attempt_id not in logged), *mine]
-    suppressed = [*data.suppressed.get(debtor_id, ()),
-                  *(opt_out_suppression(a, "log") for a in mine if a.outcome is Outcome.OPT_OUT)]
-    attached = attach_store_data([debtor], StoreData({debtor_id: known}, {debtor_id: suppressed},
-                                                     data.suppressed_destinations, data.consents))[0]
-    out: list[Violation] = []
-    by_day: dict[dt.date, list[PlannedContact]] = {}
-    for c in judged:
-        by_day.setdefault(c.window_start.date(), []).append(c)
-    for contacts in by_day.values():  # the plan contract, each contact on its own local day
-        out += contract_violations(debtor_id, attached, contacts, _context(contexts, contacts[0], calendars))
-    # Each rule is given, in log order, the contacts of the days it is in force on (most logs:
-    # one set of rules on every day). A rule's check reads the plan date only for a planned
-    # contact, never for a logged one, so one context stands for all these days.
-    by_rules: dict[int, tuple[tuple[Rule, ...], list[PlannedContact]]] = {}
-    for c in judged:
-        rules = packs.rules_for(attached, c.window_start.date())
-        found = by_rules.get(id(rules))
-        if found is None:
-            found = by_rules[id(rules)] = (rules, [])
-        found[1].append(c)
-    for rules, contacts in by_rules.values():
-        ctx = _context(contexts, contacts[0], calendars)
-        for rule in judging(rules, frozenset(c.channel for c in contacts)):
-            found_here = verdicts(rule, attached, contacts, ctx)
-            if found_here:
-                out += found_here
-    return out
-
-
-def _context(contexts: dict[dt.date, Context], c: PlannedContact, calendars: Calendars) -> Context:
-    day = c.window_start.date()
-    return contexts.get(day) or contexts.setdefault(day, Context(day, calendars))
-
-
-_FLOOR = dt.datetime.min.replace(tzinfo=dt.UTC)
-
-
-def _report_order(v: Violation) -> tuple:
-    return (v.debtor_id, v.at or _FLOOR, v.rule_id)
-
-
-def _sorted(violations: list[Violation]) -> list[Violation]:
-    return sorted(violations, key=_report_order)
 
 
 def _provenance(debtor_file: DebtorFile, packs: PackSet, calendars: Calendars) -> dict[str, str]:

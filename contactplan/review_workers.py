@@ -2,7 +2,7 @@
 
 Each bucket holds every attempt of its debtors (io.history_fast), so a worker needs only those
 debtors, their stored history and the rules: it reads its bucket from disk and returns what it
-found (review.LogPart), its violations written beside the bucket (so that the parent never holds
+found (log_judge.LogPart), its violations written beside the bucket (so that the parent never holds
 them all: it reads them back, merged, as it writes the report). Workers are *spawned*, not
 forked: polars and OR-Tools run thread pools, and a forked child of a threaded process may
 deadlock on a lock another thread held. The reader's language and --show-values go with them,
@@ -25,6 +25,7 @@ from contactplan.errors import show_values, values_shown
 from contactplan.i18n import current_language, use_language
 from contactplan.io.debtors import DebtorFile
 from contactplan.io.history_fast import SpilledLog, bucket_of, scratch_error
+from contactplan.log_judge import judge_log
 from contactplan.model import Debtor, Rejection, StoreData
 from contactplan.rules.packs import PackSet
 
@@ -33,7 +34,7 @@ _SHARED: dict = {}  # in a worker: what every bucket is judged with (set once, b
 
 def judge_buckets(log: SpilledLog, debtor_file: DebtorFile, data: StoreData, packs: PackSet, calendars: Calendars,
                   report_timezone: str, workers: int) -> list:
-    """review.LogPart of every bucket, in bucket order, judged by up to ``workers`` processes."""
+    """log_judge.LogPart of every bucket, in bucket order, judged by up to ``workers`` processes."""
     n = len(log.buckets)
     debtors = _by_bucket(debtor_file.debtors, lambda d: d.debtor_id, log, n)
     rejections = _by_bucket(debtor_file.rejections, lambda r: r.debtor_id, log, n)
@@ -107,9 +108,7 @@ def _start(packs: PackSet, calendars: Calendars, report_timezone: str, language:
 
 def _judge_bucket(log: SpilledLog, bucket: int, debtors: list[Debtor], rejections: list[Rejection],
                   data: StoreData):
-    from contactplan.review import _judge_log
-
-    part = _judge_log(log.debtor_groups(bucket), {d.debtor_id: d for d in debtors},
+    part = judge_log(log.debtor_groups(bucket), {d.debtor_id: d for d in debtors},
                       {r.debtor_id: r for r in rejections}, data, _SHARED["packs"], _SHARED["calendars"],
                       _SHARED["report_timezone"])
     return spill_bucket(log, bucket, part)

@@ -501,7 +501,7 @@ def test_contact_wise_kinds_judge_each_contact_alone():
     """A kind that says it is contact-wise (Rule.contact_wise) must give, for a debtor's contacts
     judged together, exactly what it gives for each judged alone on another day, with another
     history (none, or the contacts before it as attempts): the log audit judges such kinds for
-    all of a debtor's attempts at once (review._judge), on the first attempt's day."""
+    all of a debtor's attempts at once (log_judge.judge_debtor), on the first attempt's day."""
     declared = {kind for kind, cls in KINDS.items() if cls.contact_wise}
     assert declared == {"calling_hours", "preferred_window", "holidays", "consent", "work_number", "exclusion",
                         "debt_age"}

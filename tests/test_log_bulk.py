@@ -1,5 +1,5 @@
 """A dialer log is judged debtor by debtor, each rule once over all the debtor's logged contacts
-(review._judge), with every known attempt in the history. The definition it must meet: each
+(log_judge.judge_debtor), with every known attempt in the history. The definition it must meet: each
 logged contact judged *alone*, against only the other attempts known up to its own instant
 (the store's and the log's), by every rule in force on its local day. This file holds that
 definition as an oracle and ties the two together on generated debtors, packs of every history
@@ -25,7 +25,8 @@ from contactplan.calendars import Calendars
 from contactplan.io.history import by_debtor
 from contactplan.model import Attempt, Channel, Direction, Outcome, StoreData, Suppression, opt_out_suppression
 from contactplan.planner import attach_store_data
-from contactplan.review import _as_contact, _judge_log, _sorted, violation_dict, violation_lines
+from contactplan.log_judge import as_contact, in_report_order, judge_log
+from contactplan.review import violation_dict, violation_lines
 from contactplan.rules.base import Context, Severity, Violation
 from contactplan.rules.packs import PackSet, parse_pack
 from factories import make_debtor
@@ -103,13 +104,13 @@ def _judge_each_attempt(debtors, log: list[Attempt], data: StoreData, packs: Pac
         for a in mine:
             if a.direction is Direction.INBOUND:
                 continue
-            c = _as_contact(a, debtor)
+            c = as_contact(a, debtor)
             c = type(c)(**{**c.__dict__, "attempt": None})  # a contact that knows nothing of its attempt
             before = [b for b in known if b is not a and b.attempted_at <= a.attempted_at]
             attached = attach_store_data([debtor], StoreData({debtor_id: before}, {debtor_id: suppressed},
                                                              data.suppressed_destinations))[0] if debtor else None
             out += _by_the_specification(debtor_id, attached, [c], packs, Context(c.window_start.date(), CALENDARS))
-    return _sorted(out)
+    return in_report_order(out)
 
 
 def _by_the_specification(debtor_id, debtor, planned, packs: PackSet, ctx: Context) -> list:
@@ -160,7 +161,7 @@ def test_a_log_judged_at_once_is_each_attempt_judged_alone(seed):
                                             expires_on=START.date() + dt.timedelta(days=rng.randrange(12)))
                                 for _ in range(rng.randint(0, 2))] for d in debtors}
     data = StoreData(history, suppressed)
-    part = _judge_log(by_debtor(log), {d.debtor_id: d for d in debtors}, {}, data, packs, CALENDARS,
+    part = judge_log(by_debtor(log), {d.debtor_id: d for d in debtors}, {}, data, packs, CALENDARS,
                       "America/Sao_Paulo")
     assert part.violations == _judge_each_attempt(debtors, log, data, packs)
 
@@ -199,23 +200,23 @@ def test_a_report_is_written_in_chunks_as_one_document(tmp_path):
     at = dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC)
     found = [Violation("r.x", Severity.LAW, "cite", f"D{k:05d}", f'msg "{k}"\n', Channel.SMS,
                        at + dt.timedelta(minutes=k % 7)) for k in range(2 * CHUNK + 5)]
-    parts = [LogPart(0, 0, set(), {}, _sorted(found[k::3]), ViolationCounts.of(found[k::3])) for k in range(3)]
+    parts = [LogPart(0, 0, set(), {}, in_report_order(found[k::3]), ViolationCounts.of(found[k::3])) for k in range(3)]
     parts[1] = spill_violations(parts[1], tmp_path / "v.pickle")
     assert parts[1].violations == [] and (tmp_path / "v.pickle").stat().st_size > 0
     merged = ReportViolations(parts)
     report = AuditReport("log.csv", "log", [at.date()], 9, 9, merged, counts=sum((p.counts for p in parts),
                                                                                  ViolationCounts()))
-    assert len(merged) == len(found) and list(merged) == _sorted(found) and list(merged) == list(merged)
+    assert len(merged) == len(found) and list(merged) == in_report_order(found) and list(merged) == list(merged)
     text = to_json(report)
     document = json.loads(text)
-    assert document["violations"] == [violation_dict(v) for v in _sorted(found)]
+    assert document["violations"] == [violation_dict(v) for v in in_report_order(found)]
     assert document["summary"]["violations"] == len(found) and document["status"] == "violations"
     lines = text.splitlines()
     first = lines.index('  "violations": [') + 1
     assert lines[first + len(found)] == "  ],"
     assert all(line.startswith('    {"rule_id": "r.x"') for line in lines[first:first + len(found)])
     rows = list(csv.reader(io.StringIO(to_csv(report))))
-    assert len(rows) == len(found) + 1 and rows[1][2] == _sorted(found)[0].debtor_id
+    assert len(rows) == len(found) + 1 and rows[1][2] == in_report_order(found)[0].debtor_id
 
 
 def test_a_debtors_long_log_costs_look_ups_not_comparisons_of_every_pair(monkeypatch):
@@ -240,7 +241,7 @@ def test_a_debtors_long_log_costs_look_ups_not_comparisons_of_every_pair(monkeyp
                                callback_at=at + dt.timedelta(hours=1) if outcome is Outcome.CALLBACK_REQUESTED
                                else None))
         asked.clear()
-        part = _judge_log(by_debtor(log), {"D1": debtor}, {}, StoreData(), load_packs(["br", "us"]), CALENDARS,
+        part = judge_log(by_debtor(log), {"D1": debtor}, {}, StoreData(), load_packs(["br", "us"]), CALENDARS,
                           "America/Sao_Paulo")
         assert part.contacts == 2000 and part.violations
         assert len(asked) < 20 * 2000

@@ -21,9 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contactplan import audit
-from contactplan.model import Channel, PlannedContact, StoreData, opt_out_suppression
-from contactplan.planner import attach_store_data
-from contactplan.review import _as_contact
+from contactplan.model import Channel, PlannedContact, StoreData, attach_store_data, opt_out_suppression
+from contactplan.log_judge import as_contact
 from contactplan.rules.base import Context, Rule
 from contactplan.rules.packs import KINDS, PackSet, parse_pack
 from factories import make_debtor
@@ -60,7 +59,7 @@ def test_the_kinds_with_a_judge_are_the_ones_generated_below():
 def test_judge_gives_what_check_gives(seed):
     """Generated packs of every history kind with random parameters, debtors with stored
     attempts full of ties, exact gaps and call backs; contacts planned for a day (some at the
-    same instant as an attempt) and a log's contacts judged at once (review._judge)."""
+    same instant as an attempt) and a log's contacts judged at once (log_judge.judge_debtor)."""
     rng = random.Random(seed)
     packs = PackSet([parse_pack(_pack(rng, "BR"), "br.toml"), parse_pack(_pack(rng, "US"), "us.toml")])
     debtors = [make_debtor("D1", region="SP", home="+551135550101"), make_debtor("D2", region="AM"),
@@ -79,7 +78,7 @@ def test_judge_gives_what_check_gives(seed):
             dest = rng.choice(debtor.destinations_for(channel))
             planned.append(PlannedContact(debtor.debtor_id, channel, dest.address, at,
                                           at + dt.timedelta(minutes=rng.choice([1, 15, 30])), debtor.primary_zone))
-        logged = [_as_contact(a, attached) for a in sorted(history, key=lambda a: a.attempted_at)]
+        logged = [as_contact(a, attached) for a in sorted(history, key=lambda a: a.attempted_at)]
         for contacts in (planned, logged):
             ctx = Context(day, CALENDARS)
             for rule in (r for p in packs.packs for r in p.rules if r.kind in _judge_kinds()):
@@ -98,7 +97,7 @@ def test_judge_finds_violations_to_compare():
         debtor = make_debtor("D1", region="SP", home="+551135550101")
         history = _attempts(rng, debtor, 40, "S")
         attached = attach_store_data([debtor], StoreData({"D1": history}))[0]
-        logged = [_as_contact(a, attached) for a in history]
+        logged = [as_contact(a, attached) for a in history]
         for rule in (r for r in packs.packs[0].rules if r.kind in _judge_kinds()):
             ctx = Context(START.date(), CALENDARS)
             expected = rule.check(attached, logged, ctx)

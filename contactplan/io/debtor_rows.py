@@ -27,7 +27,7 @@ from contactplan.io import values
 from contactplan.io.csvfile import CsvTable, Row
 from contactplan.io.frozen import constructor, paused_gc
 from contactplan.io.phones import EMAIL, PhoneError, to_e164
-from contactplan.model import Channel, Debtor, Destination, LineType, Rejection
+from contactplan.model import Channel, Debtor, DebtorFile, Destination, LineType, Rejection
 from contactplan.timezones import (
     DDD_TO_UF,
     DDD_ZONES,
@@ -54,20 +54,6 @@ ANSWER_COLUMNS = (*FLAG_COLUMNS, *CONSENT_COLUMNS)
 _PHONE_LINE = {"phone_mobile": LineType.MOBILE, "phone_home": LineType.HOME, "phone_work": LineType.WORK}
 new_debtor = constructor(Debtor)
 new_destination = constructor(Destination)
-
-
-@dataclass
-class DebtorFile:
-    path: str
-    debtors: list[Debtor]
-    rejections: list[Rejection]
-    rows: int
-    rejected_debtors: int
-    unknown_columns: list[str]
-    encoding: str
-    delimiter: str
-    sha256: str = ""
-    read_ids: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)

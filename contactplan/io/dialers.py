@@ -39,7 +39,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from contactplan.errors import ContactplanError
@@ -48,12 +47,8 @@ from contactplan.io import batches, genesys, vicidial
 from contactplan.io.calltimes import offset_at
 from contactplan.io.csvfile import spreadsheet_safe
 from contactplan.io.plan_csv import render as render_plan_csv
-from contactplan.model import Channel, Debtor, PlannedContact
-from contactplan.rules.consent import refusal as consent_refusal
+from contactplan.model import Channel, Debtor, Plan, PlannedContact, consent_refusal
 from contactplan.timezones import area_code_zones
-
-if TYPE_CHECKING:
-    from contactplan.planner import Plan
 
 FORMATS = ("csv", "vicidial", "genesys", "batches")
 VICIDIAL_VARIANTS = vicidial.VARIANTS

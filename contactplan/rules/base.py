@@ -22,25 +22,18 @@ audit with no violation (tests/test_property.py, on packs that use every kind).
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from contactplan.i18n import current_language, tr
-from contactplan.model import Channel, Debtor, Destination, PlannedContact
+from contactplan.model import Channel, Debtor, Destination, PlannedContact, Severity, Violation
 
 if TYPE_CHECKING:
     from contactplan.calendars import Calendars
 
 ALL_CHANNELS = tuple(Channel)
-
-
-class Severity(enum.StrEnum):
-    LAW = "law"
-    SELF_REGULATION = "self_regulation"
-    POLICY = "policy"
 
 
 @dataclass(frozen=True)
@@ -95,33 +88,6 @@ class RuleMeta:
 
 
 @dataclass(frozen=True)
-class Violation:
-    rule_id: str
-    severity: Severity
-    citation: str
-    debtor_id: str
-    message: str
-    channel: Channel | None = None
-    at: dt.datetime | None = None
-
-    def __reduce__(self):
-        # A log's workers send back hundreds of thousands of these: rebuilt from plain values
-        # and the enums' own tables, not by pickle's generic path (an Enum call per field).
-        return (_violation, (self.rule_id, self.severity.value, self.citation, self.debtor_id, self.message,
-                             self.channel.value if self.channel is not None else None, self.at))
-
-
-_SEVERITY = Severity._value2member_map_
-_CHANNEL = Channel._value2member_map_
-
-
-def _violation(rule_id: str, severity: str, citation: str, debtor_id: str, message: str, channel: str | None,
-               at: dt.datetime | None) -> Violation:
-    return Violation(rule_id, _SEVERITY[severity], citation, debtor_id, message,
-                     _CHANNEL[channel] if channel is not None else None, at)
-
-
-@dataclass(frozen=True)
 class Context:
     """What rules may consult besides the debtor: the plan date and the calendars, and for an
     intra-day re-plan the instant before which no contact may start (``plan --not-before``)."""
@@ -158,7 +124,7 @@ class Rule:
     # Whether check() judges each contact on its own, from the debtor's file data, suppressions
     # and consent records, the contact and the calendars -- never the history, the other
     # contacts or the plan date. A log gives all of a debtor's logged contacts to every rule at
-    # once (review._judge): such a rule is right so by its nature (tests/test_audit_fast.py holds
+    # once (log_judge.judge_debtor): such a rule is right so by its nature (tests/test_audit_fast.py holds
     # every kind that says so to it); any other must count for a logged contact only what may
     # come before it (PlannedContact.may_follow) and read the plan date only for a planned one
     # (tests/test_log_bulk.py holds every such kind to that). False, the safe answer.

@@ -23,58 +23,12 @@ References:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from contactplan.i18n import N_, current_language, tr
-from contactplan.model import Channel, ConsentRecord, Debtor, Destination, PlannedContact
+from contactplan.i18n import tr
+from contactplan.model import CONSENT_FIELDS, Channel, Debtor, Destination, PlannedContact, consent_refusal
 from contactplan.rules.base import Context, ParamError, Rule, Violation, no_extra, take
-
-CONSENT_FIELDS = ("sms_consent", "whatsapp_consent", "email_consent", "autodial_consent")
-
-# The refusals that depend only on the consent field, in the reader's language, each worked out
-# once (the option builder asks for them for every debtor the store knows something about).
-_IS_FALSE = N_("{field} is false")
-_NO_OPT_IN = N_("no opt-in recorded ({field} is blank and no consent record grants it)")
-_SAID: dict[tuple[str, str, str], str] = {}
-
-
-def _said(template: str, field: str) -> str:
-    key = (current_language(), template, field)
-    found = _SAID.get(key)
-    if found is None:
-        found = _SAID[key] = tr(template, field=field)
-    return found
-
-
-def latest_record(debtor: Debtor, channel: Channel, address: str, before: dt.datetime | None = None
-                  ) -> ConsentRecord | None:
-    """The debtor's latest dated consent record for this channel and destination (a record for
-    every destination of the channel counts too), made no later than ``before`` when given."""
-    found = [r for r in debtor.consent_records if r.channel is channel and r.destination in ("", address)
-             and (before is None or r.at <= before)]
-    return max(found, key=lambda r: (r.at, not r.granted)) if found else None
-
-
-def refusal(debtor: Debtor, field: str, mode: str, channel: Channel, address: str,
-            before: dt.datetime | None = None) -> str | None:
-    """Why the consent does not allow this channel to this destination, or None.
-
-    The debtor file's flag and the store's dated records combine so that a "no" always wins: a
-    false flag, or a latest record that revokes, refuses; an opt-in (``mode = "opt_in"``) needs a
-    true flag or a latest record that grants. The reason cites a record by id and date, never
-    its content."""
-    answer = debtor.consents.get(field)
-    if answer is False:
-        return _said(_IS_FALSE, field)
-    record = latest_record(debtor, channel, address, before) if debtor.consent_records else None
-    if record is not None and not record.granted:
-        return tr("consent revoked on {day} (record {record})", day=record.at.date(), record=record.record_id)
-    if mode == "opt_in" and answer is not True and record is None:
-        return _said(_NO_OPT_IN, field)
-    return None
-
 
 def destination_of(debtor: Debtor, contact: PlannedContact) -> Destination | None:
     """The debtor file's destination a contact goes to, or None when the file does not list it."""
@@ -105,7 +59,7 @@ class Consent(Rule):
     def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         if not self.covers(channel) or (self.params["mobile_only"] and not dest.maybe_mobile):
             return None
-        return refusal(debtor, self.params["field"], self.params["mode"], channel, dest.address)
+        return consent_refusal(debtor, self.params["field"], self.params["mode"], channel, dest.address)
 
     # --- specification --------------------------------------------------------------------
     def check(self, debtor: Debtor, contacts: Sequence[PlannedContact], ctx: Context) -> list[Violation]:
@@ -119,7 +73,7 @@ class Consent(Rule):
                 continue
             # A plan is still to be run: every record known now holds. A logged attempt is judged
             # by the records made before it.
-            reason = refusal(debtor, self.params["field"], self.params["mode"], c.channel, dest.address,
+            reason = consent_refusal(debtor, self.params["field"], self.params["mode"], c.channel, dest.address,
                              before=c.attempted_at)
             if reason:
                 out.append(self.violation(debtor, tr("{channel} to {column}: {reason}", channel=c.channel,

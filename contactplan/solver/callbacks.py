@@ -17,9 +17,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from contactplan.audit import audit_plan
-from contactplan.config import Config
 from contactplan.i18n import tr
-from contactplan.model import Channel, Debtor, PlannedContact, Pool, Slot
+from contactplan.model import CallbackRefusal, Channel, Config, Debtor, PlannedContact, Pool, Slot
 from contactplan.rules import callbacks
 from contactplan.rules.base import Context
 from contactplan.rules.packs import PackSet
@@ -28,16 +27,7 @@ from contactplan.solver.options import allowed_intervals, next_eligible, rule_ti
 UTC = dt.timezone.utc
 
 
-@dataclass(frozen=True)
-class CallbackRefusal:
-    """A call back that could not be booked: the rule that stops it and when it could be."""
 
-    debtor_id: str
-    callback_at: dt.datetime
-    rule_id: str
-    reason: str
-    next_time: dt.datetime | None = None  # a later time the same day when it could be made
-    next_date: dt.date | None = None  # else the next day with allowed time
 
 
 @dataclass

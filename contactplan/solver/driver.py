@@ -15,10 +15,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from contactplan.config import Config
 from contactplan.errors import Infeasible
 from contactplan.i18n import tr
-from contactplan.model import Pool
+from contactplan.model import Config, Pool
 from contactplan.solver.flow import Solution, SolveStatus, solve
 from contactplan.solver.options import Options
 

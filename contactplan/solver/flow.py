@@ -30,7 +30,6 @@ at 10k). Values are scaled to integer cents.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import math
 import time
 from dataclasses import dataclass
@@ -38,9 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from contactplan.config import Config
 from contactplan.i18n import tr
-from contactplan.model import Channel, Pool
+from contactplan.model import Channel, Config, Pool, SolveStatus
 from contactplan.solver.options import OptionBlock, Shape
 
 SCALE = 100  # cents, unless the values are too large for the solver's integers (value_scale)
@@ -61,13 +59,6 @@ def value_scale(top_value: float, units: int, nodes: int) -> float:
     while top_value * scale > room and scale > 1e-12:
         scale /= 10
     return scale
-
-
-class SolveStatus(enum.StrEnum):
-    OPTIMAL = "OPTIMAL"  # proven optimal (exact mode, or binned with a zero gap)
-    FEASIBLE = "FEASIBLE"  # a plan within the stated gap of the proven bound
-    INFEASIBLE = "INFEASIBLE"
-    FAILED = "FAILED"
 
 
 @dataclass(frozen=True)

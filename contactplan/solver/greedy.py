@@ -9,8 +9,7 @@ from collections import Counter
 
 import numpy as np
 
-from contactplan.config import Config
-from contactplan.model import Pool
+from contactplan.model import Config, Pool
 from contactplan.solver.flow import flat_options
 from contactplan.solver.options import OptionBlock
 

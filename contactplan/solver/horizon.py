@@ -32,8 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from contactplan.config import Config
-from contactplan.model import Pool
+from contactplan.model import Config, Pool
 from contactplan.solver.flow import DayNetwork, SolveStatus, flat_options, top_value, value_scale
 from contactplan.solver.options import Options
 

@@ -13,9 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from contactplan.config import Config
 from contactplan.i18n import N_, tr
-from contactplan.model import Channel, Debtor, Destination, Exclusion, Pool, Slot
+from contactplan.model import Channel, Config, Debtor, Destination, Exclusion, Pool, Slot
 from contactplan.rules.base import ALL_CHANNELS, Context, GateRule, Interval, Rule, RuleMeta, Severity, intersect
 from contactplan.rules.local_time import local_windows
 from contactplan.rules.packs import PackSet
