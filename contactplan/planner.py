@@ -13,13 +13,9 @@ import datetime as dt
 import gc
 import hashlib
 import time
-from collections.abc import Callable
 from collections import defaultdict
-from decimal import Decimal
+from collections.abc import Callable
 from importlib import metadata
-
-import numpy as np
-
 from pathlib import Path
 
 from contactplan.audit import audit_plan
@@ -28,19 +24,20 @@ from contactplan.errors import Infeasible, InputError, PlanRejected
 from contactplan.i18n import N_, tr
 from contactplan.io.agents import read_agents
 from contactplan.io.debtors import read_debtors
-from contactplan.io.frozen import constructor
-from contactplan.model import (Channel, Config, Counts, Debtor, Exclusion, Holdout, Inputs, Plan, PlannedContact, Pool,
+from contactplan.model import (Config, Counts, Debtor, Exclusion, Holdout, Inputs, Plan, PlannedContact,
                                attach_store_data, plan_date_problem, with_history)
+from contactplan.outcomes.holdout import CHALLENGER, CHAMPION, in_challenger
 from contactplan.rules.base import Context
 from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.callbacks import book_callbacks
 from contactplan.solver.capacity import build_pools, slot_grid
-from contactplan.solver.driver import optimise, run_until
-from contactplan.solver.flow import Solution, SolveStatus, chosen_values
-from contactplan.solver.horizon import Day, solve_horizon
-from contactplan.solver.greedy import greedy_plan, greedy_value
+from contactplan.solver.contacts import planned_contacts, ranked, with_seats, without
+from contactplan.solver.driver import optimise
+from contactplan.solver.flow import SolveStatus
+from contactplan.solver.greedy import greedy_value
+from contactplan.solver.holdout import with_holdout
+from contactplan.solver.horizon import within_horizon
 from contactplan.solver.options import build_options, learned_options
-from contactplan.outcomes.holdout import CHALLENGER, CHAMPION, in_challenger
 
 # The plan, its inputs and the store's data on debtors live in model.py (io and the reports must
 # not import this module for a type); callers that import them from here still may.
@@ -114,6 +111,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
                 calendars: Calendars | None, baseline: bool, progress: Callable[[str], None],
                 time_limit: float | None, not_before: dt.datetime | None, holdout: Holdout | None) -> Plan:
     started = time.perf_counter()
+    deadline = None if time_limit is None else started + time_limit
     problem = plan_date_problem(plan_date)
     if problem:
         raise InputError(tr("plan date"), f"{plan_date} {problem}")
@@ -136,7 +134,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     # Calls back the debtors asked for go first, on their own seats (if every rule allows them).
     booking = book_callbacks(debtors, packs, ctx, slots, pools, config)
     if booking.contacts:
-        opts = _without(opts, booking.debtors, {debtors[i].debtor_id for i in booking.debtors})
+        opts = without(opts, booking.debtors, {debtors[i].debtor_id for i in booking.debtors})
         pools = booking.pools
     timings["rules"] = time.perf_counter() - t0
 
@@ -151,16 +149,15 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
         # printf conversion to the catalogue's checks.
         progress(tr("optimising {n:,} options, {share} of the debtors held out", n=opts.count,
                     share=f"{holdout.percent:g} %"))
-        solution, blocks, arm_values = _with_holdout(opts, challengers, len(slots), pools, config,
-                                                     None if time_limit is None else started + time_limit)
+        solution, blocks, arm_values = with_holdout(opts, challengers, len(slots), pools, config, deadline)
         opts = dataclasses.replace(opts, blocks=blocks)
     elif config.horizon_days > 1:
         progress(tr("optimising {n:,} options today within {days} days", n=opts.count, days=config.horizon_days))
-        solution, later = _within_horizon(inputs, debtors, opts, slots, pools, packs, calendars, plan_date, config,
-                                          zones, timings, None if time_limit is None else started + time_limit)
+        solution, later = within_horizon(inputs.agents, inputs.agents_path, debtors, opts, slots, pools, packs,
+                                         calendars, plan_date, config, zones, timings, deadline)
     else:
         progress(tr("optimising {n:,} options", n=opts.count))
-        solution = optimise(opts, len(slots), pools, config, None if time_limit is None else started + time_limit)
+        solution = optimise(opts, len(slots), pools, config, deadline)
     greedy = None
     if baseline:
         t0 = time.perf_counter()
@@ -171,7 +168,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
         raise Infeasible(tr("the solver returned {status} for {n} options", status=solution.status, n=opts.count))
 
     t0 = time.perf_counter()
-    contacts = _contacts(debtors, opts.blocks, solution.chosen, solution.pool_of)
+    contacts = planned_contacts(debtors, opts.blocks, solution.chosen, solution.pool_of)
     if holdout is not None:
         held_out = {debtors[i].debtor_id for i in challengers}
 
@@ -181,8 +178,8 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
         contacts = armed(contacts)
         booking = dataclasses.replace(booking, contacts=armed(booking.contacts))
     if booking.contacts:
-        contacts = _ranked(contacts + booking.contacts)
-        pools = _with_seats(pools, booking.contacts)
+        contacts = ranked(contacts + booking.contacts)
+        pools = with_seats(pools, booking.contacts)
     planned_ids = {c.debtor_id for c in contacts}
     excluded_ids = {e.debtor_id for e in opts.exclusions}
     exclusions = list(opts.exclusions)
@@ -214,9 +211,22 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     df = inputs.debtors
     counts = Counts(read=len(df.read_ids), planned=len(planned_ids), excluded=len(exclusions),
                     rejected=df.rejected_debtors, rows=df.rows, rejected_rows=len(df.rejections))
+    arms = {CHAMPION: len(debtors) - len(challengers), CHALLENGER: len(challengers)} if holdout is not None else {}
+    sources, notes = _zone_counts(debtors)
+    return Plan(_plan_id(inputs, plan_date, packs, config, calendars, not_before, holdout), plan_date,
+                tuple(contacts), tuple(sorted(exclusions, key=lambda e: e.debtor_id)), tuple(df.rejections), counts,
+                solution.status, solution.objective, opts.count, tuple(pools), tuple(slots), config,
+                _provenance(inputs, packs, config, calendars, not_before, holdout), timings, tuple(violations),
+                sources, notes, greedy, solution.bound, solution.note, len(booking.contacts), tuple(booking.refused),
+                holdout, arms, arm_values, learned_options(debtors, opts, config) if config.model is not None else None)
+
+
+def _provenance(inputs: Inputs, packs: PackSet, config: Config, calendars: Calendars,
+                not_before: dt.datetime | None, holdout: Holdout | None) -> dict[str, str]:
+    """What the plan was made from and with, for the archive and the summary."""
     provenance = {
         "contactplan": _version("contactplan"), "ortools": _version("ortools"), "holidays": HOLIDAYS_VERSION,
-        "debtors_sha256": df.sha256, "agents_sha256": inputs.agents_sha256, "packs_sha256": packs.sha256,
+        "debtors_sha256": inputs.debtors.sha256, "agents_sha256": inputs.agents_sha256, "packs_sha256": packs.sha256,
         "config": config.source, "packs": ",".join(p.id for p in packs.packs),
         "municipal_holidays": calendars.municipal_source,
         "not_before": not_before.isoformat() if not_before else "",
@@ -226,31 +236,35 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
                           challenger="greedy by value, same rules, its share of every capacity")
     if config.model is not None:
         provenance.update(model=config.model.source, model_sha256=config.model.sha256)
+    return provenance
+
+
+def _plan_id(inputs: Inputs, plan_date: dt.date, packs: PackSet, config: Config, calendars: Calendars,
+             not_before: dt.datetime | None, holdout: Holdout | None) -> str:
+    """The plan's id, from everything that decides the plan: the files, the packs, the config,
+    the calendars and what the store told it."""
     config_key = repr((config.slot_minutes, config.min_window_minutes, config.default_p_pay,
                        sorted(config.channels.items()), sorted(config.hour_effectiveness.items()),
                        config.max_gap, config.horizon_days, config.horizon_discount,
                        *((config.model.sha256,) if config.model is not None else ())))
-    parts = (df.sha256, inputs.agents_sha256, packs.sha256, config_key, calendars.sha256,
-             *((store,) if (store := _store_digest(debtors)) else ()))
+    parts = (inputs.debtors.sha256, inputs.agents_sha256, packs.sha256, config_key, calendars.sha256,
+             *((store,) if (store := _store_digest(inputs.debtors.debtors)) else ()))
     # A re-plan is another plan of the same day; a plan of the whole day keeps its id.
-    plan_id = plan_id_for(plan_date, *parts, *((f"not_before={not_before.isoformat()}",) if not_before else ()),
-                          *((f"holdout={holdout.percent:g}/{holdout.seed}",) if holdout else ()))
-    arms = {}
-    if holdout is not None:
-        arms = {CHAMPION: len(debtors) - len(challengers), CHALLENGER: len(challengers)}
+    return plan_id_for(plan_date, *parts, *((f"not_before={not_before.isoformat()}",) if not_before else ()),
+                       *((f"holdout={holdout.percent:g}/{holdout.seed}",) if holdout else ()))
+
+
+def _zone_counts(debtors: list[Debtor]) -> tuple[dict[str, int], dict[str, int]]:
+    """How many debtors' zones came from each source, and how many carry each note worth a
+    planner's attention: several candidate zones (contact only where all allow) or a zone taken
+    from the phone's area code because the address did not give one."""
     sources: dict[str, int] = defaultdict(int)
     notes: dict[str, int] = defaultdict(int)
     for d in debtors:
         sources[d.zone_source] += 1
-        # Worth a planner's attention: several candidate zones (contact only where all allow) or
-        # a zone taken from the phone's area code because the address did not give one.
         if len(d.zones) > 1 or d.zone_source == "area_code":
             notes[d.zone_note] += 1
-    return Plan(plan_id, plan_date, tuple(contacts), tuple(sorted(exclusions, key=lambda e: e.debtor_id)),
-                tuple(df.rejections), counts, solution.status, solution.objective, opts.count,
-                tuple(pools), tuple(slots), config, provenance, timings, tuple(violations), dict(sources), dict(notes), greedy,
-                solution.bound, solution.note, len(booking.contacts), tuple(booking.refused), holdout, arms,
-                arm_values, learned_options(debtors, opts, config) if config.model is not None else None)
+    return dict(sources), dict(notes)
 
 
 def _store_digest(debtors: list[Debtor]) -> str:
@@ -270,177 +284,3 @@ def _store_digest(debtors: list[Debtor]) -> str:
                                    *(r.record_id for r in d.consent_records))).encode())
         digest.update(b"\x1e")
     return digest.hexdigest()[:16] if told else ""
-
-
-def _with_holdout(opts, challengers: set[int], n_slots: int, pools: list[Pool], config: Config,
-                  deadline: float | None) -> tuple[Solution, list, dict[str, float]]:
-    """The optimiser on the champion's debtors and capacity, the greedy challenger on its own:
-    the challenger gets the share of every pool's seats per slot and of every channel limit that
-    it has of the debtors with options (rounded down), the champion the rest, so the two arms
-    never share a seat and their sum is what the operation has."""
-    with_options = {b.debtor for b in opts.blocks}
-    share = len(with_options & challengers) / len(with_options) if with_options else 0.0
-    mine = [b for b in opts.blocks if b.debtor not in challengers]
-    theirs = [b for b in opts.blocks if b.debtor in challengers]
-    held = [dataclasses.replace(p, capacity=tuple(int(c * share) for c in p.capacity)) for p in pools]
-    rest = [dataclasses.replace(p, capacity=tuple(c - h for c, h in zip(p.capacity, q.capacity, strict=True)))
-            for p, q in zip(pools, held, strict=True)]
-
-    def limits(part) -> Config:
-        return dataclasses.replace(config, channels={
-            c: dataclasses.replace(cc, per_day=None if cc.per_day is None else part(cc.per_day),
-                                   per_slot=None if cc.per_slot is None else part(cc.per_slot))
-            for c, cc in config.channels.items()})
-
-    champion_config = limits(lambda n: n - int(n * share))
-    challenger_config = limits(lambda n: int(n * share))
-    champion = optimise(dataclasses.replace(opts, blocks=mine), n_slots, rest, champion_config, deadline)
-    if champion.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
-        return champion, opts.blocks, {}
-    chosen, pool_of, value = greedy_plan(theirs, held, challenger_config)
-    offset = len(mine)
-    merged = dataclasses.replace(
-        champion, chosen=champion.chosen + [(b + offset, k) for b, k in chosen],
-        pool_of={**champion.pool_of, **{(b + offset, k): p for (b, k), p in pool_of.items()}},
-        objective=champion.objective + value, bound=champion.bound + value,
-        note=(champion.note + "; " if champion.note else "") + tr(
-            "holdout: challenger (greedy) planned {n:,} contacts on {share:.2%} of the capacity", n=len(chosen),
-            share=share))
-    return merged, mine + theirs, {CHAMPION: champion.objective, CHALLENGER: value}
-
-
-def _within_horizon(inputs: Inputs, debtors: list[Debtor], today, slots, pools, packs: PackSet,
-                    calendars: Calendars, plan_date: dt.date, config: Config, zones: set[str],
-                    timings: dict[str, float], deadline: float | None) -> tuple[Solution, dict[int, int]]:
-    """Today's choice from a plan of the whole horizon (solver/horizon.py); later days are
-    planned only to weigh today's choice and are not written. Under a time limit, today's own
-    plan is made first, and kept if the horizon's is not done by the deadline."""
-    today_alone = optimise(today, len(slots), pools, config, deadline) if deadline is not None else None
-    t0 = time.perf_counter()
-    days = [Day(today, len(slots), pools)]
-    for ahead in range(1, config.horizon_days):
-        if deadline is not None and time.perf_counter() >= deadline:
-            return dataclasses.replace(today_alone, note=tr("time limit reached while preparing the {days}-day "
-                                                            "horizon; today planned on its own",
-                                                            days=config.horizon_days)), {}
-        day = plan_date + dt.timedelta(days=ahead)
-        day_slots = slot_grid(day, zones, config.slot_minutes)
-        day_pools = build_pools(inputs.agents, day_slots, inputs.agents_path)
-        days.append(Day(build_options(debtors, packs, Context(day, calendars), day_slots, day_pools, config),
-                        len(day_slots), day_pools))
-    budgets = _horizon_budgets(debtors, days, packs, plan_date, config.horizon_days)
-    timings["horizon_rules"] = time.perf_counter() - t0
-    if today_alone is not None:
-        found = run_until(lambda: solve_horizon(days, budgets, config, config.horizon_discount), deadline)
-        if found is None:
-            return dataclasses.replace(today_alone, note=tr("time limit reached before the {days}-day horizon was "
-                                                            "solved; today planned on its own",
-                                                            days=config.horizon_days)), {}
-    else:
-        found = solve_horizon(days, budgets, config, config.horizon_discount)
-    note = tr("horizon {days} days: {later:,} contacts on later days (not written; value of the horizon "
-              "{value:,.2f}, later days discounted {discount:g} a day)", days=config.horizon_days,
-              later=found.later_contacts, value=found.objective, discount=config.horizon_discount)
-    return Solution(found.status, found.chosen, found.pool_of, found.today, found.today, found.seconds, found.arcs,
-                    len(budgets), note), found.later
-
-
-def _horizon_budgets(debtors: list[Debtor], days: list[Day], packs: PackSet, plan_date: dt.date,
-                     horizon: int) -> dict[int, list[int]]:
-    """Per debtor, the tightest nested budget of the caps that cover every channel it has an
-    option on in the horizon (a cap on fewer channels cannot be carried by the chain for it)."""
-    channels: dict[int, set] = defaultdict(set)
-    for day in days:
-        for b in day.options.blocks:
-            channels[b.debtor].add(b.channel)
-    out: dict[int, list[int]] = {}
-    for i, used in channels.items():
-        for rule in packs.rules_for(debtors[i], plan_date):
-            if not used <= set(rule.meta.channels):
-                continue
-            budget = rule.horizon_budget(debtors[i], plan_date, horizon)
-            if budget is not None:
-                out[i] = [min(a, b) for a, b in zip(out.get(i, budget), budget, strict=True)]
-    return out
-
-
-# A million planned contacts: a frozen dataclass's __init__ would be a third of this phase.
-_new_contact = constructor(PlannedContact, "debtor_id", "channel", "destination", "window_start", "window_end",
-                           "timezone", "pool", "rank", "expected_value", "rules", "slot", "allowed")
-
-
-def _contacts(debtors: list[Debtor], blocks, chosen: list[tuple[int, int]],
-              pool_of: dict[tuple[int, int], str]) -> list[PlannedContact]:
-    """Planned contacts in dialer order: by window start, channel and pool, then value (highest
-    first) and debtor id; rank 1 is the most valuable contact of its (window start, channel,
-    pool) queue. Sorted with numpy keys: a million contacts in Python tuples took seconds."""
-    if not chosen:
-        return []
-    n = len(chosen)
-    picked = [blocks[b] for b, _ in chosen]
-    ks = [k for _, k in chosen]
-    shapes = [block.shape for block in picked]
-    starts = [shape.windows[k][0] for shape, k in zip(shapes, ks, strict=True)]
-    start_key = np.fromiter((t.timestamp() for t in starts), dtype=np.float64, count=n)
-    channel_key = np.fromiter((_CHANNEL_ORDER[block.channel] for block in picked), dtype=np.int64, count=n)
-    pools = [pool_of.get(pair, "") for pair in chosen]
-    pool_names = sorted(set(pools))
-    pool_rank = {name: r for r, name in enumerate(pool_names)}
-    pool_key = np.fromiter((pool_rank[p] for p in pools), dtype=np.int64, count=n)
-    value = chosen_values(blocks, chosen)
-    ids = [debtors[block.debtor].debtor_id for block in picked]
-    id_key = np.argsort(np.argsort(np.array(ids), kind="stable"), kind="stable")
-    order = np.lexsort((id_key, -value, pool_key, channel_key, start_key))
-    # Rank within each (start, channel, pool) queue: 1 at every change of queue.
-    queue = np.stack((start_key, channel_key, pool_key))[:, order]
-    new_queue = np.r_[True, np.any(queue[:, 1:] != queue[:, :-1], axis=0)]
-    first = np.maximum.accumulate(np.where(new_queue, np.arange(n), 0))
-    rank = (np.arange(n) - first + 1).tolist()
-    values = value[order].tolist()
-    out: list[PlannedContact] = []
-    for i, r, v in zip(order.tolist(), rank, values, strict=True):
-        block, k = picked[i], ks[i]
-        window = block.shape.windows[k]
-        out.append(_new_contact(ids[i], block.channel, block.destination.address, window[0], window[1],
-                                debtors[block.debtor].primary_zone, pools[i], r, Decimal(f"{v:.2f}"), block.rules,
-                                block.shape.slots[k], _span(block.allowed, window)))
-    return out
-
-
-def _span(allowed: tuple, window) -> tuple | None:
-    """The allowed interval that holds the window (the shape's windows are cut out of them)."""
-    return next((i for i in allowed if i[0] <= window[0] and window[1] <= i[1]), None)
-
-
-def _without(opts, booked: set[int], ids: set[str]):
-    """The options without the debtors a call back is booked for (one contact a day)."""
-    return dataclasses.replace(opts, blocks=[b for b in opts.blocks if b.debtor not in booked],
-                               exclusions=[e for e in opts.exclusions if e.debtor_id not in ids],
-                               daily_limit={i: n for i, n in opts.daily_limit.items() if i not in booked})
-
-
-def _with_seats(pools: list[Pool], booked: list[PlannedContact]) -> list[Pool]:
-    """The pools with the seats the booked calls back took given back (the audit counts them)."""
-    taken: dict[tuple[str, int], int] = defaultdict(int)
-    for c in booked:
-        taken[(c.pool, c.slot)] += 1
-    return [dataclasses.replace(p, capacity=tuple(n + taken.get((p.name, s), 0) for s, n in enumerate(p.capacity)))
-            for p in pools]
-
-
-def _ranked(contacts: list[PlannedContact]) -> list[PlannedContact]:
-    """Contacts in dialer order (window start, channel, pool, value highest first, debtor id),
-    ranked 1.. within each (window start, channel, pool) queue, as _contacts orders them."""
-    key = lambda c: (c.window_start.timestamp(), _CHANNEL_ORDER[c.channel], c.pool, -c.expected_value, c.debtor_id)  # noqa: E731
-    out: list[PlannedContact] = []
-    queue, rank = None, 0
-    for c in sorted(contacts, key=key):
-        here = (c.window_start.timestamp(), c.channel, c.pool)
-        rank = rank + 1 if here == queue else 1
-        queue = here
-        out.append(dataclasses.replace(c, rank=rank))
-    return out
-
-
-# Contract order of channels in the plan (their names' order, as the file was always sorted).
-_CHANNEL_ORDER = {c: r for r, c in enumerate(sorted(Channel, key=lambda c: c.value))}

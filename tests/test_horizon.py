@@ -158,12 +158,12 @@ def test_horizon_under_a_time_limit_that_suffices_gives_the_same_plan():
 def test_horizon_past_the_time_limit_keeps_today_planned_on_its_own(monkeypatch):
     import time
 
-    import contactplan.planner as planner
+    import contactplan.solver.horizon as horizon
 
     def slow(*args, **kwargs):
         time.sleep(60)  # in the forked child, stopped at the deadline
 
-    monkeypatch.setattr(planner, "solve_horizon", slow)
+    monkeypatch.setattr(horizon, "solve_horizon", slow)
     config = dataclasses.replace(VOICE_ONE_A_DAY, horizon_days=2)
     started = time.perf_counter()
     plan = build_plan(_scenario(), THURSDAY, config, PACKS, time_limit=2)

@@ -26,15 +26,24 @@ this model.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from contactplan.model import Config, Pool
-from contactplan.solver.flow import DayNetwork, SolveStatus, flat_options, top_value, value_scale
-from contactplan.solver.options import Options
+from contactplan.calendars import Calendars
+from contactplan.i18n import tr
+from contactplan.model import Agent, Config, Debtor, Pool
+from contactplan.rules.base import Context
+from contactplan.rules.packs import PackSet
+from contactplan.solver.capacity import build_pools, slot_grid
+from contactplan.solver.driver import optimise, run_until
+from contactplan.solver.flow import DayNetwork, Solution, SolveStatus, flat_options, top_value, value_scale
+from contactplan.solver.options import Options, build_options
 
 
 @dataclass(frozen=True)
@@ -154,3 +163,57 @@ def solve_horizon(days: list[Day], budgets: dict[int, list[int]], config: Config
     return HorizonSolution(SolveStatus.OPTIMAL, chosen, pool_of, today_cents / scale, -mcf.optimal_cost() / scale,
                            later, later_contacts, time.perf_counter() - started, arcs)
 
+
+def within_horizon(agents: list[Agent], agents_path: str, debtors: list[Debtor], today, slots, pools,
+                   packs: PackSet, calendars: Calendars, plan_date: dt.date, config: Config, zones: set[str],
+                   timings: dict[str, float], deadline: float | None) -> tuple[Solution, dict[int, int]]:
+    """Today's choice from a plan of the whole horizon (solve_horizon); later days are
+    planned only to weigh today's choice and are not written. Under a time limit, today's own
+    plan is made first, and kept if the horizon's is not done by the deadline."""
+    today_alone = optimise(today, len(slots), pools, config, deadline) if deadline is not None else None
+    t0 = time.perf_counter()
+    days = [Day(today, len(slots), pools)]
+    for ahead in range(1, config.horizon_days):
+        if deadline is not None and time.perf_counter() >= deadline:
+            return dataclasses.replace(today_alone, note=tr("time limit reached while preparing the {days}-day "
+                                                            "horizon; today planned on its own",
+                                                            days=config.horizon_days)), {}
+        day = plan_date + dt.timedelta(days=ahead)
+        day_slots = slot_grid(day, zones, config.slot_minutes)
+        day_pools = build_pools(agents, day_slots, agents_path)
+        days.append(Day(build_options(debtors, packs, Context(day, calendars), day_slots, day_pools, config),
+                        len(day_slots), day_pools))
+    budgets = horizon_budgets(debtors, days, packs, plan_date, config.horizon_days)
+    timings["horizon_rules"] = time.perf_counter() - t0
+    if today_alone is not None:
+        found = run_until(lambda: solve_horizon(days, budgets, config, config.horizon_discount), deadline)
+        if found is None:
+            return dataclasses.replace(today_alone, note=tr("time limit reached before the {days}-day horizon was "
+                                                            "solved; today planned on its own",
+                                                            days=config.horizon_days)), {}
+    else:
+        found = solve_horizon(days, budgets, config, config.horizon_discount)
+    note = tr("horizon {days} days: {later:,} contacts on later days (not written; value of the horizon "
+              "{value:,.2f}, later days discounted {discount:g} a day)", days=config.horizon_days,
+              later=found.later_contacts, value=found.objective, discount=config.horizon_discount)
+    return Solution(found.status, found.chosen, found.pool_of, found.today, found.today, found.seconds, found.arcs,
+                    len(budgets), note), found.later
+
+
+def horizon_budgets(debtors: list[Debtor], days: list[Day], packs: PackSet, plan_date: dt.date,
+                    horizon: int) -> dict[int, list[int]]:
+    """Per debtor, the tightest nested budget of the caps that cover every channel it has an
+    option on in the horizon (a cap on fewer channels cannot be carried by the chain for it)."""
+    channels: dict[int, set] = defaultdict(set)
+    for day in days:
+        for b in day.options.blocks:
+            channels[b.debtor].add(b.channel)
+    out: dict[int, list[int]] = {}
+    for i, used in channels.items():
+        for rule in packs.rules_for(debtors[i], plan_date):
+            if not used <= set(rule.meta.channels):
+                continue
+            budget = rule.horizon_budget(debtors[i], plan_date, horizon)
+            if budget is not None:
+                out[i] = [min(a, b) for a, b in zip(out.get(i, budget), budget, strict=True)]
+    return out
