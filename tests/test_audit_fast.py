@@ -135,16 +135,16 @@ def _utc(t):
     return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def reference_render(plan_id, plan_date, contacts):
+def reference_render(plan_id, plan_date, contacts, delimiter=",", arm=False):
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    w.writerow([*COLUMNS, *(("arm",) if arm else ())])
     for c in contacts:
         zone = ZoneInfo(c.timezone)
         w.writerow([plan_id, plan_date.isoformat(), c.debtor_id, c.channel.value, c.destination,
                     c.window_start.astimezone(zone).isoformat(), c.window_end.astimezone(zone).isoformat(),
                     c.timezone, _utc(c.window_start), _utc(c.window_end), c.pool, c.rank,
-                    f"{c.expected_value:.2f}", ";".join(c.rules)])
+                    f"{c.expected_value:.2f}", ";".join(c.rules), *((c.arm,) if arm else ())])
     return buf.getvalue()
 
 
@@ -447,13 +447,25 @@ def _odd_contacts(rng: random.Random) -> list[PlannedContact]:
     return out
 
 
-@pytest.mark.parametrize("plan_id", ["CP-20261101-abcdef12", "odd,id", 'odd"id'])
-def test_render_matches_csv_writer(plan_id):
+@pytest.mark.parametrize("plan_id", ["CP-20261101-abcdef12", "odd,id", 'odd"id', "odd;id", "odd|id"])
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_render_matches_csv_writer(plan_id, delimiter):
+    """One writer for plan.csv and for its other delimiters (--delimiter, for Excel users)."""
     rng = random.Random(3)
     contacts = _odd_contacts(rng)
     for day in (dt.date(2026, 11, 1), dt.date(2027, 3, 14)):
-        assert render(plan_id, day, contacts) == reference_render(plan_id, day, contacts)
-    assert render(plan_id, day, []) == reference_render(plan_id, day, [])
+        assert render(plan_id, day, contacts, delimiter=delimiter) == reference_render(plan_id, day, contacts,
+                                                                                       delimiter)
+    assert render(plan_id, day, [], delimiter=delimiter) == reference_render(plan_id, day, [], delimiter)
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_render_with_the_arm_column(delimiter):
+    rng = random.Random(4)
+    contacts = [dataclasses.replace(c, arm=rng.choice(["champion", "challenger"])) for c in _odd_contacts(rng)]
+    day = dt.date(2026, 11, 24)
+    expected = reference_render("CP-1", day, contacts, delimiter, arm=True)
+    assert render("CP-1", day, contacts, arm=True, delimiter=delimiter) == expected
 
 
 def test_render_of_a_real_plan_and_write_plan_bytes(tmp_path):

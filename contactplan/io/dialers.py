@@ -426,21 +426,16 @@ def _local(t: dt.datetime, c: PlannedContact) -> str:
 
 def plan_csv_text(plan: Plan, delimiter: str = ",") -> str:
     """plan.csv (the contract's columns) with another delimiter, for Excel users."""
-    return _redelimit(render_plan_csv(plan.plan_id, plan.plan_date, plan.contacts, arm=bool(plan.arms)), delimiter)
+    return render_plan_csv(plan.plan_id, plan.plan_date, plan.contacts, arm=bool(plan.arms), delimiter=delimiter)
 
 
-def _csv_text(header: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str, *, safe: bool = True) -> str:
+def _csv_text(header: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str) -> str:
     """CSV text; every cell a spreadsheet would run as a formula is neutralised (csvfile.spreadsheet_safe)."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(([spreadsheet_safe(str(cell)) for cell in row] for row in rows) if safe else rows)
+    writer.writerows([spreadsheet_safe(str(cell)) for cell in row] for row in rows)
     return buf.getvalue()
-
-
-def _redelimit(text: str, delimiter: str) -> str:
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    return _csv_text(rows[0], rows[1:], delimiter, safe=False)  # plan.csv's cells are already safe
 
 
 def _encode(name: str, text: str, encoding: str) -> bytes:

@@ -34,18 +34,19 @@ def _utc(t: dt.datetime) -> str:
     return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _plain(text: str) -> bool:
-    """No character that csv.writer (QUOTE_MINIMAL, "," and '"') would quote or escape: such a
-    field is written exactly as it is."""
-    return not ("," in text or '"' in text or "\n" in text or "\r" in text)
+def _plain(text: str, delimiter: str = ",") -> bool:
+    """No character that csv.writer (QUOTE_MINIMAL, the delimiter and '"') would quote or escape:
+    such a field is written exactly as it is."""
+    return not (delimiter in text or '"' in text or "\n" in text or "\r" in text)
 
 
-def _window(timezone: str, start: dt.datetime, end: dt.datetime) -> tuple[tuple[str, ...], str | None]:
+def _window(timezone: str, start: dt.datetime, end: dt.datetime, delimiter: str
+            ) -> tuple[tuple[str, ...], str | None]:
     """The fields window_start, window_end (with the zone's offset), timezone, window_start_utc and
-    window_end_utc, and the same joined by commas when every one is plain (else None)."""
+    window_end_utc, and the same joined by the delimiter when every one is plain (else None)."""
     zone = ZoneInfo(timezone)
     fields = (start.astimezone(zone).isoformat(), end.astimezone(zone).isoformat(), timezone, _utc(start), _utc(end))
-    joined = ",".join(fields) if all(type(f) is str and _plain(f) for f in fields) else None
+    joined = delimiter.join(fields) if all(type(f) is str and _plain(f, delimiter) for f in fields) else None
     return fields, joined
 
 
@@ -53,20 +54,22 @@ _CHANNEL_TEXT = {ch: ch.value for ch in Channel}
 _RISKY = frozenset("=+-@\t\r'")  # first characters spreadsheet_safe may change
 
 
-def render(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact], *, arm: bool = False) -> str:
-    """plan.csv as text: csv.writer's output (QUOTE_MINIMAL, "\n" line ends), row for row."""
-    return "".join(_lines(plan_id, plan_date, contacts, arm))
+def render(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact], *, arm: bool = False,
+           delimiter: str = ",") -> str:
+    """plan.csv as text: csv.writer's output (QUOTE_MINIMAL, "\n" line ends), row for row; with
+    another ``delimiter`` (``--delimiter ";"`` for Excel users) the same file so delimited."""
+    return "".join(_lines(plan_id, plan_date, contacts, arm, delimiter))
 
 
-def _lines(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact], arm: bool = False
-           ) -> Iterator[str]:
+def _lines(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact], arm: bool = False,
+           delimiter: str = ",") -> Iterator[str]:
     """With ``arm`` (a plan made with a holdout), every row ends with its arm column."""
     if arm:
-        for line in _lines(plan_id, plan_date, contacts_with_arm := _Remember(contacts)):
+        for line in _lines(plan_id, plan_date, contacts_with_arm := _Remember(contacts), delimiter=delimiter):
             if contacts_with_arm.last is None:
-                yield line[:-1] + ",arm\n"
+                yield f"{line[:-1]}{delimiter}arm\n"
             else:
-                yield f"{line[:-1]},{contacts_with_arm.last.arm}\n"
+                yield f"{line[:-1]}{delimiter}{contacts_with_arm.last.arm}\n"
         return
 
     """plan.csv line by line, header first, each exactly as csv.writer writes it.
@@ -79,11 +82,12 @@ def _lines(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact],
     """
     written: list[str] = []
     # csv.writer calls write() once per row: each row it writes is the last item of `written`.
-    writer = csv.writer(_Lines(written), lineterminator="\n")
+    writer = csv.writer(_Lines(written), delimiter=delimiter, lineterminator="\n")
     writer.writerow(COLUMNS)
     yield written.pop()
     day = plan_date.isoformat()
-    head = f"{plan_id},{day}," if type(plan_id) is str and _plain(plan_id) else None
+    d = delimiter
+    head = f"{plan_id}{d}{day}{d}" if type(plan_id) is str and _plain(plan_id, d) else None
     # (timezone, window) -> its fields; the key keeps fold so that equal keys are the same
     # instants (window keys, see contactplan.rules.base).
     windows: dict[tuple, tuple[tuple[str, ...], str | None]] = {}
@@ -92,7 +96,7 @@ def _lines(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact],
         key = (timezone, start, start.fold, end, end.fold)
         window = windows.get(key)
         if window is None:
-            window = windows[key] = _window(timezone, start, end)
+            window = windows[key] = _window(timezone, start, end, d)
         fields, joined = window
         debtor_id, destination, pool, rank = c.debtor_id, c.destination, c.pool, c.rank
         # The cells that come from the user's files, neutralised where a spreadsheet would run
@@ -108,8 +112,8 @@ def _lines(plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact],
         channel = _CHANNEL_TEXT.get(c.channel)
         if (head is not None and joined is not None and channel is not None and type(debtor_id) is str
                 and type(destination) is str and type(pool) is str and type(rank) is int
-                and _plain(debtor_id + destination + pool + value + rules)):
-            yield f"{head}{debtor_id},{channel},{destination},{joined},{pool},{rank},{value},{rules}\n"
+                and _plain(debtor_id + destination + pool + value + rules, d)):
+            yield f"{head}{debtor_id}{d}{channel}{d}{destination}{d}{joined}{d}{pool}{d}{rank}{d}{value}{d}{rules}\n"
         else:
             writer.writerow([plan_id, day, debtor_id, c.channel.value, destination, *fields, pool, rank, value, rules])
             yield written.pop()
@@ -199,14 +203,15 @@ def write_atomic(path: str | Path, text: str) -> None:
 
 
 def write_plan(path: str | Path | None, plan_id: str, plan_date: dt.date, contacts: Iterable[PlannedContact],
-               *, arm: bool = False) -> None:
+               *, arm: bool = False, delimiter: str = ",") -> None:
     """``arm``: the plan was made with a holdout; a last column ``arm`` (champion, challenger)."""
     if path is None or str(path) == "-":
-        write_stdout(render(plan_id, plan_date, contacts, arm=arm))  # all of it, or the closed pipe is an error
+        # All of it, or the closed pipe is an error.
+        write_stdout(render(plan_id, plan_date, contacts, arm=arm, delimiter=delimiter))
     else:
         # Encoded and written some thousand lines at a time: a million-row plan (~0.5 GB) is
         # never held whole as text and again as bytes, which costs more than the writing.
-        lines = _lines(plan_id, plan_date, contacts, arm)
+        lines = _lines(plan_id, plan_date, contacts, arm, delimiter)
         batches = iter(lambda: list(islice(lines, 4096)), [])
         write_chunks_atomic(path, ("".join(batch).encode("utf-8") for batch in batches))
 
