@@ -80,6 +80,8 @@ ODD_VALUES = [  # (column, value): invalid, valid but outside the fast path's pl
     ("timezone", "Mars/Base"), ("timezone", "America/Rio_Branco"), ("timezone", "america/sao_paulo"),
     ("debtor_id", ""), ("debtor_id", " D0000001 "), ("debtor_id", "D0000002"), ("segment", "Télécom"),
     ("language", "PT"), ("account_id", ""), ("name", "Zoë\x1c"), ("city", ""),
+    # Control characters inside ids: rejected (a tab or an escape would shift a dialer file's row).
+    ("debtor_id", "D\t0000003"), ("debtor_id", "D0000004\x1bX"), ("account_id", "A\x7f1"),
     # A US state with several zones, narrowed by its ZIP code or its city (and what must not narrow).
     ("postal_code", "32501"), ("postal_code", "97914-1234"), ("postal_code", "3250"), ("postal_code", "01310-100"),
     ("postal_code", "79901 "), ("city", "Pensacola"), ("city", "  el   paso "), ("city", "Nowhere Town"),

@@ -59,6 +59,24 @@ def test_bad_row_is_rejected_with_line_column_and_reason(tmp_path, row, column_i
     assert f.rejected_debtors == 1 and f.read_ids == {"D1", row.split(",")[0]}
 
 
+@pytest.mark.parametrize("strategy", ["fast", "rows"])
+@pytest.mark.parametrize(("column", "value"), [("debtor_id", "D\r2"), ("debtor_id", "D\n2"), ("debtor_id", "D\t2"),
+                                               ("debtor_id", "D\x1b2"), ("account_id", "A\r1"), ("account_id", "A\x7f")])
+def test_an_id_with_a_control_character_is_rejected(tmp_path, strategy, column, value):
+    """A carriage return inside a debtor id would reach plan.csv unquoted (csv.writer quotes only
+    the line terminator) and split the dialer's row: the row is rejected, naming the column."""
+    row = {"debtor_id": "D2", "account_id": "A2"}
+    row[column] = value
+    text = (HEADER + "D1,A1,Ana,BR,SP,+5511987654321,,100,\n"
+            + f'"{row["debtor_id"]}","{row["account_id"]}",Bia,BR,SP,+5511987654322,,100,\n')
+    result = read_debtors(write(tmp_path, "d.csv", text), strategy=strategy)
+    assert [d.debtor_id for d in result.debtors] == ["D1"]
+    (rejection,) = result.rejections
+    assert (rejection.line, rejection.column) == (3, column)
+    assert rejection.message == "contains a control character (a line break, a tab or the like); remove it"
+    assert value not in str(rejection)
+
+
 def test_one_bad_account_rejects_the_whole_debtor(tmp_path):
     path = write(tmp_path, "d.csv", HEADER + "D5,A6,Eva,BR,RJ,21987654321,,10,no\nD5,A7,Eva,BR,RJ,21987654321,,x,no\n")
     f = read_debtors(path)
@@ -126,6 +144,9 @@ AGENTS = "agent_id,pool,shift_start,shift_end,timezone,contacts_per_hour\n"
     ("A2,p,08:00,14:00,Mars/Olympus,10", ":3:5: timezone:"),
     ("A2,p,08:00,14:00,America/Sao_Paulo,-1", ":3:6: contacts_per_hour:"),
     ("A1,p,08:00,14:00,America/Sao_Paulo,10", ":3:1: agent_id:"),  # duplicate agent
+    ('"A\r2",p,08:00,14:00,America/Sao_Paulo,10', ":3:1: agent_id: contains a control character"),
+    ('A2,"late\nshift",08:00,14:00,America/Sao_Paulo,10', ":3:2: pool: contains a control character"),
+    ("A2,p\tq,08:00,14:00,America/Sao_Paulo,10", ":3:2: pool: contains a control character"),
 ])
 def test_bad_agent_row_fails_the_file(tmp_path, row, where):
     path = write(tmp_path, "a.csv", AGENTS + "A1,p,08:00,14:00,America/Sao_Paulo,10\n" + row + "\n")

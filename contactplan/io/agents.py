@@ -50,6 +50,10 @@ def read_agents(path: str | Path) -> tuple[list[Agent], list[str], str]:
     agents: list[Agent] = []
     for row in table.checked_rows(REQUIRED, "agent_id", N_("agent ids")):
         v = {k: row.values.get(k, "") for k in KNOWN}
+        for column in ("agent_id", "pool"):
+            problem = values.control_character_problem(v[column])
+            if problem:
+                raise table.error(row.line, column, problem)
         try:
             ZoneInfo(v["timezone"])
         except (ZoneInfoNotFoundError, ValueError):

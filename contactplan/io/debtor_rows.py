@@ -180,6 +180,10 @@ def _parse_account(row: Row) -> Account:
     v = row.values
     if not v["debtor_id"]:
         raise RowError("debtor_id", tr("is blank"))
+    for column in ("debtor_id", "account_id"):
+        problem = values.control_character_problem(v.get(column, ""))
+        if problem:
+            raise RowError(column, problem)
     country = parse_country(v["country"])
     balance = _balance(v["balance"])
     destinations: list[Destination] = []

@@ -38,6 +38,7 @@ from contactplan.io.csvfile import CsvTable, Row
 from contactplan.io.debtor_rows import ANSWER_COLUMNS, KNOWN, REQUIRED, Account, DebtorFile, RowError
 from contactplan.io.frozen import constructor, paused_gc
 from contactplan.io.phones import fast_e164_frame
+from contactplan.io.values import CONTROL_CHARACTERS
 from contactplan.io.plain_csv import BOM, PY_WHITESPACE, Layout, is_utf8, layout, load, plain_bytes
 from contactplan.model import Channel, Debtor, Destination, LineType, Rejection
 from contactplan.timezones import address_key
@@ -193,6 +194,8 @@ class _Reader:
         email_ok = email.str.contains(r"^[!-~]+$") & email.str.contains(_PLAIN_EMAIL)
         clean = pl.all_horizontal(
             pl.col("debtor_id") != "", pl.col("cc").is_not_null(), pl.col("amount").is_not_null(),
+            # An id with a control character is rejected by the row path (control_character_problem).
+            ~pl.col("debtor_id").str.contains(CONTROL_CHARACTERS), ~pl.col("account_id").str.contains(CONTROL_CHARACTERS),
             *(pl.col(f"{c}_ok") for c in _PHONES), (email == "") | email_ok,
             pl.any_horizontal(pl.col(c) != "" for c in (*_PHONES, "email")),  # some way to reach the person
             *(pl.col(c).is_not_null() for c in ("answers", "profile", "p_pay_code", "dpd_code", "due_code")))

@@ -14,6 +14,19 @@ from contactplan.i18n import N_, tr
 _TRUE = {"true", "1", "yes", "y", "sim", "s", "t", "verdadeiro"}
 _FALSE = {"false", "0", "no", "n", "não", "nao", "f", "falso"}
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Control characters (C0 and DEL): a line break or a tab inside an id would split or shift a row
+# of plan.csv or of a dialer file downstream (csv.writer does not quote a carriage return).
+CONTROL_CHARACTERS = r"[\x00-\x1f\x7f]"
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+
+
+def control_character_problem(text: str) -> str | None:
+    """Why an identifier cannot be used as it is, or None (the value itself is never quoted)."""
+    if _CONTROL.search(text):
+        return tr("contains a control character (a line break, a tab or the like); remove it")
+    return None
+
+
 _TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
 # Numbers are written with the ASCII digits 0-9 only: Python would also read "1_000", Arabic-
 # Indic or full-width digits, which no spreadsheet writes and which hide a mistyped cell.
