@@ -172,6 +172,10 @@ PACK = MINIMAL_PACK
     (("\"mon-fri\"", "\"mon-fry\""), "rule[0] (t.hours).params.windows.mon-fry: day key"),
     (("08:00-20:00", "20:00-08:00"), "rule[0] (t.hours).params.windows.mon-fri"),
     (("citation = \"test\"\n", ""), "rule[0].citation: is required"),
+    (('id = "t.hours"', 'id = "t;hours"'), "rule[0].id: must be letters, digits"),
+    (('id = "t.hours"', 'id = "t hours"'), "rule[0].id: must be letters, digits"),
+    (('id = "t.hours"', 'id = "t\\rhours"'), "rule[0].id: must be letters, digits"),
+    (('id = "t"', 'id = "t,u"'), "pack.id: must be letters, digits"),
 ])
 def test_pack_errors_name_the_key_path(change, message):
     with pytest.raises(InputError) as info:

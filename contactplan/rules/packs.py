@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -45,6 +46,9 @@ _PACK_KEYS = {"id", "title", "country", "version", "description", "translations"
 _RULE_KEYS = {"id", "kind", "title", "citation", "severity", "reference", "confidence", "effective_from",
               "effective_to", "channels", "regions", "params", "values", "translations"}
 _VALUE_KEYS = {"from", "params", "citation", "reference", "translations"}
+# Ids are written into plan.csv (the rules column, ";"-separated) and the archive: letters,
+# digits, ".", "_" and "-" only, so no id can split a column or a row of what dialers read.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _RULE_REQUIRED = ("id", "kind", "title", "citation", "severity")
 
 
@@ -161,6 +165,8 @@ def parse_pack(text: str, source: str) -> RulePack:
             raise _fail(source, f"pack.{key}", tr("is required"))
         _type(source, f"pack.{key}", head[key], str)
     pack_id = head["id"]
+    if not _ID.fullmatch(pack_id):
+        raise _fail(source, "pack.id", tr("must be letters, digits, '.', '_' or '-', starting with a letter or digit"))
     rules: list[Rule] = []
     seen: set[str] = set()
     for i, raw in enumerate(_type(source, "rule", data.get("rule", []), list)):
@@ -174,6 +180,9 @@ def parse_pack(text: str, source: str) -> RulePack:
                 raise _fail(source, f"{where}.{key}", tr("is required"))
             _type(source, f"{where}.{key}", raw[key], str)
         rule_id = raw["id"]
+        if not _ID.fullmatch(rule_id):
+            raise _fail(source, f"{where}.id", tr("must be letters, digits, '.', '_' or '-', starting with a letter "
+                                                  "or digit"))
         where = f"rule[{i}] ({rule_id})"
         if rule_id in seen:
             raise _fail(source, f"{where}.id", tr("duplicate rule id"))
