@@ -468,9 +468,8 @@ def generate(
 
 @rules_app.command("list")
 def rules_list(
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="contactplan.toml")] = None,
-    policy: Annotated[Optional[list[str]], typer.Option("--policy", "-p", help="Policy pack(s) layered on top")
-                      ] = None,
+    config: ConfigOption = None,
+    policy: PolicyOption = None,
     wide: Annotated[bool, typer.Option("--wide", help="Every column (kind, channels, regions, citation), one "
                                        "line per rule")] = False,
 ) -> None:
