@@ -147,6 +147,16 @@ def _type(source: str, key: str, value: Any, kind: type | tuple[type, ...]) -> A
     return value
 
 
+def _keys(source: str, where: str, table: dict, allowed: set[str], required: tuple[str, ...]) -> None:
+    """A table of a pack has only keys it may have (an unknown one is the likeliest typo: said
+    first) and every key it must."""
+    for key in sorted(set(table) - allowed):
+        raise _fail(source, f"{where}.{key}", tr("unknown key; expected one of {keys}", keys=", ".join(sorted(allowed))))
+    for key in required:
+        if key not in table:
+            raise _fail(source, f"{where}.{key}", tr("is required"))
+
+
 def parse_pack(text: str, source: str) -> RulePack:
     from contactplan.io.files import parse_toml
 
@@ -157,12 +167,8 @@ def parse_pack(text: str, source: str) -> RulePack:
     head = _type(source, "pack", data.get("pack"), dict) if "pack" in data else None
     if head is None:
         raise _fail(source, "pack", tr("missing [pack] table with id, title and country"))
-    for key in sorted(set(head) - _PACK_KEYS):
-        raise _fail(source, f"pack.{key}", tr("unknown key; expected one of {keys}",
-                                              keys=", ".join(sorted(_PACK_KEYS))))
+    _keys(source, "pack", head, _PACK_KEYS, ("id", "title", "country"))
     for key in ("id", "title", "country"):
-        if key not in head:
-            raise _fail(source, f"pack.{key}", tr("is required"))
         _type(source, f"pack.{key}", head[key], str)
     pack_id = head["id"]
     if not _ID.fullmatch(pack_id):
@@ -172,12 +178,8 @@ def parse_pack(text: str, source: str) -> RulePack:
     for i, raw in enumerate(_type(source, "rule", data.get("rule", []), list)):
         where = f"rule[{i}]"
         _type(source, where, raw, dict)
-        for key in sorted(set(raw) - _RULE_KEYS):
-            raise _fail(source, f"{where}.{key}", tr("unknown key; expected one of {keys}",
-                                                      keys=", ".join(sorted(_RULE_KEYS))))
+        _keys(source, where, raw, _RULE_KEYS, _RULE_REQUIRED)
         for key in _RULE_REQUIRED:
-            if key not in raw:
-                raise _fail(source, f"{where}.{key}", tr("is required"))
             _type(source, f"{where}.{key}", raw[key], str)
         rule_id = raw["id"]
         if not _ID.fullmatch(rule_id):
@@ -237,12 +239,7 @@ def _periods(source: str, where: str, meta: RuleMeta, params: dict, raw: Any
     for k, value in enumerate(values):
         here = f"{where}.values[{k}]"
         _type(source, here, value, dict)
-        for key in sorted(set(value) - _VALUE_KEYS):
-            raise _fail(source, f"{here}.{key}", tr("unknown key; expected one of {keys}",
-                                                     keys=", ".join(sorted(_VALUE_KEYS))))
-        for key in ("from", "params", "citation"):
-            if key not in value:
-                raise _fail(source, f"{here}.{key}", tr("is required"))
+        _keys(source, here, value, _VALUE_KEYS, ("from", "params", "citation"))
         since = _type(source, f"{here}.from", value["from"], dt.date)
         if isinstance(since, dt.datetime):
             raise _fail(source, f"{here}.from", tr("must be a date (YYYY-MM-DD), not a date and time"))
@@ -294,14 +291,8 @@ def _translations(source: str, where: str, raw: Any, keys: tuple[str, ...] = ("t
             raise _fail(source, here, tr("unknown language; expected one of {languages}",
                                          languages=", ".join(x for x in LANGUAGES if x != "en")))
         _type(source, here, words, dict)
-        for key in sorted(set(words) - {*keys, *optional}):
-            raise _fail(source, f"{here}.{key}", tr("unknown key; expected one of {keys}",
-                                                     keys=", ".join(sorted({*keys, *optional}))))
-        for key in (*keys, *optional):
-            if key not in words:
-                if key in optional:
-                    continue
-                raise _fail(source, f"{here}.{key}", tr("is required"))
+        _keys(source, here, words, {*keys, *optional}, keys)
+        for key in (k for k in (*keys, *optional) if k in words):
             if not _type(source, f"{here}.{key}", words[key], str).strip():
                 raise _fail(source, f"{here}.{key}", tr("is blank"))
         out.append((language, *(words.get(key, "") for key in (*keys, *optional))))
