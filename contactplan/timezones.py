@@ -7,6 +7,9 @@ that is the CFPB's "ambiguous location" reading (rules-us-intl.md US-F-02, confi
 it is the safe direction everywhere. Returning ONE zone is therefore a strong claim, made only
 when the input pins it down.
 
+The tables (a UF's zones, the UTC-5 municipalities, the DDDs, a US state's zones) are data
+files in contactplan/data/ with their sources, read once at import.
+
 Nothing here reads the wall clock or the machine's time zone, and exception messages never
 carry personal data: values that could be phone numbers are withheld (see ``_shown``).
 """
@@ -18,11 +21,14 @@ import zoneinfo
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers import timezone as _pn_timezone
 from phonenumbers.tzdata import TIMEZONE_DATA as _PN_TIMEZONE_DATA
 
+from contactplan.data import DataFileError, Table, read_table
 from contactplan.i18n import tr
 
 __all__ = [
@@ -32,7 +38,9 @@ __all__ = [
     "DDDS_BY_UF",
     "DDD_TO_UF",
     "DDD_ZONES",
+    "Ddds",
     "IBGE_STATE_PREFIX",
+    "MunicipalityZones",
     "NORONHA_MUNICIPALITY",
     "UF_ZONES",
     "US_STATES",
@@ -42,6 +50,11 @@ __all__ = [
     "ZoneResolution",
     "address_key",
     "area_code_zones",
+    "load_ddds",
+    "load_ibge_uf_codes",
+    "load_municipality_zones",
+    "load_uf_zones",
+    "load_us_state_zones",
     "narrow_by_address",
     "phone_zones",
     "resolve_zones",
@@ -66,254 +79,170 @@ class ZoneResolution:
 
 
 # ============================================================================================
+# The tables: contactplan/data/*.csv, read once here
+# ============================================================================================
+# Where a place is in time changes with a law, a tzdata release or the numbering plan, so the
+# tables are data files, each with its sources and the reasons for its rows in its header
+# (contactplan/data/__init__.py has the format). A new municipality or DDD is an edit there,
+# held by tests/test_data_files.py. Each loader takes a test's edited ``text`` or a ``path``
+# instead of the packaged file; the checks here are the cheap ones (shape, duplicates, a UF
+# that exists), and the test checks every zone against the tz database.
+
+_REGION_CODE = r"[A-Z]{2}"
+_ZONE_KEY = r"[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+"  # the shape of an IANA key such as America/Sao_Paulo
+
+
+def load_uf_zones(*, text: str | None = None, path: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """br_uf_zones.csv: UF -> every zone used inside it, primary (most populous) first."""
+    return _zones_by_region(read_table("br_uf_zones.csv", ("uf", "zone", "note"), text=text, path=path), "uf")
+
+
+def load_us_state_zones(*, text: str | None = None, path: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """us_state_zones.csv: state or territory -> every zone used inside it, primary first."""
+    return _zones_by_region(read_table("us_state_zones.csv", ("state", "zone", "note"), text=text, path=path),
+                            "state")
+
+
+def _zones_by_region(table: Table, column: str) -> dict[str, tuple[str, ...]]:
+    # One row per (region, zone): the regions in the order they first appear, each one's zones
+    # in row order, so the first row of a region is its primary zone.
+    found: dict[str, list[str]] = {}
+    for index, row in enumerate(table.rows):
+        region, zone = row[column], row["zone"]
+        if not re.fullmatch(_REGION_CODE, region):
+            raise table.error(index, f"{column} {region!r} is not two capital letters")
+        if not re.fullmatch(_ZONE_KEY, zone):
+            raise table.error(index, f"zone {zone!r} is not an IANA zone key such as America/Sao_Paulo")
+        zones = found.setdefault(region, [])
+        if zone in zones:
+            raise table.error(index, f"{column} {region} lists {zone} twice")
+        zones.append(zone)
+    return {region: tuple(zones) for region, zones in found.items()}
+
+
+def load_ibge_uf_codes(uf_zones: dict[str, tuple[str, ...]], *, text: str | None = None,
+                       path: Path | None = None) -> dict[str, str]:
+    """br_ibge_uf_codes.csv: the first two digits of an IBGE municipality code -> its UF."""
+    table = read_table("br_ibge_uf_codes.csv", ("ibge_prefix", "uf"), text=text, path=path)
+    return table.keyed("ibge_prefix", lambda index, row: _known_uf(table, index, row["uf"], uf_zones), r"[0-9]{2}")
+
+
+def _known_uf(table: Table, index: int, uf: str, uf_zones: dict[str, tuple[str, ...]]) -> str:
+    if uf not in uf_zones:
+        raise table.error(index, f"uf {uf!r} is not a UF of br_uf_zones.csv")
+    return uf
+
+
+class MunicipalityZones(NamedTuple):
+    """br_municipality_zones.csv by what each row's zones mean (the file's header says why)."""
+
+    am_west: dict[str, str]  # IBGE code -> municipality: west Amazonas, America/Eirunepe alone
+    am_uncertain: dict[str, str]  # IBGE code -> municipality: sources disagree, both Amazonas zones
+    noronha: str  # Fernando de Noronha's IBGE code: America/Noronha
+
+
+def load_municipality_zones(uf_zones: dict[str, tuple[str, ...]], ibge_uf_codes: dict[str, str], *,
+                            text: str | None = None, path: Path | None = None) -> MunicipalityZones:
+    """br_municipality_zones.csv: the municipalities not simply in their UF's primary zone.
+
+    A row's zones must be one of the three readings ``_resolve_municipality`` explains to the
+    user (UTC-5 west Amazonas, both Amazonas zones, Fernando de Noronha); any other would need
+    a note of its own there, so the loader refuses it rather than guess one.
+    """
+    table = read_table("br_municipality_zones.csv", ("ibge_code", "uf", "municipality", "zones", "sources"),
+                       text=text, path=path)
+    readings = {("AM", ("America/Eirunepe",)): "am_west", ("AM", uf_zones["AM"]): "am_uncertain",
+                ("PE", ("America/Noronha",)): "noronha"}
+    found: dict[str, dict[str, str]] = {reading: {} for reading in readings.values()}
+
+    def municipality(index: int, row: dict[str, str]) -> str:
+        code, uf = row["ibge_code"], _known_uf(table, index, row["uf"], uf_zones)
+        if ibge_uf_codes.get(code[:2]) != uf:
+            raise table.error(index, f"IBGE code {code} is not in {uf} (its prefix {code[:2]} is "
+                                     f"{ibge_uf_codes.get(code[:2], 'no UF')})")
+        if not row["municipality"].strip():
+            raise table.error(index, "municipality is empty")
+        reading = readings.get((uf, table.values(index, "zones", _ZONE_KEY)))
+        if reading is None:
+            raise table.error(index, "zones must be America/Eirunepe (AM), every Amazonas zone "
+                                     f"({' '.join(uf_zones['AM'])}, AM) or America/Noronha (PE)")
+        found[reading][code] = row["municipality"]
+        return reading
+
+    table.keyed("ibge_code", municipality, r"[0-9]{7}")
+    if len(found["noronha"]) != 1:
+        raise DataFileError(f"{table.name}: exactly one America/Noronha row expected, found {len(found['noronha'])}")
+    return MunicipalityZones(found["am_west"], found["am_uncertain"], next(iter(found["noronha"])))
+
+
+class Ddds(NamedTuple):
+    """br_ddd.csv and what follows from it."""
+
+    by_uf: dict[str, tuple[str, ...]]  # UF -> its DDDs, in row order
+    to_uf: dict[str, str]  # DDD -> the UF that issues it
+    narrower: dict[str, tuple[str, ...]]  # DDD -> its zones, where narrower than its UF's
+    zones: dict[str, tuple[str, ...]]  # DDD -> its zones, the UF's unless narrower
+
+
+def load_ddds(uf_zones: dict[str, tuple[str, ...]], *, text: str | None = None, path: Path | None = None) -> Ddds:
+    """br_ddd.csv: the DDDs of each UF and the zones each one can mean."""
+    table = read_table("br_ddd.csv", ("ddd", "uf", "zones", "note"), text=text, path=path)
+    by_uf: dict[str, list[str]] = {}
+    narrower: dict[str, tuple[str, ...]] = {}
+
+    def ddd(index: int, row: dict[str, str]) -> str:
+        uf = _known_uf(table, index, row["uf"], uf_zones)
+        by_uf.setdefault(uf, []).append(row["ddd"])
+        if row["zones"].strip():  # empty: every zone of the UF
+            narrower[row["ddd"]] = table.values(index, "zones", _ZONE_KEY)
+        return uf
+
+    to_uf = table.keyed("ddd", ddd, r"[1-9][1-9]")
+    # A DDD without zones of its own has its UF's. An area code alone never pins UTC-5 down (97
+    # is the whole Amazonas interior) nor tells the island from Recife (both dial 81).
+    zones = {code: narrower.get(code, uf_zones[uf]) for code, uf in to_uf.items()}
+    return Ddds({uf: tuple(ddds) for uf, ddds in by_uf.items()}, to_uf, narrower, zones)
+
+
+# ============================================================================================
 # Brazil
 # ============================================================================================
 
-# UF -> every IANA zone used inside it, primary (most populous) first. Source: tzdata 2025b
-# zone1970.tab (read on this machine) and its `southamerica` comments, matching the table in
-# rules-brazil.md §2.1. No DST anywhere since Decreto 9.772/2019.
-#
-# Deliberately left out: the uninhabited Atlantic islands that tzdata puts on America/Noronha
-# (Trindade e Martim Vaz - ES; Atol das Rocas - RN; São Pedro e São Paulo - PE). Nobody is
-# collected there, and listing Noronha for ES or RN would cost every debtor of those states an
-# hour of window for nothing. Fernando de Noronha itself (PE) has residents and is listed.
-UF_ZONES: dict[str, tuple[str, ...]] = {
-    "AC": ("America/Rio_Branco",),
-    "AL": ("America/Maceio",),
-    "AM": ("America/Manaus", "America/Eirunepe"),
-    "AP": ("America/Belem",),
-    "BA": ("America/Bahia",),
-    "CE": ("America/Fortaleza",),
-    "DF": ("America/Sao_Paulo",),
-    "ES": ("America/Sao_Paulo",),
-    "GO": ("America/Sao_Paulo",),
-    "MA": ("America/Fortaleza",),
-    "MG": ("America/Sao_Paulo",),
-    "MS": ("America/Campo_Grande",),
-    "MT": ("America/Cuiaba",),
-    # tzdata splits Pará at the Xingu (Santarem west, Belem east). Both are UTC-3 since
-    # Lei 11.662/2008 (2008-06-24), so the split only matters for older timestamps.
-    "PA": ("America/Belem", "America/Santarem"),
-    "PB": ("America/Fortaleza",),
-    "PE": ("America/Recife", "America/Noronha"),
-    "PI": ("America/Fortaleza",),
-    "PR": ("America/Sao_Paulo",),
-    "RJ": ("America/Sao_Paulo",),
-    "RN": ("America/Fortaleza",),
-    "RO": ("America/Porto_Velho",),
-    "RR": ("America/Boa_Vista",),
-    "RS": ("America/Sao_Paulo",),
-    "SC": ("America/Sao_Paulo",),
-    "SE": ("America/Maceio",),
-    "SP": ("America/Sao_Paulo",),
-    "TO": ("America/Araguaina",),
-}
+# UF -> every IANA zone used inside it, primary (most populous) first (tzdata 2025b; the
+# uninhabited Atlantic islands on America/Noronha deliberately left out, see the file).
+UF_ZONES: dict[str, tuple[str, ...]] = load_uf_zones()
 
 BRAZIL_UFS: tuple[str, ...] = tuple(sorted(UF_ZONES))
 
 # First two digits of every IBGE municipality code (IBGE "código da UF").
-IBGE_STATE_PREFIX: dict[str, str] = {
-    "11": "RO", "12": "AC", "13": "AM", "14": "RR", "15": "PA", "16": "AP", "17": "TO",
-    "21": "MA", "22": "PI", "23": "CE", "24": "RN", "25": "PB", "26": "PE", "27": "AL",
-    "28": "SE", "29": "BA",
-    "31": "MG", "32": "ES", "33": "RJ", "35": "SP",
-    "41": "PR", "42": "SC", "43": "RS",
-    "50": "MS", "51": "MT", "52": "GO", "53": "DF",
-}  # fmt: skip
+IBGE_STATE_PREFIX: dict[str, str] = load_ibge_uf_codes(UF_ZONES)
 
-# Fernando de Noronha is a "distrito estadual" of PE with its own IBGE code; seen with this
-# code in several public IBGE-derived tables (e.g. SICONFI/IBGE notes listing 2605459).
-NORONHA_MUNICIPALITY: str = "2605459"
+# Western Amazonas is on UTC-5 by a line in Lei 12.876/2013, not a list of municipalities, so
+# which ones are west is a reading of sources that disagree: the west list holds only those
+# every source agrees on (America/Eirunepe alone), the uncertain list gets both Amazonas zones
+# (allowed only if allowed in both). Fernando de Noronha (PE) is UTC-2. The sources, the
+# decision and where each IBGE code was read are in br_municipality_zones.csv.
+_MUNICIPALITIES = load_municipality_zones(UF_ZONES, IBGE_STATE_PREFIX)
+NORONHA_MUNICIPALITY: str = _MUNICIPALITIES.noronha
+AM_WEST_MUNICIPALITIES: dict[str, str] = _MUNICIPALITIES.am_west
+AM_UNCERTAIN_MUNICIPALITIES: dict[str, str] = _MUNICIPALITIES.am_uncertain
 
-# --------------------------------------------------------------------------------------------
-# Western Amazonas (UTC-5, America/Eirunepe)
-# --------------------------------------------------------------------------------------------
-# THE LAW. Lei 12.876, de 30/10/2013 (in force 2013-11-10) rewrote art. 2 of Decreto
-# 2.784/1913 and revoked Lei 11.662/2008. It does NOT list municipalities; it draws a line:
-#   c) UTC-4: MT, MS, RO, RR "e a parte do Estado do Amazonas que fica a leste da linha que,
-#      partindo do Município de Tabatinga, no Estado do Amazonas, segue até o Município de
-#      Porto Acre, no Estado do Acre";
-#   e) UTC-5: "1. o Estado do Acre; 2. a parte do Estado do Amazonas que fica a oeste da linha
-#      fixada na alínea 'c'".
-# Read in: the law text as reproduced at trabalhoseguro.com/Leis/Lei_12876_2013_fuso_horario.html,
-# consistent with estadao.com.br (2013-10-31) and exame.com (2013-10-31).  Confidence H.
-#
-# WHICH MUNICIPALITIES. Municipalities straddle that line, so every list below is someone's
-# reading of practice, and the lists disagree:
-#   [G1]  g1.globo.com/am/amazonas/noticia/2013/11/13-municipios-do-am-voltam-ficar-3h-de-
-#         brasilia-partir-deste-domingo.html: 13 municipalities - Boca do Acre, Eirunepé, Envira,
-#         Guajará, Itamarati, Jutaí, Lábrea, Pauini, São Paulo de Olivença, Atalaia do Norte,
-#         Benjamin Constant, Ipixuna, Tabatinga. (redetiradentes.com.br, 2013, also says "13
-#         municípios ... do Alto Solimões e da Calha do Juruá", without names.)
-#   [PA]  portalamazonia.com "Você sabia que o Amazonas possui mais de um fuso horário?"
-#         (undated; names read from its repost at u-amazon.com): 11 municipalities - Amaturá,
-#         Atalaia do Norte, Benjamin Constant, Boca do Acre, Eirunepé, Envira, Guajará, Ipixuna,
-#         Itamarati, Pauini, São Paulo de Olivença. (No Tabatinga, Jutaí or Lábrea.)
-#   [RO]  rondoniaovivo.com 2008-06-24, on Lei 11.662/2008: the six AM municipalities that
-#         LEFT UTC-5 in 2008 were Atalaia do Norte, Boca do Acre, Benjamin Constant, Eirunepé,
-#         Envira and Ipixuna.
-#   [TZ]  IANA tzdata `southamerica` (read in the JodaOrg/global-tz mirror): "west Amazonas:
-#         Atalaia do Norte, Boca do Maoco, Benjamin Constant, Eirunepé, Envira, Ipixuna" and
-#         "east Amazonas: Boca do Acre, Jutaí, Manaus, Floriano Peixoto" - old Shanks &
-#         Pottenger-era comments, pre-2008.
-#   [GEO] Our own check of municipal seats (coordinates from kelvins/municipios-brasileiros)
-#         against a straight Tabatinga (-4.25, -69.94) -> Porto Acre (about -9.59, -67.53; both
-#         from memory, approximate) line: Atalaia do Norte, Benjamin Constant (on the line),
-#         Eirunepé, Envira, Guajará and Ipixuna are west; Boca do Acre (-8.74, -67.39, about
-#         0.5 deg east), Itamarati (-6.44, -68.24), Pauini, Lábrea and Jutaí are east; São Paulo
-#         de Olivença, Amaturá, Santo Antônio do Içá and Tonantins lie north-east of Tabatinga.
-#
-# DECISION. A code in AM_WEST_MUNICIPALITIES gets America/Eirunepe ALONE, so only places every
-# source agrees on are there (confidence M-H). Guajará is missing from [RO] and [TZ] but it is
-# the westernmost AM seat, split off Ipixuna and next to Cruzeiro do Sul (AC, UTC-5).
-# Anything some source puts on UTC-5 but another source or [GEO] contradicts goes to
-# AM_UNCERTAIN_MUNICIPALITIES and gets BOTH Amazonas zones (safe: allowed only if allowed in
-# both). Boca do Acre is the closest call: [G1], [PA] and [RO] say UTC-5, [TZ] and [GEO] say
-# east of the line; kept uncertain on purpose.
-# Checked and treated as east (Manaus only): Santo Antônio do Içá, Tonantins, Fonte Boa,
-# Juruá, Carauari, Canutama, Tapauá - no source above puts them on UTC-5 and their seats lie
-# east of the line (confidence M).
-#
-# IBGE CODES. All 62 AM codes were read from a public JS list of municipalities by UF
-# (city_ID/cityName) and the west/uncertain ones cross-checked against a second table
-# derived from kelvins/municipios-brasileiros (ibge|name|UF|lat|lon) for Atalaia do Norte,
-# Amaturá, Benjamin Constant, Boca do Acre, Eirunepé, Envira, Guajará, Ipixuna and Itamarati
-# (H). Jutaí, Lábrea, Pauini, São Paulo de Olivença and Tabatinga come from the first list only
-# (M). Every code below passes the IBGE check digit (asserted in tests/test_timezones.py).
-AM_WEST_MUNICIPALITIES: dict[str, str] = {
-    "1300201": "Atalaia do Norte",
-    "1300607": "Benjamin Constant",
-    "1301407": "Eirunepé",
-    "1301506": "Envira",
-    "1301654": "Guajará",
-    "1301803": "Ipixuna",
-}
-
-AM_UNCERTAIN_MUNICIPALITIES: dict[str, str] = {
-    "1300060": "Amaturá",  # [PA] only; north-east of Tabatinga
-    "1300706": "Boca do Acre",  # [G1][PA][RO] west vs [TZ][GEO] east
-    "1301951": "Itamarati",  # [G1][PA] west vs [GEO] seat east
-    "1302306": "Jutaí",  # [G1] west vs [PA] silent, [TZ][GEO] east
-    "1302405": "Lábrea",  # [G1] west vs [PA] silent, [GEO] seat far east
-    "1303502": "Pauini",  # [G1][PA] west vs [GEO] seat east
-    "1303908": "São Paulo de Olivença",  # [G1][PA] west vs [GEO] north-east of Tabatinga
-    "1304062": "Tabatinga",  # [G1] west vs [PA] silent; the line starts at it
-}
-
-_MANAUS_MUNICIPALITY = "1302603"
-
-# --------------------------------------------------------------------------------------------
-# Area codes (DDD). Table from rules-brazil.md §2.2 (Anatel plan). A DDD says where the number
-# was issued, not where the person lives (portability keeps it), so it is a fallback only.
-# --------------------------------------------------------------------------------------------
-DDDS_BY_UF: dict[str, tuple[str, ...]] = {
-    "AC": ("68",), "AL": ("82",), "AM": ("92", "97"), "AP": ("96",),
-    "BA": ("71", "73", "74", "75", "77"), "CE": ("85", "88"),
-    "DF": ("61",),  # 61 also covers the Goiás "Entorno" (same zone)
-    "ES": ("27", "28"), "GO": ("62", "64"), "MA": ("98", "99"),
-    "MG": ("31", "32", "33", "34", "35", "37", "38"), "MS": ("67",), "MT": ("65", "66"),
-    "PA": ("91", "93", "94"), "PB": ("83",), "PE": ("81", "87"), "PI": ("86", "89"),
-    "PR": ("41", "42", "43", "44", "45", "46"),  # 42 also covers Porto União-SC (same zone)
-    "RJ": ("21", "22", "24"), "RN": ("84",), "RO": ("69",), "RR": ("95",),
-    "RS": ("51", "53", "54", "55"), "SC": ("47", "48", "49"), "SE": ("79",),
-    "SP": ("11", "12", "13", "14", "15", "16", "17", "18", "19"), "TO": ("63",),
-}  # fmt: skip
-
-DDD_TO_UF: dict[str, str] = {ddd: uf for uf, ddds in DDDS_BY_UF.items() for ddd in ddds}
-
-# Where a DDD is narrower than its UF's zone set we say so; everything else inherits UF_ZONES.
-_DDD_ZONE_OVERRIDES: dict[str, tuple[str, ...]] = {
-    # Manaus and the east of the state; the UTC-5 municipalities all dial 97.
-    "92": ("America/Manaus",),
-    # 97 is the whole interior, east and west: an area code alone never says UTC-5.
-    "97": ("America/Manaus", "America/Eirunepe"),
-    # Fernando de Noronha dials 81 with Recife; 87 (sertão) is mainland only.
-    "81": ("America/Recife", "America/Noronha"),
-    "87": ("America/Recife",),
-    # Belém/Marabá (east of the Xingu) and Santarém (west). Same offset since 2008.
-    "91": ("America/Belem",),
-    "93": ("America/Santarem",),
-    "94": ("America/Belem",),
-}
-
-DDD_ZONES: dict[str, tuple[str, ...]] = {
-    ddd: _DDD_ZONE_OVERRIDES.get(ddd, UF_ZONES[uf]) for ddd, uf in DDD_TO_UF.items()
-}
+# Area codes (DDD), Anatel plan (rules-brazil.md §2.2). A DDD says where the number was issued,
+# not where the person lives (portability keeps it), so it is a fallback only.
+_DDDS = load_ddds(UF_ZONES)
+DDDS_BY_UF: dict[str, tuple[str, ...]] = _DDDS.by_uf
+DDD_TO_UF: dict[str, str] = _DDDS.to_uf
+_DDD_ZONE_OVERRIDES: dict[str, tuple[str, ...]] = _DDDS.narrower  # where a DDD is narrower than its UF
+DDD_ZONES: dict[str, tuple[str, ...]] = _DDDS.zones
 
 # ============================================================================================
 # USA
 # ============================================================================================
 
-# State -> every IANA zone used inside it, primary (most populous) first. Source: tzdata 2025b
-# zone1970.tab/zone.tab comments (read on this machine) plus, for NV, West Wendover's official
-# Mountain time (tzdata has no separate zone; it is America/Denver). Unofficial local practice
-# (Phenix City AL on Eastern, Kenton OK on Mountain, Jackpot NV on Mountain) is not in tzdata
-# and not listed. Offsets change with US DST, so these are never reduced to offsets.
-US_STATE_ZONES: dict[str, tuple[str, ...]] = {
-    "AK": ("America/Anchorage", "America/Juneau", "America/Sitka", "America/Metlakatla",
-           "America/Yakutat", "America/Nome", "America/Adak"),
-    "AL": ("America/Chicago",),
-    "AR": ("America/Chicago",),
-    # Most of Arizona has no DST; the Navajo Nation observes it (tzdata: America/Denver).
-    "AZ": ("America/Phoenix", "America/Denver"),
-    "CA": ("America/Los_Angeles",),
-    "CO": ("America/Denver",),
-    "CT": ("America/New_York",),
-    "DC": ("America/New_York",),
-    "DE": ("America/New_York",),
-    "FL": ("America/New_York", "America/Chicago"),  # western panhandle on Central
-    "GA": ("America/New_York",),
-    "HI": ("Pacific/Honolulu",),
-    "IA": ("America/Chicago",),
-    "ID": ("America/Boise", "America/Los_Angeles"),  # north (panhandle) on Pacific
-    "IL": ("America/Chicago",),
-    "IN": ("America/Indiana/Indianapolis", "America/Chicago", "America/Indiana/Knox",
-           "America/Indiana/Tell_City", "America/Indiana/Vincennes", "America/Indiana/Winamac",
-           "America/Indiana/Marengo", "America/Indiana/Petersburg", "America/Indiana/Vevay"),
-    "KS": ("America/Chicago", "America/Denver"),
-    "KY": ("America/New_York", "America/Kentucky/Louisville", "America/Kentucky/Monticello",
-           "America/Chicago"),
-    "LA": ("America/Chicago",),
-    "MA": ("America/New_York",),
-    "MD": ("America/New_York",),
-    "ME": ("America/New_York",),
-    "MI": ("America/Detroit", "America/Menominee"),
-    "MN": ("America/Chicago",),
-    "MO": ("America/Chicago",),
-    "MS": ("America/Chicago",),
-    "MT": ("America/Denver",),
-    "NC": ("America/New_York",),
-    "ND": ("America/Chicago", "America/Denver", "America/North_Dakota/Center",
-           "America/North_Dakota/New_Salem", "America/North_Dakota/Beulah"),
-    "NE": ("America/Chicago", "America/Denver"),
-    "NH": ("America/New_York",),
-    "NJ": ("America/New_York",),
-    "NM": ("America/Denver",),
-    "NV": ("America/Los_Angeles", "America/Denver"),
-    "NY": ("America/New_York",),
-    "OH": ("America/New_York",),
-    "OK": ("America/Chicago",),
-    "OR": ("America/Los_Angeles", "America/Boise"),  # Malheur County on Mountain
-    "PA": ("America/New_York",),
-    "RI": ("America/New_York",),
-    "SC": ("America/New_York",),
-    "SD": ("America/Chicago", "America/Denver"),
-    "TN": ("America/Chicago", "America/New_York"),
-    "TX": ("America/Chicago", "America/Denver"),  # El Paso and Hudspeth on Mountain
-    "UT": ("America/Denver",),
-    "VA": ("America/New_York",),
-    "VT": ("America/New_York",),
-    "WA": ("America/Los_Angeles",),
-    "WI": ("America/Chicago",),
-    "WV": ("America/New_York",),
-    "WY": ("America/Denver",),
-    # Inhabited territories (zone.tab lists them under their own ISO country codes).
-    "AS": ("Pacific/Pago_Pago",),
-    "GU": ("Pacific/Guam",),
-    "MP": ("Pacific/Saipan",),
-    "PR": ("America/Puerto_Rico",),
-    "VI": ("America/St_Thomas",),
-}  # fmt: skip
+# State -> every IANA zone used inside it, primary (most populous) first (tzdata 2025b; local
+# practice tzdata does not record is left out). Offsets change with US DST, so these are never
+# reduced to offsets.
+US_STATE_ZONES: dict[str, tuple[str, ...]] = load_us_state_zones()
 
 US_STATES: tuple[str, ...] = tuple(US_STATE_ZONES)
 
