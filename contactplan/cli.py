@@ -8,14 +8,10 @@ here and only here, to default ``--date`` to today in the configured report zone
 from __future__ import annotations
 
 import contextlib
-import csv
 import re
-from collections import Counter
 import dataclasses
 import datetime as dt
-import gc
 import enum
-import io
 import sys
 import time
 from pathlib import Path
@@ -27,7 +23,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from contactplan.io.files import write_stdout
 from contactplan.cli_common import (
     ConfigOption,
     DbOption,
@@ -46,19 +41,15 @@ from contactplan.cli_common import (
     parse_not_before,
     rule_context,
     store_for,
-    store_data_for,
 )
 from contactplan.cli_review import audit, explain
 from contactplan.cli_outcomes import learn, report
 from contactplan.cli_store import consent_app, history_app, suppress_app
-from contactplan.errors import ContactplanError, OutputError, RowErrors
+from contactplan.errors import ContactplanError, OutputError
 from contactplan.errors import show_values as show_values_in_messages
 from contactplan.i18n import N_, os_reason, tr
-from contactplan.io.csvfile import spreadsheet_safe
-from contactplan.io.plan_csv import write_atomic, write_bytes_atomic, write_plan
-from contactplan.model import Holdout, with_history
-from contactplan.planner import build_plan, load_inputs
-from contactplan.report import solver_line
+from contactplan.model import Holdout
+from contactplan.plan_run import Output, PlanRun, run_plan
 from contactplan.rules.packs import BUILTIN, load_pack, load_packs
 
 app = typer.Typer(no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False, cls=SafeGroup,
@@ -128,70 +119,6 @@ class ExportFormat(enum.StrEnum):
     batches = "batches"
 
 
-def plan_html(plan, inputs, store) -> str:
-    from contactplan.plan_page import render_plan_page
-    from contactplan.report import learning_lines
-
-    c = plan.counts
-    summary = [(tr("plan"), plan.plan_id), (tr("date"), str(plan.plan_date)), (tr("debtors read"), str(c.read)),
-               (tr("planned"), str(c.planned)), (tr("excluded"), str(c.excluded)), (tr("rejected"), str(c.rejected)),
-               (tr("solver"), solver_line(plan)),
-               (tr("packs"), plan.provenance.get("packs", "")),
-               (tr("holidays data"), plan.provenance.get("holidays", "")),
-               *((tr("outcome loop"), line) for line in learning_lines(plan))]
-    regions = {d.debtor_id: f"{d.country}-{d.region or '?'}" for d in inputs.debtors.debtors}
-    return render_plan_page(plan, summary, regions, _previous_plan(store, plan))
-
-
-def _previous_plan(store, plan):
-    """The latest archived plan made before this one (an earlier day, or an earlier plan of the day)."""
-    if store is None:
-        return None
-    earlier = [p for p in store.plans() if p["plan_id"] != plan.plan_id and p["plan_date"] <= plan.plan_date]
-    if not earlier:
-        return None
-    last = max(earlier, key=lambda p: (p["plan_date"], p["created_at"]))
-    return last["plan_id"], last["plan_date"], store.planned_contacts(last["plan_id"])
-
-
-def _write(plan, inputs, fmt: ExportFormat, target: str | None, encoding: str, delimiter: str,
-           export: dict, store, protect: list) -> None:
-    from contactplan.io import dialers
-
-    if fmt is ExportFormat.csv and (encoding, delimiter) == ("utf-8", ","):
-        write_plan(target, plan.plan_id, plan.plan_date, plan.contacts, arm=bool(plan.arms))
-    elif fmt is ExportFormat.csv and target is not None and not Path(target).is_dir():
-        data = dialers.encode_text(target, dialers.plan_csv_text(plan, delimiter), encoding)
-        write_bytes_atomic(target, data)
-    elif fmt is ExportFormat.csv and target is None:
-        write_stdout(dialers.plan_csv_text(plan, delimiter))  # all of it, or the closed pipe is an error
-    else:
-        numbers = dialers.sorted_numbers if store is None else (
-            lambda keys: store.list_numbers("vicidial", keys))
-        options = dialers.ExportOptions(encoding=encoding, delimiter=delimiter, **export)
-        done = dialers.export_plan(fmt.value, plan, inputs.debtors.debtors, target, options, list_numbers=numbers,
-                                   protect=protect)
-        if fmt in (ExportFormat.vicidial, ExportFormat.genesys):
-            wrote = tr("Wrote {lists} list(s) in {files} {format} file(s) to {target}", lists=done.lists,
-                       files=len(done.files), format=fmt.value, target=escape(str(target)))
-        else:
-            wrote = tr("Wrote {files} {format} file(s) to {target}", files=len(done.files), format=fmt.value,
-                       target=escape(str(target)))
-        err.print(wrote, highlight=False)
-        if fmt in (ExportFormat.vicidial, ExportFormat.genesys) and (encoding, delimiter) != ("utf-8", ","):
-            err.print(tr("note: {format} lead/contact files are always UTF-8 and the target's own delimiter; "
-                         "--encoding and --delimiter apply to the manifest", format=fmt.value), highlight=False)
-        for note in done.notes:
-            err.print(tr("note: {note}", note=escape(note)), highlight=False)
-        if done.refused:
-            reasons = Counter(why for _, why in done.refused)
-            err.print(tr("[yellow]warning:[/yellow] {n} contact(s) not exported to {format} "
-                         "(listed in {format}_{day:%Y%m%d}_refused.csv):", n=len(done.refused), format=fmt.value,
-                         day=plan.plan_date), highlight=False)
-            for why, n in reasons.most_common():
-                err.print(f"  {n}: {escape(why)}", highlight=False)
-
-
 def _export_options(variant: str, list_id_base: int | None, campaigns: list[str] | None, whatsapp_template: str,
                     whatsapp_params: str, sms_template: Path | None, email_template_id: str,
                     email_subject: str | None) -> dict:
@@ -217,17 +144,21 @@ def _export_options(variant: str, list_id_base: int | None, campaigns: list[str]
             "sms_template": text, "email_template_id": email_template_id, "email_subject": email_subject}
 
 
-REJECT_COLUMNS = ("file", "line", "column_index", "column", "debtor_id", "message")
+class _View:
+    """How a plan run is shown on stderr: a spinner for what is running and a bar over the
+    planner's phases, or with --quiet neither (notes and warnings always)."""
 
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
 
-def _rejects_csv(rejections) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(REJECT_COLUMNS)
-    for r in rejections:
-        w.writerow([spreadsheet_safe(str(x)) for x in (r.path, r.line, r.column_index, r.column, r.debtor_id,
-                                                       r.message)])
-    return buf.getvalue()
+    def status(self, text: str):
+        return contextlib.nullcontext() if self.quiet else err.status(text)
+
+    def phases(self):
+        return contextlib.nullcontext(lambda _phase: None) if self.quiet else _phase_bar()
+
+    def note(self, text: str) -> None:
+        err.print(text, highlight=False)
 
 
 @contextlib.contextmanager
@@ -337,6 +268,7 @@ def plan(
         ("--html", html)], db=db, config=config)
     export = _export_options(vicidial_variant, list_id_base, vicidial_campaign, whatsapp_template, whatsapp_params,
                              sms_template, email_template_id, email_subject)
+    target = None if dry_run else (None if output is None or str(output) == "-" else str(output))
     try:
         cfg, packs, calendars = rule_context(config, policy, municipal_holidays)
         if max_gap is not None:
@@ -348,51 +280,15 @@ def plan(
 
             cfg = dataclasses.replace(cfg, model=read_model(model))
         plan_date = _date(date, cfg.report_timezone)
-        replan_from = parse_not_before(not_before, plan_date, cfg.report_timezone)
-        phases: dict[str, float] = {}
-        t0 = time.perf_counter()
-        with _quiet_or(quiet, err.status(tr("reading the debtor and agent files"))):
-            inputs = load_inputs(str(debtors), str(agents))
-        phases["read"] = time.perf_counter() - t0
-        # The debtors live until the command ends: keep full collections from walking millions
-        # of objects again (here, not in the library, which must not freeze its caller's heap).
-        gc.freeze()
-        if inputs.debtors.rejections and on_error is OnError.fail:
-            raise RowErrors(inputs.debtors.rejections)
-        t0 = time.perf_counter()
-        store = store_for(db, cfg, create=not dry_run, no_store=no_store)
-        if store is not None:
-            with _quiet_or(quiet, err.status(tr("reading the history, suppressions and consents from the store"))):
-                inputs = with_history(inputs, store_data_for(store, inputs.debtors.debtors, plan_date, packs))
-            if replan_from is None:
-                _warn_about_today(inputs.debtors.debtors, plan_date, cfg.report_timezone)
-        phases["store"] = time.perf_counter() - t0
-        with (_quiet_or(quiet, None) if quiet else _phase_bar()) as progress:
-            result = build_plan(inputs, plan_date, cfg, packs, calendars=calendars, progress=progress,
-                                time_limit=None if time_limit is None
-                                else time_limit - (time.perf_counter() - started), not_before=replan_from,
-                                holdout=Holdout(holdout, holdout_seed) if holdout else None)
-        target = None if dry_run else (None if output is None or str(output) == "-" else str(output))
-        if not dry_run:
-            t0 = time.perf_counter()
-            if store is not None:
-                with _quiet_or(quiet, err.status(tr("archiving {n:,} contacts in the store", n=len(result.contacts)))):
-                    store.archive_plan(result, now())
-            phases["archive"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            if rejects is not None:
-                write_atomic(rejects, _rejects_csv(result.rejections))
-            with _quiet_or(quiet, err.status(tr("writing {n:,} contacts", n=len(result.contacts)))):
-                _write(result, inputs, fmt, target, encoding, delimiter, export, store,
-                       [p for p in inputs_of_run if p is not None])
-            if html is not None:
-                write_atomic(html, plan_html(result, inputs, store))
-            phases["write"] = time.perf_counter() - t0
-        # Every phase in the timings line, the command's own (read, store, archive, write) too.
-        result = dataclasses.replace(result, timings={"read": phases["read"], "store": phases["store"],
-                                                      **result.timings,
-                                                      **{k: phases[k] for k in ("archive", "write") if k in phases},
-                                                      "total": time.perf_counter() - started})
+        run = PlanRun(
+            debtors, agents, plan_date, cfg, packs, calendars,
+            open_store=lambda: store_for(db, cfg, create=not dry_run, no_store=no_store),
+            output=None if dry_run else Output(fmt.value, target, encoding, delimiter, export, rejects, html,
+                                               tuple(p for p in inputs_of_run if p is not None)),
+            started=started, clock=now, reject_rows=on_error is OnError.reject,
+            not_before=parse_not_before(not_before, plan_date, cfg.report_timezone),
+            holdout=Holdout(holdout, holdout_seed) if holdout else None, time_limit=time_limit)
+        result, inputs = run_plan(run, _View(quiet))
     except ContactplanError as exc:
         fail(exc)
     # "(dry run, ...)" is read by render_summary (never shown); "stdout" is the stream's name.
@@ -407,31 +303,6 @@ def plan(
     render_summary(result, err, written_to=written,
                    unknown_columns={inputs.debtors.path: inputs.debtors.unknown_columns,
                                     inputs.agents_path: inputs.agents_unknown})
-
-
-@contextlib.contextmanager
-def _quiet_or(quiet: bool, status):
-    """``status`` (a rich status or progress context), or nothing with --quiet; yields a
-    progress callback that does nothing when quiet."""
-    if quiet or status is None:
-        yield lambda _phase: None
-        return
-    with status as shown:
-        yield shown
-
-
-def _warn_about_today(debtors, plan_date: dt.date, zone: str) -> None:
-    """Attempts already made on the plan date count against today's caps; a plan of the whole day
-    may still offer windows that have passed. Say so, and how to re-plan the rest of the day."""
-    site = ZoneInfo(zone)
-    today = [a.attempted_at for d in debtors if d.history for a in d.history
-             if a.attempted_at.astimezone(site).date() == plan_date]
-    if today:
-        latest = max(today).astimezone(site)
-        err.print(tr("[yellow]note:[/yellow] {n} attempt(s) in the history were made on {day} (the latest "
-                     "at {latest:%H:%M} {zone}); they count against today's caps. To plan the rest of the day only, "
-                     "use --not-before HH:MM.", n=len(today), day=plan_date, latest=latest, zone=zone),
-                  highlight=False)
 
 
 @app.command()

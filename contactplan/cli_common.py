@@ -240,12 +240,3 @@ def store_for(db: str | None, cfg, *, create: bool, no_store: bool = False):
     return open_store(url)
 
 
-def store_data_for(store, debtors, day: dt.date, packs):
-    """The history and suppressions of the debtors, as far back as the rules read (PackSet.history_days)."""
-    from contactplan.model import StoreData
-
-    if store is None:
-        return StoreData()
-    ids = {d.debtor_id for d in debtors}
-    dests = {x.address for d in debtors for x in d.destinations}
-    return store.load_for_plan(ids, dests, day, lookback_days=packs.history_days)

@@ -30,10 +30,10 @@ from contactplan.cli_common import (
     parse_not_before,
     rule_context,
     store_for,
-    store_data_for,
 )
 from contactplan.errors import ContactplanError, ExitCode
 from contactplan.i18n import N_, tr
+from contactplan.plan_run import store_data_for
 
 # What an audit judged (report.kind, a JSON value), as a person reads it.
 KINDS = {"plan": N_("plan"), "log": N_("log")}
