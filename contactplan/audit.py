@@ -80,10 +80,15 @@ def _off_plan_date(zones: tuple[str, ...], start: dt.datetime, end: dt.datetime,
 def audit_plan(contacts: Iterable[PlannedContact], debtors: dict[str, Debtor], packs: PackSet, plan_date: dt.date,
                *, pools: list[Pool] | None = None, slots: list[Slot] | None = None,
                config: Config | None = None, calendars: Calendars | None = None,
-               not_before: dt.datetime | None = None) -> list[Violation]:
+               not_before: dt.datetime | None = None, ctx: Context | None = None) -> list[Violation]:
     """All violations of the plan, in a stable order. Capacity is checked when pools and slots are
-    given; with ``not_before`` (an intra-day re-plan) no contact may start before that instant."""
-    ctx = Context(plan_date, calendars or Calendars(), not_before)
+    given; with ``not_before`` (an intra-day re-plan) no contact may start before that instant.
+    ``ctx``: the run's context, when the caller has one (its plan date must be ``plan_date``);
+    else one is made of the plan date, the calendars and ``not_before``."""
+    if ctx is None:
+        ctx = Context(plan_date, calendars or Calendars(), not_before)
+    elif ctx.plan_date != plan_date:
+        raise ValueError(f"the context is for {ctx.plan_date}, the plan for {plan_date}")
     by_debtor: dict[str, list[PlannedContact]] = defaultdict(list)
     out: list[Violation] = []
     for c in contacts:

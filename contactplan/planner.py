@@ -199,8 +199,7 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     progress(tr("independent audit of {n:,} contacts", n=len(contacts)))
     t0 = time.perf_counter()
     by_id = {d.debtor_id: d for d in debtors}
-    violations = audit_plan(contacts, by_id, packs, plan_date, pools=pools, slots=slots, config=config,
-                            calendars=calendars, not_before=not_before)
+    violations = audit_plan(contacts, by_id, packs, plan_date, pools=pools, slots=slots, config=config, ctx=ctx)
     timings["audit"] = time.perf_counter() - t0
     if violations:
         first = "; ".join(tr("{rule} debtor {debtor}: {message}", rule=v.rule_id, debtor=v.debtor_id,
