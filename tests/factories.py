@@ -95,3 +95,12 @@ def attempts(debtor: Debtor, days_ago: list[int], *, plan_day: dt.date = TUESDAY
                          debtor.destinations_for(channel)[0].address,
                          local(plan_day - dt.timedelta(days=n), at, debtor.primary_zone), Outcome(outcome))
                  for k, n in enumerate(days_ago))
+
+
+def ibge_check_digit_ok(code: str) -> bool:
+    """IBGE municipality code check digit (weights 1,2,1,2,1,2; digits of products summed)."""
+    total = 0
+    for i, ch in enumerate(code[:6]):
+        p = int(ch) * (1 if i % 2 == 0 else 2)
+        total += p // 10 + p % 10
+    return (10 - total % 10) % 10 == int(code[6])

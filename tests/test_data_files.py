@@ -33,6 +33,7 @@ FILES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "us_metros.csv": ("contactplan.generate", ("state", "city", "area_codes"), ("state", "city")),
 }
 ZONES = zoneinfo.available_timezones()
+from factories import ibge_check_digit_ok
 
 
 def _table(name: str):
@@ -42,15 +43,6 @@ def _table(name: str):
 
 def _text(name: str) -> str:
     return resources.files(FILES[name][0]).joinpath(name).read_text(encoding="utf-8")
-
-
-def ibge_check_digit_ok(code: str) -> bool:
-    """IBGE municipality code check digit (weights 1,2,1,2,1,2; digits of products summed)."""
-    total = 0
-    for i, ch in enumerate(code[:6]):
-        p = int(ch) * (1 if i % 2 == 0 else 2)
-        total += p // 10 + p % 10
-    return (10 - total % 10) % 10 == int(code[6])
 
 
 # --------------------------------------------------------------------------------------------

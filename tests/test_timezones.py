@@ -36,19 +36,11 @@ INSTANTS = (datetime(2025, 1, 15, 15, 0, tzinfo=timezone.utc), datetime(2025, 7,
 MANAUS = "1302603"
 RECIFE = "2611606"
 SAO_PAULO_CITY = "3550308"
+from factories import ibge_check_digit_ok
 
 
 def offset(zone: str, instant: datetime) -> timedelta:
     return instant.astimezone(ZoneInfo(zone)).utcoffset()
-
-
-def ibge_check_digit_ok(code: str) -> bool:
-    """IBGE municipality code check digit (weights 1,2,1,2,1,2; digits of products summed)."""
-    total = 0
-    for i, ch in enumerate(code[:6]):
-        p = int(ch) * (1 if i % 2 == 0 else 2)
-        total += p // 10 + p % 10
-    return (10 - total % 10) % 10 == int(code[6])
 
 
 # --------------------------------------------------------------------------------------------
