@@ -16,6 +16,7 @@ from contactplan import timezones as tz
 from contactplan.data import DataFileError, read_table
 from contactplan.generate import generate_portfolio
 from contactplan.generate import geography
+from factories import ibge_check_digit_ok
 
 # Every data file, with its columns, the columns that together are a row's key, and the package it
 # is in. A new file must be listed here (test_every_file_is_listed) so the checks below reach it.
@@ -33,7 +34,6 @@ FILES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "us_metros.csv": ("contactplan.generate", ("state", "city", "area_codes"), ("state", "city")),
 }
 ZONES = zoneinfo.available_timezones()
-from factories import ibge_check_digit_ok
 
 
 def _table(name: str):

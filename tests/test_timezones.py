@@ -29,6 +29,7 @@ from contactplan.timezones import (
     phone_zones,
     resolve_zones,
 )
+from factories import ibge_check_digit_ok
 from suite import examples
 
 # A winter and a summer instant, so US DST and the absence of Brazilian DST both show.
@@ -36,7 +37,6 @@ INSTANTS = (datetime(2025, 1, 15, 15, 0, tzinfo=timezone.utc), datetime(2025, 7,
 MANAUS = "1302603"
 RECIFE = "2611606"
 SAO_PAULO_CITY = "3550308"
-from factories import ibge_check_digit_ok
 
 
 def offset(zone: str, instant: datetime) -> timedelta:
