@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import importlib
 import random
+from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -114,7 +115,8 @@ def test_a_memo_key_holds_everything_check_reads():
     """For each rule with a memo_key: a debtor of the random worlds and another made from a
     different debtor that takes, field by field, the first one's zones, place or preferred window
     or keeps its own. Whenever the two share the key, check() must say the same of the same
-    contact to either."""
+    contact to either, and to another contact of the same channel and window (its destination,
+    pool, value and attempt are not in the audit's key: audit.verdicts)."""
     assert {r.kind for r in _memo_kinds()} == {"calling_hours", "preferred_window", "holidays"}
     memo_kinds = _memo_kinds()
     rng = random.Random(3)
@@ -137,6 +139,12 @@ def test_a_memo_key_holds_everything_check_reads():
                     continue
                 said = [v.message for v in rule.check(first, [c], ctx)]
                 assert [v.message for v in rule.check(second, [c], ctx)] == said, rule.id
+                other = dataclasses.replace(c, debtor_id=second.debtor_id, pool=rng.choice(["", "late", "p9"]),
+                                            destination=rng.choice([d.address for d in second.destinations]
+                                                                   or ["+5511900000000"]),
+                                            rank=rng.randint(1, 9), expected_value=Decimal(rng.randint(0, 99)),
+                                            attempted_at=rng.choice([None, c.window_start]))
+                assert [v.message for v in rule.check(second, [other], ctx)] == said, rule.id
                 compared += 1
                 differing += second != first
     assert compared > 1000 and differing > 500
