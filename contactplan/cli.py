@@ -352,14 +352,14 @@ def rules_list(
         packs = load_packs((*load_run_config(config).packs, *(policy or ())))
     except ContactplanError as exc:
         fail(exc)
-    rows = [(p.id, periods[0].meta) for p in packs.packs for periods in p.by_id()]
+    rows = [(p.id, periods[0].meta, _changes(periods)) for p in packs.packs for periods in p.by_id()]
     if wide:
         table = Table(title=tr("Rules in force"), box=box.SIMPLE_HEAD, title_justify="left")
         for col in (N_("pack"), N_("id"), N_("kind"), N_("severity"), N_("channels"), N_("regions"), N_("citation")):
             table.add_column(tr(col), no_wrap=True)
-        for pack_id, m in rows:
+        for pack_id, m, changes in rows:
             table.add_row(*(escape(x) for x in (pack_id, m.id, m.kind, m.severity.value, ",".join(m.channels),
-                                                ",".join(sorted(m.regions)) or tr("all"), m.shown_citation())))
+                                                ",".join(sorted(m.regions)) or tr("all"), m.shown_citation() + changes)))
         out = Console()
         needed = out.measure(table, options=out.options.update(width=100_000)).maximum
         (Console(width=needed) if needed > out.width else out).print(table)
@@ -370,9 +370,16 @@ def rules_list(
     table.add_column(tr("severity"), no_wrap=True)
     table.add_column(tr("title"), overflow="fold")
     short = {"self_regulation": "self-reg"}  # the 80-column view; --wide and json keep the full name
-    for _, m in rows:
-        table.add_row(escape(m.id), short.get(m.severity.value, m.severity.value), escape(m.shown_title()))
+    for _, m, changes in rows:
+        table.add_row(escape(m.id), short.get(m.severity.value, m.severity.value), escape(m.shown_title() + changes))
     Console().print(table)
+
+
+def _changes(periods) -> str:
+    """For a rule whose parameters change by date, when they do (rules show prints each value)."""
+    if len(periods) == 1:
+        return ""
+    return tr(" (values change on {dates}: rules show)", dates=", ".join(str(r.meta.value_from) for r in periods[1:]))
 
 
 @rules_app.command("show")

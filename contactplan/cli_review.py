@@ -107,6 +107,7 @@ def audit(
                 report = _review_log(log, debtor_file, packs, store, cfg, calendars, workers, workdir)
             else:
                 file_date, contacts = read_plan(str(plan_file))
+                _warn_about_rules_not_loaded(contacts, packs)
                 day = plan_date_of(file_date, parse_date(date, "--date") if date else None, str(plan_file))
                 agent_list = read_agents(str(agents))[0] if agents else None
                 report = review_plan(contacts, day, debtor_file, packs, source=str(plan_file), agents=agent_list,
@@ -127,6 +128,19 @@ def audit(
             fail(exc)
         _print_summary(report, show_table=fmt is AuditFormat.table)
     raise typer.Exit(int(ExitCode.OK if report.clean else ExitCode.VIOLATIONS))
+
+
+def _warn_about_rules_not_loaded(contacts, packs) -> None:
+    """A plan's rules column names the rules it was made under. One this audit does not know was
+    in a pack the audit was not given (a --policy left out): the plan is judged without it, so
+    say so rather than let "clean" stand for it."""
+    loaded = {r.id for p in packs.packs for r in p.rules}
+    missing = sorted({rule for c in contacts for rule in c.rules} - loaded)
+    if missing:
+        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        err.print(tr("[yellow]warning:[/yellow] the plan names {n} rule(s) this audit did not load ({rules}); "
+                     "they are not checked. Give the audit the packs the plan was made with (--policy, or the "
+                     "config's packs).", n=len(missing), rules=escape(shown)), highlight=False)
 
 
 def _review_log(log: Path, debtor_file, packs, store, cfg, calendars, workers: int, workdir: Path):

@@ -247,3 +247,21 @@ def test_the_timings_line_covers_every_phase_and_quiet_says_one_line(portfolio, 
     assert quiet.exit_code == 0 and quiet.stderr.strip().count("\n") == 0
     assert quiet.stderr.startswith(f"{len(list(csv.DictReader(out.open(encoding='utf-8'))))} contacts planned")
     assert (tmp_path / "q.csv").read_bytes() == out.read_bytes()  # the same plan, only less said
+
+
+def test_an_audit_without_the_plans_policy_says_which_rules_it_did_not_check(portfolio, tmp_path):
+    """A plan made under a policy pack, audited without it: the audit says so instead of a bare
+    "clean" (the plan's rules column names the rules it was made under)."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[pack]\nid = "acme"\ntitle = "acme"\ncountry = "BR"\n\n[[rule]]\nid = "acme.hours"\n'
+                      'kind = "calling_hours"\ntitle = "t"\ncitation = "policy"\nseverity = "policy"\n'
+                      'params = { windows = { "mon-fri" = "09:00-18:00" } }\n', encoding="utf-8")
+    out = tmp_path / "plan.csv"
+    made = runner.invoke(app, plan_args(*portfolio, "-o", str(out), "--policy", str(policy), "--no-store"))
+    assert made.exit_code == 0, made.stderr
+    without = runner.invoke(app, ["audit", str(out), "--debtors", str(portfolio[0]), "--no-store"])
+    assert without.exit_code == 0
+    assert "warning:" in without.stderr and "acme.hours" in " ".join(without.stderr.split())
+    with_it = runner.invoke(app, ["audit", str(out), "--debtors", str(portfolio[0]), "--no-store",
+                                  "--policy", str(policy)])
+    assert with_it.exit_code == 0 and "did not load" not in with_it.stderr

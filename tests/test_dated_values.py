@@ -123,6 +123,7 @@ def test_rules_show_prints_the_history(tmp_path):
            "outbound attempts" in out
     listed = CliRunner().invoke(app, ["rules", "list", "--policy", str(path)])
     assert listed.exit_code == 0 and listed.output.count("dated.daily") == 1
+    assert "values change on 2026-01-01, 2026-07-01" in " ".join(listed.output.split())
 
 
 @pytest.mark.parametrize(("values", "where", "says"), [
@@ -152,7 +153,7 @@ def test_values_are_strictly_validated(values, where, says):
 
 def test_a_value_must_fall_inside_the_rules_effective_dates():
     early = HEAD.replace('severity = "law"', 'severity = "law"\neffective_from = 2026-01-01')
-    with pytest.raises(InputError, match=r"values\[0\]\.from.*must be after 2026-01-01"):
+    with pytest.raises(InputError, match=r"values\[0\]\.from: must be after the rule's effective_from 2026-01-01"):
         parse_pack(early + VALUES, "dated.toml")
     late = HEAD.replace('severity = "law"', 'severity = "law"\neffective_to = 2025-06-30')
     with pytest.raises(InputError, match=r"values\[0\]\.from.*after the rule's effective_to 2025-06-30"):

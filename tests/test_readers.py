@@ -176,6 +176,9 @@ PACK = MINIMAL_PACK
     (('id = "t.hours"', 'id = "t hours"'), "rule[0].id: must be letters, digits"),
     (('id = "t.hours"', 'id = "t\\rhours"'), "rule[0].id: must be letters, digits"),
     (('id = "t"', 'id = "t,u"'), "pack.id: must be letters, digits"),
+    (('citation = "test"', 'citation = "test"\nregions = [41]'), "rule[0] (t.hours).regions: must list state codes"),
+    (('citation = "test"', 'citation = "test"\nregions = ["PRR"]'), "rule[0] (t.hours).regions: PRR is not a state"),
+    (('citation = "test"', 'citation = "test"\nregions = [""]'), "rule[0] (t.hours).regions: must list state codes"),
 ])
 def test_pack_errors_name_the_key_path(change, message):
     with pytest.raises(InputError) as info:

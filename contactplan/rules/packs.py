@@ -147,6 +147,24 @@ def _type(source: str, key: str, value: Any, kind: type | tuple[type, ...]) -> A
     return value
 
 
+def _regions(source: str, where: str, raw: Any, country: str) -> frozenset[str]:
+    """A rule's regions: the country's state (UF) codes. A code the country does not have would
+    make the rule apply nowhere, silently: refused, like any other typo in a pack."""
+    from contactplan import timezones
+
+    known = {"BR": timezones.BRAZIL_UFS, "US": timezones.US_STATES}.get(country)
+    regions = set()
+    for code in _type(source, where, raw, list):
+        if not isinstance(code, str) or not code.strip():
+            raise _fail(source, where, tr("must list state codes as text, such as \"SP\" or \"NY\""))
+        code = code.strip().upper()
+        if known is not None and code not in known:
+            raise _fail(source, where, tr("{code} is not a state of {country}; expected one of {codes}", code=code,
+                                          country=country, codes=", ".join(known)))
+        regions.add(code)
+    return frozenset(regions)
+
+
 def _keys(source: str, where: str, table: dict, allowed: set[str], required: tuple[str, ...]) -> None:
     """A table of a pack has only keys it may have (an unknown one is the likeliest typo: said
     first) and every key it must."""
@@ -203,7 +221,7 @@ def parse_pack(text: str, source: str) -> RulePack:
                 channels = tuple(Channel(n) for n in names)
             except ValueError:
                 raise _fail(source, f"{where}.channels", tr("must list voice, ivr, sms, whatsapp, email")) from None
-        regions = frozenset(r.upper() for r in _type(source, f"{where}.regions", raw.get("regions", []), list))
+        regions = _regions(source, f"{where}.regions", raw.get("regions", []), head["country"].upper())
         dates = {}
         for key in ("effective_from", "effective_to"):
             if key in raw:
@@ -243,10 +261,12 @@ def _periods(source: str, where: str, meta: RuleMeta, params: dict, raw: Any
         since = _type(source, f"{here}.from", value["from"], dt.date)
         if isinstance(since, dt.datetime):
             raise _fail(source, f"{here}.from", tr("must be a date (YYYY-MM-DD), not a date and time"))
-        earlier = dated[-1][0] if dated else meta.effective_from
-        if earlier is not None and since <= earlier:
+        if dated and since <= dated[-1][0]:
             raise _fail(source, f"{here}.from", tr("must be after {day}, the start of the value before it",
-                                                   day=earlier))
+                                                   day=dated[-1][0]))
+        if meta.effective_from is not None and since <= meta.effective_from:
+            raise _fail(source, f"{here}.from", tr("must be after the rule's effective_from {day}",
+                                                   day=meta.effective_from))
         if meta.effective_to is not None and since > meta.effective_to:
             raise _fail(source, f"{here}.from", tr("is after the rule's effective_to {day}", day=meta.effective_to))
         changes = _type(source, f"{here}.params", value["params"], dict)
