@@ -359,7 +359,8 @@ def rules_list(
             table.add_column(tr(col), no_wrap=True)
         for pack_id, m, changes in rows:
             table.add_row(*(escape(x) for x in (pack_id, m.id, m.kind, m.severity.value, ",".join(m.channels),
-                                                ",".join(sorted(m.regions)) or tr("all"), m.shown_citation() + changes)))
+                                                ",".join(sorted(m.regions)) or tr("all"),
+                                                m.shown_citation() + changes)))
         out = Console()
         needed = out.measure(table, options=out.options.update(width=100_000)).maximum
         (Console(width=needed) if needed > out.width else out).print(table)

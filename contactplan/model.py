@@ -2,8 +2,8 @@
 planned contacts, violations, the planning settings and plans.
 
 Everything every layer speaks lives here, so that no module has to import one above it for a
-type (docs/architecture.md). Everything here is a value. Times are timezone-aware; dates are the debtor's local
-calendar date. Nothing in this module reads the clock.
+type (docs/architecture.md). Everything here is a value. Times are timezone-aware; dates are the
+debtor's local calendar date. Nothing in this module reads the clock.
 """
 
 from __future__ import annotations

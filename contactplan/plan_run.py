@@ -33,7 +33,6 @@ from contactplan.model import Config, Holdout, Inputs, Plan, with_history
 from contactplan.planner import build_plan, load_inputs
 from contactplan.rules.packs import PackSet
 
-FORMATS = ("csv", "vicidial", "genesys", "batches")
 REJECT_COLUMNS = ("file", "line", "column_index", "column", "debtor_id", "message")
 
 

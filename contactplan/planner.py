@@ -24,7 +24,7 @@ from contactplan.errors import Infeasible, InputError, PlanRejected
 from contactplan.i18n import N_, tr
 from contactplan.io.agents import read_agents
 from contactplan.io.debtors import read_debtors
-from contactplan.model import (Config, Counts, Debtor, Exclusion, Holdout, Inputs, Plan, PlannedContact,
+from contactplan.model import (Config, Counts, Debtor, Exclusion, Holdout, Inputs, Plan, PlannedContact, SolveStatus,
                                attach_store_data, plan_date_problem, with_history)
 from contactplan.outcomes.holdout import CHALLENGER, CHAMPION, in_challenger
 from contactplan.rules.base import Context
@@ -33,7 +33,6 @@ from contactplan.solver.callbacks import book_callbacks
 from contactplan.solver.capacity import build_pools, slot_grid
 from contactplan.solver.contacts import planned_contacts, ranked, with_seats, without
 from contactplan.solver.driver import optimise
-from contactplan.solver.flow import SolveStatus
 from contactplan.solver.greedy import greedy_value
 from contactplan.solver.holdout import with_holdout
 from contactplan.solver.horizon import within_horizon

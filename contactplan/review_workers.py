@@ -109,6 +109,6 @@ def _start(packs: PackSet, calendars: Calendars, report_timezone: str, language:
 def _judge_bucket(log: SpilledLog, bucket: int, debtors: list[Debtor], rejections: list[Rejection],
                   data: StoreData):
     part = judge_log(log.debtor_groups(bucket), {d.debtor_id: d for d in debtors},
-                      {r.debtor_id: r for r in rejections}, data, _SHARED["packs"], _SHARED["calendars"],
-                      _SHARED["report_timezone"])
+                     {r.debtor_id: r for r in rejections}, data, _SHARED["packs"], _SHARED["calendars"],
+                     _SHARED["report_timezone"])
     return spill_bucket(log, bucket, part)

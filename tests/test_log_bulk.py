@@ -162,7 +162,7 @@ def test_a_log_judged_at_once_is_each_attempt_judged_alone(seed):
                                 for _ in range(rng.randint(0, 2))] for d in debtors}
     data = StoreData(history, suppressed)
     part = judge_log(by_debtor(log), {d.debtor_id: d for d in debtors}, {}, data, packs, CALENDARS,
-                      "America/Sao_Paulo")
+                     "America/Sao_Paulo")
     assert part.violations == _judge_each_attempt(debtors, log, data, packs)
 
 
@@ -242,7 +242,7 @@ def test_a_debtors_long_log_costs_look_ups_not_comparisons_of_every_pair(monkeyp
                                else None))
         asked.clear()
         part = judge_log(by_debtor(log), {"D1": debtor}, {}, StoreData(), load_packs(["br", "us"]), CALENDARS,
-                          "America/Sao_Paulo")
+                         "America/Sao_Paulo")
         assert part.contacts == 2000 and part.violations
         assert len(asked) < 20 * 2000
 

@@ -60,8 +60,9 @@ def test_bad_row_is_rejected_with_line_column_and_reason(tmp_path, row, column_i
 
 
 @pytest.mark.parametrize("strategy", ["fast", "rows"])
-@pytest.mark.parametrize(("column", "value"), [("debtor_id", "D\r2"), ("debtor_id", "D\n2"), ("debtor_id", "D\t2"),
-                                               ("debtor_id", "D\x1b2"), ("account_id", "A\r1"), ("account_id", "A\x7f")])
+@pytest.mark.parametrize(("column", "value"), [("debtor_id", "D\r2"), ("debtor_id", "D\n2"),
+                                               ("debtor_id", "D\t2"), ("debtor_id", "D\x1b2"),
+                                               ("account_id", "A\r1"), ("account_id", "A\x7f")])
 def test_an_id_with_a_control_character_is_rejected(tmp_path, strategy, column, value):
     """A carriage return inside a debtor id would reach plan.csv unquoted (csv.writer quotes only
     the line terminator) and split the dialer's row: the row is rejected, naming the column."""

@@ -195,7 +195,8 @@ class _Reader:
         clean = pl.all_horizontal(
             pl.col("debtor_id") != "", pl.col("cc").is_not_null(), pl.col("amount").is_not_null(),
             # An id with a control character is rejected by the row path (control_character_problem).
-            ~pl.col("debtor_id").str.contains(CONTROL_CHARACTERS), ~pl.col("account_id").str.contains(CONTROL_CHARACTERS),
+            ~pl.col("debtor_id").str.contains(CONTROL_CHARACTERS),
+            ~pl.col("account_id").str.contains(CONTROL_CHARACTERS),
             *(pl.col(f"{c}_ok") for c in _PHONES), (email == "") | email_ok,
             pl.any_horizontal(pl.col(c) != "" for c in (*_PHONES, "email")),  # some way to reach the person
             *(pl.col(c).is_not_null() for c in ("answers", "profile", "p_pay_code", "dpd_code", "due_code")))

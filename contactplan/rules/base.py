@@ -124,10 +124,11 @@ class Rule:
     # Whether check() judges each contact on its own, from the debtor's file data, suppressions
     # and consent records, the contact and the calendars -- never the history, the other
     # contacts or the plan date. A log gives all of a debtor's logged contacts to every rule at
-    # once (log_judge.judge_debtor): such a rule is right so by its nature (tests/test_audit_fast.py holds
-    # every kind that says so to it); any other must count for a logged contact only what may
-    # come before it (PlannedContact.may_follow) and read the plan date only for a planned one
-    # (tests/test_log_bulk.py holds every such kind to that). False, the safe answer.
+    # once (log_judge.judge_debtor): such a rule is right so by its nature
+    # (tests/test_audit_fast.py holds every kind that says so to it); any other must count for a
+    # logged contact only what may come before it (PlannedContact.may_follow) and read the plan
+    # date only for a planned one (tests/test_log_bulk.py holds every such kind to that). False,
+    # the safe answer.
     contact_wise: ClassVar[bool] = False
 
     @property

@@ -74,7 +74,7 @@ class Consent(Rule):
             # A plan is still to be run: every record known now holds. A logged attempt is judged
             # by the records made before it.
             reason = consent_refusal(debtor, self.params["field"], self.params["mode"], c.channel, dest.address,
-                             before=c.attempted_at)
+                                     before=c.attempted_at)
             if reason:
                 out.append(self.violation(debtor, tr("{channel} to {column}: {reason}", channel=c.channel,
                                                      column=dest.column, reason=reason), c))

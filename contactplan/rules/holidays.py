@@ -49,8 +49,7 @@ class Holidays(Rule):
         return _named(found) if found else None
 
     def _holiday(self, debtor: Debtor, day: dt.date, ctx: Context) -> tuple[str, str] | None:
-        """(the holiday's name, the IBGE code when it is a municipal one, else ""), or None: the
-        same in every language."""
+        """(the holiday's name, the IBGE code when it is a municipal one, else ""), or None."""
         # Municipal holidays come from the user's file keyed by IBGE code (--municipal-holidays).
         if self.params["municipal"] and debtor.municipality_code:
             name = ctx.calendars.municipal_holiday(debtor.municipality_code, day)

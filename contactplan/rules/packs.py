@@ -165,11 +165,18 @@ def _regions(source: str, where: str, raw: Any, country: str) -> frozenset[str]:
     return frozenset(regions)
 
 
+def _id(source: str, where: str, value: str) -> str:
+    if not _ID.fullmatch(value):
+        raise _fail(source, where, tr("must be letters, digits, '.', '_' or '-', starting with a letter or digit"))
+    return value
+
+
 def _keys(source: str, where: str, table: dict, allowed: set[str], required: tuple[str, ...]) -> None:
     """A table of a pack has only keys it may have (an unknown one is the likeliest typo: said
     first) and every key it must."""
     for key in sorted(set(table) - allowed):
-        raise _fail(source, f"{where}.{key}", tr("unknown key; expected one of {keys}", keys=", ".join(sorted(allowed))))
+        raise _fail(source, f"{where}.{key}", tr("unknown key; expected one of {keys}",
+                                                 keys=", ".join(sorted(allowed))))
     for key in required:
         if key not in table:
             raise _fail(source, f"{where}.{key}", tr("is required"))
@@ -188,9 +195,7 @@ def parse_pack(text: str, source: str) -> RulePack:
     _keys(source, "pack", head, _PACK_KEYS, ("id", "title", "country"))
     for key in ("id", "title", "country"):
         _type(source, f"pack.{key}", head[key], str)
-    pack_id = head["id"]
-    if not _ID.fullmatch(pack_id):
-        raise _fail(source, "pack.id", tr("must be letters, digits, '.', '_' or '-', starting with a letter or digit"))
+    pack_id = _id(source, "pack.id", head["id"])
     rules: list[Rule] = []
     seen: set[str] = set()
     for i, raw in enumerate(_type(source, "rule", data.get("rule", []), list)):
@@ -199,10 +204,7 @@ def parse_pack(text: str, source: str) -> RulePack:
         _keys(source, where, raw, _RULE_KEYS, _RULE_REQUIRED)
         for key in _RULE_REQUIRED:
             _type(source, f"{where}.{key}", raw[key], str)
-        rule_id = raw["id"]
-        if not _ID.fullmatch(rule_id):
-            raise _fail(source, f"{where}.id", tr("must be letters, digits, '.', '_' or '-', starting with a letter "
-                                                  "or digit"))
+        rule_id = _id(source, f"{where}.id", raw["id"])
         where = f"rule[{i}] ({rule_id})"
         if rule_id in seen:
             raise _fail(source, f"{where}.id", tr("duplicate rule id"))
