@@ -91,6 +91,9 @@ def run_plan(run: PlanRun, view: RunView) -> tuple[Plan, Inputs]:
     phases["read"] = time.perf_counter() - t0
     # The debtors live until the command ends: keep full collections from walking millions of
     # objects again (here, in the run, not in the library, which must not freeze its caller's heap).
+    # So too the store's history and the debtors it is attached to, and the plan: each left to
+    # the collector cost it seconds later (100k debtors with history: store 9.1 s -> 5.6 s,
+    # archive 3.1 s -> 1.1 s with the collector off).
     gc.freeze()
     if inputs.debtors.rejections and not run.reject_rows:
         raise RowErrors(inputs.debtors.rejections)
@@ -98,7 +101,11 @@ def run_plan(run: PlanRun, view: RunView) -> tuple[Plan, Inputs]:
     store = run.open_store()
     if store is not None:
         with view.status(tr("reading the history, suppressions and consents from the store")):
-            inputs = with_history(inputs, store_data_for(store, inputs.debtors.debtors, run.plan_date, run.packs))
+            data = store_data_for(store, inputs.debtors.debtors, run.plan_date, run.packs)
+            gc.freeze()
+            inputs = with_history(inputs, data)
+            del data
+            gc.freeze()
         if run.not_before is None:
             _warn_about_today(inputs, run.plan_date, run.config.report_timezone, view)
     phases["store"] = time.perf_counter() - t0
@@ -107,6 +114,7 @@ def run_plan(run: PlanRun, view: RunView) -> tuple[Plan, Inputs]:
                           time_limit=None if run.time_limit is None
                           else run.time_limit - (time.perf_counter() - run.started),
                           not_before=run.not_before, holdout=run.holdout)
+    gc.freeze()
     out = run.output
     if out is not None:
         t0 = time.perf_counter()
@@ -220,8 +228,12 @@ def _warn_about_today(inputs: Inputs, plan_date: dt.date, zone: str, view: RunVi
     """Attempts already made on the plan date count against today's caps; a plan of the whole day
     may still offer windows that have passed. Say so, and how to re-plan the rest of the day."""
     site = ZoneInfo(zone)
+    # The plan date in the site's zone as instants: comparing aware times costs no conversion
+    # (a month of history is millions of attempts).
+    start = dt.datetime.combine(plan_date, dt.time(0), site)
+    end = dt.datetime.combine(plan_date + dt.timedelta(days=1), dt.time(0), site)
     today = [a.attempted_at for d in inputs.debtors.debtors if d.history for a in d.history
-             if a.attempted_at.astimezone(site).date() == plan_date]
+             if start <= a.attempted_at < end]
     if today:
         latest = max(today).astimezone(site)
         view.note(tr("[yellow]note:[/yellow] {n} attempt(s) in the history were made on {day} (the latest "
