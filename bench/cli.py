@@ -94,7 +94,8 @@ def timed(label: str, *args: str, ok=(0,)) -> dict:
             m = re.match(r"\s*([a-z ]+?)\s+([\d.]+)\s*s", part)
             if m:
                 phases[m.group(1)] = float(m.group(2))
-    return {"label": label, "wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"label": label, "wall": wall, "cpu": cpu,
             "peak_mb": int(peak[-1]) / 1024 if peak else 0.0, "phases": phases, "stderr": r.stderr}
 
 
@@ -110,7 +111,8 @@ except SystemExit as e:
     code = e.code
 else:
     code = 0
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+           resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(f"PEAK_KB {peak}", file=sys.stderr)
 sys.exit(code)
 """

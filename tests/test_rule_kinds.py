@@ -88,6 +88,32 @@ def test_judge_gives_what_check_gives(seed):
                     assert rule.judge(attached, contacts, ctx) == expected, (rule.id, seed)
 
 
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**9))
+def test_the_caps_generation_counts_what_their_specification_counts(seed):
+    """The caps' generation answers (gate, destination_ok, horizon_budget, eligible_again) count
+    only the attempts within a window's instants (FrequencyCap._count); that must be the count
+    of the window that check() reads (_in_window), for every day around the attempts, debtors
+    in one zone, in several (AM) and in states split by zones (TN, IN, ND), attempts on a
+    half-hour grid that lands on their midnights."""
+    rng = random.Random(seed)
+    packs = [parse_pack(_pack(rng, "BR"), "br.toml"), parse_pack(_pack(rng, "US"), "us.toml")]
+    debtors = [make_debtor("D1", region="SP", home="+551135550101"), make_debtor("D2", region="AM"),
+               make_debtor("D3", country="US", region=rng.choice(["TN", "IN", "ND"]), mobile="+16155550100",
+                           home="+16155550101", email="d3@example.com")]
+    for debtor in debtors:
+        attached = attach_store_data([debtor], StoreData({debtor.debtor_id: _attempts(rng, debtor,
+                                                                                      rng.randint(0, 30), "S")}))[0]
+        caps = [r for p in packs if p.country == debtor.country for r in p.rules
+                if r.kind in ("frequency_cap", "daily_cap")]
+        for rule in caps:
+            for ahead in range(-2, 14):
+                day = START.date() + dt.timedelta(days=ahead)
+                for dest in (None, *(d.address for d in debtor.destinations)):
+                    assert rule._count(attached, day, dest) == len(rule._in_window(attached, day, dest)), \
+                        (rule.id, day, dest, seed)
+
+
 def test_judge_finds_violations_to_compare():
     """The generated cases above are not all empty answers: over a few seeds, judge and check
     agree on hundreds of violations."""

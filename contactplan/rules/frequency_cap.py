@@ -104,10 +104,10 @@ class FrequencyCap(GateRule):
         return not known or any(matches_line_types(d, types) for d in known)
 
     def _counted(self, debtor: Debtor, destination: str | None = None,
-                 index: callbacks.Requests | None = None) -> list[Attempt]:
+                 index: callbacks.Requests | None = None, among: Sequence[Attempt] | None = None) -> list[Attempt]:
         p = self.params
         covered, not_counted, directions = self.covered_channels, p["not_counted"], p["directions"]
-        found = [a for a in debtor.history
+        found = [a for a in (debtor.history if among is None else among)
                  if a.channel in covered and a.outcome not in not_counted and a.direction in directions]
         if destination is not None:
             found = [a for a in found if a.destination == destination]
@@ -127,13 +127,27 @@ class FrequencyCap(GateRule):
                 if (contact is None or contact.may_follow(a))
                 and any(first <= d <= day for d in local_days(debtor, a.attempted_at))]
 
+    def _count(self, debtor: Debtor, day: dt.date, destination: str | None = None) -> int:
+        """len(_in_window(...)) for the generation answers, which ask it of every debtor with a
+        history, for each channel: only the attempts within the window's instants, widened by
+        _day_start's margin, can have a local date in it, so those few are the ones looked at."""
+        if not debtor.history:
+            return 0
+        first = day - dt.timedelta(days=self.params["days"] - 1)
+        lo, hi = _day_start(debtor.zones, first), _day_start(debtor.zones, day + dt.timedelta(days=1), latest=True)
+        near = [a for a in debtor.history if lo <= a.attempted_at < hi]
+        if not near:
+            return 0
+        return sum(1 for a in self._counted(debtor, destination, among=near)
+                   if any(first <= d <= day for d in local_days(debtor, a.attempted_at)))
+
     # --- generation -----------------------------------------------------------------------
     def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         if not self.by_line_type or not self.covers(channel):
             return None
         if not matches_line_types(dest, self.params["line_types"]):
             return None
-        n = len(self._in_window(debtor, ctx.plan_date, dest.address if self.per_destination else None))
+        n = self._count(debtor, ctx.plan_date, dest.address if self.per_destination else None)
         if n >= self.params["max"]:
             if self.per_destination:
                 return tr("{n} counted attempts to this number in the {days} days to {day}", n=n,
@@ -145,7 +159,7 @@ class FrequencyCap(GateRule):
     def gate(self, debtor: Debtor, ctx: Context) -> str | None:
         if self.by_line_type:
             return None
-        n = len(self._in_window(debtor, ctx.plan_date))
+        n = self._count(debtor, ctx.plan_date)
         if n >= self.params["max"]:
             return tr("{n} counted attempts in the {days} days to {day}; at most {max}", n=n,
                       days=self.params["days"], day=ctx.plan_date, max=self.params["max"])
@@ -156,7 +170,7 @@ class FrequencyCap(GateRule):
         # on, so the budgets are nested prefixes (what the horizon's chain can carry exactly).
         if self.by_line_type or self.params["days"] < days:
             return None
-        return [self.params["max"] - len(self._in_window(debtor, first_day + dt.timedelta(days=j)))
+        return [self.params["max"] - self._count(debtor, first_day + dt.timedelta(days=j))
                 for j in range(days)]
 
     def eligible_again(self, debtor: Debtor, ctx: Context) -> dt.date | None:
@@ -165,7 +179,7 @@ class FrequencyCap(GateRule):
             return None
         for ahead in range(1, self.params["days"] + 1):
             day = ctx.plan_date + dt.timedelta(days=ahead)
-            if len(self._in_window(debtor, day)) < self.params["max"]:
+            if self._count(debtor, day) < self.params["max"]:
                 return day
         return None
 
@@ -321,9 +335,13 @@ class _Counting:
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _day_start(zones: tuple[str, ...], day: dt.date) -> dt.datetime:
+def _day_start(zones: tuple[str, ...], day: dt.date, latest: bool = False) -> dt.datetime:
     """An instant no later than the first of local date ``day`` in any of the zones: the
-    earliest of their midnights, two hours early (a midnight may fall in a clock change)."""
+    earliest of their midnights, two hours early (a midnight may fall in a clock change); with
+    ``latest``, one no earlier than the first of ``day`` in every zone (the latest midnight, two
+    hours late): what comes before it has a local date before ``day`` in each zone."""
+    if latest:
+        return max(dt.datetime.combine(day, dt.time(0), ZoneInfo(z)) for z in zones) + dt.timedelta(hours=2)
     return min(dt.datetime.combine(day, dt.time(0), ZoneInfo(z)) for z in zones) - dt.timedelta(hours=2)
 
 
