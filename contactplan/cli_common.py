@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import traceback
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -50,6 +51,13 @@ class SafeGroup(TyperGroup):
                          "CONTACTPLAN_DEBUG=1 for the details, which may contain personal data).",
                          kind=type(exc).__name__, where=_where(exc)), highlight=False, soft_wrap=True)
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
+        finally:
+            # The command's databases are closed as it ends, not whenever the collector finds
+            # them: SQLite folds its write-ahead log into the file on the last close, which must
+            # not happen under the next command (or inside a caller's process that runs several).
+            store = sys.modules.get("contactplan.store")
+            if store is not None:
+                store.close_stores()
 
 
 def _where(exc: BaseException) -> str:

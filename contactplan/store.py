@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -702,10 +703,21 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     elif engine.dialect.name != "postgresql":
         raise InputError(redact(url), tr("only sqlite:/// and postgresql:// databases are supported"))
+    _OPEN.add(engine)
     store = Store(engine)
     if migrate:
         upgrade(store)
     return store
+
+
+# Every engine open_store made that is still alive: close_stores() closes their connections.
+_OPEN: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def close_stores() -> None:
+    """Close the connections of every store opened in this process (they reopen if used again)."""
+    for engine in list(_OPEN):
+        engine.dispose()
 
 
 # Any constant: the advisory lock that lets one run at a time create or upgrade a PostgreSQL
