@@ -15,7 +15,7 @@ from contactplan.cli_common import DbOption, err, fail, mask, now, parse_date
 from contactplan.errors import ContactplanError
 from contactplan.i18n import N_, ntr, tr
 from contactplan.io.csvfile import read_csv, unknown_columns
-from contactplan.io.history import read_history_lines
+from contactplan.io.history_log import read_history_log
 from contactplan.io.phones import PhoneError, destination_address
 from contactplan.model import Channel, Suppression
 from contactplan.store import AttemptConflict, open_store, redact, resolve_url
@@ -39,19 +39,19 @@ def history_import(
     """Import outcomes: all or nothing, and re-importing the same attempts adds nothing."""
     try:
         moment = now()
-        attempts, sha, unknown, error = read_history_lines(str(file), default_country.upper(), moment)
+        log = read_history_log(str(file), default_country.upper(), moment)
         url = resolve_url(db)
         try:
-            rows, added = open_store(url).import_attempts(attempts, sha256=sha, source=str(file), now=moment)
+            rows, added, opt_outs = open_store(url).import_log(log.frame, sha256=log.sha256, source=str(file),
+                                                               now=moment)
         except AttemptConflict as exc:
-            raise error(exc.index, exc.column, tr("this attempt_id is already stored with another {column}; "
-                                                  "nothing was imported (give the attempt a new id, or correct "
-                                                  "the row)", column=exc.column)) from None
+            raise log.error(exc.index, exc.column, tr("this attempt_id is already stored with another {column}; "
+                                                      "nothing was imported (give the attempt a new id, or correct "
+                                                      "the row)", column=exc.column)) from None
     except ContactplanError as exc:
         fail(exc)
-    if unknown:
-        _warn_unknown(file, unknown)
-    opt_outs = sum(1 for a in attempts if a.outcome == "opt_out")
+    if log.unknown:
+        _warn_unknown(file, log.unknown)
     line = tr("{path}: {rows} attempts read, {added} added, {present} already in {store}", path=escape(str(file)),
               rows=rows, added=added, present=rows - added, store=redact(url))
     if opt_outs:

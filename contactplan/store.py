@@ -21,6 +21,7 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
+import polars as pl
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -50,7 +51,8 @@ from contactplan.errors import ContactplanError, InputError
 from contactplan.i18n import os_reason, tr
 from contactplan.io.frozen import constructor, paused_gc
 from contactplan.io.history import CHANNEL_OF, DIRECTION_OF, OUTCOME_OF
-from contactplan.model import (Attempt, Channel, ConsentRecord, Outcome, PlannedContact, StoreData, Suppression,
+from contactplan.io.history_log import attempts_frame, frame_attempt, offset_minutes
+from contactplan.model import (Attempt, Channel, ConsentRecord, PlannedContact, StoreData, Suppression,
                                opt_out_suppression)
 
 DEFAULT_URL = "sqlite:///contactplan.db"
@@ -260,38 +262,90 @@ class Store:
     # --- history -------------------------------------------------------------------------------
     def import_attempts(self, attempts: Sequence[Attempt], *, sha256: str, source: str, now: dt.datetime,
                         opt_out_source: str = "history") -> tuple[int, int]:
-        """Add attempts in one transaction; returns (rows in file, rows added). An attempt whose
-        attempt_id is already stored with the same content is skipped, so re-importing a file adds
-        nothing; one stored with other content raises AttemptConflict and nothing is imported (a
-        dialer that re-used an id, or an edited export: which one is true is the user's call).
-        Opt-out outcomes of the added attempts add a suppression of that destination on that
-        channel, in force after the attempt."""
+        """import_log of these Attempts (AttemptConflict's index is their position): (rows, added)."""
+        rows, added, _ = self.import_log(attempts_frame(attempts), sha256=sha256, source=source, now=now,
+                                         opt_out_source=opt_out_source)
+        return rows, added
+
+    def import_log(self, log: pl.DataFrame, *, sha256: str, source: str, now: dt.datetime,
+                   opt_out_source: str = "history") -> tuple[int, int, int]:
+        """Add a history file's attempts (``history_log.LOG_SCHEMA``, in file order) in one
+        transaction; returns (rows in file, rows added, suppressions added by opt-outs). An attempt
+        whose attempt_id is already stored with the same content is skipped, so re-importing a file
+        adds nothing; one stored with other content raises AttemptConflict (the first such row of
+        the file) and nothing is imported (a dialer that re-used an id, or an edited export: which
+        one is true is the user's call). Opt-out outcomes of the added attempts add a suppression
+        of that destination on that channel, in force after the attempt.
+
+        The rows go to a temporary table first (SQLite: executemany; PostgreSQL: COPY), and the
+        comparison with stored attempts and the insert are each one statement over it: a million
+        attempts without a query or an object per row."""
+        rows = log.height
         with self.transaction() as conn:
             done = conn.execute(select(ImportRow.added).where(ImportRow.sha256 == sha256)).first()
             if done is not None:
-                return len(attempts), 0
-            stored = self._stored_attempts(conn, attempts)
-            inserted = conn.execute(self._insert(ImportRow.__table__).values(
-                sha256=sha256, source=os.path.basename(source), rows=len(attempts), added=0,
-                imported_at=now).on_conflict_do_nothing(index_elements=["sha256"]).returning(ImportRow.id)).first()
-            if inserted is None:  # the same file, imported by a concurrent run that committed first
-                return len(attempts), 0
-            import_id = inserted[0]
-            new = [a for a in attempts if a.attempt_id not in stored]
-            added = self._insert_attempts(conn, new, import_id)
+                return rows, 0, 0
+            cursor = conn.connection.driver_connection.cursor()
+            try:
+                self._stage(cursor, log)
+                self._check_staged(cursor, log)
+                inserted = conn.execute(self._insert(ImportRow.__table__).values(
+                    sha256=sha256, source=os.path.basename(source), rows=rows, added=0,
+                    imported_at=now).on_conflict_do_nothing(index_elements=["sha256"]).returning(ImportRow.id)).first()
+                if inserted is None:  # the same file, imported by a concurrent run that committed first
+                    return rows, 0, 0
+                import_id = inserted[0]
+                # Opt-outs among the attempts not stored yet: the ones this import adds.
+                cursor.execute("SELECT s.pos FROM attempts_in s WHERE s.outcome = 'opt_out' AND NOT EXISTS "
+                               "(SELECT 1 FROM attempts a WHERE a.attempt_id = s.attempt_id) ORDER BY s.pos")
+                opt_out_rows = [pos for (pos,) in cursor.fetchall()]
+                mark = "?" if self.dialect == "sqlite" else "%s"
+                names = ", ".join(_STAGED_COLUMNS)
+                verb, tail = ("INSERT OR IGNORE", "") if self.dialect == "sqlite" else \
+                    ("INSERT", " ON CONFLICT (attempt_id) DO NOTHING")
+                cursor.execute(f"{verb} INTO attempts ({names}, import_id) SELECT {names}, {mark} FROM attempts_in "
+                               f"ORDER BY pos{tail}", (import_id,))
+                added = cursor.rowcount
+                cursor.execute("DROP TABLE attempts_in")
+            finally:
+                cursor.close()
             conn.execute(ImportRow.__table__.update().where(ImportRow.id == import_id).values(added=added))
-            opt_outs = [opt_out_suppression(a, opt_out_source) for a in new if a.outcome is Outcome.OPT_OUT]
-            self._add_suppressions(conn, opt_outs, now)
-        return len(attempts), added
+            opt_outs = [opt_out_suppression(frame_attempt(log.row(pos, named=True)), opt_out_source)
+                        for pos in opt_out_rows]
+            suppressed = self._add_suppressions(conn, opt_outs, now)
+        return rows, added, suppressed
 
-    def _insert_attempts(self, conn: Connection, attempts: Sequence[Attempt], import_id: int) -> int:
-        """Insert the attempts (ids already stored are skipped, also when a concurrent import
-        stored them first); returns how many were added."""
-        when = self._time_value
-        rows = [(a.attempt_id, a.debtor_id, a.account_id, a.channel.value, a.destination, when(a.attempted_at),
-                 _offset_minutes(a.attempted_at), a.outcome.value, a.agent_id, import_id, a.direction.value,
-                 when(a.callback_at), _offset_minutes(a.callback_at) if a.callback_at else None) for a in attempts]
-        return self._bulk_insert(conn, "attempts", _INSERT_COLUMNS, rows, unique="attempt_id")
+    def _stage(self, cursor: Any, log: pl.DataFrame) -> None:
+        """The file's rows in the transaction's temporary table attempts_in, ``pos`` its row index."""
+        staged = log.select(pl.int_range(0, log.height, dtype=pl.Int64).alias("pos"), *_STAGED_COLUMNS)
+        if self.dialect == "sqlite":
+            # (TEXT: SQLite keeps the UTC text as written, as in the attempts table)
+            cursor.execute(f"CREATE TEMP TABLE attempts_in (pos INTEGER PRIMARY KEY, "
+                           f"{_STAGED_SQL.replace('TIMESTAMP', 'TEXT')})")
+            cursor.executemany(f"INSERT INTO attempts_in VALUES ({', '.join('?' * staged.width)})",
+                               staged.iter_rows())
+            return
+        cursor.execute(f"CREATE TEMPORARY TABLE attempts_in (pos bigint PRIMARY KEY, {_STAGED_SQL}) ON COMMIT DROP")
+        # CSV with every text quoted: "" is an empty text, an unquoted empty field is NULL.
+        with cursor.copy("COPY attempts_in FROM STDIN (FORMAT csv)") as copy:
+            for k in range(0, staged.height, 200_000):
+                copy.write(staged.slice(k, 200_000).write_csv(include_header=False, quote_style="non_numeric"))
+
+    def _check_staged(self, cursor: Any, log: pl.DataFrame) -> None:
+        """AttemptConflict for the first staged row whose attempt_id is stored with other content.
+        The statement only narrows (equal stored text is equal content); _differs decides."""
+        differ = " OR ".join(f"s.{c} IS DISTINCT FROM a.{c}" if self.dialect == "postgresql" else f"s.{c} IS NOT a.{c}"
+                             for c in _COMPARED)
+        outbound = "COALESCE(a.direction, 'outbound')"
+        differ += (f" OR s.direction IS DISTINCT FROM {outbound}" if self.dialect == "postgresql"
+                   else f" OR s.direction IS NOT {outbound}")
+        cursor.execute(f"SELECT s.pos, {', '.join('a.' + c for c in _ATTEMPT_COLUMNS)} FROM attempts_in s "
+                       f"JOIN attempts a ON a.attempt_id = s.attempt_id WHERE {differ} ORDER BY s.pos")
+        while found := cursor.fetchmany(1_000):
+            for pos, *stored in found:
+                column = _differs(log.row(pos, named=True), dict(zip(_ATTEMPT_COLUMNS, stored)))
+                if column:
+                    raise AttemptConflict(pos, column)
 
     def _time_value(self, t: dt.datetime | None):
         """An aware instant as the UTCDateTime column stores it: naive UTC (SQLite: SQLAlchemy's
@@ -301,54 +355,23 @@ class Store:
         u = t.astimezone(UTC).replace(tzinfo=None)
         return u.isoformat(" ", "microseconds") if self.dialect == "sqlite" else u
 
-    def _bulk_insert(self, conn: Connection, table: str, columns: Sequence[str], rows: list[tuple], *,
-                     unique: str | None = None) -> int:
-        """Rows straight to the driver inside the open transaction; returns how many were added.
-        SQLAlchemy's per-row parameter processing cost ten times the insert itself at a million
-        rows. SQLite: executemany (``INSERT OR IGNORE`` when ``unique`` names the column whose
-        duplicates are skipped); PostgreSQL: ``COPY``, through a temporary table and one ``INSERT
-        ... ON CONFLICT DO NOTHING`` when duplicates are to be skipped."""
+    def _bulk_insert(self, conn: Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+        """Rows straight to the driver inside the open transaction. SQLAlchemy's per-row parameter
+        processing cost ten times the insert itself at a million rows. SQLite: executemany;
+        PostgreSQL: ``COPY``."""
         if not rows:
-            return 0
+            return
         names = ", ".join(columns)
         cursor = conn.connection.driver_connection.cursor()
         try:
             if self.dialect == "sqlite":
-                verb = "INSERT OR IGNORE" if unique else "INSERT"
-                cursor.executemany(f"{verb} INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
-                return cursor.rowcount
-            if unique is None:
-                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                return len(rows)
-            staging = f"{table}_in"
-            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {table} INCLUDING DEFAULTS) "
-                           "ON COMMIT DELETE ROWS")
-            cursor.execute(f"ALTER TABLE {staging} ALTER COLUMN id DROP NOT NULL")
-            with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+                return
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "
-                           f"ON CONFLICT ({unique}) DO NOTHING")
-            return cursor.rowcount
         finally:
             cursor.close()
-
-    def _stored_attempts(self, conn: Connection, attempts: Sequence[Attempt]) -> set[str]:
-        """The file's attempt ids that are already stored; AttemptConflict for the first whose
-        stored content differs."""
-        position = {a.attempt_id: i for i, a in enumerate(attempts)}
-        ids = list(position)
-        found: set[str] = set()
-        for k in range(0, len(ids), 5_000):
-            for row in conn.execute(select(AttemptRow).where(AttemptRow.attempt_id.in_(ids[k:k + 5_000]))):
-                i = position[row.attempt_id]
-                column = _differs(attempts[i], row)
-                if column:
-                    raise AttemptConflict(i, column)
-                found.add(row.attempt_id)
-        return found
 
     def history(self, debtor_id: str) -> list[Attempt]:
         with self.transaction() as conn:
@@ -455,7 +478,7 @@ class Store:
                     stored.add(row.record_id)
             rows = [{"record_id": r.record_id, "debtor_id": r.debtor_id, "channel": r.channel.value,
                      "destination": r.destination, "granted": r.granted, "at": r.at,
-                     "utc_offset_minutes": _offset_minutes(r.at), "source": r.source, "imported_at": now}
+                     "utc_offset_minutes": offset_minutes(r.at), "source": r.source, "imported_at": now}
                     for r in records if r.record_id not in stored]
             if rows:
                 stmt = self._insert(ConsentRow.__table__).on_conflict_do_nothing(index_elements=["record_id"])
@@ -634,28 +657,36 @@ class Store:
                  "provenance": r.provenance} for r in rows if r.counts.get("arms")]
 
 
-def _offset_minutes(when: dt.datetime) -> int:
-    return int(when.utcoffset().total_seconds() // 60)
+def _differs(mine: dict, stored: dict) -> str | None:
+    """The first history column in which a file's attempt (a LOG_SCHEMA row) differs from the stored
+    attempt of its id (the driver's row), or None. Instants compare as instants."""
+    def instant(value: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
-
-def _differs(attempt: Attempt, row: Any) -> str | None:
-    """The first history column in which a stored attempt differs from the file's, or None."""
-    pairs = (("debtor_id", attempt.debtor_id, row.debtor_id), ("channel", attempt.channel.value, row.channel),
-             ("destination", attempt.destination, row.destination),
-             ("attempted_at", (attempt.attempted_at, _offset_minutes(attempt.attempted_at)),
-              (row.attempted_at, row.utc_offset_minutes)),
-             ("outcome", attempt.outcome.value, row.outcome), ("agent_id", attempt.agent_id, row.agent_id),
-             ("account_id", attempt.account_id, row.account_id),
-             ("direction", attempt.direction.value, row.direction or "outbound"),
-             ("callback_at", attempt.callback_at, row.callback_at))
-    return next((name for name, mine, theirs in pairs if mine != theirs), None)
+    pairs = (("debtor_id", mine["debtor_id"], stored["debtor_id"]), ("channel", mine["channel"], stored["channel"]),
+             ("destination", mine["destination"], stored["destination"]),
+             ("attempted_at", (instant(mine["attempted_at"]), mine["utc_offset_minutes"]),
+              (instant(stored["attempted_at"]), stored["utc_offset_minutes"])),
+             ("outcome", mine["outcome"], stored["outcome"]), ("agent_id", mine["agent_id"], stored["agent_id"]),
+             ("account_id", mine["account_id"], stored["account_id"]),
+             ("direction", mine["direction"], stored["direction"] or "outbound"),
+             ("callback_at", instant(mine["callback_at"]), instant(stored["callback_at"])))
+    return next((name for name, a, b in pairs if a != b), None)
 
 
 _CONTACT_COLUMNS = ("plan_id", "debtor_id", "channel", "destination", "window_start", "window_end", "timezone",
                     "pool", "rank", "expected_value", "rules", "arm")
-_INSERT_COLUMNS = ("attempt_id", "debtor_id", "account_id", "channel", "destination", "attempted_at",
-                   "utc_offset_minutes", "outcome", "agent_id", "import_id", "direction", "callback_at",
-                   "callback_offset_minutes")
+# A history file's columns as attempts_in stages them (LOG_SCHEMA without the line), and those
+# the check against stored attempts compares as stored (direction apart: NULL in old rows).
+_STAGED_COLUMNS = ("attempt_id", "debtor_id", "account_id", "channel", "destination", "attempted_at",
+                   "utc_offset_minutes", "outcome", "agent_id", "direction", "callback_at", "callback_offset_minutes")
+_STAGED_SQL = ("attempt_id VARCHAR(128), debtor_id VARCHAR(128), account_id VARCHAR(128), channel VARCHAR(16), "
+               "destination VARCHAR(320), attempted_at TIMESTAMP, utc_offset_minutes INTEGER, outcome VARCHAR(32), "
+               "agent_id VARCHAR(128), direction VARCHAR(8), callback_at TIMESTAMP, callback_offset_minutes INTEGER")
+_COMPARED = ("debtor_id", "channel", "destination", "attempted_at", "utc_offset_minutes", "outcome", "agent_id",
+             "account_id", "callback_at")
 _ATTEMPT_COLUMNS = ("attempt_id", "debtor_id", "channel", "destination", "attempted_at", "utc_offset_minutes",
                     "outcome", "account_id", "agent_id", "direction", "callback_at", "callback_offset_minutes")
 _OFFSETS: dict[int, dt.timezone] = {}

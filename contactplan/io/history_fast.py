@@ -51,9 +51,10 @@ _SECOND = 1_000_000  # microseconds
 # The plain shape of an instant (what dialers write); any other ISO 8601 form takes the row path.
 _PLAIN_INSTANT = (r"^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?"
                   r"(?:(Z)|([+-])([0-9]{2}):([0-9]{2}))$")
-_CHANNEL_LIST = list(Channel)
-_OUTCOME_LIST = list(Outcome)
-_DIRECTION_LIST = list(DIRECTION_OF.values())
+# The spilled columns' codes of channel, outcome and direction (history_log names them again).
+CHANNEL_LIST = _CHANNEL_LIST = list(Channel)
+OUTCOME_LIST = _OUTCOME_LIST = list(Outcome)
+DIRECTION_LIST = _DIRECTION_LIST = list(DIRECTION_OF.values())
 _COLUMNS = ("line", "attempt_id", "debtor_id", "channel", "destination", "attempted_at", "outcome", "account_id",
             "agent_id", "direction", "callback_at")
 _SCHEMA = {"line": pl.Int64, "attempt_id": pl.String, "debtor_id": pl.String, "channel": pl.UInt8,
@@ -133,6 +134,29 @@ def spill_log(path: str, workdir: Path, *, default_country: str = "BR", now: dt.
         with open(name, "rb") as f:
             buckets = _bucket_count(size, piece_bytes, workers)
             return _Spiller(name, workdir, buckets, default_country, now, seed).run(_pieces(f, piece_bytes))
+    except OSError as exc:
+        from contactplan.i18n import os_reason
+
+        raise InputError(name, tr("cannot read file: {reason}", reason=os_reason(exc))) from None
+
+
+def read_checked_log(path: str, *, default_country: str = "BR", now: dt.datetime | None = None,
+                     piece_bytes: int = PIECE_BYTES) -> tuple[pl.DataFrame, str, list[str], CsvTable] | None:
+    """The log at ``path`` checked as spill_log checks it but held in memory, one frame in file
+    order (the spilled columns and each row's line), with its sha256, its unknown columns and the
+    table that words its errors; None when the file is not plain (the caller reads it with the row
+    path). Raises the row path's InputError on the first bad row."""
+    name = str(path)
+    if name == "-" or not _is_plain_file(name):
+        raw = read_bytes(name)
+        pieces = _rejoined(raw[i:i + piece_bytes] for i in range(0, len(raw), piece_bytes))
+        return _Collector(name, default_country, now).collect(pieces)
+    from contactplan.io.files import check_readable
+
+    check_readable(name)
+    try:
+        with open(name, "rb") as f:
+            return _Collector(name, default_country, now).collect(_pieces(f, piece_bytes))
     except OSError as exc:
         from contactplan.i18n import os_reason
 
@@ -262,6 +286,10 @@ class _Spiller:
         self.seen = pl.concat([self.seen, values.select("attempt_id", "line").filter(~repeated)], rechunk=False)
         out = fast if slow is None else pl.concat([fast, slow])
         self.attempts += out.height
+        self._emit(k, out)
+
+    def _emit(self, k: int, out: pl.DataFrame) -> None:
+        """A piece's checked rows to their buckets' files."""
         for bucket, part in out.with_columns(bucket_of(out.get_column("debtor_id"), self.n_buckets, self.seed)
                                              .alias("bucket")).partition_by("bucket", as_dict=True).items():
             target = self.workdir / f"b{bucket[0]:03d}-{k:06d}.arrow"
@@ -364,7 +392,8 @@ class _Spiller:
         table = self.table
         wanted = rows.get_column("attempt_id").unique().implode()
         first_of = dict(self.seen.filter(pl.col("attempt_id").is_in(wanted)).iter_rows())
-        for attempt_id, line in values.filter(pl.col("attempt_id").is_in(wanted)).select("attempt_id", "line").iter_rows():
+        firsts = values.filter(pl.col("attempt_id").is_in(wanted)).select("attempt_id", "line")
+        for attempt_id, line in firsts.iter_rows():
             first_of.setdefault(attempt_id, line)
         out = []
         for record in rows.iter_rows(named=True):
@@ -384,6 +413,24 @@ class _Spiller:
                         a.attempted_at.isoformat(), _OUTCOME_LIST.index(a.outcome), a.account_id, a.agent_id,
                         _DIRECTION_LIST.index(a.direction), a.callback_at.isoformat() if a.callback_at else ""))
         return pl.DataFrame(out, schema=_SCHEMA, orient="row")
+
+
+class _Collector(_Spiller):
+    """The spiller's checks, its rows kept in memory in file order instead of spilled."""
+
+    def __init__(self, name: str, default_country: str, now: dt.datetime | None):
+        super().__init__(name, Path(), 1, default_country, now, 0)
+        self.frames: list[pl.DataFrame] = []
+
+    def _emit(self, k: int, out: pl.DataFrame) -> None:
+        self.frames.append(out)
+
+    def collect(self, pieces: Iterator[bytes]) -> tuple[pl.DataFrame, str, list[str], CsvTable] | None:
+        log = self.run(pieces)
+        if log is None:
+            return None
+        frame = pl.concat(self.frames) if self.frames else pl.DataFrame(schema=_SCHEMA)
+        return frame.sort("line"), log.sha256, log.unknown, self.table
 
 
 def _days(text: str) -> int | None:
