@@ -1,64 +1,115 @@
-"""Benchmark `history import`: N seeded synthetic attempts into a fresh store.
+"""Benchmark `contactplan history import` on the command line, as a planner runs it after the
+dialer's day: M seeded attempts of N generated debtors (bench/audit_log.py's log: 30 days, every
+channel and outcome, opt-outs included) into a fresh store.
 
-    python bench/history_import.py                     # 1,000,000 attempts into SQLite
-    python bench/history_import.py 1000000 postgresql+psycopg://user@127.0.0.1:5432/db
+    python bench/history_import.py                          # 100,000 debtors, 1,000,000 attempts, SQLite
+    python bench/history_import.py 100000 1000000 --postgresql   # also a throw-away PostgreSQL server
 
-Prints the phase times (read+validate the CSV, insert) and the re-import time (idempotent: adds 0).
+For each store it times, each in a process of its own:
+1. the import of the log into the empty store;
+2. the import of the same attempts from another file (the log with LF line ends instead of
+   CRLF, so another file hash): every attempt is compared with the stored one and none is added;
+3. the import of the first file again (known by its hash: nothing read twice).
+
+The PostgreSQL server is started here (initdb + pg_ctl on localhost, default settings: fsync on),
+as the tests start theirs. Prints wall and CPU seconds and the peak RSS (of the largest process so far); CPU of
+the server process is not counted (it is another process tree).
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import random
+import os
 import resource
+import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from contactplan.io.history import read_history
-from contactplan.store import open_store
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SEED = 20261124
-OUTCOMES = ["no_answer", "busy", "voicemail", "conversation", "promise_to_pay", "delivered", "failed"]
-CHANNELS = ["voice", "voice", "voice", "ivr", "sms", "whatsapp", "email"]
+from audit_log import CLI, SEED, write_log  # noqa: E402
 
 
-def write_attempts(path: Path, n: int) -> None:
-    rng = random.Random(SEED)
-    start = dt.datetime(2026, 10, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=-3)))
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["attempt_id", "debtor_id", "channel", "destination", "attempted_at", "outcome", "agent_id"])
-        for k in range(n):
-            channel = rng.choice(CHANNELS)
-            dest = f"d{k % 400_000}@example.com" if channel == "email" else f"+55119{rng.randrange(10**8):08d}"
-            when = start + dt.timedelta(minutes=rng.randrange(60 * 24 * 50))
-            w.writerow([f"ATT{k:09d}", f"D{k % 400_000:07d}", channel, dest, when.isoformat(), rng.choice(OUTCOMES),
-                        f"AG{rng.randrange(200):03d}"])
+def timed(label: str, *args: str) -> str:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    r = subprocess.run([*CLI, *args], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if r.returncode != 0:
+        sys.exit(f"{label} failed ({r.returncode}): {r.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    said = " ".join((r.stdout + r.stderr).split())
+    print(f"  {label}: wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {after.ru_maxrss / 1024:.0f} MB; {said}",
+          flush=True)
+    return r.stdout
+
+
+def _pg_bin(name: str) -> str:
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    candidates = [shutil.which(name), *(str(p / name) for p in versions)]
+    found = next((c for c in candidates if c and Path(c).exists()), None)
+    if not found:
+        sys.exit(f"{name} not found: install the PostgreSQL server to run --postgresql")
+    return found
+
+
+class PostgresServer:
+    """A throw-away server in a temporary directory (as root, run as the 'postgres' user)."""
+
+    def __init__(self, root: Path) -> None:
+        self.data = root / "pg"
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.data.mkdir()
+        if self.as_user:
+            shutil.chown(root, "postgres")
+            shutil.chown(self.data, "postgres")
+        subprocess.run([*self.as_user, _pg_bin("initdb"), "-D", str(self.data), "-U", "contactplan",
+                        "--auth=trust", "-E", "UTF8", "--no-locale"], check=True, capture_output=True)
+        subprocess.run([*self.as_user, _pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(root / "pg.log"), "-w",
+                        "-o", f"-p {self.port} -k {root} -c listen_addresses=127.0.0.1", "start"],
+                       check=True, capture_output=True)
+        self.url = f"postgresql+psycopg://contactplan@127.0.0.1:{self.port}/postgres"
+
+    def stop(self) -> None:
+        subprocess.run([*self.as_user, _pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"],
+                       capture_output=True)
+
+
+def run(label: str, db: str, log: Path, other: Path) -> None:
+    print(label, flush=True)
+    timed("import into the empty store", "history", "import", str(log), "--db", db)
+    timed("the same attempts from another file", "history", "import", str(other), "--db", db)
+    timed("the first file again", "history", "import", str(log), "--db", db)
 
 
 def main(argv: list[str]) -> None:
-    n = int(argv[0]) if argv else 1_000_000
+    postgresql = "--postgresql" in argv
+    sizes = [a for a in argv if not a.startswith("--")]
+    n_debtors = int(sizes[0]) if sizes else 100_000
+    n_attempts = int(sizes[1]) if len(sizes) > 1 else 1_000_000
     with tempfile.TemporaryDirectory() as tmp:
-        url = argv[1] if len(argv) > 1 else f"sqlite:///{tmp}/bench.db"
-        path = Path(tmp) / "attempts.csv"
-        write_attempts(path, n)
-        store = open_store(url)
-        now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
-        t0 = time.perf_counter()
-        attempts, sha, _ = read_history(path)
-        t1 = time.perf_counter()
-        rows, added = store.import_attempts(attempts, sha256=sha, source=str(path), now=now)
-        t2 = time.perf_counter()
-        again = store.import_attempts(attempts, sha256=sha[::-1], source=str(path), now=now)
-        t3 = time.perf_counter()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        backend = url.split(":", 1)[0]
-        print(f"{backend}: {n} attempts: read+validate {t1 - t0:.1f} s, insert {t2 - t1:.1f} s, "
-              f"total {t2 - t0:.1f} s; added {added}; re-import of the same attempts {t3 - t2:.1f} s "
-              f"added {again[1]}; peak RSS {peak:.0f} MB")
+        root = Path(tmp)
+        subprocess.run([*CLI, "generate", "-n", str(n_debtors), "-s", str(SEED), "-o", tmp], check=True,
+                       capture_output=True)
+        log = root / "log.csv"
+        write_log(root / "debtors.csv", log, n_attempts)
+        other = root / "log-lf.csv"
+        other.write_bytes(log.read_bytes().replace(b"\r\n", b"\n"))
+        print(f"{n_attempts:,} attempts of {n_debtors:,} debtors ({log.stat().st_size / 1e6:.0f} MB)")
+        run("SQLite (the default store)", f"sqlite:///{root / 'store.db'}", log, other)
+        if postgresql:
+            server = PostgresServer(root)
+            try:
+                run("PostgreSQL (COPY)", server.url, log, other)
+            finally:
+                server.stop()
 
 
 if __name__ == "__main__":

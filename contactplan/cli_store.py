@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -39,11 +40,16 @@ def history_import(
     """Import outcomes: all or nothing, and re-importing the same attempts adds nothing."""
     try:
         moment = now()
-        log = read_history_log(str(file), default_country.upper(), moment)
         url = resolve_url(db)
+        known = _imported_rows(url, file)
+        if known is not None:  # these very bytes are imported: nothing to read, nothing to add
+            err.print(tr("{path}: {rows} attempts read, {added} added, {present} already in {store}",
+                         path=escape(str(file)), rows=known, added=0, present=known, store=redact(url)))
+            return
+        log = read_history_log(str(file), default_country.upper(), moment)
+        store = open_store(url)
         try:
-            rows, added, opt_outs = open_store(url).import_log(log.frame, sha256=log.sha256, source=str(file),
-                                                               now=moment)
+            rows, added, opt_outs = store.import_log(log.frame, sha256=log.sha256, source=str(file), now=moment)
         except AttemptConflict as exc:
             raise log.error(exc.index, exc.column, tr("this attempt_id is already stored with another {column}; "
                                                       "nothing was imported (give the attempt a new id, or correct "
@@ -57,6 +63,20 @@ def history_import(
     if opt_outs:
         line += tr("; {n} opt-out(s) recorded as suppressions", n=opt_outs)
     err.print(line)
+
+
+def _imported_rows(url: str, file: Path) -> int | None:
+    """The rows of this file's earlier import (by its bytes' sha256), if any. A file that cannot be
+    read is left to the reader, whose error names it; an embedded store that does not exist yet is
+    not created for the question (a refused file must leave nothing behind)."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None
+    try:
+        with file.open("rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return None
+    return open_store(url).imported_rows(digest)
 
 
 def _warn_unknown(file: Path, unknown) -> None:

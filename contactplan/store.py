@@ -281,32 +281,38 @@ class Store:
         comparison with stored attempts and the insert are each one statement over it: a million
         attempts without a query or an object per row."""
         rows = log.height
+        if log.get_column("attempt_id").is_duplicated().any():
+            raise ValueError("import_log: attempt ids must be unique within a log (the readers refuse repeats)")
         with self.transaction() as conn:
-            done = conn.execute(select(ImportRow.added).where(ImportRow.sha256 == sha256)).first()
-            if done is not None:
-                return rows, 0, 0
             cursor = conn.connection.driver_connection.cursor()
             try:
-                self._stage(cursor, log)
-                self._check_staged(cursor, log)
-                inserted = conn.execute(self._insert(ImportRow.__table__).values(
-                    sha256=sha256, source=os.path.basename(source), rows=rows, added=0,
-                    imported_at=now).on_conflict_do_nothing(index_elements=["sha256"]).returning(ImportRow.id)).first()
-                if inserted is None:  # the same file, imported by a concurrent run that committed first
+                if self.dialect == "postgresql":
+                    # One import at a time (SQLite: BEGIN IMMEDIATE already): a concurrent import
+                    # could otherwise store an id between this one's comparison and its insert,
+                    # and a conflicting row would be skipped unseen. Readers are not blocked.
+                    cursor.execute("LOCK TABLE attempts IN SHARE ROW EXCLUSIVE MODE")
+                done = conn.execute(select(ImportRow.added).where(ImportRow.sha256 == sha256)).first()
+                if done is not None:
                     return rows, 0, 0
-                import_id = inserted[0]
-                # Opt-outs among the attempts not stored yet: the ones this import adds.
-                cursor.execute("SELECT s.pos FROM attempts_in s WHERE s.outcome = 'opt_out' AND NOT EXISTS "
-                               "(SELECT 1 FROM attempts a WHERE a.attempt_id = s.attempt_id) ORDER BY s.pos")
-                opt_out_rows = [pos for (pos,) in cursor.fetchall()]
-                mark = "?" if self.dialect == "sqlite" else "%s"
-                names = ", ".join(_STAGED_COLUMNS)
-                verb, tail = ("INSERT OR IGNORE", "") if self.dialect == "sqlite" else \
-                    ("INSERT", " ON CONFLICT (attempt_id) DO NOTHING")
-                cursor.execute(f"{verb} INTO attempts ({names}, import_id) SELECT {names}, {mark} FROM attempts_in "
-                               f"ORDER BY pos{tail}", (import_id,))
-                added = cursor.rowcount
-                cursor.execute("DROP TABLE attempts_in")
+                with self._import_cache(cursor):
+                    self._stage(cursor, log)
+                    self._check_staged(cursor, log)
+                    # What is left staged is what this import adds (the rest is stored, equal).
+                    cursor.execute("DELETE FROM attempts_in WHERE EXISTS "
+                                   "(SELECT 1 FROM attempts a WHERE a.attempt_id = attempts_in.attempt_id)")
+                    adding = rows - max(cursor.rowcount, 0)
+                    import_id = conn.execute(self._insert(ImportRow.__table__).values(
+                        sha256=sha256, source=os.path.basename(source), rows=rows, added=0,
+                        imported_at=now).returning(ImportRow.id)).scalar_one()
+                    cursor.execute("SELECT pos FROM attempts_in WHERE outcome = 'opt_out' ORDER BY pos")
+                    opt_out_rows = [pos for (pos,) in cursor.fetchall()]
+                    mark = "?" if self.dialect == "sqlite" else "%s"
+                    names = ", ".join(_STAGED_COLUMNS)
+                    with self._bulk_indexes(conn, cursor, adding):
+                        cursor.execute(f"INSERT INTO attempts ({names}, import_id) SELECT {names}, {mark} "
+                                       f"FROM attempts_in ORDER BY pos", (import_id,))
+                        added = cursor.rowcount
+                    cursor.execute("DROP TABLE attempts_in")
             finally:
                 cursor.close()
             conn.execute(ImportRow.__table__.update().where(ImportRow.id == import_id).values(added=added))
@@ -314,6 +320,47 @@ class Store:
                         for pos in opt_out_rows]
             suppressed = self._add_suppressions(conn, opt_outs, now)
         return rows, added, suppressed
+
+    def imported_rows(self, sha256: str) -> int | None:
+        """The rows of the file with this sha256 if it was imported already, else None."""
+        with self.transaction() as conn:
+            return conn.execute(select(ImportRow.rows).where(ImportRow.sha256 == sha256)).scalar_one_or_none()
+
+    @contextmanager
+    def _bulk_indexes(self, conn: Connection, cursor: Any, adding: int) -> Iterator[None]:
+        """Around an insert of ``adding`` attempts: when they are many beside those stored, the
+        lookup indexes (by debtor and time, by time) are dropped and built again after it, in the
+        same transaction -- sorting a million rows once is cheaper than a million inserts at
+        random places (1M attempts into an empty store: 8.7 s -> 3.1 s on SQLite, 18.1 s -> 12.0 s
+        on PostgreSQL). SQLite's readers keep reading the last committed store meanwhile;
+        PostgreSQL's wait for the import to commit (DROP INDEX locks the table)."""
+        cursor.execute("SELECT max(id) FROM attempts")  # at least the rows stored; the primary key answers
+        (top,) = cursor.fetchone()
+        if adding < _BULK_MIN or adding * 4 < (top or 0):
+            yield
+            return
+        indexes = sorted(AttemptRow.__table__.indexes, key=lambda index: index.name)
+        for index in indexes:
+            index.drop(conn)
+        yield
+        for index in indexes:
+            index.create(conn)
+
+    @contextmanager
+    def _import_cache(self, cursor: Any) -> Iterator[None]:
+        """SQLite: a page cache that holds the attempts' indexes while a large import inserts into
+        them (the default 2 MB made a million attempts' insert 1.6x slower), then the default again.
+        SQLite takes the pages only as it touches them."""
+        if self.dialect != "sqlite":
+            yield
+            return
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute("PRAGMA cache_size=-262144")  # KiB: 256 MB at most
+        try:
+            yield
+        finally:
+            cursor.execute(f"PRAGMA cache_size={int(before)}")
 
     def _stage(self, cursor: Any, log: pl.DataFrame) -> None:
         """The file's rows in the transaction's temporary table attempts_in, ``pos`` its row index."""
@@ -330,6 +377,7 @@ class Store:
         with cursor.copy("COPY attempts_in FROM STDIN (FORMAT csv)") as copy:
             for k in range(0, staged.height, 200_000):
                 copy.write(staged.slice(k, 200_000).write_csv(include_header=False, quote_style="non_numeric"))
+        cursor.execute("ANALYZE attempts_in")  # temporary tables have no statistics until asked
 
     def _check_staged(self, cursor: Any, log: pl.DataFrame) -> None:
         """AttemptConflict for the first staged row whose attempt_id is stored with other content.
@@ -689,6 +737,8 @@ _COMPARED = ("debtor_id", "channel", "destination", "attempted_at", "utc_offset_
              "account_id", "callback_at")
 _ATTEMPT_COLUMNS = ("attempt_id", "debtor_id", "channel", "destination", "attempted_at", "utc_offset_minutes",
                     "outcome", "account_id", "agent_id", "direction", "callback_at", "callback_offset_minutes")
+# Fewer attempts than this go into the lookup indexes as they are (Store._bulk_indexes).
+_BULK_MIN = 50_000
 _OFFSETS: dict[int, dt.timezone] = {}
 _new_attempt = constructor(Attempt)  # a month of outcomes is millions of rows
 

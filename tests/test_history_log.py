@@ -175,6 +175,94 @@ def test_opt_outs_of_attempts_already_stored_add_no_second_suppression(db_url, t
     assert found == [("sms", "opt_out outcome, attempt A2"), ("whatsapp", "opt_out outcome, attempt A3")]
 
 
+def test_a_file_imported_already_is_known_by_its_bytes(db_url, tmp_path):
+    """The same bytes again are answered from the store's record of the import, without reading
+    the file, and add nothing (the count is the first import's)."""
+    first = write_csv(tmp_path / "a.csv", [BASE, ["A2", "D1", "sms", "+5511987654321", "2026-11-20T11:00:00-03:00",
+                                                  "opt_out", "", "", ""]])
+    assert CliRunner().invoke(app, ["history", "import", str(first), "--db", db_url]).exit_code == 0
+    r = CliRunner().invoke(app, ["history", "import", str(first), "--db", db_url])
+    assert r.exit_code == 0, r.output
+    assert "2 attempts read, 0 added, 2 already in" in " ".join(r.output.split())
+    assert "opt-out" not in r.output
+    assert len(open_store(db_url).suppressions()) == 1
+
+
+def test_a_refused_file_creates_no_embedded_store(tmp_path):
+    bad = write_csv(tmp_path / "bad.csv", [["A1", "D1", "pigeon", "+5511987654321", "2026-11-20T10:00:00-03:00",
+                                            "delivered", "", "", ""]])
+    r = CliRunner().invoke(app, ["history", "import", str(bad), "--db", f"sqlite:///{tmp_path / 'new.db'}"])
+    assert r.exit_code == 2, r.output
+    assert "bad.csv:2:3" in " ".join(r.output.split())
+    assert not (tmp_path / "new.db").exists()
+
+
+def test_an_id_stored_by_a_concurrent_import_is_a_conflict_not_skipped(postgres_url, tmp_path):
+    """PostgreSQL: imports take turns on the attempts table, so one that waited compares its rows
+    with what the other committed (a re-used id with other content is refused, not skipped)."""
+    import threading
+
+    import psycopg
+
+    url = postgres_url.rsplit("/", 1)[0] + "/concurrent"
+    admin = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS concurrent")
+        conn.execute("CREATE DATABASE concurrent")
+    store = open_store(url)
+    other = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+    other.execute("LOCK TABLE attempts IN SHARE ROW EXCLUSIVE MODE")  # another import under way
+    outcome = {}
+
+    def second_import():
+        try:
+            log = read_history_log(str(write_csv(tmp_path / "b.csv", [BASE])), now=NOW)
+            outcome["result"] = store.import_log(log.frame, sha256=log.sha256, source="b.csv", now=NOW)
+        except Exception as exc:  # noqa: BLE001 -- the test reports what happened
+            outcome["error"] = exc
+
+    waiting = threading.Thread(target=second_import)
+    waiting.start()
+    waiting.join(timeout=2)
+    assert waiting.is_alive(), outcome  # it waits for the other import
+    other.execute("INSERT INTO attempts (attempt_id, debtor_id, account_id, channel, destination, attempted_at, "
+                  "utc_offset_minutes, outcome, agent_id, direction) VALUES ('A1', 'D1', '', 'voice', "
+                  "'+5511987654321', '2026-11-20 13:00:00', -180, 'no_answer', '', 'outbound')")
+    other.commit()
+    other.close()
+    waiting.join(timeout=60)
+    assert type(outcome.get("error")).__name__ == "AttemptConflict", outcome
+    assert [a.outcome.value for a in store.history("D1")] == ["no_answer"]
+
+
+@pytest.mark.parametrize("stored_before", [0, 6])
+def test_a_large_import_builds_the_lookup_indexes_again(db_url, tmp_path, monkeypatch, stored_before):
+    """Many attempts beside those stored go in without the lookup indexes, which are built again
+    in the same transaction: afterwards they exist, and the store reads back the row path's
+    attempts (its lookups by debtor and by time use them)."""
+    import sqlalchemy
+
+    import contactplan.store as store_module
+
+    rng = random.Random(11)
+    rows = [_clean_row(rng, k) for k in range(40)]
+    store = open_store(db_url)
+    if stored_before:
+        early = read_history_log(str(_write(tmp_path / "early.csv", rows[:stored_before])), now=NOW)
+        store.import_log(early.frame, sha256=early.sha256, source="early.csv", now=NOW)
+    monkeypatch.setattr(store_module, "_BULK_MIN", 10)
+    path = _write(tmp_path / "log.csv", rows)
+    log = read_history_log(str(path), now=NOW)
+    assert store.import_log(log.frame, sha256=log.sha256, source="log.csv", now=NOW)[:2] == \
+        (len(rows), len(rows) - stored_before)
+    names = {ix["name"] for ix in sqlalchemy.inspect(store.engine).get_indexes("attempts")}
+    assert {"ix_attempts_debtor_time", "ix_attempts_time"} <= names
+    attempts, _, _ = read_history(str(path), now=NOW)
+    for debtor in {a.debtor_id for a in attempts}:
+        assert store.history(debtor) == sorted((a for a in attempts if a.debtor_id == debtor),
+                                               key=lambda a: (a.attempted_at, a.attempt_id))
+
+
 def write_csv(path, rows):
     with path.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([HEADER, *rows])
