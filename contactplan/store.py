@@ -298,9 +298,14 @@ class Store:
                     self._stage(cursor, log)
                     self._check_staged(cursor, log)
                     # What is left staged is what this import adds (the rest is stored, equal).
-                    cursor.execute("DELETE FROM attempts_in WHERE EXISTS "
-                                   "(SELECT 1 FROM attempts a WHERE a.attempt_id = attempts_in.attempt_id)")
-                    adding = rows - max(cursor.rowcount, 0)
+                    stored = "EXISTS (SELECT 1 FROM attempts a WHERE a.attempt_id = attempts_in.attempt_id)"
+                    cursor.execute(f"SELECT count(*) FROM attempts_in WHERE {stored}")
+                    (present,) = cursor.fetchone()
+                    if present == rows:  # all of them: a re-import under another name
+                        cursor.execute("DELETE FROM attempts_in")
+                    elif present:
+                        cursor.execute(f"DELETE FROM attempts_in WHERE {stored}")
+                    adding = rows - present
                     import_id = conn.execute(self._insert(ImportRow.__table__).values(
                         sha256=sha256, source=os.path.basename(source), rows=rows, added=0,
                         imported_at=now).returning(ImportRow.id)).scalar_one()
