@@ -19,7 +19,7 @@ from contactplan.io.csvfile import read_csv, unknown_columns
 from contactplan.io.history_log import read_history_log
 from contactplan.io.phones import PhoneError, destination_address
 from contactplan.model import Channel, Suppression
-from contactplan.store import AttemptConflict, open_store, redact, resolve_url
+from contactplan.store import AttemptConflict, StoreError, open_store, redact, resolve_url
 
 history_app = typer.Typer(no_args_is_help=True, help="Contact history: import dialer outcomes, show, purge.")
 suppress_app = typer.Typer(no_args_is_help=True, help="The do-not-contact list.")
@@ -67,8 +67,9 @@ def history_import(
 
 def _imported_rows(url: str, file: Path) -> int | None:
     """The rows of this file's earlier import (by its bytes' sha256), if any. A file that cannot be
-    read is left to the reader, whose error names it; an embedded store that does not exist yet is
-    not created for the question (a refused file must leave nothing behind)."""
+    read is left to the reader, whose error names it. The store is neither created nor upgraded
+    for the question (a refused file must leave nothing behind): one without the record yet has
+    no earlier import to answer from."""
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return None
     try:
@@ -76,7 +77,10 @@ def _imported_rows(url: str, file: Path) -> int | None:
             digest = hashlib.file_digest(f, "sha256").hexdigest()
     except OSError:
         return None
-    return open_store(url).imported_rows(digest)
+    try:
+        return open_store(url, migrate=False).imported_rows(digest)
+    except StoreError:  # no schema yet, or the server is down: the import itself will say so
+        return None
 
 
 def _warn_unknown(file: Path, unknown) -> None:

@@ -197,6 +197,22 @@ def test_a_refused_file_creates_no_embedded_store(tmp_path):
     assert not (tmp_path / "new.db").exists()
 
 
+def test_a_refused_file_leaves_an_empty_server_database_empty(db_url, tmp_path):
+    import sqlalchemy
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the embedded case is test_a_refused_file_creates_no_embedded_store")
+    bad = write_csv(tmp_path / "bad.csv", [["A1", "D1", "pigeon", "+5511987654321", "2026-11-20T10:00:00-03:00",
+                                            "delivered", "", "", ""]])
+    r = CliRunner().invoke(app, ["history", "import", str(bad), "--db", db_url])
+    assert r.exit_code == 2, r.output
+    engine = sqlalchemy.create_engine(db_url)
+    try:
+        assert sqlalchemy.inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
 def test_an_id_stored_by_a_concurrent_import_is_a_conflict_not_skipped(postgres_url, tmp_path):
     """PostgreSQL: imports take turns on the attempts table, so one that waited compares its rows
     with what the other committed (a re-used id with other content is refused, not skipped)."""
