@@ -197,11 +197,11 @@ def test_a_refused_file_creates_no_embedded_store(tmp_path):
     assert not (tmp_path / "new.db").exists()
 
 
-def test_a_refused_file_leaves_an_empty_server_database_empty(db_url, tmp_path):
+def test_a_refused_file_leaves_an_empty_server_database_empty(postgres_url, tmp_path):
+    """PostgreSQL's side of test_a_refused_file_creates_no_embedded_store: no tables made."""
     import sqlalchemy
 
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the embedded case is test_a_refused_file_creates_no_embedded_store")
+    db_url = _fresh_database(postgres_url, "refused")
     bad = write_csv(tmp_path / "bad.csv", [["A1", "D1", "pigeon", "+5511987654321", "2026-11-20T10:00:00-03:00",
                                             "delivered", "", "", ""]])
     r = CliRunner().invoke(app, ["history", "import", str(bad), "--db", db_url])
@@ -220,11 +220,7 @@ def test_an_id_stored_by_a_concurrent_import_is_a_conflict_not_skipped(postgres_
 
     import psycopg
 
-    url = postgres_url.rsplit("/", 1)[0] + "/concurrent"
-    admin = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS concurrent")
-        conn.execute("CREATE DATABASE concurrent")
+    url = _fresh_database(postgres_url, "concurrent")
     store = open_store(url)
     other = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
     other.execute("LOCK TABLE attempts IN SHARE ROW EXCLUSIVE MODE")  # another import under way
@@ -277,6 +273,15 @@ def test_a_large_import_builds_the_lookup_indexes_again(db_url, tmp_path, monkey
     for debtor in {a.debtor_id for a in attempts}:
         assert store.history(debtor) == sorted((a for a in attempts if a.debtor_id == debtor),
                                                key=lambda a: (a.attempted_at, a.attempt_id))
+
+
+def _fresh_database(postgres_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def write_csv(path, rows):
