@@ -19,33 +19,17 @@ the server process is not counted (it is another process tree).
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from audit_log import CLI, SEED, write_log  # noqa: E402
-
-
-def timed(label: str, *args: str) -> str:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    r = subprocess.run([*CLI, *args], capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if r.returncode != 0:
-        sys.exit(f"{label} failed ({r.returncode}): {r.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    said = " ".join((r.stdout + r.stderr).split())
-    print(f"  {label}: wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {after.ru_maxrss / 1024:.0f} MB; {said}",
-          flush=True)
-    return r.stdout
+from loop import timed  # noqa: E402
 
 
 def _pg_bin(name: str) -> str:
@@ -84,9 +68,9 @@ class PostgresServer:
 
 def run(label: str, db: str, log: Path, other: Path) -> None:
     print(label, flush=True)
-    timed("import into the empty store", "history", "import", str(log), "--db", db)
-    timed("the same attempts from another file", "history", "import", str(other), "--db", db)
-    timed("the first file again", "history", "import", str(log), "--db", db)
+    timed("  import into the empty store", "history", "import", str(log), "--db", db, said=True)
+    timed("  the same attempts from another file", "history", "import", str(other), "--db", db, said=True)
+    timed("  the first file again", "history", "import", str(log), "--db", db, said=True)
 
 
 def main(argv: list[str]) -> None:

@@ -22,7 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from audit_log import CLI, SEED, write_log  # noqa: E402
 
 
-def timed(label: str, *args: str) -> None:
+def timed(label: str, *args: str, said: bool = False) -> None:
+    """Run one contactplan command in a process of its own and print its wall and CPU seconds and
+    the peak RSS (of the largest child so far); ``said``: also what the command printed."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     r = subprocess.run([*CLI, *args], capture_output=True, text=True)
@@ -31,7 +33,8 @@ def timed(label: str, *args: str) -> None:
     if r.returncode != 0:
         sys.exit(f"{label} failed ({r.returncode}): {r.stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    print(f"{label}: wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {after.ru_maxrss / 1024:.0f} MB", flush=True)
+    output = "; " + " ".join((r.stdout + r.stderr).split()) if said else ""
+    print(f"{label}: wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {after.ru_maxrss / 1024:.0f} MB{output}", flush=True)
 
 
 def main(argv: list[str]) -> None:
