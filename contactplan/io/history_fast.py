@@ -28,9 +28,10 @@ import datetime as dt
 import hashlib
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -48,13 +49,14 @@ PIECE_BYTES = 8 << 20  # read at a time; a bucket holds about this much of the f
 MAX_BUCKETS = 256
 _EPOCH = dt.date(1970, 1, 1)
 _SECOND = 1_000_000  # microseconds
+T = TypeVar("T")
 # The plain shape of an instant (what dialers write); any other ISO 8601 form takes the row path.
 _PLAIN_INSTANT = (r"^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?"
                   r"(?:(Z)|([+-])([0-9]{2}):([0-9]{2}))$")
 # The spilled columns' codes of channel, outcome and direction (history_log names them again).
-CHANNEL_LIST = _CHANNEL_LIST = list(Channel)
-OUTCOME_LIST = _OUTCOME_LIST = list(Outcome)
-DIRECTION_LIST = _DIRECTION_LIST = list(DIRECTION_OF.values())
+CHANNEL_LIST = list(Channel)
+OUTCOME_LIST = list(Outcome)
+DIRECTION_LIST = list(DIRECTION_OF.values())
 _COLUMNS = ("line", "attempt_id", "debtor_id", "channel", "destination", "attempted_at", "outcome", "account_id",
             "agent_id", "direction", "callback_at")
 _SCHEMA = {"line": pl.Int64, "attempt_id": pl.String, "debtor_id": pl.String, "channel": pl.UInt8,
@@ -124,20 +126,8 @@ def spill_log(path: str, workdir: Path, *, default_country: str = "BR", now: dt.
     """The log at ``path`` spilled into ``workdir`` in buckets, or None when the file is not plain
     (the caller then reads it with the row path). Raises the row path's InputError on the first bad row."""
     name = str(path)
-    if name == "-" or not _is_plain_file(name):
-        return _from_bytes(name, read_bytes(name), workdir, default_country, now, piece_bytes, seed, workers)
-    from contactplan.io.files import check_readable
-
-    check_readable(name)
-    try:
-        size = os.path.getsize(name)
-        with open(name, "rb") as f:
-            buckets = _bucket_count(size, piece_bytes, workers)
-            return _Spiller(name, workdir, buckets, default_country, now, seed).run(_pieces(f, piece_bytes))
-    except OSError as exc:
-        from contactplan.i18n import os_reason
-
-        raise InputError(name, tr("cannot read file: {reason}", reason=os_reason(exc))) from None
+    return _over_pieces(name, piece_bytes, lambda pieces, size: _Spiller(
+        name, workdir, _bucket_count(size, piece_bytes, workers), default_country, now, seed).run(pieces))
 
 
 def read_checked_log(path: str, *, default_country: str = "BR", now: dt.datetime | None = None,
@@ -147,33 +137,61 @@ def read_checked_log(path: str, *, default_country: str = "BR", now: dt.datetime
     table that words its errors; None when the file is not plain (the caller reads it with the row
     path). Raises the row path's InputError on the first bad row."""
     name = str(path)
+    return _over_pieces(name, piece_bytes, lambda pieces, _size: _Collector(name, default_country, now).collect(pieces))
+
+
+def _over_pieces(name: str, piece_bytes: int, run: Callable[[Iterator[bytes], int], T]) -> T:
+    """``run(pieces, size)`` over the file in pieces that end at line ends: read as it goes from
+    a plain file, from its bytes for standard input or a special file."""
     if name == "-" or not _is_plain_file(name):
         raw = read_bytes(name)
-        pieces = _rejoined(raw[i:i + piece_bytes] for i in range(0, len(raw), piece_bytes))
-        return _Collector(name, default_country, now).collect(pieces)
+        return run(_rejoined(raw[i:i + piece_bytes] for i in range(0, len(raw), piece_bytes)), len(raw))
     from contactplan.io.files import check_readable
 
     check_readable(name)
     try:
+        size = os.path.getsize(name)
         with open(name, "rb") as f:
-            return _Collector(name, default_country, now).collect(_pieces(f, piece_bytes))
+            return run(_pieces(f, piece_bytes), size)
     except OSError as exc:
         from contactplan.i18n import os_reason
 
         raise InputError(name, tr("cannot read file: {reason}", reason=os_reason(exc))) from None
 
 
+@dataclass(frozen=True)
+class PlainInstantFields:
+    """The fields of instants written in the plain shape (_PLAIN_INSTANT), null where a text has
+    another shape: the date's text, the clock's numbers, the fraction in microseconds (0 when
+    absent), whether it is Z, the offset's hours and minutes as written and the offset in seconds
+    east of UTC. What they make an instant, and whether they make one at all, is the caller's."""
+
+    date: pl.Series
+    hour: pl.Series
+    minute: pl.Series
+    second: pl.Series
+    fraction: pl.Series
+    zulu: pl.Series
+    offset_hours: pl.Series
+    offset_minutes: pl.Series
+    offset: pl.Series
+
+
+def plain_instant_fields(text: pl.Series) -> PlainInstantFields:
+    parts = text.str.extract_groups(_PLAIN_INSTANT).struct.unnest()
+    hour, minute, second, off_h, off_m = (parts.get_column(name).cast(pl.Int64, strict=False)
+                                          for name in ("2", "3", "4", "8", "9"))
+    zulu = parts.get_column("6").is_not_null()
+    sign = pl.select(pl.when(parts.get_column("7") == "-").then(-1).otherwise(1)).to_series()
+    offset = pl.select(pl.when(zulu).then(0).otherwise(sign * (off_h * 3600 + off_m * 60))).to_series()
+    fraction = parts.get_column("5").str.pad_end(6, "0").cast(pl.Int64, strict=False).fill_null(0)
+    return PlainInstantFields(parts.get_column("1"), hour, minute, second, fraction, zulu, off_h, off_m, offset)
+
+
 def _is_plain_file(name: str) -> bool:
     from contactplan.io.spreadsheet import is_workbook
 
     return not is_workbook(name) and os.path.isfile(name)
-
-
-def _from_bytes(name: str, raw: bytes, workdir: Path, default_country: str, now: dt.datetime | None,
-                piece_bytes: int, seed: int, workers: int) -> SpilledLog | None:
-    pieces = (raw[i:i + piece_bytes] for i in range(0, len(raw), piece_bytes))
-    return _Spiller(name, workdir, _bucket_count(len(raw), piece_bytes, workers), default_country, now, seed).run(
-        _rejoined(pieces))
 
 
 def _bucket_count(size: int, piece_bytes: int, workers: int = 1) -> int:
@@ -312,18 +330,18 @@ class _Spiller:
 
     def _checked(self, v: pl.DataFrame, repeated: pl.Series) -> pl.DataFrame:
         """The spilled columns of every row, and whether the row is clean (``repeated``: its id came before)."""
-        channel = _codes(v.get_column("channel"), lambda t: CHANNEL_OF.get(t.lower()), _CHANNEL_LIST)
-        outcome = _codes(v.get_column("outcome"), lambda t: OUTCOME_OF.get(t.lower()), _OUTCOME_LIST)
+        channel = _codes(v.get_column("channel"), lambda t: CHANNEL_OF.get(t.lower()), CHANNEL_LIST)
+        outcome = _codes(v.get_column("outcome"), lambda t: OUTCOME_OF.get(t.lower()), OUTCOME_LIST)
         direction = _codes(v.get_column("direction"), lambda t: DIRECTION_OF.get((t or "outbound").lower()),
-                           _DIRECTION_LIST)
-        email = channel == _CHANNEL_LIST.index(Channel.EMAIL)
+                           DIRECTION_LIST)
+        email = channel == CHANNEL_LIST.index(Channel.EMAIL)
         filled = v.select(pl.all_horizontal(pl.col(c) != "" for c in REQUIRED)).to_series()
         frame = v.with_columns(channel.alias("channel"), outcome.alias("outcome"), direction.alias("direction"),
                                self._destinations(v.get_column("destination"), email).alias("destination"),
                                self._instants_ok(v.get_column("attempted_at")).alias("instant_ok"))
         clean = pl.all_horizontal(
             pl.lit(filled), pl.col("channel").is_not_null(), pl.col("outcome").is_not_null(),
-            pl.col("outcome") != _OUTCOME_LIST.index(Outcome.CALLBACK_REQUESTED), pl.col("callback_at") == "",
+            pl.col("outcome") != OUTCOME_LIST.index(Outcome.CALLBACK_REQUESTED), pl.col("callback_at") == "",
             pl.col("direction").is_not_null(), pl.col("destination").is_not_null(), pl.col("instant_ok"),
             pl.lit(~repeated))
         return frame.with_columns(clean.fill_null(False).alias("clean"))
@@ -358,19 +376,15 @@ class _Spiller:
 
     def _instants_ok(self, text: pl.Series) -> pl.Series:
         """Whether parse_instant accepts the text as it is and the instant is not in the future."""
-        parts = text.str.extract_groups(_PLAIN_INSTANT).struct.unnest()
-        dates = parts.get_column("1")
+        f = plain_instant_fields(text)
+        dates = f.date
         for value in dates.unique().to_list():
             if value is not None and value not in self.dates:
                 self.dates[value] = _days(value)
         days = dates.replace_strict(list(self.dates), list(self.dates.values()), default=None,
                                     return_dtype=pl.Int64)
-        number = {name: parts.get_column(name).cast(pl.Int64, strict=False) for name in ("2", "3", "4", "8", "9")}
-        hour, minute, second, off_h, off_m = (number[n] for n in ("2", "3", "4", "8", "9"))
-        zulu = parts.get_column("6").is_not_null()
-        sign = pl.select(pl.when(parts.get_column("7") == "-").then(-1).otherwise(1)).to_series()
-        offset = pl.select(pl.when(zulu).then(0).otherwise(sign * (off_h * 3600 + off_m * 60))).to_series()
-        fraction = parts.get_column("5").str.pad_end(6, "0").cast(pl.Int64, strict=False).fill_null(0)
+        hour, minute, second, off_h, off_m = f.hour, f.minute, f.second, f.offset_hours, f.offset_minutes
+        zulu, offset, fraction = f.zulu, f.offset, f.fraction
         ok = (days.is_not_null() & (hour < 24) & (minute < 60) & (second < 60)
               & (zulu | ((off_h < 24) & (off_m < 60))))
         if self.now is not None:
@@ -409,9 +423,9 @@ class _Spiller:
             a = row_attempt(table, row, self.country, self.now, self.row_addresses)
             day = a.attempted_at.date()
             self.first_date = day if self.first_date is None else min(self.first_date, day)
-            out.append((line, a.attempt_id, a.debtor_id, _CHANNEL_LIST.index(a.channel), a.destination,
-                        a.attempted_at.isoformat(), _OUTCOME_LIST.index(a.outcome), a.account_id, a.agent_id,
-                        _DIRECTION_LIST.index(a.direction), a.callback_at.isoformat() if a.callback_at else ""))
+            out.append((line, a.attempt_id, a.debtor_id, CHANNEL_LIST.index(a.channel), a.destination,
+                        a.attempted_at.isoformat(), OUTCOME_LIST.index(a.outcome), a.account_id, a.agent_id,
+                        DIRECTION_LIST.index(a.direction), a.callback_at.isoformat() if a.callback_at else ""))
         return pl.DataFrame(out, schema=_SCHEMA, orient="row")
 
 
@@ -458,7 +472,7 @@ def _codes(text: pl.Series, parse, values: list) -> pl.Series:
 def _groups(frame: pl.DataFrame) -> Iterator[list[Attempt]]:
     """Attempts of a frame sorted by debtor, one debtor's list at a time."""
     instant = _instant_reader()
-    channels, outcomes, directions = _CHANNEL_LIST, _OUTCOME_LIST, _DIRECTION_LIST
+    channels, outcomes, directions = CHANNEL_LIST, OUTCOME_LIST, DIRECTION_LIST
     columns = [frame.get_column(c).to_list() for c in _COLUMNS[1:]]
     mine: list[Attempt] = []
     current = None

@@ -31,10 +31,6 @@ LOG_SCHEMA = {"line": pl.Int64, "attempt_id": pl.String, "debtor_id": pl.String,
               "utc_offset_minutes": pl.Int32, "outcome": pl.String, "agent_id": pl.String, "direction": pl.String,
               "callback_at": pl.String, "callback_offset_minutes": pl.Int32}
 _STORED_TIME = "%Y-%m-%d %H:%M:%S%.6f"
-# The plain shape of an instant: what dialers write and datetime.isoformat gives (any other form
-# is converted one by one, by the row path's own parser).
-_PLAIN = (r"^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?"
-          r"(?:(Z)|([+-])([0-9]{2}):([0-9]{2}))$")
 
 
 @dataclass
@@ -91,18 +87,17 @@ def checked_frame(checked: pl.DataFrame) -> pl.DataFrame:
 
 def stored_instants(text: pl.Series) -> tuple[pl.Series, pl.Series]:
     """ISO 8601 instants the readers accepted (blank: none) as the store keeps them: UTC text and
-    the offset in minutes (``_offset_minutes``). The plain shape is converted in bulk; any other
-    form by parse_instant, the readers' own parser."""
-    parts = text.str.extract_groups(_PLAIN).struct.unnest()
-    number = {k: parts.get_column(k).cast(pl.Int64, strict=False) for k in ("2", "3", "4", "8", "9")}
-    days = parts.get_column("1").str.to_date("%Y-%m-%d", strict=False).cast(pl.Int64)
-    sign = pl.select(pl.when(parts.get_column("7") == "-").then(-1).otherwise(1)).to_series()
-    offset_s = pl.select(pl.when(parts.get_column("6").is_not_null()).then(0)
-                         .otherwise(sign * (number["8"] * 3600 + number["9"] * 60))).to_series()
-    fraction = parts.get_column("5").str.pad_end(6, "0").cast(pl.Int64, strict=False).fill_null(0)
-    seconds = days * 86400 + number["2"] * 3600 + number["3"] * 60 + number["4"] - offset_s
-    utc = pl.select(pl.from_epoch(seconds * 1_000_000 + fraction, time_unit="us").dt.strftime(_STORED_TIME)).to_series()
-    minutes = (offset_s // 60).cast(pl.Int32)
+    the offset in minutes (``offset_minutes``). The plain shape (what dialers write and
+    datetime.isoformat gives) is converted in bulk; any other form by parse_instant, the readers'
+    own parser."""
+    from contactplan.io.history_fast import plain_instant_fields
+
+    f = plain_instant_fields(text)
+    days = f.date.str.to_date("%Y-%m-%d", strict=False).cast(pl.Int64)
+    seconds = days * 86400 + f.hour * 3600 + f.minute * 60 + f.second - f.offset
+    utc = pl.select(pl.from_epoch(seconds * 1_000_000 + f.fraction, time_unit="us").dt.strftime(_STORED_TIME)
+                    ).to_series()
+    minutes = (f.offset // 60).cast(pl.Int32)
     odd = (utc.is_null() & (text.fill_null("") != "")).arg_true()
     if len(odd):  # rare: offsets with seconds, week dates, a space for the T ...
         from contactplan.io.values import parse_instant
