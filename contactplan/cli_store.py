@@ -41,28 +41,33 @@ def history_import(
     try:
         moment = now()
         url = resolve_url(db)
-        known = _imported_rows(url, file)
-        if known is not None:  # these very bytes are imported: nothing to read, nothing to add
-            err.print(tr("{path}: {rows} attempts read, {added} added, {present} already in {store}",
-                         path=escape(str(file)), rows=known, added=0, present=known, store=redact(url)))
-            return
-        log = read_history_log(str(file), default_country.upper(), moment)
-        store = open_store(url)
-        try:
-            rows, added, opt_outs = store.import_log(log.frame, sha256=log.sha256, source=str(file), now=moment)
-        except AttemptConflict as exc:
-            raise log.error(exc.index, exc.column, tr("this attempt_id is already stored with another {column}; "
-                                                      "nothing was imported (give the attempt a new id, or correct "
-                                                      "the row)", column=exc.column)) from None
+        rows, added, opt_outs, unknown = _import_history(url, file, default_country.upper(), moment)
     except ContactplanError as exc:
         fail(exc)
-    if log.unknown:
-        _warn_unknown(file, log.unknown)
+    if unknown:
+        _warn_unknown(file, unknown)
     line = tr("{path}: {rows} attempts read, {added} added, {present} already in {store}", path=escape(str(file)),
               rows=rows, added=added, present=rows - added, store=redact(url))
     if opt_outs:
         line += tr("; {n} opt-out(s) recorded as suppressions", n=opt_outs)
     err.print(line)
+
+
+def _import_history(url: str, file: Path, default_country: str, moment: dt.datetime
+                    ) -> tuple[int, int, int, list[str]]:
+    """(rows, added, suppressions added, unknown columns) of importing the file into the store."""
+    known = _imported_rows(url, file)
+    if known is not None:  # these very bytes are imported: nothing to read, nothing to add
+        return known, 0, 0, []
+    log = read_history_log(str(file), default_country, moment)
+    try:
+        rows, added, opt_outs = open_store(url).import_log(log.frame, sha256=log.sha256, source=str(file),
+                                                           now=moment)
+    except AttemptConflict as exc:
+        raise log.error(exc.index, exc.column, tr("this attempt_id is already stored with another {column}; "
+                                                  "nothing was imported (give the attempt a new id, or correct "
+                                                  "the row)", column=exc.column)) from None
+    return rows, added, opt_outs, log.unknown
 
 
 def _imported_rows(url: str, file: Path) -> int | None:

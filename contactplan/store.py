@@ -51,7 +51,7 @@ from contactplan.errors import ContactplanError, InputError
 from contactplan.i18n import os_reason, tr
 from contactplan.io.frozen import constructor, paused_gc
 from contactplan.io.history import CHANNEL_OF, DIRECTION_OF, OUTCOME_OF
-from contactplan.io.history_log import attempts_frame, frame_attempt, offset_minutes
+from contactplan.io.history_log import attempts_frame, frame_attempt, offset_minutes, stored_time
 from contactplan.model import (Attempt, Channel, ConsentRecord, PlannedContact, StoreData, Suppression,
                                opt_out_suppression)
 
@@ -405,8 +405,7 @@ class Store:
         text form of it)."""
         if t is None:
             return None
-        u = t.astimezone(UTC).replace(tzinfo=None)
-        return u.isoformat(" ", "microseconds") if self.dialect == "sqlite" else u
+        return stored_time(t) if self.dialect == "sqlite" else t.astimezone(UTC).replace(tzinfo=None)
 
     def _bulk_insert(self, conn: Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
         """Rows straight to the driver inside the open transaction. SQLAlchemy's per-row parameter
