@@ -15,6 +15,7 @@ import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from contactplan.i18n import N_, current_language, tr
@@ -206,6 +207,14 @@ class Debtor:
     def has_store_data(self) -> bool:
         """Whether the store told anything about this debtor (history, suppressions, consents)."""
         return bool(self.history or self.suppressions or self.consent_records)
+
+    @cached_property
+    def latest_attempt_at(self) -> dt.datetime | None:
+        """The latest instant in the history (None without one), worked out once for every rule
+        that asks: an attempt window or gap that begins after it holds no attempt, which most
+        debtors show at once (none was called today, say), so the rules need not look further.
+        Cached in the instance dict, which a frozen dataclass still has (_with_store drops it)."""
+        return max((a.attempted_at for a in self.history), default=None)
 
     def __hash__(self) -> int:  # consents is a dict; identity is the debtor id
         return hash(self.debtor_id)
@@ -516,6 +525,7 @@ def _with_store(debtor: Debtor, history: tuple[Attempt, ...], suppressions: tupl
     of the time, and the store attaches data to hundreds of thousands of debtors."""
     new = object.__new__(Debtor)
     new.__dict__.update(debtor.__dict__)
+    new.__dict__.pop("latest_attempt_at", None)  # the old history's, if it was asked
     new.__dict__["history"] = history
     new.__dict__["suppressions"] = suppressions
     new.__dict__["consent_records"] = consent_records

@@ -24,8 +24,10 @@ from hypothesis import strategies as st
 from contactplan import audit
 from contactplan.model import Channel, PlannedContact, StoreData, attach_store_data, opt_out_suppression
 from contactplan.log_judge import as_contact
-from contactplan.rules.base import Context, Rule
+from contactplan.rules.attempts import matches_line_types
+from contactplan.rules.base import Context, Rule, intersect
 from contactplan.rules.packs import KINDS, PackSet, parse_pack
+from contactplan.solver.options import local_day
 from factories import make_debtor
 from test_audit_fast import DATES, PACKS, _calendars, _world
 from test_log_bulk import CALENDARS, START, _attempts, _pack
@@ -112,6 +114,97 @@ def test_the_caps_generation_counts_what_their_specification_counts(seed):
                 for dest in (None, *(d.address for d in debtor.destinations)):
                     assert rule._count(attached, day, dest) == len(rule._in_window(attached, day, dest)), \
                         (rule.id, day, dest, seed)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**9))
+def test_the_history_kinds_generation_answers_are_their_definitions(seed):
+    """The generation answers skip work where the history cannot matter: a cap with fewer
+    attempts in all than its maximum blocks nothing, a window or gap that begins after the
+    latest attempt (Debtor.latest_attempt_at) holds none. Here the answers are computed from
+    the definitions instead -- a cap blocks when the window check() reads holds ``max`` counted
+    attempts, a gap allows from the last covered attempt on -- for every day around the
+    attempts (on a half-hour grid that lands on midnights and exact gaps), zones split by
+    states, and debtors with no history."""
+    rng = random.Random(seed)
+    packs = [parse_pack(_pack(rng, "BR"), "br.toml"), parse_pack(_pack(rng, "US"), "us.toml")]
+    debtors = [make_debtor("D1", region="SP", home="+551135550101"), make_debtor("D2", region="AM"),
+               make_debtor("D3", country="US", region=rng.choice(["TN", "IN", "ND"]), mobile="+16155550100",
+                           home="+16155550101", email="d3@example.com")]
+    for debtor in debtors:
+        attempts = _attempts(rng, debtor, rng.choice([0, 1, 2, 3, rng.randint(0, 30)]), "S")
+        attached = attach_store_data([debtor], StoreData({debtor.debtor_id: attempts}))[0]
+        rules = [r for p in packs if p.country == debtor.country for r in p.rules]
+        for ahead in range(-2, 13):
+            day = START.date() + dt.timedelta(days=ahead)
+            ctx = Context(day, CALENDARS)
+            whole_day = local_day(attached, day)
+            for rule in rules:
+                if rule.kind in ("frequency_cap", "daily_cap"):
+                    cap = rule.params["max"]
+                    blocked = not rule.by_line_type and len(rule._in_window(attached, day)) >= cap
+                    assert bool(rule.gate(attached, ctx)) == blocked, (rule.id, day, seed)
+                    for channel in Channel:
+                        for dest in attached.destinations_for(channel):
+                            refused = (rule.by_line_type and rule.covers(channel)
+                                       and matches_line_types(dest, rule.params["line_types"])
+                                       and len(rule._in_window(attached, day, dest.address if rule.per_destination
+                                                               else None)) >= cap)
+                            assert bool(rule.destination_ok(attached, channel, dest, ctx)) == refused, \
+                                (rule.id, day, channel, seed)
+                elif rule.kind == "min_gap":
+                    for channel in Channel:
+                        last = rule._last(attached) if rule.covers(channel) else None
+                        expected = (whole_day if last is None
+                                    else intersect(whole_day, [(last + rule.params["gap"], dt.datetime.max.replace(
+                                        tzinfo=dt.UTC))]))
+                        limit = rule.allowed(attached, channel, ctx)
+                        found = whole_day if limit is None else intersect(whole_day, limit)
+                        assert found == expected, (rule.id, day, channel, seed)
+
+
+def _answers(rule, debtor, ctx) -> tuple:
+    """Every generation answer of a rule for a debtor today, the allowed time clipped to the day."""
+    day = local_day(debtor, ctx.plan_date)
+    out = [rule.excludes(debtor, ctx)]
+    for channel in Channel:
+        limit = rule.allowed(debtor, channel, ctx)
+        out += [rule.channel_blocked(debtor, channel, ctx),
+                None if limit is None else tuple(intersect(day, limit)),
+                *(rule.destination_ok(debtor, channel, d, ctx) for d in debtor.destinations_for(channel))]
+    return tuple(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**9))
+def test_a_rule_quiet_about_the_store_data_answers_as_without_it(seed):
+    """Rule.store_quiet lets the option builder build a debtor's options as if the store knew
+    nothing of it: each kind's answers must then be those for the debtor without history,
+    suppressions and consent records (whole-day limits read as none), for generated packs of
+    every history kind and the shipped packs, every day around the attempts."""
+    rng = random.Random(seed)
+    generated = PackSet([parse_pack(_pack(rng, "BR"), "br.toml"), parse_pack(_pack(rng, "US"), "us.toml")])
+    debtors = [make_debtor("D1", region="SP", home="+551135550101"), make_debtor("D2", region="AM"),
+               make_debtor("D3", country="US", region=rng.choice(["TN", "IN", "ND"]), mobile="+16155550100",
+                           home="+16155550101", email="d3@example.com")]
+    quiet = 0
+    for debtor in debtors:
+        attempts = _attempts(rng, debtor, rng.choice([1, 2, 3, rng.randint(1, 30)]), "S")
+        suppressed = [opt_out_suppression(a, "log") for a in attempts if a.outcome.value == "opt_out"]
+        attached = attach_store_data([debtor], StoreData({debtor.debtor_id: attempts},
+                                                         {debtor.debtor_id: suppressed}))[0]
+        for ahead in range(-2, 13):
+            ctx = Context(START.date() + dt.timedelta(days=ahead), CALENDARS)
+            whole_day = tuple(local_day(debtor, ctx.plan_date))
+            for rule in (r for packs in (generated, PACKS) for p in packs.packs for r in p.rules
+                         if p.country == debtor.country):
+                if not rule.store_quiet(attached, ctx):
+                    continue
+                quiet += 1
+                found, expected = (tuple(None if a == whole_day else a for a in _answers(rule, d, ctx))
+                                   for d in (attached, debtor))
+                assert found == expected, (rule.id, ctx.plan_date, seed)
+    assert quiet
 
 
 def test_judge_finds_violations_to_compare():

@@ -177,6 +177,18 @@ class Rule:
         option builder then skips the rule for such debtors (a test holds kinds to it)."""
         return False
 
+    # True for a kind that reads none of the store's data on a debtor (history, suppressions,
+    # consent records): only the debtor file and the calendar.
+    store_blind = False
+
+    def store_quiet(self, debtor: Debtor, ctx: Context) -> bool:
+        """True when every generation answer of this rule today (excludes, channel_blocked,
+        destination_ok, allowed) is the one it gives the debtor without its store data -- the
+        attempts are too old or too few to reach today's windows, say: the option builder then
+        shares the debtor's options with the debtors the store knows nothing about. A property
+        test holds every kind to it (the options are those built debtor by debtor)."""
+        return self.store_blind or not debtor.has_store_data
+
     @property
     def lookback_days(self) -> int:
         """How many local days of history before the plan date this rule can read (0: none).

@@ -70,6 +70,7 @@ def _days(key: str) -> list[int]:
 @dataclass(frozen=True)
 class CallingHours(Rule):
     kind = "calling_hours"
+    store_blind = True  # reads the debtor file and the calendar only
     contact_wise = True
 
     @classmethod

@@ -55,6 +55,9 @@ class Consent(Rule):
             raise ParamError("line_types", tr('only ["mobile"] is supported'))
         return cls(meta, {"field": field, "mode": mode, "mobile_only": bool(line_types)})
 
+    def store_quiet(self, debtor: Debtor, ctx: Context) -> bool:
+        return not debtor.consent_records  # the file's consent columns alone decide
+
     # --- generation -----------------------------------------------------------------------
     def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         if not self.covers(channel) or (self.params["mobile_only"] and not dest.maybe_mobile):

@@ -28,7 +28,7 @@ from contactplan.model import Attempt, Channel, Debtor, PlannedContact, by_time
 from contactplan.rules import callbacks
 from contactplan.rules.attempts import consented_callbacks, directions, joined, outcomes
 from contactplan.rules.base import Context, GateRule, ParamError, Violation, no_extra, take
-from contactplan.rules.local_time import local_days
+from contactplan.rules.local_time import day_start, local_days
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,13 @@ class ConversationCooldown(GateRule):
         if p["consented"] == "allowed":
             text += "; " + tr("a call back the debtor asked for is allowed")
         return text
+
+    def store_quiet(self, debtor: Debtor, ctx: Context) -> bool:
+        # A conversation blocks today when its latest local day is one of the ``days`` days
+        # ending today; an attempt on such a day is no older than the first of them.
+        latest = debtor.latest_attempt_at
+        first = ctx.plan_date - dt.timedelta(days=self.params["days"] - 1)
+        return latest is None or latest < day_start(debtor.zones, first)
 
     @property
     def lookback_days(self) -> int:

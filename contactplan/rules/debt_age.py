@@ -22,6 +22,7 @@ from contactplan.rules.base import Context, GateRule, ParamError, Violation, no_
 class DebtAge(GateRule):
 
     kind = "debt_age"
+    store_blind = True  # reads the debtor file and the calendar only
     contact_wise = True
 
     @classmethod

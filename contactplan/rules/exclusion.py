@@ -29,6 +29,7 @@ FLAGS = ("do_not_contact", "cease_and_desist", "disputed", "bankruptcy", "deceas
 @dataclass(frozen=True)
 class Exclusion(GateRule):
     kind = "exclusion"
+    store_blind = True  # reads the debtor file and the calendar only
     contact_wise = True
     regional = False
 

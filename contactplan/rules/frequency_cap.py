@@ -32,7 +32,6 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from contactplan.i18n import tr
 from contactplan.model import Attempt, Channel, Debtor, Destination, PlannedContact, by_time
@@ -40,7 +39,7 @@ from contactplan.rules import callbacks
 from contactplan.rules.attempts import (consented_callbacks, counts_text, directions, line_types, matches_line_types,
                                         outcomes)
 from contactplan.rules.base import Context, GateRule, ParamError, Violation, no_extra, take
-from contactplan.rules.local_time import local_days
+from contactplan.rules.local_time import day_start, local_days
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,15 @@ class FrequencyCap(GateRule):
     @property
     def only_with_store_data(self) -> bool:
         return self.params["max"] > 0  # a cap of 0 blocks even a debtor never contacted
+
+    def store_quiet(self, debtor: Debtor, ctx: Context) -> bool:
+        # Fewer attempts in all than the cap allows (a cap of 0 blocks anyway, its message
+        # counting them), or none in the window ending today: every count is that of no history.
+        limit = self.params["max"]
+        if not debtor.history or 0 < limit and len(debtor.history) < limit:
+            return True
+        first = ctx.plan_date - dt.timedelta(days=self.params["days"] - 1)
+        return debtor.latest_attempt_at < day_start(debtor.zones, first)
 
     @property
     def lookback_days(self) -> int:
@@ -130,11 +138,14 @@ class FrequencyCap(GateRule):
     def _count(self, debtor: Debtor, day: dt.date, destination: str | None = None) -> int:
         """len(_in_window(...)) for the generation answers, which ask it of every debtor with a
         history, for each channel: only the attempts within the window's instants, widened by
-        _day_start's margin, can have a local date in it, so those few are the ones looked at."""
+        day_start's margin, can have a local date in it, so those few are the ones looked at."""
         if not debtor.history:
             return 0
         first = day - dt.timedelta(days=self.params["days"] - 1)
-        lo, hi = _day_start(debtor.zones, first), _day_start(debtor.zones, day + dt.timedelta(days=1), latest=True)
+        lo = day_start(debtor.zones, first)
+        if debtor.latest_attempt_at < lo:
+            return 0  # every attempt is older than the window (a daily cap: nobody called today)
+        hi = day_start(debtor.zones, day + dt.timedelta(days=1), latest=True)
         near = [a for a in debtor.history if lo <= a.attempted_at < hi]
         if not near:
             return 0
@@ -145,8 +156,8 @@ class FrequencyCap(GateRule):
     def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         if not self.by_line_type or not self.covers(channel):
             return None
-        if not matches_line_types(dest, self.params["line_types"]):
-            return None
+        if len(debtor.history) < self.params["max"] or not matches_line_types(dest, self.params["line_types"]):
+            return None  # fewer attempts in all than the cap allows, or not a number it caps
         n = self._count(debtor, ctx.plan_date, dest.address if self.per_destination else None)
         if n >= self.params["max"]:
             if self.per_destination:
@@ -157,8 +168,8 @@ class FrequencyCap(GateRule):
         return None
 
     def gate(self, debtor: Debtor, ctx: Context) -> str | None:
-        if self.by_line_type:
-            return None
+        if self.by_line_type or len(debtor.history) < self.params["max"]:
+            return None  # fewer attempts in all than the cap allows: no window can hold the cap
         n = self._count(debtor, ctx.plan_date)
         if n >= self.params["max"]:
             return tr("{n} counted attempts in the {days} days to {day}; at most {max}", n=n,
@@ -226,6 +237,14 @@ class FrequencyCap(GateRule):
         planned = self.relevant(contacts)
         if not planned:
             return []
+        if len(planned) <= limit:
+            # What counts against a contact has a local date in a window ending on one of the
+            # contact's, so is no older than the first of the earliest such window: if even the
+            # latest attempt is, only the contacts count, and they are no more than the limit.
+            latest = debtor.latest_attempt_at
+            first = min(min(local_days(debtor, c.window_start)) for c in planned) - dt.timedelta(days=days - 1)
+            if latest is None or latest < day_start(debtor.zones, first):
+                return []
         # The counted attempts in time order: those that can count against a contact lie from
         # ``days`` + 2 days before its window (a local date is at most a day from UTC's) up to
         # the contact's own time (PlannedContact.may_follow), found by bisection -- a superset of
@@ -259,7 +278,7 @@ class FrequencyCap(GateRule):
             # The attempts from the first local day any window of the contact's days can hold, up
             # to the contact's own time: all that can count against it, and an upper bound of how
             # many do (its own attempt never does).
-            lo = bisect.bisect_left(times, _day_start(debtor.zones, min(c_days) - dt.timedelta(days=days - 1)))
+            lo = bisect.bisect_left(times, day_start(debtor.zones, min(c_days) - dt.timedelta(days=days - 1)))
             hi = bisect.bisect_right(times, _latest(c))
             own = c.attempt is not None and id(c.attempt) in counted_ids
             if hi - lo - own + (c.attempt is not None) + len(to_be) <= limit:
@@ -332,17 +351,6 @@ class _Counting:
         if c.attempt is not None and start <= self.where.get(id(c.attempt), -1) < stop:
             found -= 1  # the contact's own attempt
         return found
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _day_start(zones: tuple[str, ...], day: dt.date, latest: bool = False) -> dt.datetime:
-    """An instant no later than the first of local date ``day`` in any of the zones: the
-    earliest of their midnights, two hours early (a midnight may fall in a clock change); with
-    ``latest``, one no earlier than the first of ``day`` in every zone (the latest midnight, two
-    hours late): what comes before it has a local date before ``day`` in each zone."""
-    if latest:
-        return max(dt.datetime.combine(day, dt.time(0), ZoneInfo(z)) for z in zones) + dt.timedelta(hours=2)
-    return min(dt.datetime.combine(day, dt.time(0), ZoneInfo(z)) for z in zones) - dt.timedelta(hours=2)
 
 
 @functools.lru_cache(maxsize=1 << 12)

@@ -30,6 +30,7 @@ _CATEGORIES = {"public", "optional", "bank"}
 @dataclass(frozen=True)
 class Holidays(Rule):
     kind = "holidays"
+    store_blind = True  # reads the debtor file and the calendar only
     contact_wise = True
 
     @classmethod

@@ -49,6 +49,17 @@ def _zone_windows(zones: tuple[str, ...], day: dt.date, windows: tuple, margin: 
     return tuple(result or ())
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def day_start(zones: tuple[str, ...], day: dt.date, latest: bool = False) -> dt.datetime:
+    """An instant no later than the first of local date ``day`` in any of the zones: the
+    earliest of their midnights, two hours early (a midnight may fall in a clock change); with
+    ``latest``, one no earlier than the first of ``day`` in every zone (the latest midnight, two
+    hours late): what comes before it has a local date before ``day`` in each zone."""
+    if latest:
+        return max(dt.datetime.combine(day, dt.time(0), ZoneInfo(z)) for z in zones) + dt.timedelta(hours=2)
+    return min(dt.datetime.combine(day, dt.time(0), ZoneInfo(z)) for z in zones) - dt.timedelta(hours=2)
+
+
 def local_days(debtor: Debtor, when: dt.datetime) -> frozenset[dt.date]:
     """The local dates of an instant in each of the debtor's candidate zones."""
     return _local_dates(debtor.zones, when, when.fold)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from contactplan.i18n import tr
 from contactplan.model import Channel, Debtor, Direction, PlannedContact, by_time
 from contactplan.rules.base import Context, Interval, ParamError, Rule, Violation, no_extra, take
+from contactplan.rules.local_time import day_start
 
 UTC = dt.timezone.utc
 
@@ -41,6 +42,10 @@ class MinGap(Rule):
     def lookback_days(self) -> int:
         return int(self.params["gap"] / dt.timedelta(days=1)) + 1
 
+    def store_quiet(self, debtor: Debtor, ctx: Context) -> bool:
+        latest = debtor.latest_attempt_at  # the gap after every attempt ends before the plan date begins anywhere
+        return latest is None or latest + self.params["gap"] <= day_start(debtor.zones, ctx.plan_date)
+
     def _counts(self, a) -> bool:
         return self.covers(a.channel) and a.direction is Direction.OUTBOUND
 
@@ -53,7 +58,11 @@ class MinGap(Rule):
 
     # --- generation -----------------------------------------------------------------------
     def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
-        last = self._last(debtor) if self.covers(channel) else None
+        if not self.covers(channel):
+            return None
+        if self.store_quiet(debtor, ctx):
+            return None
+        last = self._last(debtor)
         if last is None:
             return None
         return [((last + self.params["gap"]).astimezone(UTC), dt.datetime.max.replace(tzinfo=UTC))]
@@ -81,8 +90,9 @@ class MinGap(Rule):
         # no later than the contact's own time back to the first that may come before it (a
         # logged contact's own attempt does not): a debtor's thousands of logged attempts cost
         # thousands of steps, not millions.
-        if len(contacts) < 2 and not debtor.history:
-            return []  # nothing before the only contact, so no gap to measure
+        if len(contacts) < 2 and (debtor.latest_attempt_at is None or all(
+                debtor.latest_attempt_at + self.params["gap"] <= c.window_start for c in contacts)):
+            return []  # nothing before the only contact, or only what lies a gap or more before it
         out = []
         planned = sorted(self.relevant(contacts), key=lambda c: c.window_start)
         recorded = sorted((a for a in debtor.history if self._counts(a)), key=by_time)

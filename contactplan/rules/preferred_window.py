@@ -25,6 +25,7 @@ from contactplan.rules.local_time import local_end, local_windows
 @dataclass(frozen=True)
 class PreferredWindow(Rule):
     kind = "preferred_window"
+    store_blind = True  # reads the debtor file and the calendar only
     contact_wise = True
     regional = False
 

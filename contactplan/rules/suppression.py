@@ -44,6 +44,9 @@ class SuppressionList(Rule):
         no_extra(params, set())
         return cls(meta, {})
 
+    def store_quiet(self, debtor: Debtor, ctx: Context) -> bool:
+        return not debtor.suppressions
+
     def _active(self, debtor: Debtor, ctx: Context) -> list[Suppression]:
         return [s for s in debtor.suppressions if s.active_on(ctx.plan_date)]
 
@@ -53,7 +56,7 @@ class SuppressionList(Rule):
         return _says(hit) if hit and self.meta.channels == tuple(Channel) else None
 
     def channel_blocked(self, debtor: Debtor, channel: Channel, ctx: Context) -> str | None:
-        if not self.covers(channel):
+        if not debtor.suppressions or not self.covers(channel):
             return None
         hit = next((s for s in self._active(debtor, ctx)
                     if not s.destination and s.channel in (None, channel)), None)
@@ -61,7 +64,7 @@ class SuppressionList(Rule):
 
     def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         # The store only loads entries active on the plan date (see store.load_for_plan), so no date here.
-        if not self.covers(channel):
+        if not debtor.suppressions or not self.covers(channel):
             return None
         hit = next((s for s in debtor.suppressions if s.destination == dest.address
                     and s.channel in (None, channel)), None)

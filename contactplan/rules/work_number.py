@@ -24,6 +24,7 @@ from contactplan.rules.consent import destination_of
 class WorkNumber(Rule):
 
     kind = "work_number"
+    store_blind = True  # reads the debtor file and the calendar only
     contact_wise = True
     regional = False
 

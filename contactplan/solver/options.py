@@ -221,6 +221,12 @@ class _RuleSet:
         # history or suppressions have nothing to say (Rule.only_with_store_data): skip them.
         quiet = tuple(r for r in rules if not r.only_with_store_data)
         self.fresh = self if len(quiet) == len(rules) else _RuleSet(quiet, channels, self)
+        self.store_readers = tuple(r for r in rules if not r.store_blind)
+
+    def quiet(self, debtor: Debtor, ctx: Context) -> bool:
+        """Whether the store's data changes none of these rules' answers for the debtor today
+        (Rule.store_quiet): its options are then those of the same debtor without it."""
+        return all(r.store_quiet(debtor, ctx) for r in self.store_readers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,14 +252,14 @@ class _Recipe:
 
 # Debtor fields that no rule's option-side methods (excludes aside) read: the recipe of two
 # debtors that differ only in these, in their destinations' addresses and in days past due
-# (read by debt_age's ``excludes`` alone, which runs per debtor) is the same. Debtors with
-# history, suppressions or consent records never share a recipe: their rules read dates and addresses.
+# (read by debt_age's ``excludes`` alone, which runs per debtor) is the same -- for debtors
+# without store data, or whose store data no rule reads today (_RuleSet.quiet: attempts older
+# than every window, say, the usual case in collection). The others never share a recipe:
+# their rules read dates and addresses.
 SHARE_RECIPES = True  # tests compare with False: sharing must change nothing
 
 
-def _recipe_key(debtor: Debtor, rule_ids: tuple[str, ...]) -> tuple | None:
-    if debtor.has_store_data:
-        return None
+def _recipe_key(debtor: Debtor, rule_ids: tuple[str, ...]) -> tuple:
     return (rule_ids, debtor.country, debtor.region, debtor.municipality_code, debtor.zones, debtor.flags,
             tuple(debtor.consents.items()), debtor.segment, debtor.language, debtor.preferred_channel,
             debtor.preferred_window,
@@ -461,7 +467,9 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
             found = builder.per_rule_set[id(rules)] = (rules, _RuleSet(rules, builder.channels))
             result.rule_index.update((r.id, r) for r in rules)
         rs = found[1]
-        if not debtor.has_store_data:
+        # Without sharing (the tests' reference), a debtor with store data is asked of every rule.
+        fresh = not debtor.has_store_data or (SHARE_RECIPES and rs.quiet(debtor, ctx))
+        if fresh:
             rs = rs.fresh
         gate = None
         for r in rs.excluders:
@@ -481,7 +489,7 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
         # One contact per debtor per day is the most this planner makes (the option pruning and
         # the flow's groups rely on it).
         result.daily_limit[i] = 1
-        key = _recipe_key(debtor, rs.ids) if SHARE_RECIPES else None
+        key = _recipe_key(debtor, rs.ids) if SHARE_RECIPES and fresh else None
         recipe = builder.recipes.get(key) if key is not None else None
         if recipe is None:
             recipe = builder.recipe(debtor, rs)
