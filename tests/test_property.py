@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contactplan import audit_plan, build_plan, load_inputs
+from contactplan.calendars import Calendars
 from contactplan.config import Config
 from contactplan.generate import AGENT_COLUMNS, DEBTOR_COLUMNS, generate_portfolio
 from contactplan.io.plan_csv import read_plan, render
@@ -138,11 +139,15 @@ def test_shared_recipes_and_windows_change_no_option(n, seed, country, day, with
     config = Config()
     slots = slot_grid(day, {z for d in found for z in d.zones}, config.slot_minutes)
     pools = build_pools(inputs.agents, slots)
+    # Municipal holidays today in half the debtors' municipalities (the others share with them).
+    codes = sorted({d.municipality_code for d in found if d.municipality_code})
+    calendars = Calendars({code: {day: "feriado municipal"}
+                           for code in random.Random(seed).sample(codes, len(codes) // 2)})
 
     def build(share: bool):
         options_module.SHARE_RECIPES = share
         try:
-            opts = options_module.build_options(found, PACKS, Context(day, CALENDARS), slots, pools, config)
+            opts = options_module.build_options(found, PACKS, Context(day, calendars), slots, pools, config)
         finally:
             options_module.SHARE_RECIPES = True
         assert [s.id for s in opts.shapes] == list(range(len(opts.shapes)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import importlib
+import inspect
 import random
 from decimal import Decimal
 
@@ -41,6 +42,19 @@ def test_every_kind_is_a_module_of_its_own_with_references_and_a_check():
         assert "References:" in (module.__doc__ or ""), kind
         assert module.__doc__.startswith(f'{kind}:'), kind  # the docstring says what the kind forbids
         assert cls.check is not Rule.check, kind
+
+
+def test_only_the_consent_kind_reads_the_files_consent_flags():
+    """The option builder keys a channel's options by the consent flags that the consent rules
+    covering the channel read (Rule.consent_field); a kind that read Debtor.consents some other
+    way would be keyed without the flag it reads."""
+    for kind, cls in KINDS.items():
+        source = inspect.getsource(importlib.import_module(cls.__module__))
+        if kind == "consent":
+            assert cls.consent_field is not Rule.consent_field
+        else:
+            assert "consents" not in source and "consent_refusal" not in source, kind
+            assert cls.consent_field is None, kind
 
 
 def test_the_agreement_property_test_uses_every_kind():

@@ -177,6 +177,11 @@ class Rule:
         option builder then skips the rule for such debtors (a test holds kinds to it)."""
         return False
 
+    # The consent flag of the debtor file (Debtor.consents) the rule reads, if any: only the
+    # consent kind reads one (a test holds every other kind to it), so the option builder keys a
+    # channel's options by the flags of the consent rules covering it alone.
+    consent_field = None
+
     # True for a kind that reads none of the store's data on a debtor (history, suppressions,
     # consent records): only the debtor file and the calendar.
     store_blind = False

@@ -58,6 +58,10 @@ class Consent(Rule):
     def store_quiet(self, debtor: Debtor, ctx: Context) -> bool:
         return not debtor.consent_records  # the file's consent columns alone decide
 
+    @property
+    def consent_field(self) -> str:
+        return self.params["field"]
+
     # --- generation -----------------------------------------------------------------------
     def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         if not self.covers(channel) or (self.params["mobile_only"] and not dest.maybe_mobile):

@@ -222,6 +222,9 @@ class _RuleSet:
         quiet = tuple(r for r in rules if not r.only_with_store_data)
         self.fresh = self if len(quiet) == len(rules) else _RuleSet(quiet, channels, self)
         self.store_readers = tuple(r for r in rules if not r.store_blind)
+        # The consent flags of the debtor file a channel's answers read (Rule.consent_field).
+        self.consent_fields = {c: tuple(sorted({r.consent_field for r in rules if r.consent_field and r.covers(c)}))
+                               for c in channels}
 
     def quiet(self, debtor: Debtor, ctx: Context) -> bool:
         """Whether the store's data changes none of these rules' answers for the debtor today
@@ -259,11 +262,36 @@ class _Recipe:
 SHARE_RECIPES = True  # tests compare with False: sharing must change nothing
 
 
-def _recipe_key(debtor: Debtor, rule_ids: tuple[str, ...]) -> tuple:
-    return (rule_ids, debtor.country, debtor.region, debtor.municipality_code, debtor.zones, debtor.flags,
+def _municipality(debtor: Debtor, ctx: Context) -> str:
+    """The municipality as the rules read it: only for its holidays (the zones come resolved),
+    so only when the user's municipal calendar lists it."""
+    code = debtor.municipality_code
+    return code if code and code in ctx.calendars.municipal else ""
+
+
+def _recipe_key(debtor: Debtor, rule_ids: tuple[str, ...], ctx: Context) -> tuple:
+    return (rule_ids, debtor.country, debtor.region, _municipality(debtor, ctx), debtor.zones, debtor.flags,
             tuple(debtor.consents.items()), debtor.segment, debtor.language, debtor.preferred_channel,
-            debtor.preferred_window,
-            tuple((d.line_type, d.maybe_mobile, d.column) for d in debtor.destinations))
+            debtor.preferred_window, tuple((d.line_type, d.maybe_mobile, d.column) for d in debtor.destinations))
+
+
+def _channel_key(recipe_key: tuple, types: tuple, debtor: Debtor, channel: Channel, rs: _RuleSet,
+                 by_segment: bool) -> tuple:
+    """What one channel's part of a recipe depends on: the recipe's key with only the consent
+    flags the channel's rules read, the segment and language only where pools (agent calls) or
+    a model learned by segment read them, and of the destinations only those the channel can
+    use (their places in the list follow from the line types ``types``). Debtors who
+    differ in another channel's consent or numbers share this channel's part: a portfolio's
+    consent columns alone make thousands of recipes."""
+    rule_ids, country, region, municipality, zones, flags, _, segment, language, preferred, window, _ = recipe_key
+    if not channel.needs_agent:
+        language = ""
+        if not by_segment:
+            segment = ""
+    consents = debtor.consents
+    return (channel, rule_ids, country, region, municipality, zones, flags,
+            tuple(consents.get(f) for f in rs.consent_fields[channel]), segment, language, preferred, window, types,
+            tuple((d.maybe_mobile, d.column) for d in debtor.destinations_for(channel)))
 
 
 class _Builder:
@@ -281,6 +309,7 @@ class _Builder:
         # id(rules) -> (rules, their ids, _RuleSet); holding the tuple keeps its id from being reused.
         self.per_rule_set: dict[int, tuple[tuple[Rule, ...], _RuleSet]] = {}
         self.recipes: dict[tuple, _Recipe] = {}
+        self.parts: dict[tuple, tuple[_Channel | None, tuple[str, str] | None, bool]] = {}
         self.by_segment = config.model is not None and config.model.by_segment
         self.unlimited = {c for c in self.channels if not c.needs_agent and config.channels[c].per_slot is None
                           and config.channels[c].per_day is None}
@@ -301,41 +330,58 @@ class _Builder:
             sub = self.cuts[key] = self.book.subset(shape, tuple(keep(shape)))
         return sub
 
-    def recipe(self, debtor: Debtor, rs: _RuleSet) -> _Recipe:
-        ctx = self.ctx
+    def recipe(self, debtor: Debtor, rs: _RuleSet, key: tuple | None = None) -> _Recipe:
+        """The debtor's recipe, channel by channel; with the recipe's ``key`` (a debtor that may
+        share), each channel's part is shared by the debtors with the same _channel_key."""
         usable: list[_Channel] = []
         reasons: dict[Channel, tuple[str, str]] = {}
         time_blocked: list[Channel] = []
+        types = tuple(d.line_type for d in debtor.destinations) if key is not None else ()
         for channel in self.channels:
-            blocked = next(((r, why) for r in rs.blockers[channel] if (why := r.channel_blocked(debtor, channel, ctx))),
-                           None)
-            if blocked:
-                reasons[channel] = (blocked[0].id, blocked[1])
-                continue
-            dests = debtor.destinations_for(channel)
-            if not dests:
-                reasons[channel] = self.no_destination
-                continue
-            dest, last_refusal = None, None
-            for d in dests:
-                refusal = next(((r, why) for r in rs.destination_rules[channel]
-                                if (why := r.destination_ok(debtor, channel, d, ctx))), None)
-                if refusal is None:
-                    dest = d
-                    break
-                last_refusal = refusal
-            if dest is None:
-                reasons[channel] = (last_refusal[0].id, last_refusal[1])
-                continue
-            shape, emptied_by, allowed = self.windows(debtor, channel, rs)
-            if shape is None:
-                reasons[channel] = self.no_time_today(emptied_by) if emptied_by else self.too_short
-                time_blocked.append(channel)
-                continue
-            serving = self.serving(debtor) if channel.needs_agent else ()
-            usable.append(_Channel(channel, debtor.destinations.index(dest), shape, serving, rs.applied[channel],
-                                   allowed))
+            if key is None:
+                part = self.channel_part(debtor, channel, rs)
+            else:
+                part_key = _channel_key(key, types, debtor, channel, rs, self.by_segment)
+                part = self.parts.get(part_key)
+                if part is None:
+                    part = self.parts[part_key] = self.channel_part(debtor, channel, rs)
+            use, reason, timed = part
+            if use is not None:
+                usable.append(use)
+            else:
+                reasons[channel] = reason
+                if timed:
+                    time_blocked.append(channel)
         return _Recipe(tuple(usable), reasons, tuple(time_blocked))
+
+    def channel_part(self, debtor: Debtor, channel: Channel, rs: _RuleSet
+                     ) -> tuple[_Channel | None, tuple[str, str] | None, bool]:
+        """What the rules allow on one channel: (how it is used, None, False), or (None, why not,
+        whether the reason is today's time)."""
+        ctx = self.ctx
+        blocked = next(((r, why) for r in rs.blockers[channel] if (why := r.channel_blocked(debtor, channel, ctx))),
+                       None)
+        if blocked:
+            return None, (blocked[0].id, blocked[1]), False
+        dests = debtor.destinations_for(channel)
+        if not dests:
+            return None, self.no_destination, False
+        dest, last_refusal = None, None
+        for d in dests:
+            refusal = next(((r, why) for r in rs.destination_rules[channel]
+                            if (why := r.destination_ok(debtor, channel, d, ctx))), None)
+            if refusal is None:
+                dest = d
+                break
+            last_refusal = refusal
+        if dest is None:
+            return None, (last_refusal[0].id, last_refusal[1]), False
+        shape, emptied_by, allowed = self.windows(debtor, channel, rs)
+        if shape is None:
+            return None, self.no_time_today(emptied_by) if emptied_by else self.too_short, True
+        serving = self.serving(debtor) if channel.needs_agent else ()
+        use = _Channel(channel, debtor.destinations.index(dest), shape, serving, rs.applied[channel], allowed)
+        return use, None, False
 
     def windows(self, debtor: Debtor, channel: Channel, rs: _RuleSet
                 ) -> tuple[Shape | None, Rule | None, tuple[Interval, ...]]:
@@ -353,7 +399,7 @@ class _Builder:
                              else None for r in rs.personal)
         # A model learned by segment makes the segment part of what debtors must share.
         segment = debtor.segment if self.by_segment else ""
-        key = (debtor.country, debtor.region, debtor.municipality_code, debtor.zones, channel, rs.ids, personal,
+        key = (debtor.country, debtor.region, _municipality(debtor, ctx), debtor.zones, channel, rs.ids, personal,
                segment)
         cached = self.window_cache.get(key)
         if cached is None:
@@ -489,10 +535,10 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
         # One contact per debtor per day is the most this planner makes (the option pruning and
         # the flow's groups rely on it).
         result.daily_limit[i] = 1
-        key = _recipe_key(debtor, rs.ids) if SHARE_RECIPES and fresh else None
+        key = _recipe_key(debtor, rs.ids, ctx) if SHARE_RECIPES and fresh else None
         recipe = builder.recipes.get(key) if key is not None else None
         if recipe is None:
-            recipe = builder.recipe(debtor, rs)
+            recipe = builder.recipe(debtor, rs, key)
             if key is not None:
                 builder.recipes[key] = recipe
         before = len(result.blocks)
