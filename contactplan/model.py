@@ -514,7 +514,14 @@ def attach_store_data(debtors: list[Debtor], data: StoreData, *, before: dt.date
             out.append(d)  # most debtors: nothing to attach
             continue
         attempts = tuple(sorted((a for a in mine or () if before is None or a.attempted_at < before), key=by_time))
-        out.append(_with_store(d, attempts, tuple(entries), tuple(records)) if attempts or entries or records else d)
+        if not attempts and not entries and not records:
+            out.append(d)
+            continue
+        new = _with_store(d, attempts, tuple(entries), tuple(records))
+        # In time order, so the latest attempt is the last: Debtor.latest_attempt_at, which every
+        # history rule asks of every debtor, known here for nothing.
+        new.__dict__["latest_attempt_at"] = attempts[-1].attempted_at if attempts else None
+        out.append(new)
     return out
 
 

@@ -235,8 +235,8 @@ class FrequencyCap(GateRule):
         # check(), with the counts found by bisection where the attempts' dates allow it.
         limit, days = self.params["max"], self.params["days"]
         planned = self.relevant(contacts)
-        if not planned:
-            return []
+        if not planned or len(planned) + len(debtor.history) <= limit:
+            return []  # even every attempt and every contact in one window would fit
         if len(planned) <= limit:
             # What counts against a contact has a local date in a window ending on one of the
             # contact's, so is no older than the first of the earliest such window: if even the
