@@ -232,8 +232,8 @@ def _warn_about_today(inputs: Inputs, plan_date: dt.date, zone: str, view: RunVi
     # (a month of history is millions of attempts).
     start = dt.datetime.combine(plan_date, dt.time(0), site)
     end = dt.datetime.combine(plan_date + dt.timedelta(days=1), dt.time(0), site)
-    today = [a.attempted_at for d in inputs.debtors.debtors if d.history for a in d.history
-             if start <= a.attempted_at < end]
+    today = [a.attempted_at for d in inputs.debtors.debtors if d.history and d.latest_attempt_at >= start
+             for a in d.history if start <= a.attempted_at < end]
     if today:
         latest = max(today).astimezone(site)
         view.note(tr("[yellow]note:[/yellow] {n} attempt(s) in the history were made on {day} (the latest "
