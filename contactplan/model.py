@@ -8,6 +8,7 @@ debtor's local calendar date. Nothing in this module reads the clock.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import enum
@@ -513,7 +514,10 @@ def attach_store_data(debtors: list[Debtor], data: StoreData, *, before: dt.date
         if not mine and not entries and not records:
             out.append(d)  # most debtors: nothing to attach
             continue
-        attempts = tuple(sorted((a for a in mine or () if before is None or a.attempted_at < before), key=by_time))
+        attempts = sorted(mine or (), key=by_time)
+        if before is not None:  # those made before it: a head of the attempts in time order
+            del attempts[bisect.bisect_left(attempts, before, key=by_time):]
+        attempts = tuple(attempts)
         if not attempts and not entries and not records:
             out.append(d)
             continue
