@@ -63,6 +63,16 @@ def test_the_agreement_property_test_uses_every_kind():
     assert {r.kind for p in PROPERTY_PACKS.packs for r in p.rules} == set(KINDS)
 
 
+def _generated(rng: random.Random):
+    """Generated packs of the history kinds for BR and US (test_log_bulk._pack), and debtors in
+    one zone (SP), in several (AM) and in a state split by zones (TN, IN or ND)."""
+    packs = [parse_pack(_pack(rng, "BR"), "br.toml"), parse_pack(_pack(rng, "US"), "us.toml")]
+    debtors = [make_debtor("D1", region="SP", home="+551135550101"), make_debtor("D2", region="AM"),
+               make_debtor("D3", country="US", region=rng.choice(["TN", "IN", "ND"]), mobile="+16155550100",
+                           home="+16155550101", email="d3@example.com")]
+    return packs, debtors
+
+
 def _judge_kinds() -> set[str]:
     return {kind for kind, cls in KINDS.items() if cls.judge is not Rule.judge}
 
@@ -78,10 +88,8 @@ def test_judge_gives_what_check_gives(seed):
     attempts full of ties, exact gaps and call backs; contacts planned for a day (some at the
     same instant as an attempt) and a log's contacts judged at once (log_judge.judge_debtor)."""
     rng = random.Random(seed)
-    packs = PackSet([parse_pack(_pack(rng, "BR"), "br.toml"), parse_pack(_pack(rng, "US"), "us.toml")])
-    debtors = [make_debtor("D1", region="SP", home="+551135550101"), make_debtor("D2", region="AM"),
-               make_debtor("D3", country="US", region=rng.choice(["TN", "IN", "ND"]), mobile="+16155550100",
-                           home="+16155550101", email="d3@example.com")]
+    packs, debtors = _generated(rng)
+    packs = PackSet(packs)
     for debtor in debtors:
         history = _attempts(rng, debtor, rng.randint(0, 30), "S")
         suppressed = [opt_out_suppression(a, "log") for a in history if a.outcome.value == "opt_out"]
@@ -113,10 +121,7 @@ def test_the_caps_generation_counts_what_their_specification_counts(seed):
     in one zone, in several (AM) and in states split by zones (TN, IN, ND), attempts on a
     half-hour grid that lands on their midnights."""
     rng = random.Random(seed)
-    packs = [parse_pack(_pack(rng, "BR"), "br.toml"), parse_pack(_pack(rng, "US"), "us.toml")]
-    debtors = [make_debtor("D1", region="SP", home="+551135550101"), make_debtor("D2", region="AM"),
-               make_debtor("D3", country="US", region=rng.choice(["TN", "IN", "ND"]), mobile="+16155550100",
-                           home="+16155550101", email="d3@example.com")]
+    packs, debtors = _generated(rng)
     for debtor in debtors:
         attached = attach_store_data([debtor], StoreData({debtor.debtor_id: _attempts(rng, debtor,
                                                                                       rng.randint(0, 30), "S")}))[0]
@@ -141,10 +146,7 @@ def test_the_history_kinds_generation_answers_are_their_definitions(seed):
     attempts (on a half-hour grid that lands on midnights and exact gaps), zones split by
     states, and debtors with no history."""
     rng = random.Random(seed)
-    packs = [parse_pack(_pack(rng, "BR"), "br.toml"), parse_pack(_pack(rng, "US"), "us.toml")]
-    debtors = [make_debtor("D1", region="SP", home="+551135550101"), make_debtor("D2", region="AM"),
-               make_debtor("D3", country="US", region=rng.choice(["TN", "IN", "ND"]), mobile="+16155550100",
-                           home="+16155550101", email="d3@example.com")]
+    packs, debtors = _generated(rng)
     for debtor in debtors:
         attempts = _attempts(rng, debtor, rng.choice([0, 1, 2, 3, rng.randint(0, 30)]), "S")
         attached = attach_store_data([debtor], StoreData({debtor.debtor_id: attempts}))[0]
@@ -197,10 +199,8 @@ def test_a_rule_quiet_about_the_store_data_answers_as_without_it(seed):
     suppressions and consent records (whole-day limits read as none), for generated packs of
     every history kind and the shipped packs, every day around the attempts."""
     rng = random.Random(seed)
-    generated = PackSet([parse_pack(_pack(rng, "BR"), "br.toml"), parse_pack(_pack(rng, "US"), "us.toml")])
-    debtors = [make_debtor("D1", region="SP", home="+551135550101"), make_debtor("D2", region="AM"),
-               make_debtor("D3", country="US", region=rng.choice(["TN", "IN", "ND"]), mobile="+16155550100",
-                           home="+16155550101", email="d3@example.com")]
+    packs, debtors = _generated(rng)
+    generated = PackSet(packs)
     quiet = 0
     for debtor in debtors:
         attempts = _attempts(rng, debtor, rng.choice([1, 2, 3, rng.randint(1, 30)]), "S")
