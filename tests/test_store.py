@@ -95,6 +95,18 @@ def test_suppressions_dedupe_and_expire(db_url):
     assert set(by_debtor) == {"D2"}
 
 
+def test_a_plan_reads_the_history_of_its_own_debtors_only(db_url, tmp_path):
+    """A store holds every portfolio's history: a plan of D1 gets D1's attempts, all of them
+    within the lookback and as the store reads them back, and nothing of D2's."""
+    store = open_store(db_url)
+    attempts, sha, _ = read_history(write_history(tmp_path / "h.csv"))
+    store.import_attempts(attempts, sha256=sha, source="h.csv", now=NOW)
+    history = store.load_for_plan({"D1"}, set(), dt.date(2026, 11, 24)).history
+    assert set(history) == {"D1"}
+    assert sorted(history["D1"], key=lambda a: a.attempted_at) == store.history("D1")
+    assert set(store.load_for_plan({"D1", "D2", "D9"}, set(), dt.date(2026, 11, 24)).history) == {"D1", "D2"}
+
+
 def test_purge_keeps_suppressions(db_url, tmp_path):
     store = open_store(db_url)
     attempts, sha, _ = read_history(write_history(tmp_path / "h.csv"))
