@@ -139,6 +139,7 @@ def parse_csv(name: str, raw: bytes, required: tuple[str, ...], known: tuple[str
     check_header(name, header, required, tuple(known))
     unknown = [h for h in header if h not in known]
     rows: list[Row] = []
+    width = len(header)
     line = reader.line_num + 1
     try:
         for record in reader:
@@ -151,7 +152,10 @@ def parse_csv(name: str, raw: bytes, required: tuple[str, ...], known: tuple[str
                     raise InputError(name, tr("row has {fields} fields but the header has {columns}; "
                                               "check the delimiter and quoting", fields=len(record),
                                               columns=len(header)), line=start)
-            values = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
+            if len(record) >= width:  # the usual row: one value per column (extras are blank, above)
+                values = dict(zip(header, map(str.strip, record)))
+            else:
+                values = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
             rows.append(Row(start, values))
     except csv.Error as exc:
         raise InputError(name, tr("malformed CSV: {error}", error=exc), line=reader.line_num) from None
