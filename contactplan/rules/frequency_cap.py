@@ -82,10 +82,17 @@ class FrequencyCap(GateRule):
         return self.params["max"] > 0  # a cap of 0 blocks even a debtor never contacted
 
     def store_quiet(self, debtor: Debtor, ctx: Context) -> bool:
-        # Fewer attempts in all than the cap allows (a cap of 0 blocks anyway, its message
-        # counting them), or none in the window ending today: every count is that of no history.
+        # A cap of 0 blocks anyway, but its message counts the attempts.
+        return not debtor.history or self._below_cap(debtor, ctx)
+
+    def _below_cap(self, debtor: Debtor, ctx: Context) -> bool:
+        """Whether no window ending on the plan date can hold ``max`` attempts (to any number),
+        seen without counting: the debtor has fewer attempts in all, or none since the window's
+        first local day."""
         limit = self.params["max"]
-        if not debtor.history or 0 < limit and len(debtor.history) < limit:
+        if limit <= 0:
+            return False
+        if len(debtor.history) < limit:
             return True
         first = ctx.plan_date - dt.timedelta(days=self.params["days"] - 1)
         return debtor.latest_attempt_at < day_start(debtor.zones, first)
@@ -156,8 +163,8 @@ class FrequencyCap(GateRule):
     def destination_ok(self, debtor: Debtor, channel: Channel, dest: Destination, ctx: Context) -> str | None:
         if not self.by_line_type or not self.covers(channel):
             return None
-        if len(debtor.history) < self.params["max"] or not matches_line_types(dest, self.params["line_types"]):
-            return None  # fewer attempts in all than the cap allows, or not a number it caps
+        if not matches_line_types(dest, self.params["line_types"]) or self._below_cap(debtor, ctx):
+            return None
         n = self._count(debtor, ctx.plan_date, dest.address if self.per_destination else None)
         if n >= self.params["max"]:
             if self.per_destination:
@@ -168,8 +175,8 @@ class FrequencyCap(GateRule):
         return None
 
     def gate(self, debtor: Debtor, ctx: Context) -> str | None:
-        if self.by_line_type or len(debtor.history) < self.params["max"]:
-            return None  # fewer attempts in all than the cap allows: no window can hold the cap
+        if self.by_line_type or self._below_cap(debtor, ctx):
+            return None
         n = self._count(debtor, ctx.plan_date)
         if n >= self.params["max"]:
             return tr("{n} counted attempts in the {days} days to {day}; at most {max}", n=n,

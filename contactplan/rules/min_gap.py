@@ -58,9 +58,7 @@ class MinGap(Rule):
 
     # --- generation -----------------------------------------------------------------------
     def allowed(self, debtor: Debtor, channel: Channel, ctx: Context) -> list[Interval] | None:
-        if not self.covers(channel):
-            return None
-        if self.store_quiet(debtor, ctx):
+        if not self.covers(channel) or self.store_quiet(debtor, ctx):
             return None
         last = self._last(debtor)
         if last is None:

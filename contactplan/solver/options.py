@@ -275,22 +275,24 @@ def _recipe_key(debtor: Debtor, rule_ids: tuple[str, ...], ctx: Context) -> tupl
             debtor.preferred_window, tuple((d.line_type, d.maybe_mobile, d.column) for d in debtor.destinations))
 
 
-def _channel_key(recipe_key: tuple, types: tuple, debtor: Debtor, channel: Channel, rs: _RuleSet,
-                 by_segment: bool) -> tuple:
-    """What one channel's part of a recipe depends on: the recipe's key with only the consent
-    flags the channel's rules read, the segment and language only where pools (agent calls) or
-    a model learned by segment read them, and of the destinations only those the channel can
-    use (their places in the list follow from the line types ``types``). Debtors who
-    differ in another channel's consent or numbers share this channel's part: a portfolio's
+def _alike_key(debtor: Debtor, rule_ids: tuple[str, ...], ctx: Context) -> tuple:
+    """The part of _recipe_key every channel's part of a recipe depends on: the recipe's key
+    without the consent flags, segment and language, and with the destinations' line types
+    only (_channel_key adds what one channel reads)."""
+    return (rule_ids, debtor.country, debtor.region, _municipality(debtor, ctx), debtor.zones, debtor.flags,
+            debtor.preferred_channel, debtor.preferred_window, tuple(d.line_type for d in debtor.destinations))
+
+
+def _channel_key(alike: tuple, debtor: Debtor, channel: Channel, rs: _RuleSet, by_segment: bool) -> tuple:
+    """What one channel's part of a recipe depends on: the debtor's _alike_key with only the
+    consent flags the channel's rules read, the segment and language only where pools (agent
+    calls) or a model learned by segment read them, and of the destinations only those the
+    channel can use (their places in the list follow from the line types in ``alike``). Debtors
+    who differ in another channel's consent or numbers share this channel's part: a portfolio's
     consent columns alone make thousands of recipes."""
-    rule_ids, country, region, municipality, zones, flags, _, segment, language, preferred, window, _ = recipe_key
-    if not channel.needs_agent:
-        language = ""
-        if not by_segment:
-            segment = ""
-    consents = debtor.consents
-    return (channel, rule_ids, country, region, municipality, zones, flags,
-            tuple(consents.get(f) for f in rs.consent_fields[channel]), segment, language, preferred, window, types,
+    agent = channel.needs_agent
+    return (channel, alike, tuple(debtor.consents.get(f) for f in rs.consent_fields[channel]),
+            debtor.segment if agent or by_segment else "", debtor.language if agent else "",
             tuple((d.maybe_mobile, d.column) for d in debtor.destinations_for(channel)))
 
 
@@ -330,18 +332,18 @@ class _Builder:
             sub = self.cuts[key] = self.book.subset(shape, tuple(keep(shape)))
         return sub
 
-    def recipe(self, debtor: Debtor, rs: _RuleSet, key: tuple | None = None) -> _Recipe:
-        """The debtor's recipe, channel by channel; with the recipe's ``key`` (a debtor that may
-        share), each channel's part is shared by the debtors with the same _channel_key."""
+    def recipe(self, debtor: Debtor, rs: _RuleSet, share: bool = False) -> _Recipe:
+        """The debtor's recipe, channel by channel; with ``share`` (a debtor whose recipe may be
+        shared), each channel's part is shared by the debtors with the same _channel_key."""
         usable: list[_Channel] = []
         reasons: dict[Channel, tuple[str, str]] = {}
         time_blocked: list[Channel] = []
-        types = tuple(d.line_type for d in debtor.destinations) if key is not None else ()
+        alike = _alike_key(debtor, rs.ids, self.ctx) if share else ()
         for channel in self.channels:
-            if key is None:
+            if not share:
                 part = self.channel_part(debtor, channel, rs)
             else:
-                part_key = _channel_key(key, types, debtor, channel, rs, self.by_segment)
+                part_key = _channel_key(alike, debtor, channel, rs, self.by_segment)
                 part = self.parts.get(part_key)
                 if part is None:
                     part = self.parts[part_key] = self.channel_part(debtor, channel, rs)
@@ -538,7 +540,7 @@ def build_options(debtors: list[Debtor], packs: PackSet, ctx: Context, slots: li
         key = _recipe_key(debtor, rs.ids, ctx) if SHARE_RECIPES and fresh else None
         recipe = builder.recipes.get(key) if key is not None else None
         if recipe is None:
-            recipe = builder.recipe(debtor, rs, key)
+            recipe = builder.recipe(debtor, rs, share=key is not None)
             if key is not None:
                 builder.recipes[key] = recipe
         before = len(result.blocks)
