@@ -248,6 +248,9 @@ def plan(
                                                      "plan.csv gains an arm column")] = None,
     holdout_seed: Annotated[int, typer.Option("--holdout-seed", min=0, help="Seed of the holdout assignment (keep "
                                               "it from day to day so debtors stay in their arm)")] = 0,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="Processes for the optimiser: the day is "
+                                         "cut where debtors share no pool or channel limit (exact), or its shared "
+                                         "channel limits are priced (within --max-gap); see docs/scaling.md")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no summary: errors, warnings and "
                                         "one closing line only")] = False,
 ) -> None:
@@ -275,6 +278,11 @@ def plan(
             cfg = dataclasses.replace(cfg, max_gap=max_gap / 100)
         if horizon is not None:
             cfg = dataclasses.replace(cfg, horizon_days=horizon)
+        if workers > 1:
+            if cfg.horizon_days > 1:  # before the rules run, not after
+                raise typer.BadParameter(tr("a horizon is solved as one network: use --workers with horizon_days "
+                                            "1"), param_hint="--workers")
+            cfg = dataclasses.replace(cfg, workers=workers)
         if model is not None:
             from contactplan.outcomes.learned import read_model
 

@@ -473,6 +473,9 @@ class Config:
     # go where they are worth most; later days' values count at horizon_discount per day.
     horizon_days: int = 1
     horizon_discount: float = 0.9
+    # Processes the optimiser may use (plan --workers): the day is cut into parts that share no
+    # capacity, or whose shared channel limits are coordinated by prices (solver.parts).
+    workers: int = 1
     # Learned effectiveness (outcomes.learned.Model, ``plan --model`` or the config's ``model``):
     # where it has a cell it replaces the channel's effectiveness x the hour's reach.
     model: Any = None

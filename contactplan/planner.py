@@ -32,7 +32,7 @@ from contactplan.rules.packs import PackSet, load_packs
 from contactplan.solver.callbacks import book_callbacks
 from contactplan.solver.capacity import build_pools, slot_grid
 from contactplan.solver.contacts import planned_contacts, ranked, with_seats, without
-from contactplan.solver.driver import optimise
+from contactplan.solver.parts import optimise_in_parts
 from contactplan.solver.greedy import greedy_value
 from contactplan.solver.holdout import with_holdout
 from contactplan.solver.horizon import within_horizon
@@ -151,12 +151,14 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
         solution, blocks, arm_values = with_holdout(opts, challengers, len(slots), pools, config, deadline)
         opts = dataclasses.replace(opts, blocks=blocks)
     elif config.horizon_days > 1:
+        if config.workers > 1:
+            raise InputError("--workers", tr("a horizon is solved as one network: use --workers with horizon_days 1"))
         progress(tr("optimising {n:,} options today within {days} days", n=opts.count, days=config.horizon_days))
         solution, later = within_horizon(inputs.agents, inputs.agents_path, debtors, opts, slots, pools, packs,
                                          calendars, plan_date, config, zones, timings, deadline)
     else:
         progress(tr("optimising {n:,} options", n=opts.count))
-        solution = optimise(opts, len(slots), pools, config, deadline)
+        solution = optimise_in_parts(opts, len(slots), pools, config, deadline, config.workers)
     greedy = None
     if baseline:
         t0 = time.perf_counter()
@@ -229,6 +231,8 @@ def _provenance(inputs: Inputs, packs: PackSet, config: Config, calendars: Calen
         "municipal_holidays": calendars.municipal_source,
         "not_before": not_before.isoformat() if not_before else "",
     }
+    if config.workers > 1:
+        provenance.update(workers=str(config.workers))
     if holdout is not None:
         provenance.update(holdout_percent=f"{holdout.percent:g}", holdout_seed=str(holdout.seed),
                           challenger="greedy by value, same rules, its share of every capacity")
@@ -244,7 +248,9 @@ def _plan_id(inputs: Inputs, plan_date: dt.date, packs: PackSet, config: Config,
     config_key = repr((config.slot_minutes, config.min_window_minutes, config.default_p_pay,
                        sorted(config.channels.items()), sorted(config.hour_effectiveness.items()),
                        config.max_gap, config.horizon_days, config.horizon_discount,
-                       *((config.model.sha256,) if config.model is not None else ())))
+                       *((config.model.sha256,) if config.model is not None else ()),
+                       # Parts solved apart may pick other contacts of equal worth: another plan.
+                       *((f"workers={config.workers}",) if config.workers > 1 else ())))
     parts = (inputs.debtors.sha256, inputs.agents_sha256, packs.sha256, config_key, calendars.sha256,
              *((store,) if (store := _store_digest(inputs.debtors.debtors)) else ()))
     # A re-plan is another plan of the same day; a plan of the whole day keeps its id.

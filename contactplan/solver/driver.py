@@ -18,7 +18,7 @@ from typing import TypeVar
 from contactplan.errors import Infeasible
 from contactplan.i18n import tr
 from contactplan.model import Config, Pool
-from contactplan.solver.flow import Solution, SolveStatus, solve
+from contactplan.solver.flow import Coupling, Solution, SolveStatus, solve
 from contactplan.solver.options import Options
 
 T = TypeVar("T")
@@ -32,21 +32,23 @@ class TimeLimitReached(Infeasible):
 
 
 def optimise(opts: Options, n_slots: int, pools: list[Pool], config: Config,
-             deadline: float | None = None) -> Solution:
-    """``deadline`` is a ``time.perf_counter()`` instant, or None for no time limit."""
+             deadline: float | None = None, coupling: Coupling | None = None) -> Solution:
+    """``deadline`` is a ``time.perf_counter()`` instant, or None for no time limit. ``coupling``:
+    see flow.solve (one part of a decomposed day)."""
     if config.max_gap <= 0 and deadline is None:
-        return solve(opts.blocks, opts.shapes, n_slots, pools, config)
+        return solve(opts.blocks, opts.shapes, n_slots, pools, config, coupling=coupling)
     if deadline is not None and time.perf_counter() >= deadline:
         raise TimeLimitReached(tr("the time limit was reached before optimising; no plan was written "
                                   "(raise --time-limit)"))
     width = config.max_gap / 2 if config.max_gap > 0 else FALLBACK_BIN_WIDTH
-    binned = solve(opts.blocks, opts.shapes, n_slots, pools, config, bin_width=width)
+    binned = solve(opts.blocks, opts.shapes, n_slots, pools, config, bin_width=width, coupling=coupling)
     if binned.status is not SolveStatus.FEASIBLE or binned.gap <= config.max_gap:
         return binned
     if deadline is None:
-        exact = solve(opts.blocks, opts.shapes, n_slots, pools, config)
+        exact = solve(opts.blocks, opts.shapes, n_slots, pools, config, coupling=coupling)
     else:
-        exact = run_until(lambda: solve(opts.blocks, opts.shapes, n_slots, pools, config), deadline)
+        exact = run_until(lambda: solve(opts.blocks, opts.shapes, n_slots, pools, config, coupling=coupling),
+                          deadline)
         if exact is None:
             return dataclasses.replace(binned, note=tr("time limit reached before the exact flow finished; plan "
                                                        "within {gap:.4%} of the optimum", gap=binned.gap))

@@ -210,6 +210,20 @@ def _groups(blocks: list[OptionBlock], a: _Arrays, bin_width: float) -> np.ndarr
     return group.astype(np.int64)
 
 
+@dataclass(frozen=True)
+class Coupling:
+    """What one part of a decomposed day (solver.parts) pays for, or may use of, the channel
+    limits it shares with the other parts. Prices are in the network's integer units (cents) per
+    contact, on a channel's slot or on its day; a priced limit is lifted in the part (the price
+    stands in for it). Limits are the part's share of a per-slot or per-day limit: the shares of
+    all parts add up to at most the limit, so the parts' plans together keep it."""
+
+    slot_price: dict[Channel, np.ndarray] = dataclasses.field(default_factory=dict)
+    day_price: dict[Channel, int] = dataclasses.field(default_factory=dict)
+    slot_limit: dict[Channel, np.ndarray] = dataclasses.field(default_factory=dict)
+    day_limit: dict[Channel, int | None] = dataclasses.field(default_factory=dict)
+
+
 class DayNetwork:
     """One day's capacity side of the network, numbered from ``first``: class-slots, pool-slots,
     channel-slots, channel-days (see the module text). ``head_of`` gives, for a block's pool class
@@ -232,10 +246,13 @@ class DayNetwork:
         self.head_of: dict = {members: self.class_slot0 + k * n_slots for k, members in enumerate(self.classes)}
         self.head_of.update({c: self.chan_slot0 + k * n_slots for k, c in enumerate(self.channels)})
 
-    def arcs(self, heads: np.ndarray, sink: int) -> tuple[list[int], list[int], list[int], list[tuple[int, int, str]]]:
-        """Structural arcs (all cost 0) as tails, heads, capacities, and the class -> pool arcs
-        as (offset among them, class-slot node, pool) for splitting calls over pools."""
+    def arcs(self, heads: np.ndarray, sink: int, coupling: Coupling | None = None
+             ) -> tuple[list[int], list[int], list[int], list[tuple[int, int, str]], list[int]]:
+        """Structural arcs as tails, heads, capacities, the class -> pool arcs as (offset among
+        them, class-slot node, pool) for splitting calls over pools, and unit costs: 0, except the
+        prices a part of a decomposed day pays for the channel limits it shares (``coupling``)."""
         n_slots, pools = self.n_slots, self.pools
+        coupling = coupling or Coupling()
         pool_index = {p.name: k for k, p in enumerate(pools)}
         t2, h2, c2 = [], [], []
         class_arcs: list[tuple[int, int, str]] = []
@@ -256,16 +273,24 @@ class DayNetwork:
                     t2.append(self.pool_slot0 + p * n_slots + s)
                     h2.append(voice + s)
                     c2.append(pool.capacity[s])
+        cost2 = [0] * len(t2)
         for c, channel in enumerate(self.channels):
             cc = self.config.channels[channel]
+            slot_limit, slot_price = coupling.slot_limit.get(channel), coupling.slot_price.get(channel)
             for s in range(n_slots):
                 t2.append(self.chan_slot0 + c * n_slots + s)
                 h2.append(self.chan_day0 + c)
-                c2.append(cc.per_slot if cc.per_slot is not None else _UNLIMITED)
+                if slot_limit is not None:
+                    c2.append(int(slot_limit[s]))
+                else:
+                    c2.append(cc.per_slot if cc.per_slot is not None else _UNLIMITED)
+                cost2.append(int(slot_price[s]) if slot_price is not None else 0)
             t2.append(self.chan_day0 + c)
             h2.append(sink)
-            c2.append(cc.per_day if cc.per_day is not None else _UNLIMITED)
-        return t2, h2, c2, class_arcs
+            day_limit = coupling.day_limit.get(channel, cc.per_day)
+            c2.append(day_limit if day_limit is not None else _UNLIMITED)
+            cost2.append(int(coupling.day_price.get(channel, 0)))
+        return t2, h2, c2, class_arcs, cost2
 
     @staticmethod
     def seats(mcf, first_arc: int, class_arcs: list[tuple[int, int, str]]) -> dict[int, list[str]]:
@@ -280,10 +305,11 @@ class DayNetwork:
 
 
 def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: list[Pool], config: Config, *,
-          bin_width: float = 0.0) -> Solution:
+          bin_width: float = 0.0, coupling: Coupling | None = None) -> Solution:
     """Choose at most one option per debtor (the planner's daily limit). ``bin_width`` 0 is exact;
     above 0, debtors with the same options whose value bases differ by less than that fraction
-    share one supply node (see the module text)."""
+    share one supply node (see the module text). With ``coupling`` (one part of a decomposed
+    day), objective and bound are those of the priced network: values less the prices paid."""
     started = time.perf_counter()
     if not blocks:
         return Solution(SolveStatus.OPTIMAL, [], {}, 0.0, 0.0, time.perf_counter() - started, 0, 0)
@@ -317,10 +343,12 @@ def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: l
     slot = a.flat_slot[flat]
     heads = a.block_head[arc_block] + slot
     n = len(heads)
-    t2, h2, c2, class_arcs = day.arcs(heads, sink)
+    t2, h2, c2, class_arcs, cost2 = day.arcs(heads, sink, coupling)
     top = (float(np.abs(a.run_value).max()) * float(a.shape_eff.max()) * float(a.flat_factor.max())
            + float(a.shape_cost.max()))
     scale = value_scale(top, int(size.sum()), sink + 1)
+    if any(cost2) and scale != SCALE:
+        raise ValueError("prices are in cents: a priced part must count its values in cents")
     costs = -option_values(group_value[arc_group], a.shape_eff[arc_shape], a.flat_factor[flat], a.shape_cost[arc_shape],
                            scale)
 
@@ -328,7 +356,7 @@ def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: l
     mcf.add_arcs_with_capacity_and_unit_cost(arc_group.astype(np.int32), heads.astype(np.int32), size[arc_group],
                                              costs)
     mcf.add_arcs_with_capacity_and_unit_cost(np.array(t2, dtype=np.int32), np.array(h2, dtype=np.int32),
-                                             np.array(c2, dtype=np.int64), np.zeros(len(t2), dtype=np.int64))
+                                             np.array(c2, dtype=np.int64), np.array(cost2, dtype=np.int64))
     groups = np.arange(n_groups, dtype=np.int32)
     mcf.add_arcs_with_capacity_and_unit_cost(groups, np.full(n_groups, sink, dtype=np.int32), size,
                                              np.zeros(n_groups, dtype=np.int64))
@@ -350,14 +378,17 @@ def solve(blocks: list[OptionBlock], shapes: list[Shape], n_slots: int, pools: l
     for i, node in zip(calls.tolist(), chosen_nodes[calls].tolist(), strict=True):
         pool_of[chosen[i]] = seats[node].pop()
     cents, bound = _cents_of(blocks, chosen, scale), -mcf.optimal_cost()
+    priced = cents
+    if any(cost2):  # what the plan pays for shared limits is in the flow's cost, not in its value
+        priced -= int(mcf.flows(np.arange(n, n + len(t2), dtype=np.int32)) @ np.array(cost2, dtype=np.int64))
     # Exact mode: the plan is the flow, so its value is the optimum. Binned: the flow's value is
     # the bound and the plan is worth at most that.
-    if cents > bound or (bin_width <= 0 and cents != bound):
-        raise RuntimeError(f"solver bookkeeping error: plan worth {cents} cents, flow {bound} cents")
+    if priced > bound or (bin_width <= 0 and priced != bound):
+        raise RuntimeError(f"solver bookkeeping error: plan worth {priced} cents, flow {bound} cents")
     note = "" if scale == SCALE else tr("values are counted in units of {unit:g} (not cents) to fit the solver's "
                                         "64-bit integers", unit=1 / scale)
-    return Solution(SolveStatus.OPTIMAL if cents == bound else SolveStatus.FEASIBLE, chosen, pool_of,
-                    cents / scale, bound / scale, time.perf_counter() - started, arcs, n_groups, note)
+    return Solution(SolveStatus.OPTIMAL if priced == bound else SolveStatus.FEASIBLE, chosen, pool_of,
+                    priced / scale, bound / scale, time.perf_counter() - started, arcs, n_groups, note)
 
 
 def _members(a: _Arrays, order: np.ndarray, first_of_group: np.ndarray, flows: np.ndarray, arc_group: np.ndarray,

@@ -9,9 +9,9 @@ import dataclasses
 from contactplan.i18n import tr
 from contactplan.model import Config, Pool, SolveStatus
 from contactplan.outcomes.holdout import CHALLENGER, CHAMPION
-from contactplan.solver.driver import optimise
 from contactplan.solver.flow import Solution
 from contactplan.solver.greedy import greedy_plan
+from contactplan.solver.parts import optimise_in_parts
 
 
 def with_holdout(opts, challengers: set[int], n_slots: int, pools: list[Pool], config: Config,
@@ -36,7 +36,8 @@ def with_holdout(opts, challengers: set[int], n_slots: int, pools: list[Pool], c
 
     champion_config = limits(lambda n: n - int(n * share))
     challenger_config = limits(lambda n: int(n * share))
-    champion = optimise(dataclasses.replace(opts, blocks=mine), n_slots, rest, champion_config, deadline)
+    champion = optimise_in_parts(dataclasses.replace(opts, blocks=mine), n_slots, rest, champion_config, deadline,
+                                 config.workers)
     if champion.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
         return champion, opts.blocks, {}
     chosen, pool_of, value = greedy_plan(theirs, held, challenger_config)

@@ -123,7 +123,7 @@ def solve_horizon(days: list[Day], budgets: dict[int, list[int]], config: Config
                                              np.zeros(len(chain_tails), dtype=np.int64))
     structure = []
     for j, net in enumerate(networks):
-        t2, h2, c2, class_arcs = net.arcs(option_arcs[j][3], sink)
+        t2, h2, c2, class_arcs, _ = net.arcs(option_arcs[j][3], sink)
         first_arc = mcf.num_arcs()
         if t2:
             mcf.add_arcs_with_capacity_and_unit_cost(np.array(t2, dtype=np.int32), np.array(h2, dtype=np.int32),
