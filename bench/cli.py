@@ -3,6 +3,7 @@
     python bench/cli.py                  # 100,000 debtors
     python bench/cli.py 100000 1000000   # chosen sizes
     python bench/cli.py --exports 100000 # also the VICIdial and Genesys exports (a plan each)
+    python bench/cli.py --workers 2      # also plan --workers 2, on these pools and on two books
 
 For each size, in a fresh temporary directory (seeded, so every run is the same work):
 
@@ -15,7 +16,11 @@ For each size, in a fresh temporary directory (seeded, so every run is the same 
    the archive out, timed, with the phases of its own Timings line;
 5. ``audit`` of that plan.csv with the same store, timed;
 6. with ``--exports``: ``plan --format vicidial`` and ``--format genesys`` (each a whole run;
-   the export's own cost is its ``write`` phase).
+   the export's own cost is its ``write`` phase);
+7. with ``--workers N``: ``plan --workers N`` on the same files (its pools serve every segment:
+   one part), then ``plan`` and ``plan --workers N`` with the agents in two books (the pools that
+   serve every segment serve cards and loans, or telecom and retail, in turns: two teams that
+   share no pool), so the decomposition's gain is measured where it applies.
 
 Each command runs in its own process; wall and CPU seconds and the peak RSS are that process's
 (CPU is user + system of the child, so the solver's and the workers' threads count). Figures
@@ -118,7 +123,21 @@ sys.exit(code)
 """
 
 
-def one(n: int, exports: bool) -> list[dict]:
+def two_books(agents: Path, out: Path) -> None:
+    """The roster of step 7: every pool that served all segments serves one of two books."""
+    books = ("cards;personal_loan", "telecom;retail")
+    with agents.open(encoding="utf-8", newline="") as f, out.open("w", encoding="utf-8", newline="") as g:
+        reader = csv.DictReader(f)
+        writer = csv.DictWriter(g, fieldnames=reader.fieldnames)
+        writer.writeheader()
+        turn = {}
+        for row in reader:
+            if row["segments"] == "*":
+                row["segments"] = books[turn.setdefault(row["pool"], len(turn) % 2)]
+            writer.writerow(row)
+
+
+def one(n: int, exports: bool, workers: int) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         subprocess.run([*CLI, "generate", "-n", str(n), "-s", str(SEED), "--pools", str(POOLS), "-o", tmp],
@@ -136,6 +155,17 @@ def one(n: int, exports: bool) -> list[dict]:
                 out = root / fmt
                 out.mkdir()
                 runs.append(timed(f"plan --format {fmt}", "plan", *common, "--format", fmt, "-o", str(out)))
+        if workers > 1:
+            runs.append(timed(f"plan --workers {workers}", "plan", *common, "--workers", str(workers), "-o",
+                              str(root / "plan-w.csv")))
+            two_books(root / "agents.csv", root / "agents-books.csv")
+            books = [*common[:2], "-a", str(root / "agents-books.csv"), *common[4:]]
+            runs.append(timed("plan (two books)", "plan", *books, "-o", str(root / "plan-b.csv")))
+            runs.append(timed(f"plan --workers {workers} (two books)", "plan", *books, "--workers", str(workers),
+                              "-o", str(root / "plan-bw.csv")))
+            for r in runs[-3:]:
+                found = re.search(r"Solver: (.*?)(?:, [\d,]+ options|$)", r["stderr"], re.M)
+                r["label"] += f" [{found.group(1)[:160]}]" if found else ""
         for r in runs:
             r["n"] = n
         return runs
@@ -143,13 +173,15 @@ def one(n: int, exports: bool) -> list[dict]:
 
 def main(argv: list[str]) -> None:
     exports = "--exports" in argv
-    sizes = [int(a) for a in argv if a != "--exports"] or [100_000]
+    workers = int(argv[argv.index("--workers") + 1]) if "--workers" in argv else 1
+    sizes = [int(a) for k, a in enumerate(argv) if a.isdigit() and (k == 0 or argv[k - 1] != "--workers")] \
+        or [100_000]
     load = os.getloadavg()[0]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
           f"{platform.python_version()}, load {load:.2f} at start; plan date {PLAN_DATE}, seed {SEED}, {POOLS} pools, "
           f"80 % of debtors with 1-10 attempts in 30 days, SQLite store", flush=True)
     for n in sizes:
-        for r in one(n, exports):
+        for r in one(n, exports, workers):
             phases = ", ".join(f"{k} {v:.2f}" for k, v in r["phases"].items())
             print(f"{r['n']:,} debtors | {r['label']}: wall {r['wall']:.1f} s, CPU {r['cpu']:.1f} s, "
                   f"peak {r['peak_mb']:.0f} MB" + (f" | {phases}" if phases else ""), flush=True)

@@ -156,8 +156,17 @@ def test_priced_bound_holds_for_any_prices():
         day_price = {Channel.WHATSAPP: rng.randint(0, 2000)}
         coupling = Coupling(slot_price=slot_price, day_price=day_price,
                             slot_limit={Channel.SMS: np.full(N_SLOTS, 10**9)}, day_limit={Channel.WHATSAPP: None})
-        bound = sum(optimise(dataclasses.replace(opts, blocks=[opts.blocks[i] for i in part]), N_SLOTS, pools,
-                             config, None, coupling).bound for part in cut.parts)
+        bound = 0.0
+        for part in cut.parts:
+            mine = dataclasses.replace(opts, blocks=[opts.blocks[i] for i in part])
+            solution, usage = parts.solve_part(mine, N_SLOTS, pools, config, None, coupling)
+            # The plan's own value (prices added back), and its use of each channel per slot.
+            assert solution.objective == pytest.approx(_value(solution, mine), abs=0.005 * len(solution.chosen))
+            assert usage.sum() == len(solution.chosen)
+            assert usage[parts.CHANNELS.index(Channel.SMS)].tolist() == [
+                sum(1 for b, k in solution.chosen if mine.blocks[b].channel is Channel.SMS
+                    and mine.blocks[b].shape.slots[k] == s) for s in range(N_SLOTS)]
+            bound += solution.bound
         dual = (int(slot_price[Channel.SMS].sum()) * 2 + day_price[Channel.WHATSAPP] * 10) / 100
         assert bound + dual >= optimum - 1e-6
 
@@ -173,10 +182,13 @@ def test_one_worker_or_one_component_is_the_whole_day():
 
 
 def test_free_debtors_even_out_the_parts():
-    opts, pools = _portfolios(4, groups=1, debtors=30, free=200)
+    opts, pools = _portfolios(4, groups=2, debtors=30, free=200)
     cut = parts.split(opts, Config(), 2)
     weight = [sum(len(opts.blocks[i].shape.slots) for i in part) for part in cut.parts]
     assert len(cut.parts) == 2 and max(weight) <= parts.BALANCE * sum(weight) / 2
+    # Free debtors alone are not a part: with one component they stay with it.
+    opts, pools = _portfolios(4, groups=1, debtors=30, free=200)
+    assert len(parts.split(opts, Config(), 2).parts) == 1
 
 
 # --- through the planner and the CLI ---------------------------------------------------------

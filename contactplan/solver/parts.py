@@ -7,7 +7,8 @@ into components: a debtor whose calls may go to pools A or B joins A and B; a de
 options use a limited channel joins that channel. Components share nothing, so solving them
 apart and adding up is the day's optimum exactly (sum of optima, sum of bounds). Debtors whose
 options touch no pool and no limited channel are free: each takes its own best option in any
-part. Components are packed into at most N parts, the largest first into the lightest part.
+part. Components are packed into at most N parts, the largest first into the lightest part, and
+the free debtors even out the parts' loads (with one component only, there is one part).
 
 A limited channel usually joins everything (one WhatsApp tier, one IVR trunk group). When the
 exact components leave one part with most of the work and the parts cut by pools only are even
@@ -51,6 +52,7 @@ ROUNDS = 8  # price rounds before giving up on coordination and solving the day 
 # share of the options; otherwise the parts are cut by pools and the shared limits priced.
 BALANCE = 1.25
 CHANNELS = list(Channel)
+_ROW = {c: r for r, c in enumerate(CHANNELS)}
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,10 @@ def _parts(debtor: np.ndarray, weight: np.ndarray, block_head: np.ndarray, heads
     block_part = np.full(len(debtor), -1, dtype=np.int64)
     tied_blocks = block_component >= 0
     roots, root_of_block = np.unique(block_component[tied_blocks], return_inverse=True)
+    if len(roots) <= 1:
+        # Free debtors alone do not pay for a part: measured at 100,000 debtors, splitting them
+        # off the one component cost more (fork, choices sent back) than the second core saved.
+        return [np.arange(len(debtor), dtype=np.int64)]
     root_weight = np.bincount(root_of_block, weights=weight[tied_blocks], minlength=len(roots)).astype(np.int64)
     part_of_root = np.zeros(len(roots), dtype=np.int64)
     for r in np.argsort(-root_weight, kind="stable").tolist():
@@ -174,19 +180,31 @@ _DAY: tuple | None = None
 
 
 def _solve_part(k: int, coupling: Coupling | None) -> tuple[Solution, np.ndarray]:
-    """Part ``k`` solved (in a worker), with its contacts per channel and slot."""
+    """Part ``k`` solved (in a worker); its choices in the day's block numbers."""
     opts, split_, n_slots, pools, config, deadline = _DAY
     part = split_.parts[k]
-    blocks = [opts.blocks[i] for i in part.tolist()]
-    solution = optimise(dataclasses.replace(opts, blocks=blocks), n_slots, pools, config, deadline, coupling)
-    usage = np.zeros((len(CHANNELS), n_slots), dtype=np.int64)
-    channel_row = {c: r for r, c in enumerate(CHANNELS)}
-    for b, pos in solution.chosen:
-        block = blocks[b]
-        usage[channel_row[block.channel], block.shape.slots[pos]] += 1
+    solution, usage = solve_part(dataclasses.replace(opts, blocks=[opts.blocks[i] for i in part.tolist()]),
+                                 n_slots, pools, config, deadline, coupling)
     chosen = [(int(part[b]), pos) for b, pos in solution.chosen]
     pool_of = {(int(part[b]), pos): name for (b, pos), name in solution.pool_of.items()}
     return dataclasses.replace(solution, chosen=chosen, pool_of=pool_of), usage
+
+
+def solve_part(opts: Options, n_slots: int, pools: list[Pool], config: Config, deadline: float | None,
+               coupling: Coupling | None) -> tuple[Solution, np.ndarray]:
+    """One part's plan and its contacts per channel and slot. The objective is the plan's value
+    (what a priced solve pays for the shared limits is added back); the bound stays that of the
+    priced network, which is what the Lagrangian bound adds up."""
+    solution = optimise(opts, n_slots, pools, config, deadline, coupling)
+    usage = np.zeros((len(CHANNELS), n_slots), dtype=np.int64)
+    for b, pos in solution.chosen:
+        block = opts.blocks[b]
+        usage[_ROW[block.channel], block.shape.slots[pos]] += 1
+    if coupling is not None:
+        paid = sum(int(price @ usage[_ROW[c]]) for c, price in coupling.slot_price.items()) + sum(
+            price * int(usage[_ROW[c]].sum()) for c, price in coupling.day_price.items())
+        solution = dataclasses.replace(solution, objective=solution.objective + paid / SCALE)
+    return solution, usage
 
 
 class _Runner:
@@ -240,18 +258,18 @@ def optimise_in_parts(opts: Options, n_slots: int, pools: list[Pool], config: Co
         return _noted(dataclasses.replace(solution, seconds=time.perf_counter() - started),
                       tr("--workers {n}: price coordination of the shared channel limits did not reach the gap in "
                          "{rounds} rounds; solved as one network", n=workers, rounds=ROUNDS))
-    results, bound, rounds = found
+    results, value, bound, rounds = found
     merged = _merged(results, started, tr(
         "--workers {n}: {parts} parts; the channel limits they share ({channels}) coordinated by prices in "
         "{rounds} round(s)", n=workers, parts=len(cut.parts), channels=", ".join(sorted(c.value for c in cut.shared)),
         rounds=rounds))
-    return dataclasses.replace(merged, bound=bound,
-                               status=SolveStatus.OPTIMAL if merged.objective >= bound else SolveStatus.FEASIBLE)
+    return dataclasses.replace(merged, objective=value, bound=bound,
+                               status=SolveStatus.OPTIMAL if value >= bound else SolveStatus.FEASIBLE)
 
 
 def _coordinate(runner: _Runner, cut: Split, n_slots: int, config: Config, deadline: float | None):
-    """Price rounds (see the module text): the best plan, the best bound and the rounds taken,
-    or None if the gap was not reached (and the time limit, if any, was not either)."""
+    """Price rounds (see the module text): the best plan, its value, the best bound and the
+    rounds taken, or None if the gap was not reached (and the time limit, if any, was not)."""
     rows = {c: CHANNELS.index(c) for c in cut.shared}
     slot_limit = {c: s for c, (s, _) in cut.shared.items() if s is not None}
     day_limit = {c: d for c, (_, d) in cut.shared.items() if d is not None}
@@ -280,10 +298,8 @@ def _coordinate(runner: _Runner, cut: Split, n_slots: int, config: Config, deadl
         best_bound = min(best_bound, bound)
         keeps = (all((total[rows[c]] <= limit).all() for c, limit in slot_limit.items())
                  and all(total[rows[c]].sum() <= limit for c, limit in day_limit.items()))
-        if keeps:  # the priced plans keep the limits: their value is what they pay back plus the objective
-            paid = sum((int(cents_slot[c] @ total[rows[c]]) for c in slot_limit), 0) + sum(
-                cents_day[c] * int(total[rows[c]].sum()) for c in day_limit)
-            plan, value = results, sum(s.objective for s, _ in results) + paid / SCALE
+        if keeps:  # the priced plans keep the limits: a plan in hand (values, not priced values)
+            plan, value = results, sum(s.objective for s, _ in results)
         else:
             slot_shares = {c: _shares(use, rows[c], limit) for c, limit in slot_limit.items()}
             day_shares = {c: _shares([u[rows[c]].sum(keepdims=True)[None] for u in use], 0, limit)[:, 0]
@@ -295,9 +311,9 @@ def _coordinate(runner: _Runner, cut: Split, n_slots: int, config: Config, deadl
         if value > best_value:
             best_plan, best_value = plan, value
         if best_bound <= 0 or (best_bound - best_value) / best_bound <= config.max_gap:
-            return best_plan, max(best_bound, best_value), rounds
+            return best_plan, best_value, max(best_bound, best_value), rounds
         if deadline is not None and time.perf_counter() >= deadline:
-            return best_plan, max(best_bound, best_value), rounds
+            return best_plan, best_value, max(best_bound, best_value), rounds
         # Polyak's step towards the best plan: prices rise where the parts used more than the limit.
         grads = {("s", c): total[rows[c]] - limit for c, limit in slot_limit.items()}
         grads.update({("d", c): np.array([total[rows[c]].sum() - limit]) for c, limit in day_limit.items()})
