@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import random
 from collections import Counter
 
@@ -237,3 +238,24 @@ def test_cli_workers_with_a_horizon_exits_2_before_planning(tmp_path):
     r = CliRunner().invoke(app, ["plan", "-d", str(debtors), "-a", str(agents), "--date", "2026-11-24",
                                  "--no-store", "--workers", "2", "--horizon", "3", "-o", str(out)])
     assert r.exit_code == 2 and "--workers" in r.stderr and not out.exists()
+
+
+def _dying(k, coupling):
+    os._exit(3)  # a worker killed (out of memory, say) in the middle of a round
+
+
+def test_a_worker_that_dies_leaves_the_day_to_one_network(monkeypatch):
+    opts, pools = _portfolios(0)
+    config = Config(max_gap=0.0)
+    monkeypatch.setattr(parts, "_solve_part", _dying)
+    split = parts.optimise_in_parts(opts, N_SLOTS, pools, config, None, 2)
+    assert "worker process died" in split.note
+    assert split.objective == pytest.approx(optimise(opts, N_SLOTS, pools, config).objective, abs=1e-6)
+
+
+def test_workers_under_a_time_limit_plan_within_it(two_books):
+    from contactplan.planner import build_plan
+
+    plan = build_plan(two_books, DAY, Config(max_gap=0.0, workers=2), time_limit=300)
+    assert not plan.violations and "--workers 2" in plan.solver_note
+    assert plan.objective == pytest.approx(build_plan(two_books, DAY, Config(max_gap=0.0)).objective, abs=1e-6)

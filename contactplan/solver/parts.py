@@ -37,6 +37,7 @@ import dataclasses
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -251,6 +252,10 @@ def optimise_in_parts(opts: Options, n_slots: int, pools: list[Pool], config: Co
             return _merged(results, started, tr("--workers {n}: {parts} independent parts (no capacity shared), "
                                                 "exact decomposition", n=workers, parts=len(cut.parts)))
         found = _coordinate(runner, cut, n_slots, config, deadline)
+    except BrokenProcessPool:  # a worker died (out of memory, killed): the day in this process
+        solution = optimise(opts, n_slots, pools, config, deadline)
+        return _noted(dataclasses.replace(solution, seconds=time.perf_counter() - started),
+                      tr("--workers {n}: a worker process died; solved as one network", n=workers))
     finally:
         runner.close()
     if found is None:
@@ -259,10 +264,12 @@ def optimise_in_parts(opts: Options, n_slots: int, pools: list[Pool], config: Co
                       tr("--workers {n}: price coordination of the shared channel limits did not reach the gap in "
                          "{rounds} rounds; solved as one network", n=workers, rounds=ROUNDS))
     results, value, bound, rounds = found
-    merged = _merged(results, started, tr(
-        "--workers {n}: {parts} parts; the channel limits they share ({channels}) coordinated by prices in "
-        "{rounds} round(s)", n=workers, parts=len(cut.parts), channels=", ".join(sorted(c.value for c in cut.shared)),
-        rounds=rounds))
+    note = tr("--workers {n}: {parts} parts; the channel limits they share ({channels}) coordinated by prices in "
+              "{rounds} round(s)", n=workers, parts=len(cut.parts),
+              channels=", ".join(sorted(c.value for c in cut.shared)), rounds=rounds)
+    if bound > 0 and (bound - value) / bound > config.max_gap:  # only when the time limit stopped the rounds
+        note += tr("; time limit reached before the gap was within --max-gap")
+    merged = _merged(results, started, note)
     return dataclasses.replace(merged, objective=value, bound=bound,
                                status=SolveStatus.OPTIMAL if value >= bound else SolveStatus.FEASIBLE)
 
