@@ -659,7 +659,13 @@ class Store:
             if value is not None:
                 where.append(f"{condition} {mark}")
                 params.append(value)
-        sql = f"SELECT {', '.join(_ATTEMPT_COLUMNS)} FROM attempts" + (f" WHERE {' AND '.join(where)}" if where else "")
+        table = "attempts"
+        if text and where and debtor_id is None and not ordered and self._most_rows(conn, where, params):
+            # SQLite's planner takes the time index for any range, and reads each row of the
+            # table at random through it: twice the cost per row of reading the table in order,
+            # so a range holding half the rows or more is read faster by scanning them all.
+            table = "attempts NOT INDEXED"
+        sql = f"SELECT {', '.join(_ATTEMPT_COLUMNS)} FROM {table}" + (f" WHERE {' AND '.join(where)}" if where else "")
         if ordered:
             sql += " ORDER BY attempted_at, attempt_id"
         channels, outcomes, directions, new = CHANNEL_OF, OUTCOME_OF, DIRECTION_OF, _new_attempt
@@ -672,16 +678,30 @@ class Store:
                 for aid, did, channel, dest, at, offset, outcome, account, agent, direction, callback, cb_offset in rows:
                     if of is not None and did not in of:
                         continue
-                    if text:
-                        at = parse(at)
-                        callback = None if callback is None else parse(callback)
-                    at = at.replace(tzinfo=utc).astimezone(_offset(offset))
-                    if callback is not None:
-                        callback = callback.replace(tzinfo=utc).astimezone(_offset(cb_offset or 0))
+                    if text:  # UTC said in the text: datetime.replace costs ten times the parse
+                        at = parse(at + "+00:00").astimezone(_offset(offset))
+                        if callback is not None:
+                            callback = parse(callback + "+00:00").astimezone(_offset(cb_offset or 0))
+                    else:
+                        at = at.replace(tzinfo=utc).astimezone(_offset(offset))
+                        if callback is not None:
+                            callback = callback.replace(tzinfo=utc).astimezone(_offset(cb_offset or 0))
                     yield new(aid, did, channels[channel], dest, at, outcomes[outcome], account, agent,
                               directions[direction or "outbound"], callback)
         finally:
             cursor.close()
+
+    @staticmethod
+    def _most_rows(conn: Connection, where: list[str], params: list) -> bool:
+        """Whether the attempts matching ``where`` are half the table or more (both counts read
+        the time index only: milliseconds at a million attempts)."""
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            matching = cursor.execute(f"SELECT count(*) FROM attempts WHERE {' AND '.join(where)}", params).fetchone()[0]
+            total = cursor.execute("SELECT count(*) FROM attempts").fetchone()[0]
+        finally:
+            cursor.close()
+        return matching * 2 >= total > 0
 
     def archived_contacts(self, first: dt.date, last: dt.date) -> dict[tuple[str, dt.date], list[tuple[str, str, str]]]:
         """(debtor id, plan date) -> [(channel, pool, arm)] of the archived plans dated from

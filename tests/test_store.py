@@ -107,6 +107,29 @@ def test_a_plan_reads_the_history_of_its_own_debtors_only(db_url, tmp_path):
     assert set(store.load_for_plan({"D1", "D2", "D9"}, set(), dt.date(2026, 11, 24)).history) == {"D1", "D2"}
 
 
+@pytest.mark.parametrize("old", [1, 9])
+def test_a_plan_reads_the_same_history_by_the_time_index_or_by_scanning(db_url, tmp_path, old):
+    """SQLite reads a lookback holding half the attempts or more by scanning the table (faster
+    than its time index then): with 1 attempt out of the lookback per debtor the range holds
+    most rows, with 9 it holds few; either way the plan gets exactly the attempts in the
+    lookback, with their own offsets to the microsecond."""
+    rows = [*ROWS, ["A5", "D1", "voice", "+5511987654321", "2026-11-22T09:30:00.250000-03:00",
+                    "no_answer", "AG1"]]
+    for k in range(old):  # before the 35-day lookback of a plan on 2026-11-24
+        rows += [[f"O{k}-{d}", d, "voice", "+5511987654321", f"2026-09-{10 + k:02d}T10:00:00-03:00", "no_answer", ""]
+                 for d in ("D1", "D2")]
+    store = open_store(db_url)
+    attempts, sha, _ = read_history(write_history(tmp_path / "h.csv", rows))
+    store.import_attempts(attempts, sha256=sha, source="h.csv", now=NOW)
+    history = store.load_for_plan({"D1", "D2"}, set(), dt.date(2026, 11, 24)).history
+    for debtor in ("D1", "D2"):
+        assert sorted(history[debtor], key=lambda a: (a.attempted_at, a.attempt_id)) == [
+            a for a in store.history(debtor) if not a.attempt_id.startswith("O")]
+    d1 = sorted(history["D1"], key=lambda a: a.attempted_at)
+    assert [a.attempted_at.isoformat() for a in d1] == [
+        "2026-11-20T19:58:00-03:00", "2026-11-21T10:00:00-03:00", "2026-11-22T09:30:00.250000-03:00"]
+
+
 def test_purge_keeps_suppressions(db_url, tmp_path):
     store = open_store(db_url)
     attempts, sha, _ = read_history(write_history(tmp_path / "h.csv"))
