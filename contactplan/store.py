@@ -697,7 +697,8 @@ class Store:
         the time index only: milliseconds at a million attempts)."""
         cursor = conn.connection.driver_connection.cursor()
         try:
-            matching = cursor.execute(f"SELECT count(*) FROM attempts WHERE {' AND '.join(where)}", params).fetchone()[0]
+            matching = cursor.execute(f"SELECT count(*) FROM attempts WHERE {' AND '.join(where)}",
+                                      params).fetchone()[0]
             total = cursor.execute("SELECT count(*) FROM attempts").fetchone()[0]
         finally:
             cursor.close()
