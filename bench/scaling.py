@@ -142,12 +142,12 @@ def main(argv: list[str]) -> None:
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, children.ru_maxrss) / 1024
     print("passes (a priced round, then a share round when the priced plans break a limit): "
           + ", ".join(f"{s:.1f} s" for s in runner.rounds))
-    if found is None:
-        print(f"not within {args.max_gap} % in {parts.ROUNDS} rounds: the planner would solve the day as one network")
+    if not found.reached:
+        print(f"not within {args.max_gap} % in {found.rounds} rounds: the planner would solve the day as one network")
     else:
-        results, value, bound, rounds = found
-        contacts = int(sum(u.sum() for _, u in results))
-        print(f"rounds {rounds}: plan {value:,.2f}, bound {bound:,.2f}, gap {(bound - value) / bound:.5%}, "
+        value, bound = found.value, found.bound
+        contacts = int(sum(u.sum() for _, u in found.plan))
+        print(f"rounds {found.rounds}: plan {value:,.2f}, bound {bound:,.2f}, gap {(bound - value) / bound:.5%}, "
               f"{contacts:,} contacts")
     print(f"wall {wall:.1f} s, CPU {cpu:.1f} s (this process and its workers), peak RSS {peak:,.0f} MB "
           f"(the largest process)")

@@ -130,15 +130,54 @@ def test_shared_channel_limits_are_priced_and_the_plan_keeps_them(seed):
 
 def test_coordination_that_misses_the_gap_solves_the_day_as_one(monkeypatch):
     opts, pools = _portfolios(3, groups=2)
-    config = _limited(whatsapp=(None, 5), sms=(1, 4))  # max_gap 0: pricing alone rarely proves it
+    config = dataclasses.replace(_limited(whatsapp=(None, 5), sms=(1, 4)), max_gap=0.0001)
     monkeypatch.setattr(parts, "ROUNDS", 1)
     split = parts.optimise_in_parts(opts, N_SLOTS, pools, config, None, 2)
+    assert "did not reach the gap" in split.note  # the case under test really happens
     whole = optimise(opts, N_SLOTS, pools, config)
-    if "solved as one network" in split.note:
-        assert split.objective == pytest.approx(whole.objective, abs=1e-6)
-    else:  # the first round happened to prove it
-        assert split.gap == 0
+    assert split.objective == pytest.approx(whole.objective, abs=1e-6) and split.gap <= config.max_gap
     _keeps_capacity(split, opts, pools, config)
+
+
+def test_a_proven_optimum_is_not_left_to_prices():
+    opts, pools = _portfolios(3, groups=2)
+    config = _limited(whatsapp=(None, 5), sms=(1, 4))  # max_gap 0
+    split = parts.optimise_in_parts(opts, N_SLOTS, pools, config, None, 2)
+    assert "proven optimum was asked" in split.note and split.status is SolveStatus.OPTIMAL
+    assert split.objective == pytest.approx(optimise(opts, N_SLOTS, pools, config).objective, abs=1e-6)
+
+
+def test_time_running_out_mid_coordination_keeps_the_plan_in_hand(monkeypatch):
+    """A later round's parts start after the deadline (TimeLimitReached in the workers): the
+    best coordinated plan so far is the answer, with its own gap stated, not exit 3."""
+    from contactplan.solver.driver import TimeLimitReached
+
+    real = parts.optimise
+
+    def late(opts, n_slots, pools, config, deadline=None, coupling=None):
+        priced = coupling is not None and (any(coupling.day_price.values())
+                                           or any(p.any() for p in coupling.slot_price.values()))
+        if priced:  # rounds after the first are priced: by then the time is up
+            raise TimeLimitReached("the time limit was reached before optimising")
+        return real(opts, n_slots, pools, config, deadline, coupling)
+
+    monkeypatch.setattr(parts, "optimise", late)
+    opts, pools = _portfolios(3, groups=2)
+    config = dataclasses.replace(_limited(whatsapp=(None, 5), sms=(1, 4)), max_gap=0.0001)
+    split = parts.optimise_in_parts(opts, N_SLOTS, pools, config, None, 2)
+    assert "time limit reached" in split.note and "coordinated by prices in 1 round(s)" in split.note
+    assert split.gap > config.max_gap and split.objective <= split.bound  # stated, not hidden
+    _keeps_capacity(split, opts, pools, config)
+    optimum = real(opts, N_SLOTS, pools, dataclasses.replace(config, max_gap=0.0)).objective
+    assert split.objective <= optimum + 1e-6 <= split.bound + 2e-6
+
+
+def test_more_workers_than_books_still_cut_by_books():
+    opts, pools = _portfolios(1, groups=2)
+    config = dataclasses.replace(_limited(whatsapp=(None, 15)), max_gap=0.01)
+    for workers in (2, 4, 8):
+        cut = parts.split(opts, config, workers)
+        assert len(cut.parts) == 2 and set(cut.shared) == {Channel.WHATSAPP}
 
 
 def test_priced_bound_holds_for_any_prices():

@@ -11,9 +11,9 @@ part. Components are packed into at most N parts, the largest first into the lig
 the free debtors even out the parts' loads (with one component only, there is one part).
 
 A limited channel usually joins everything (one WhatsApp tier, one IVR trunk group). When the
-exact components leave one part with most of the work and the parts cut by pools only are even
-(within BALANCE of an even split), the limits those parts share are coordinated by prices
-(Lagrangian relaxation):
+exact components are one and the parts cut by pools only are even (within BALANCE of an even
+split among them), the limits those parts share are coordinated by prices (Lagrangian
+relaxation; not when a proven optimum is asked, --max-gap 0, which prices cannot promise):
 
 - priced round: each part solves with the shared limits lifted and a price per contact on them.
   For any prices >= 0, the parts' bounds plus price x limit bound the day's optimum (weak
@@ -24,8 +24,9 @@ exact components leave one part with most of the work and the parts cut by pools
 - prices move along the subgradient (use - limit) by Polyak's step towards the best plan.
 
 Rounds stop when (best bound - best plan) / best bound is within ``max_gap``. If ROUNDS rounds
-do not get there, the day is solved as one network, so --workers never hands out a plan farther
-from the optimum than asked (docs/scaling.md).
+do not get there, or the gap stops closing, the day is solved as one network, so --workers never
+hands out a plan farther from the optimum than asked (docs/scaling.md). Under a time limit the
+best coordinated plan is kept, with its stated gap, when the time runs out first.
 
 The parts run in forked processes: they read the day's options from the memory they inherit, and
 only their choices come back. Without fork (not POSIX) the parts run one after another here.
@@ -44,7 +45,7 @@ import numpy as np
 
 from contactplan.i18n import tr
 from contactplan.model import Channel, Config, Pool, SolveStatus
-from contactplan.solver.driver import optimise
+from contactplan.solver.driver import TimeLimitReached, optimise
 from contactplan.solver.flow import _UNLIMITED, SCALE, Coupling, Solution, top_value, value_scale
 from contactplan.solver.options import Options
 
@@ -80,11 +81,11 @@ def split(opts: Options, config: Config, workers: int) -> Split:
     head_id = {h: k for k, h in enumerate(heads)}
     block_head = np.fromiter((head_id[b.pools or b.channel] for b in blocks), dtype=np.int64, count=len(blocks))
     exact = _parts(debtor, weight, block_head, heads, caps, workers)
-    if _balanced(exact, weight, workers):
-        return Split(exact, {})
+    if len(exact) > 1 or not caps:
+        return Split(exact, {})  # parts that share nothing cost nothing to coordinate, even or not
     # Pricing costs a second solve per round: worth it only if the parts cut by pools even out.
     by_pools = _parts(debtor, weight, block_head, heads, {}, workers)
-    if not _balanced(by_pools, weight, workers):
+    if len(by_pools) < 2 or not _balanced(by_pools, weight):
         return Split(exact, {})
     used = {c: {k for k, part in enumerate(by_pools) for b in np.unique(block_head[part]).tolist()
                 if c in _channels_of(heads[b])} for c in caps}
@@ -146,7 +147,6 @@ def _parts(debtor: np.ndarray, weight: np.ndarray, block_head: np.ndarray, heads
     debtor_pos = np.searchsorted(debtors, debtor)
     block_component = component[debtor_pos]
     # Pack the components, heaviest first, each into the lightest part.
-    load = np.zeros(workers, dtype=np.int64)
     block_part = np.full(len(debtor), -1, dtype=np.int64)
     tied_blocks = block_component >= 0
     roots, root_of_block = np.unique(block_component[tied_blocks], return_inverse=True)
@@ -154,6 +154,8 @@ def _parts(debtor: np.ndarray, weight: np.ndarray, block_head: np.ndarray, heads
         # Free debtors alone do not pay for a part: measured at 100,000 debtors, splitting them
         # off the one component cost more (fork, choices sent back) than the second core saved.
         return [np.arange(len(debtor), dtype=np.int64)]
+    workers = min(workers, len(roots))  # so no part is made of free debtors alone
+    load = np.zeros(workers, dtype=np.int64)
     root_weight = np.bincount(root_of_block, weights=weight[tied_blocks], minlength=len(roots)).astype(np.int64)
     part_of_root = np.zeros(len(roots), dtype=np.int64)
     for r in np.argsort(-root_weight, kind="stable").tolist():
@@ -172,8 +174,9 @@ def _parts(debtor: np.ndarray, weight: np.ndarray, block_head: np.ndarray, heads
     return [idx for k in range(workers) if len(idx := np.flatnonzero(block_part == k))]
 
 
-def _balanced(parts: list[np.ndarray], weight: np.ndarray, workers: int) -> bool:
-    return max(int(weight[p].sum()) for p in parts) <= BALANCE * int(weight.sum()) / workers
+def _balanced(parts: list[np.ndarray], weight: np.ndarray) -> bool:
+    """The heaviest part within BALANCE of an even split among the parts there are."""
+    return max(int(weight[p].sum()) for p in parts) <= BALANCE * int(weight.sum()) / len(parts)
 
 
 # The day being solved, for the forked workers to read (they inherit it; nothing is pickled in).
@@ -242,6 +245,10 @@ def optimise_in_parts(opts: Options, n_slots: int, pools: list[Pool], config: Co
         solution = optimise(opts, n_slots, pools, config, deadline)
         return _noted(solution, tr("--workers {n}: the day's debtors share capacity throughout (one part); solved "
                                    "as one network", n=workers))
+    if cut.shared and config.max_gap <= 0:
+        return _noted(optimise(opts, n_slots, pools, config, deadline),
+                      tr("--workers {n}: a proven optimum was asked and the parts share channel limits; solved as "
+                         "one network", n=workers))
     if cut.shared and value_scale(top_value(opts.blocks), len(opts.blocks), opts.count + len(opts.blocks)) != SCALE:
         return _noted(optimise(opts, n_slots, pools, config, deadline),
                       tr("--workers {n}: values too large to price in cents; solved as one network", n=workers))
@@ -258,25 +265,43 @@ def optimise_in_parts(opts: Options, n_slots: int, pools: list[Pool], config: Co
                       tr("--workers {n}: a worker process died; solved as one network", n=workers))
     finally:
         runner.close()
-    if found is None:
+    coordinated = None
+    if found.plan is not None:
+        note = tr("--workers {n}: {parts} parts; the channel limits they share ({channels}) coordinated by prices in "
+                  "{rounds} round(s)", n=workers, parts=len(cut.parts),
+                  channels=", ".join(sorted(c.value for c in cut.shared)), rounds=found.rounds)
+        if not found.reached:
+            note += tr("; time limit reached before the gap was within --max-gap")
+        merged = _merged(found.plan, started, note, part_notes=False)
+        coordinated = dataclasses.replace(merged, objective=found.value, bound=found.bound,
+                                          status=SolveStatus.OPTIMAL if found.value >= found.bound
+                                          else SolveStatus.FEASIBLE)
+        if found.reached or found.timed_out:
+            return coordinated
+    try:
         solution = optimise(opts, n_slots, pools, config, deadline)
-        return _noted(dataclasses.replace(solution, seconds=time.perf_counter() - started),
-                      tr("--workers {n}: price coordination of the shared channel limits did not reach the gap in "
-                         "{rounds} rounds; solved as one network", n=workers, rounds=ROUNDS))
-    results, value, bound, rounds = found
-    note = tr("--workers {n}: {parts} parts; the channel limits they share ({channels}) coordinated by prices in "
-              "{rounds} round(s)", n=workers, parts=len(cut.parts),
-              channels=", ".join(sorted(c.value for c in cut.shared)), rounds=rounds)
-    if bound > 0 and (bound - value) / bound > config.max_gap:  # only when the time limit stopped the rounds
-        note += tr("; time limit reached before the gap was within --max-gap")
-    merged = _merged(results, started, note)
-    return dataclasses.replace(merged, objective=value, bound=bound,
-                               status=SolveStatus.OPTIMAL if value >= bound else SolveStatus.FEASIBLE)
+    except TimeLimitReached:
+        if coordinated is None:
+            raise
+        return coordinated  # the time ran out: the coordinated plan in hand, with its gap
+    return _noted(dataclasses.replace(solution, seconds=time.perf_counter() - started),
+                  tr("--workers {n}: price coordination of the shared channel limits did not reach the gap in "
+                     "{rounds} rounds; solved as one network", n=workers, rounds=found.rounds))
 
 
-def _coordinate(runner: _Runner, cut: Split, n_slots: int, config: Config, deadline: float | None):
-    """Price rounds (see the module text): the best plan, its value, the best bound and the
-    rounds taken, or None if the gap was not reached (and the time limit, if any, was not)."""
+@dataclass(frozen=True)
+class _Coordinated:
+    plan: list[tuple[Solution, np.ndarray]] | None  # the best plan in hand (None: none yet)
+    value: float
+    bound: float
+    rounds: int
+    reached: bool  # within max_gap
+    timed_out: bool  # stopped by the time limit
+
+
+def _coordinate(runner: _Runner, cut: Split, n_slots: int, config: Config, deadline: float | None) -> _Coordinated:
+    """Price rounds (see the module text) until the gap is within max_gap, the time limit, the
+    gap stops closing or ROUNDS rounds: the best plan in hand and the best bound."""
     rows = {c: CHANNELS.index(c) for c in cut.shared}
     slot_limit = {c: s for c, (s, _) in cut.shared.items() if s is not None}
     day_limit = {c: d for c, (_, d) in cut.shared.items() if d is not None}
@@ -286,14 +311,24 @@ def _coordinate(runner: _Runner, cut: Split, n_slots: int, config: Config, deadl
     best_plan, best_value, best_bound = None, -np.inf, np.inf
     parts = len(cut.parts)
     theta = 2.0  # Polyak's step factor, halved when a round does not lower the bound
+    gaps: list[float] = []
+
+    def found(rounds: int, reached: bool = False, timed_out: bool = False) -> _Coordinated:
+        return _Coordinated(best_plan, best_value, max(best_bound, best_value), rounds, reached, timed_out)
+
     for rounds in range(1, ROUNDS + 1):
         cents_slot = {c: np.rint(p * SCALE).astype(np.int64) for c, p in slot_price.items()}
         cents_day = {c: int(round(p * SCALE)) for c, p in day_price.items()}
         priced = Coupling(slot_price=cents_slot, day_price=cents_day, slot_limit={c: lifted for c in slot_limit},
                           day_limit={c: None for c in day_limit})
-        results = runner.run([priced] * parts)
+        try:
+            results = runner.run([priced] * parts)
+        except TimeLimitReached:  # a part started after the deadline
+            if best_plan is None:
+                raise
+            return found(rounds - 1, timed_out=True)
         if any(s.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) for s, _ in results):
-            return None
+            return found(rounds - 1)
         use = [u for _, u in results]
         total = sum(use)
         # What the prices cost at the limits, in currency: the dual term of the bound.
@@ -305,34 +340,45 @@ def _coordinate(runner: _Runner, cut: Split, n_slots: int, config: Config, deadl
         best_bound = min(best_bound, bound)
         keeps = (all((total[rows[c]] <= limit).all() for c, limit in slot_limit.items())
                  and all(total[rows[c]].sum() <= limit for c, limit in day_limit.items()))
+        plan = None
         if keeps:  # the priced plans keep the limits: a plan in hand (values, not priced values)
-            plan, value = results, sum(s.objective for s, _ in results)
+            plan = results
         else:
             slot_shares = {c: _shares(use, rows[c], limit) for c, limit in slot_limit.items()}
             day_shares = {c: _shares([u[rows[c]].sum(keepdims=True)[None] for u in use], 0, limit)[:, 0]
                           for c, limit in day_limit.items()}
             shares = [Coupling(slot_limit={c: v[k] for c, v in slot_shares.items()},
                                day_limit={c: int(v[k]) for c, v in day_shares.items()}) for k in range(parts)]
-            plan = runner.run(shares)
-            value = sum(s.objective for s, _ in plan)
-        if value > best_value:
+            try:
+                plan = runner.run(shares)
+            except TimeLimitReached:
+                if best_plan is None:
+                    raise
+                return found(rounds, timed_out=True)
+            if any(s.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) for s, _ in plan):
+                plan = None
+        if plan is not None and (value := sum(s.objective for s, _ in plan)) > best_value:
             best_plan, best_value = plan, value
-        if best_bound <= 0 or (best_bound - best_value) / best_bound <= config.max_gap:
-            return best_plan, best_value, max(best_bound, best_value), rounds
-        if deadline is not None and time.perf_counter() >= deadline:
-            return best_plan, best_value, max(best_bound, best_value), rounds
+        gap = (best_bound - best_value) / best_bound if best_bound > 0 else 0.0
+        if best_plan is not None and gap <= config.max_gap:
+            return found(rounds, reached=True)
+        if deadline is not None and time.perf_counter() >= deadline and best_plan is not None:
+            return found(rounds, timed_out=True)
+        gaps.append(gap)
+        if len(gaps) >= 3 and gaps[-1] > 0.9 * gaps[-3]:
+            return found(rounds)  # the gap has stopped closing: the day as one network does better
         # Polyak's step towards the best plan: prices rise where the parts used more than the limit.
         grads = {("s", c): total[rows[c]] - limit for c, limit in slot_limit.items()}
         grads.update({("d", c): np.array([total[rows[c]].sum() - limit]) for c, limit in day_limit.items()})
         norm = sum(float((g.astype(np.float64) ** 2).sum()) for g in grads.values())
-        if norm == 0:
-            break
+        if norm == 0 or best_plan is None:
+            return found(rounds)
         step = theta * (bound - best_value) / norm
         for c in slot_limit:
             slot_price[c] = np.maximum(0.0, slot_price[c] + step * grads[("s", c)])
         for c in day_limit:
             day_price[c] = max(0.0, day_price[c] + step * float(grads[("d", c)][0]))
-    return None
+    return found(ROUNDS)
 
 
 def _shares(use: list[np.ndarray], row: int, limit: int) -> np.ndarray:
@@ -348,14 +394,17 @@ def _shares(use: list[np.ndarray], row: int, limit: int) -> np.ndarray:
     return share + (ranks < left).astype(np.int64)
 
 
-def _merged(results: list[tuple[Solution, np.ndarray]], started: float, note: str) -> Solution:
+def _merged(results: list[tuple[Solution, np.ndarray]], started: float, note: str, *,
+            part_notes: bool = True) -> Solution:
+    """The parts' plans as the day's. A part's own note (its own gap, say) is kept for parts
+    solved apart; a priced part's note speaks of its priced network, not the plan's."""
     solutions = [s for s, _ in results]
     chosen = sorted(c for s in solutions for c in s.chosen)
     pool_of = {key: name for s in solutions for key, name in s.pool_of.items()}
     statuses = {s.status for s in solutions}
     status = next((s for s in (SolveStatus.FAILED, SolveStatus.INFEASIBLE, SolveStatus.FEASIBLE) if s in statuses),
                   SolveStatus.OPTIMAL)
-    notes = [n for n in dict.fromkeys(s.note for s in solutions) if n]
+    notes = [n for n in dict.fromkeys(s.note for s in solutions) if n] if part_notes else []
     return Solution(status, chosen, pool_of, sum(s.objective for s in solutions), sum(s.bound for s in solutions),
                     time.perf_counter() - started, sum(s.arcs for s in solutions), sum(s.groups for s in solutions),
                     "; ".join([note, *notes]))
