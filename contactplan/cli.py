@@ -279,9 +279,6 @@ def plan(
         if horizon is not None:
             cfg = dataclasses.replace(cfg, horizon_days=horizon)
         if workers > 1:
-            if cfg.horizon_days > 1:  # before the rules run, not after
-                raise typer.BadParameter(tr("a horizon is solved as one network: use --workers with horizon_days "
-                                            "1"), param_hint="--workers")
             cfg = dataclasses.replace(cfg, workers=workers)
         if model is not None:
             from contactplan.outcomes.learned import read_model

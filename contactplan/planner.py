@@ -115,6 +115,8 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
     if problem:
         raise InputError(tr("plan date"), f"{plan_date} {problem}")
     config = config or Config()
+    if config.workers > 1 and config.horizon_days > 1:  # before the rules run, not after
+        raise InputError("--workers", tr("a horizon is solved as one network: use --workers with horizon_days 1"))
     packs = packs or load_packs(config.packs)
     calendars = calendars or Calendars()
     timings: dict[str, float] = {}
@@ -151,8 +153,6 @@ def _build_plan(inputs: Inputs, plan_date: dt.date, config: Config | None, packs
         solution, blocks, arm_values = with_holdout(opts, challengers, len(slots), pools, config, deadline)
         opts = dataclasses.replace(opts, blocks=blocks)
     elif config.horizon_days > 1:
-        if config.workers > 1:
-            raise InputError("--workers", tr("a horizon is solved as one network: use --workers with horizon_days 1"))
         progress(tr("optimising {n:,} options today within {days} days", n=opts.count, days=config.horizon_days))
         solution, later = within_horizon(inputs.agents, inputs.agents_path, debtors, opts, slots, pools, packs,
                                          calendars, plan_date, config, zones, timings, deadline)

@@ -42,7 +42,7 @@ from contactplan.model import Channel, Config, Pool, SolveStatus
 from contactplan.solver.options import OptionBlock, Shape
 
 SCALE = 100  # cents, unless the values are too large for the solver's integers (value_scale)
-_UNLIMITED = 10**9
+UNLIMITED = 10**9
 # OR-Tools' min-cost flow keeps costs and their sums in 64-bit integers and scales costs by the
 # number of nodes while it solves: every cost times (nodes + 1), and every sum of costs over the
 # units of flow, must stay below this (a quarter of the int64 range, for the sums' headroom).
@@ -283,12 +283,12 @@ class DayNetwork:
                 if slot_limit is not None:
                     c2.append(int(slot_limit[s]))
                 else:
-                    c2.append(cc.per_slot if cc.per_slot is not None else _UNLIMITED)
+                    c2.append(cc.per_slot if cc.per_slot is not None else UNLIMITED)
                 cost2.append(int(slot_price[s]) if slot_price is not None else 0)
             t2.append(self.chan_day0 + c)
             h2.append(sink)
             day_limit = coupling.day_limit.get(channel, cc.per_day)
-            c2.append(day_limit if day_limit is not None else _UNLIMITED)
+            c2.append(day_limit if day_limit is not None else UNLIMITED)
             cost2.append(int(coupling.day_price.get(channel, 0)))
         return t2, h2, c2, class_arcs, cost2
 

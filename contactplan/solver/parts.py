@@ -46,7 +46,7 @@ import numpy as np
 from contactplan.i18n import tr
 from contactplan.model import Channel, Config, Pool, SolveStatus
 from contactplan.solver.driver import TimeLimitReached, optimise
-from contactplan.solver.flow import _UNLIMITED, SCALE, Coupling, Solution, top_value, value_scale
+from contactplan.solver.flow import SCALE, UNLIMITED, Coupling, Solution, top_value, value_scale
 from contactplan.solver.options import Options
 
 ROUNDS = 8  # price rounds before giving up on coordination and solving the day as one network
@@ -87,9 +87,10 @@ def split(opts: Options, config: Config, workers: int) -> Split:
     by_pools = _parts(debtor, weight, block_head, heads, {}, workers)
     if len(by_pools) < 2 or not _balanced(by_pools, weight):
         return Split(exact, {})
-    used = {c: {k for k, part in enumerate(by_pools) for b in np.unique(block_head[part]).tolist()
-                if c in _channels_of(heads[b])} for c in caps}
-    return Split(by_pools, {c: caps[c] for c, parts in used.items() if len(parts) > 1})
+    channels_of_part = [{c for b in np.unique(block_head[part]).tolist() for c in _channels_of(heads[b])}
+                        for part in by_pools]
+    return Split(by_pools, {c: limit for c, limit in caps.items()
+                            if sum(c in used for used in channels_of_part) > 1})
 
 
 def _channels_of(head) -> tuple[Channel, ...]:
@@ -307,7 +308,7 @@ def _coordinate(runner: _Runner, cut: Split, n_slots: int, config: Config, deadl
     day_limit = {c: d for c, (_, d) in cut.shared.items() if d is not None}
     slot_price = {c: np.zeros(n_slots) for c in slot_limit}  # currency per contact
     day_price = {c: 0.0 for c in day_limit}
-    lifted = np.full(n_slots, _UNLIMITED, dtype=np.int64)
+    lifted = np.full(n_slots, UNLIMITED, dtype=np.int64)
     best_plan, best_value, best_bound = None, -np.inf, np.inf
     parts = len(cut.parts)
     theta = 2.0  # Polyak's step factor, halved when a round does not lower the bound
