@@ -9,12 +9,18 @@ import os
 import random
 from collections import Counter
 
+import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from contactplan.cli import app
+from contactplan.config import load_config
+from contactplan.generate import write_portfolio
 from contactplan.model import Channel, Config, Destination, LineType, Pool
+from contactplan.planner import build_plan, load_inputs
 from contactplan.solver import parts
-from contactplan.solver.driver import optimise
-from contactplan.solver.flow import SolveStatus
+from contactplan.solver.driver import TimeLimitReached, optimise
+from contactplan.solver.flow import Coupling, SolveStatus
 from contactplan.solver.options import OptionBlock, Options, ShapeBook
 
 N_SLOTS = 6
@@ -150,8 +156,6 @@ def test_a_proven_optimum_is_not_left_to_prices():
 def test_time_running_out_mid_coordination_keeps_the_plan_in_hand(monkeypatch):
     """A later round's parts start after the deadline (TimeLimitReached in the workers): the
     best coordinated plan so far is the answer, with its own gap stated, not exit 3."""
-    from contactplan.solver.driver import TimeLimitReached
-
     real = parts.optimise
 
     def late(opts, n_slots, pools, config, deadline=None, coupling=None):
@@ -188,9 +192,6 @@ def test_priced_bound_holds_for_any_prices():
     optimum = optimise(opts, N_SLOTS, pools, config).objective
     cut = parts.split(opts, config, 2)
     rng = random.Random(9)
-    import numpy as np
-
-    from contactplan.solver.flow import Coupling
     for _ in range(5):
         slot_price = {Channel.SMS: np.array([rng.randint(0, 300) for _ in range(N_SLOTS)])}
         day_price = {Channel.WHATSAPP: rng.randint(0, 2000)}
@@ -240,9 +241,6 @@ def two_books(tmp_path_factory):
     """A generated portfolio whose pools serve two books apart (cards and loans; telecom and
     retail), as agencies staff one team per creditor: two components joined only by the
     channel limits of the Brazilian example."""
-    from contactplan.generate import write_portfolio
-    from contactplan.planner import load_inputs
-
     inputs = load_inputs(*write_portfolio(tmp_path_factory.mktemp("books"), 2000, seed=21))
     books = {"early": {"cards", "personal_loan"}, "specialists": {"cards", "personal_loan"},
              "late": {"telecom", "retail"}, "weekend": {"telecom", "retail"}}
@@ -251,9 +249,6 @@ def two_books(tmp_path_factory):
 
 
 def test_plan_with_workers_is_audited_and_within_the_gap_of_the_whole(two_books):
-    from contactplan.config import load_config
-    from contactplan.planner import build_plan
-
     config = dataclasses.replace(load_config("examples/br/contactplan.toml"), max_gap=0.005)
     whole = build_plan(two_books, DAY, dataclasses.replace(config, max_gap=0.0))
     for limits in (config, Config(max_gap=0.005)):  # the example's channel limits, then none
@@ -267,11 +262,6 @@ def test_plan_with_workers_is_audited_and_within_the_gap_of_the_whole(two_books)
 
 
 def test_cli_workers_with_a_horizon_exits_2_before_planning(tmp_path):
-    from typer.testing import CliRunner
-
-    from contactplan.cli import app
-    from contactplan.generate import write_portfolio
-
     debtors, agents = write_portfolio(tmp_path, 50, seed=3)
     out = tmp_path / "plan.csv"
     r = CliRunner().invoke(app, ["plan", "-d", str(debtors), "-a", str(agents), "--date", "2026-11-24",
@@ -293,8 +283,6 @@ def test_a_worker_that_dies_leaves_the_day_to_one_network(monkeypatch):
 
 
 def test_workers_under_a_time_limit_plan_within_it(two_books):
-    from contactplan.planner import build_plan
-
     plan = build_plan(two_books, DAY, Config(max_gap=0.0, workers=2), time_limit=300)
     assert not plan.violations and "--workers 2" in plan.solver_note
     assert plan.objective == pytest.approx(build_plan(two_books, DAY, Config(max_gap=0.0)).objective, abs=1e-6)
