@@ -17,7 +17,6 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
 from importlib import resources
 from typing import Any
 
@@ -32,7 +31,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -49,6 +48,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contactplan.errors import ContactplanError, InputError
 from contactplan.i18n import os_reason, tr
+from contactplan.io import plan_archive
 from contactplan.io.frozen import constructor, paused_gc
 from contactplan.io.history import CHANNEL_OF, DIRECTION_OF, OUTCOME_OF
 from contactplan.io.history_log import attempts_frame, frame_attempt, offset_minutes, stored_time
@@ -171,23 +171,19 @@ class PlanRow(Base):
     options: Mapped[int] = mapped_column(Integer)
     counts: Mapped[dict] = mapped_column(JSON)
     provenance: Mapped[dict] = mapped_column(JSON)
+    # The plan's contacts: the plan file of this sha256 (migration 0006).
+    contacts_sha256: Mapped[str | None] = mapped_column(ForeignKey("plan_files.sha256"), index=True)
 
 
-class PlannedContactRow(Base):
-    __tablename__ = "planned_contacts"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
-    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.plan_id", ondelete="CASCADE"), index=True)
-    debtor_id: Mapped[str] = mapped_column(String(128), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    destination: Mapped[str] = mapped_column(String(320))
-    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    window_end: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    timezone: Mapped[str] = mapped_column(String(64))
-    pool: Mapped[str] = mapped_column(String(128), default="")
-    rank: Mapped[int] = mapped_column(Integer)
-    expected_value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
-    rules: Mapped[str] = mapped_column(Text)
-    arm: Mapped[str] = mapped_column(String(16), default="")  # migration 0005
+class PlanFileRow(Base):
+    """An archived plan's contacts as one compressed columnar file (io.plan_archive), named by its
+    sha256; plans with the same contacts share it."""
+
+    __tablename__ = "plan_files"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    format: Mapped[str] = mapped_column(String(64))  # io.plan_archive.FORMAT
+    contacts: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class DialerListRow(Base):
@@ -442,9 +438,8 @@ class Store:
             }
             if not dry_run:
                 conn.execute(delete(AttemptRow).where(AttemptRow.attempted_at < cutoff))
-                old = select(PlanRow.plan_id).where(PlanRow.plan_date < before)
-                conn.execute(delete(PlannedContactRow).where(PlannedContactRow.plan_id.in_(old)))
                 conn.execute(delete(PlanRow).where(PlanRow.plan_date < before))
+                self._drop_unused_files(conn)
                 conn.execute(delete(ImportRow).where(~ImportRow.id.in_(
                     select(AttemptRow.import_id).where(AttemptRow.import_id.is_not(None)))))
         return counts
@@ -579,53 +574,51 @@ class Store:
 
     def _archive(self, plan, now: dt.datetime) -> None:
         c = plan.counts
+        # Encoded before the transaction opens: it holds the database only for the writes.
+        content, sha256 = plan_archive.encode(plan.contacts)
         with self.transaction() as conn:
-            conn.execute(delete(PlannedContactRow).where(PlannedContactRow.plan_id == plan.plan_id))
+            replaced = conn.execute(select(PlanRow.contacts_sha256).where(PlanRow.plan_id == plan.plan_id)
+                                    ).scalar_one_or_none()
             conn.execute(delete(PlanRow).where(PlanRow.plan_id == plan.plan_id))
+            conn.execute(self._insert(PlanFileRow.__table__).values(
+                sha256=sha256, format=plan_archive.FORMAT, contacts=len(plan.contacts), content=content
+            ).on_conflict_do_nothing(index_elements=["sha256"]))
             conn.execute(PlanRow.__table__.insert().values(
                 plan_id=plan.plan_id, plan_date=plan.plan_date, created_at=now, status=str(plan.status),
                 objective=plan.objective, options=plan.options,
                 counts={"read": c.read, "planned": c.planned, "excluded": c.excluded, "rejected": c.rejected,
                         "rows": c.rows, "rejected_rows": c.rejected_rows,
                         **({"arms": dict(plan.arms)} if getattr(plan, "arms", None) else {})},
-                provenance=dict(plan.provenance)))
-            # A plan has a few dozen distinct windows and rule lists: each is formatted once.
-            times: dict[dt.datetime, Any] = {}
-            rule_text: dict[tuple, str] = {}
-            sqlite = self.dialect == "sqlite"
+                provenance=dict(plan.provenance), contacts_sha256=sha256))
+            if replaced is not None and replaced != sha256:
+                self._drop_unused_files(conn)
 
-            def when(t: dt.datetime):
-                found = times.get(t)
-                if found is None:
-                    found = times[t] = self._time_value(t)
-                return found
-
-            rows = []
-            channel_text = {c: c.value for c in Channel}  # Enum.value is a slow descriptor, a million times
-            for p in plan.contacts:
-                rules = rule_text.get(p.rules)
-                if rules is None:
-                    rules = rule_text[p.rules] = ";".join(p.rules)
-                rows.append((plan.plan_id, p.debtor_id, channel_text[p.channel], p.destination, when(p.window_start),
-                             when(p.window_end), p.timezone, p.pool, p.rank,
-                             float(p.expected_value) if sqlite else p.expected_value, rules, p.arm))
-            self._bulk_insert(conn, "planned_contacts", _CONTACT_COLUMNS, rows)
+    @staticmethod
+    def _drop_unused_files(conn: Connection) -> None:
+        conn.execute(delete(PlanFileRow).where(~PlanFileRow.sha256.in_(
+            select(PlanRow.contacts_sha256).where(PlanRow.contacts_sha256.is_not(None)))))
 
     def plans(self) -> list[dict]:
         with self.transaction() as conn:
             return [dict(r._mapping) for r in conn.execute(select(PlanRow).order_by(PlanRow.plan_date))]
 
-    def planned_contacts(self, plan_id: str) -> list[PlannedContact]:
-        from zoneinfo import ZoneInfo
+    def _plan_file(self, conn: Connection, sha256: str) -> bytes:
+        content, form = conn.execute(select(PlanFileRow.content, PlanFileRow.format)
+                                     .where(PlanFileRow.sha256 == sha256)).one()
+        if form != plan_archive.FORMAT:
+            raise StoreError(tr("archived plan file {sha256} is in format {format}, which this version cannot "
+                                "read; upgrade contactplan", sha256=sha256, format=form))
+        return content
 
+    def planned_contacts(self, plan_id: str) -> list[PlannedContact]:
+        """The archived plan's contacts, in its order."""
         with self.transaction() as conn:
-            rows = conn.execute(select(PlannedContactRow).where(PlannedContactRow.plan_id == plan_id)
-                                .order_by(PlannedContactRow.id)).all()
-        return [PlannedContact(r.debtor_id, Channel(r.channel), r.destination,
-                               r.window_start.astimezone(ZoneInfo(r.timezone)),
-                               r.window_end.astimezone(ZoneInfo(r.timezone)), r.timezone, r.pool, r.rank,
-                               Decimal(r.expected_value), tuple(x for x in r.rules.split(";") if x),
-                               arm=r.arm or "") for r in rows]
+            sha256 = conn.execute(select(PlanRow.contacts_sha256).where(PlanRow.plan_id == plan_id)
+                                  ).scalar_one_or_none()
+            if sha256 is None:  # no such plan
+                return []
+            content = self._plan_file(conn, sha256)
+        return plan_archive.decode(content)
 
     # --- the outcome loop (report, learn) ------------------------------------------------------
     def attempts_between(self, first: dt.date, last: dt.date) -> Iterator[Attempt]:
@@ -708,20 +701,20 @@ class Store:
         """(debtor id, plan date) -> [(channel, pool, arm)] of the archived plans dated from
         ``first`` to ``last``; where a day has several plans (re-plans), the latest archived one
         that holds the debtor decides."""
-        query = (select(PlanRow.plan_date, PlanRow.created_at, PlannedContactRow.debtor_id, PlannedContactRow.channel,
-                        PlannedContactRow.pool, PlannedContactRow.arm)
-                 .join(PlannedContactRow, PlannedContactRow.plan_id == PlanRow.plan_id)
-                 .where(PlanRow.plan_date >= first, PlanRow.plan_date <= last)
-                 .order_by(PlanRow.created_at, PlanRow.plan_id, PlannedContactRow.id))
         out: dict[tuple[str, dt.date], list[tuple[str, str, str]]] = {}
         made: dict[tuple[str, dt.date], dt.datetime] = {}
         with self.transaction() as conn:
-            for day, created, debtor_id, channel, pool, arm in conn.execute(query):
-                key = (debtor_id, day)
-                if made.get(key) != created:  # a later plan of the day replaces an earlier one's contacts
-                    made[key] = created
-                    out[key] = []
-                out[key].append((channel, pool, arm or ""))
+            plans = conn.execute(select(PlanRow.plan_date, PlanRow.created_at, PlanRow.contacts_sha256)
+                                 .where(PlanRow.plan_date >= first, PlanRow.plan_date <= last)
+                                 .order_by(PlanRow.created_at, PlanRow.plan_id)).all()
+            for day, created, sha256 in plans:
+                frame = plan_archive.columns(self._plan_file(conn, sha256), ["debtor_id", "channel", "pool", "arm"])
+                for debtor_id, channel, pool, arm in zip(*(frame[c].to_list() for c in frame.columns), strict=True):
+                    key = (debtor_id, day)
+                    if made.get(key) != created:  # a later plan of the day replaces an earlier one's contacts
+                        made[key] = created
+                        out[key] = []
+                    out[key].append((channel, pool, arm))
         return out
 
     def holdout_plans(self, first: dt.date, last: dt.date) -> list[dict]:
@@ -753,8 +746,6 @@ def _differs(mine: dict, stored: dict) -> str | None:
     return next((name for name, a, b in pairs if a != b), None)
 
 
-_CONTACT_COLUMNS = ("plan_id", "debtor_id", "channel", "destination", "window_start", "window_end", "timezone",
-                    "pool", "rank", "expected_value", "rules", "arm")
 # A history file's columns as attempts_in stages them (LOG_SCHEMA without the line), and those
 # the check against stored attempts compares as stored (direction apart: NULL in old rows).
 _STAGED_COLUMNS = ("attempt_id", "debtor_id", "account_id", "channel", "destination", "attempted_at",
