@@ -570,3 +570,67 @@ def test_vicidial_phone_split_agrees_with_phonenumbers(code, digits):
     except phonenumbers.NumberParseException:
         expected = None
     assert _e164(number) == expected
+
+
+def _lead_row_reference(lead, plan_id, list_id, variant):
+    """lead_row as first written, column by column over the whole layout: the specification its
+    faster form (blank columns skipped, shared values judged once) must keep."""
+    import re
+
+    from contactplan.io.vicidial import _ISO3, COLUMNS, TAIL, WIDTHS, VicidialRefusal
+
+    stripped = re.compile(r"[\"`\\;|\t\r\n]")
+    c, d = lead.contact, lead.debtor
+    values = dict.fromkeys(COLUMNS, "")
+    zone = ZoneInfo(c.timezone)
+    values.update(vendor_lead_code=c.debtor_id, source_id=plan_id, list_id=str(list_id), phone_code=lead.phone_code,
+                  phone_number=lead.national, state=d.region, country_code=_ISO3.get(d.country, ""),
+                  comments=f"window={c.window_start.astimezone(zone).isoformat()}/"
+                           f"{c.window_end.astimezone(zone).isoformat()} rank={c.rank} channel={c.channel.value} "
+                           f"pool={c.pool} calltime={lead.call.text}")
+    tail = {"called_count": "0", "status": "NEW", "entry_date": "", "rank": str(min(c.rank, 32767)),
+            "owner": lead.clock if variant != "standard" else ""}
+    for column in (*COLUMNS, *TAIL[variant]):
+        value = values.get(column, tail.get(column, ""))
+        if column == "comments":
+            value = values[column] = stripped.sub(" ", value)
+        elif value and stripped.search(value):
+            raise VicidialRefusal(f"{column} holds a character VICIdial strips or splits on")
+        if len(value) > WIDTHS.get(column, 100):
+            raise VicidialRefusal(f"{column} is longer than VICIdial's {WIDTHS.get(column, 100)} characters")
+    return [values[k] for k in COLUMNS] + [tail[k] for k in TAIL[variant]]
+
+
+_VALUE = st.text(st.sampled_from("aZ09-_ ;|\t\"`\\\r\nçã"), max_size=24)
+
+
+@settings(max_examples=examples(1500), deadline=None)
+@given(variant=st.sampled_from(["owner-tz", "owner-tz-web", "standard"]), debtor_id=_VALUE, plan_id=_VALUE,
+       list_id=st.integers(100, 10**12), phone_code=st.sampled_from(["1", "55", "5;5"]), national=_VALUE,
+       region=_VALUE, country=st.sampled_from(["BR", "US", "PT"]), pool=_VALUE, clock=_VALUE,
+       rank=st.integers(0, 10**6), repeat=st.booleans())
+def test_vicidial_lead_rows_are_the_specifications(variant, debtor_id, plan_id, list_id, phone_code, national, region,
+                                                   country, pool, clock, rank, repeat):
+    """Any values, good or bad for VICIdial: the same row, or the same refusal (the first column
+    in layout order), also when the same values come again (judged once, remembered)."""
+    import types
+
+    from contactplan.io.calltimes import CallTime
+    from contactplan.io.vicidial import Lead, VicidialRefusal, lead_row
+    from contactplan.model import PlannedContact
+
+    zone = ZoneInfo("America/Sao_Paulo")
+    start = dt.datetime(2026, 11, 24, 9, tzinfo=zone)
+    contact = PlannedContact(debtor_id, Channel.VOICE, "+5511987654321", start, start + dt.timedelta(minutes=30),
+                             "America/Sao_Paulo", pool, rank)
+    lead = Lead(contact, types.SimpleNamespace(region=region, country=country), phone_code, national, clock, (-180,),
+                CallTime(DAY, 540, 600))
+
+    def outcome(row_of):
+        try:
+            return row_of(lead, plan_id, list_id, variant)
+        except VicidialRefusal as exc:
+            return str(exc)
+
+    for _ in range(2 if repeat else 1):
+        assert outcome(lead_row) == outcome(_lead_row_reference)

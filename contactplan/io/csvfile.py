@@ -12,7 +12,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,6 +176,13 @@ def spreadsheet_safe(value: str) -> str:
     if value and (value[0] == "'" or (value[0] in _FORMULA_START and not _PLAIN_NUMBER.match(value))):
         return "'" + value
     return value
+
+
+def safe_row(row: Iterable) -> list[str]:
+    """spreadsheet_safe of each cell (as text), asked only of the cells that may need it (a
+    million-row export has millions of cells)."""
+    return [spreadsheet_safe(cell) if cell and (cell[0] == "'" or cell[0] in _FORMULA_START) else cell
+            for cell in map(str, row)]
 
 
 def from_spreadsheet(value: str) -> str:

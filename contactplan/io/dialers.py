@@ -45,7 +45,7 @@ from contactplan.errors import ContactplanError
 from contactplan.i18n import os_reason, tr
 from contactplan.io import batches, genesys, vicidial
 from contactplan.io.calltimes import offset_at
-from contactplan.io.csvfile import spreadsheet_safe
+from contactplan.io.csvfile import safe_row
 from contactplan.io.plan_csv import render as render_plan_csv
 from contactplan.model import Channel, Debtor, Plan, PlannedContact, consent_refusal
 from contactplan.timezones import area_code_zones
@@ -251,6 +251,7 @@ def _vicidial_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options
     numbers = list_numbers([g.key for g in groups])
     files: dict[str, bytes] = {}
     manifest, placed = [], []
+    memo: dict = {}  # lead_row's, for this plan's leads
     leads_dir = f"vicidial_{day}_leads"
     for vl in groups:
         number = numbers[vl.key]
@@ -262,7 +263,7 @@ def _vicidial_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options
         kept = []
         for lead in vl.leads:
             try:
-                rows.append(vicidial.lead_row(lead, plan.plan_id, list_id, variant))
+                rows.append(vicidial.lead_row(lead, plan.plan_id, list_id, variant, memo))
                 kept.append(lead)
             except vicidial.VicidialRefusal as exc:
                 refused.append((lead.contact, str(exc)))
@@ -303,10 +304,12 @@ def _genesys_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options:
     lists, refused = genesys.group_lists(plan.contacts, options.min_minutes)
     files: dict[str, bytes] = {}
     manifest = []
+    utc, local = _Instants(), _Instants()
     for gl in lists:
         name = genesys.file_name(day, gl)
         # Genesys takes contact lists as comma-separated UTF-8 only.
-        files[name] = _csv_text(genesys.COLUMNS, genesys.rows(gl, plan.plan_id, debtors, _utc, _local), ",").encode()
+        files[name] = _csv_text(genesys.COLUMNS, genesys.rows(gl, plan.plan_id, debtors, utc.utc, local.local),
+                                ",").encode()
         manifest.append(genesys.manifest_row(name, gl, _utc))
     name = f"genesys_{day}_lists.csv"
     files[name] = _encode(name, _csv_text(genesys.MANIFEST_COLUMNS, manifest, options.delimiter), options.encoding)
@@ -424,6 +427,27 @@ def _local(t: dt.datetime, c: PlannedContact) -> str:
     return t.astimezone(ZoneInfo(c.timezone)).isoformat()
 
 
+class _Instants:
+    """_utc and _local for one export's contacts, which share a few hundred window objects: each
+    written once, the objects known by identity (an aware datetime's hash asks its zone for the
+    offset) and held in the entry, so that an id is not reused meanwhile."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple, tuple[dt.datetime, str]] = {}
+
+    def utc(self, t: dt.datetime) -> str:
+        found = self.seen.get((id(t),))
+        if found is None or found[0] is not t:
+            found = self.seen[(id(t),)] = (t, _utc(t))
+        return found[1]
+
+    def local(self, t: dt.datetime, c: PlannedContact) -> str:
+        found = self.seen.get((id(t), c.timezone))
+        if found is None or found[0] is not t:
+            found = self.seen[(id(t), c.timezone)] = (t, _local(t, c))
+        return found[1]
+
+
 def plan_csv_text(plan: Plan, delimiter: str = ",") -> str:
     """plan.csv (the contract's columns) with another delimiter, for Excel users."""
     return render_plan_csv(plan.plan_id, plan.plan_date, plan.contacts, arm=bool(plan.arms), delimiter=delimiter)
@@ -434,7 +458,7 @@ def _csv_text(header: Sequence[str], rows: Iterable[Sequence[str]], delimiter: s
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([spreadsheet_safe(str(cell)) for cell in row] for row in rows)
+    writer.writerows(map(safe_row, rows))
     return buf.getvalue()
 
 

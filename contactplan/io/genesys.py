@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from contactplan.i18n import tr
-from contactplan.io.calltimes import CallTime, call_time
+from contactplan.io.calltimes import CallTime, call_time, span_of
 from contactplan.model import Channel, Debtor, PlannedContact
 
 DIALER_CHANNELS = (Channel.VOICE, Channel.IVR)
@@ -46,10 +46,20 @@ def group_lists(contacts: Sequence[PlannedContact], min_minutes: int = 1
     """Dialler contacts into lists of one (channel, pool, zone, callable window)."""
     groups: dict[tuple, list[PlannedContact]] = defaultdict(list)
     refused: list[tuple[PlannedContact, str]] = []
+    # Contacts share a few hundred window and allowed-span objects: each set's call time is
+    # worked out once (known by identity, the objects held in the entry) and is one object.
+    calls: dict[tuple, tuple] = {}
+    interned: dict[CallTime, CallTime] = {}
     for c in contacts:
         if c.channel not in DIALER_CHANNELS:
             continue
-        call = call_time(c, [ZoneInfo(c.timezone)], min_minutes)
+        span = span_of(c)
+        key = (c.timezone, id(c.window_start), id(span[0]), id(span[1]))
+        found = calls.get(key)
+        if found is None or found[0] is not c.window_start or found[1] is not span:
+            made = call_time(c, [ZoneInfo(c.timezone)], min_minutes)
+            found = calls[key] = (c.window_start, span, made and interned.setdefault(made, made))
+        call = found[2]
         if call is None:
             refused.append((c, tr("no callable window of the day in the contact's time zone")))
             continue
@@ -67,11 +77,12 @@ def file_name(day: str, gl: GenesysList) -> str:
 
 def rows(gl: GenesysList, plan_id: str, debtors: Mapping[str, Debtor], utc, local) -> list[list[str]]:
     out = []
+    callable_local = gl.call.text  # one a list
     for c in gl.contacts:
         d = debtors[c.debtor_id]
         out.append([c.debtor_id, plan_id, c.channel.value, c.pool, str(c.rank), c.destination, c.timezone, d.region,
                     d.country, utc(c.window_start), utc(c.window_end), local(c.window_start, c),
-                    local(c.window_end, c), gl.call.text])
+                    local(c.window_end, c), callable_local])
     return out
 
 

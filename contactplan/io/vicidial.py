@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from contactplan.i18n import tr
-from contactplan.io.calltimes import CallTime, call_time, fixed, offset_at
+from contactplan.io.calltimes import CallTime, call_time, fixed, offset_at, span_of
 from contactplan.model import Channel, Debtor, PlannedContact
 
 VARIANTS = ("owner-tz", "owner-tz-web", "standard")
@@ -211,6 +211,12 @@ def plan_leads(contacts: Sequence[PlannedContact], debtors: Mapping[str, Debtor]
     """Each dialler contact as a lead with its clock and call time, or refused with the reason."""
     leads: list[Lead] = []
     refused: list[tuple[PlannedContact, str]] = []
+    # A plan's contacts share a few hundred window and allowed-span objects: what follows from
+    # them (the clock, the offsets, the call time) is worked out once per distinct set, the
+    # objects known by identity and kept in the entry so that an id is never reused meanwhile.
+    clocks: dict[tuple, tuple] = {}
+    calls: dict[tuple, tuple] = {}
+    interned: dict[CallTime, CallTime] = {}
     for c in contacts:
         if c.channel not in DIALER_CHANNELS:
             continue
@@ -224,28 +230,53 @@ def plan_leads(contacts: Sequence[PlannedContact], debtors: Mapping[str, Debtor]
             refused.append((c, tr("VICIdial's loader takes {low}-{high} digit phone numbers", low=MIN_DIGITS,
                                   high=MAX_DIGITS)))
             continue
-        on = c.window_start.astimezone(ZoneInfo(c.timezone)).date()
-        try:
-            if variant == "standard":
-                offsets = vicidial_offsets(code, national, on, zones_of_area)
-                clock = "std" + "".join(f"{o:+d}" for o in offsets)
-            else:
-                tz = tz_code(code, c.timezone, on)
-                offsets = (offset_at(ZoneInfo(c.timezone), c.window_start),)
-                clock = tz.code
-        except VicidialRefusal as exc:
-            refused.append((c, str(exc)))
+        if variant == "standard":  # the offsets follow the number's area code
+            key: tuple = (code, national, c.timezone, id(c.window_start))
+        else:
+            key = (code, c.timezone, id(c.window_start))
+        found = clocks.get(key)
+        if found is None or found[0] is not c.window_start:
+            found = clocks[key] = (c.window_start, *_clock(c, code, national, variant, zones_of_area))
+            if variant == "standard" and len(clocks) > 100_000:  # one a number: keep it bounded
+                clocks.clear()
+        _, clock, offsets, refusal = found
+        if refusal:
+            refused.append((c, refusal))
             continue
-        if not offsets:
-            refused.append((c, tr("VICIdial's offset for this number cannot be known (no area-code zone)")))
-            continue
-        call = call_time(c, [fixed(o) for o in offsets], min_minutes)
+        span = span_of(c)
+        key = (offsets, id(c.window_start), id(span[0]), id(span[1]))
+        timed = calls.get(key)
+        if timed is None or timed[0] is not c.window_start or timed[1] is not span:
+            call = call_time(c, [fixed(o) for o in offsets], min_minutes)
+            # Equal call times as one object, so that lead_row writes each once.
+            timed = calls[key] = (c.window_start, span, call and interned.setdefault(call, call))
+        call = timed[2]
         if call is None:
             refused.append((c, tr("no time legal in every offset VICIdial may give the number ({offsets}); use the "
                                   "owner-tz variant", offsets=", ".join(f"UTC{o / 60:+g}" for o in offsets))))
             continue
         leads.append(Lead(c, d, str(code), national, clock, offsets, call))
     return leads, refused
+
+
+def _clock(c: PlannedContact, code: int, national: str, variant: str, zones_of_area: Callable[[str], Iterable[str]]
+           ) -> tuple[str, tuple[int, ...], str]:
+    """The lead's clock (owner code, or the offsets VICIdial may use), its offsets, and why it
+    cannot be given one ("" if it can)."""
+    on = c.window_start.astimezone(ZoneInfo(c.timezone)).date()
+    try:
+        if variant == "standard":
+            offsets = vicidial_offsets(code, national, on, zones_of_area)
+            clock = "std" + "".join(f"{o:+d}" for o in offsets)
+        else:
+            tz = tz_code(code, c.timezone, on)
+            offsets = (offset_at(ZoneInfo(c.timezone), c.window_start),)
+            clock = tz.code
+    except VicidialRefusal as exc:
+        return "", (), str(exc)
+    if not offsets:
+        return clock, offsets, tr("VICIdial's offset for this number cannot be known (no area-code zone)")
+    return clock, offsets, ""
 
 
 def group_lists(leads: Iterable[Lead]) -> list[VicidialList]:
@@ -266,30 +297,72 @@ def _sort_key(key: tuple) -> tuple:
     return channel, pool, code, clock, call.start, call.end, call.day
 
 
-def lead_row(lead: Lead, plan_id: str, list_id: int, variant: str) -> list[str]:
-    """One lead in the variant's layout. Raises VicidialRefusal for a value VICIdial would mangle."""
+def lead_row(lead: Lead, plan_id: str, list_id: int, variant: str, memo: dict | None = None) -> list[str]:
+    """One lead in the variant's layout. Raises VicidialRefusal for a value VICIdial would mangle
+    (the first such column in layout order). ``memo``: a dict the caller keeps for one plan's
+    leads, so that their shared windows are written once."""
     c, d = lead.contact, lead.debtor
-    values = dict.fromkeys(COLUMNS, "")
     # No names, addresses or alternate phones: the plan chose one destination and checked its
     # rules; VICIdial's alt-dial would call numbers nobody checked (e.g. a work number).
-    zone = ZoneInfo(c.timezone)
-    values.update(vendor_lead_code=c.debtor_id, source_id=plan_id, list_id=str(list_id), phone_code=lead.phone_code,
-                  phone_number=lead.national, state=d.region, country_code=_ISO3.get(d.country, ""),
-                  comments=f"window={c.window_start.astimezone(zone).isoformat()}/"
-                           f"{c.window_end.astimezone(zone).isoformat()} rank={c.rank} channel={c.channel.value} "
-                           f"pool={c.pool} calltime={lead.call.text}")
-    tail = {"called_count": "0", "status": "NEW", "entry_date": "", "rank": str(min(c.rank, 32767)),
-            "owner": lead.clock if variant != "standard" else ""}
-    for column in (*COLUMNS, *TAIL[variant]):
-        value = values.get(column, tail.get(column, ""))
-        if column == "comments":
-            value = values[column] = STRIPPED.sub(" ", value)  # what VICIdial would store anyway
-        elif value and STRIPPED.search(value):
-            raise VicidialRefusal(tr("{column} holds a character VICIdial strips or splits on", column=column))
-        if len(value) > WIDTHS.get(column, 100):
-            raise VicidialRefusal(tr("{column} is longer than VICIdial's {width} characters", column=column,
-                                     width=WIDTHS.get(column, 100)))
-    return [values[k] for k in COLUMNS] + [tail[k] for k in TAIL[variant]]
+    key = (id(c.window_start), id(c.window_end), c.timezone)
+    found = memo.get(key) if memo is not None else None
+    if found is None or found[0] is not c.window_start or found[1] is not c.window_end:
+        zone = ZoneInfo(c.timezone)
+        found = (c.window_start, c.window_end,
+                 f"window={c.window_start.astimezone(zone).isoformat()}/{c.window_end.astimezone(zone).isoformat()}")
+        if memo is not None:
+            memo[key] = found
+    call = memo.get(id(lead.call)) if memo is not None else None
+    if call is None or call[0] is not lead.call:
+        call = (lead.call, lead.call.text)
+        if memo is not None:
+            memo[id(lead.call)] = call
+    comments = STRIPPED.sub(" ", f"{found[2]} rank={c.rank} channel={c.channel.value} pool={c.pool} "  # as VICIdial
+                                 f"calltime={call[1]}")  # would store it
+    row = [c.debtor_id, plan_id, str(list_id), lead.phone_code, lead.national, *_NAMES_AND_ADDRESS, d.region, "", "",
+           _ISO3.get(d.country, ""), *_PERSONAL, comments]
+    if variant == "owner-tz":
+        row += ("0", "NEW", "", str(min(c.rank, 32767)), lead.clock)
+    elif variant == "owner-tz-web":
+        row += (str(min(c.rank, 32767)), lead.clock)
+    # Leads share most values (plan id, list id, phone code, state, owner code): when those were
+    # judged fine together before and the lead's own ones fit, the row is fine. Otherwise every
+    # filled column in layout order (blank ones cannot be refused), so the first refusal is named.
+    shared = (variant, plan_id, row[2], row[3], row[13], row[16], lead.clock)
+    # (The rank is digits, at most 32767: never refused.)
+    if shared in _fine and len(row[0]) <= _ID_WIDTH and len(comments) <= _COMMENTS_WIDTH and len(row[4]) <= 100 \
+            and not STRIPPED.search(row[0]) and not STRIPPED.search(row[4]):
+        return row
+    for k, column in _FILLED[variant]:
+        refusal = _refusal(column, row[k])
+        if refusal:
+            raise VicidialRefusal(refusal)
+    if len(_fine) < 100_000:
+        _fine.add(shared)
+    return row
+
+
+def _refusal(column: str, value: str) -> str:
+    """Why VICIdial would mangle ``value`` in ``column`` ("" if it would not)."""
+    if column != "comments" and STRIPPED.search(value):
+        return tr("{column} holds a character VICIdial strips or splits on", column=column)
+    width = WIDTHS.get(column, 100)
+    if len(value) > width:
+        return tr("{column} is longer than VICIdial's {width} characters", column=column, width=width)
+    return ""
+
+
+_LAYOUT = {variant: (*COLUMNS, *tail) for variant, tail in TAIL.items()}
+# What lead_row fills (every other column of the layout is blank), by position.
+_NAMES_AND_ADDRESS = ("",) * (COLUMNS.index("state") - COLUMNS.index("title"))
+_PERSONAL = ("",) * (COLUMNS.index("comments") - COLUMNS.index("country_code") - 1)
+_FILLED = {variant: tuple((k, name) for k, name in enumerate(layout) if name in (
+    "vendor_lead_code", "source_id", "list_id", "phone_code", "phone_number", "state", "country_code", "comments",
+    "called_count", "status", "rank", "owner")) for variant, layout in _LAYOUT.items()}
+# The values leads share (lead_row's ``shared``) that VICIdial keeps as they are, together
+# (bounded; a refusal is worded each time, in the reader's language).
+_fine: set[tuple[str, ...]] = set()
+_ID_WIDTH, _COMMENTS_WIDTH = WIDTHS["vendor_lead_code"], WIDTHS["comments"]
 
 
 def file_name(day: str, vl: VicidialList, list_id: int) -> str:
