@@ -216,11 +216,17 @@ def write_plan(path: str | Path | None, plan_id: str, plan_date: dt.date, contac
         write_chunks_atomic(path, ("".join(batch).encode("utf-8") for batch in batches))
 
 
-def _when(table, line: int, column: str, v: dict) -> dt.datetime:
-    try:
-        return parse_instant(v[column])
-    except ValueError as exc:
-        raise table.error(line, column, str(exc)) from None
+def _when(table, line: int, column: str, v: dict, seen: dict[str, dt.datetime]) -> dt.datetime:
+    # A plan's windows are a few dozen distinct texts over a million rows: each is parsed once
+    # (the first row holding a bad one is the one named in the error, as before).
+    text = v[column]
+    found = seen.get(text)
+    if found is None:
+        try:
+            found = seen[text] = parse_instant(text)
+        except ValueError as exc:
+            raise table.error(line, column, str(exc)) from None
+    return found
 
 
 def _int(table, line: int, column: str, v: dict) -> int:
@@ -243,14 +249,15 @@ def read_plan(path: str | Path) -> tuple[dt.date | None, list[PlannedContact]]:
 
     required = ("debtor_id", "channel", "destination", "window_start", "window_end")
     table, _ = read_csv(path, required, COLUMNS)
-    contacts, plan_date = [], None
+    contacts, plan_date, plan_text = [], None, None
+    instants: dict[str, dt.datetime] = {}
+    channels = {c.value: c for c in Channel}
     for row in table.rows:
         v = row.values
-        try:
-            channel = Channel(v["channel"].lower())
-        except ValueError:
-            raise table.error(row.line, "channel", tr("must be voice, ivr, sms, whatsapp or email")) from None
-        if v.get("plan_date"):
+        channel = channels.get(v["channel"]) or channels.get(v["channel"].lower())
+        if channel is None:
+            raise table.error(row.line, "channel", tr("must be voice, ivr, sms, whatsapp or email"))
+        if v.get("plan_date") and v["plan_date"] != plan_text:
             try:
                 day = dt.date.fromisoformat(v["plan_date"])
             except ValueError:
@@ -259,11 +266,11 @@ def read_plan(path: str | Path) -> tuple[dt.date | None, list[PlannedContact]]:
                 raise table.error(row.line, "plan_date",
                                   tr("plan_date {day} differs from {earlier} on earlier rows; a plan covers one day",
                                      day=day, earlier=plan_date))
-            plan_date = day
+            plan_date, plan_text = day, v["plan_date"]
         contacts.append(PlannedContact(
             debtor_id=from_spreadsheet(v["debtor_id"]), channel=channel, destination=from_spreadsheet(v["destination"]),
-            window_start=_when(table, row.line, "window_start", v),
-            window_end=_when(table, row.line, "window_end", v),
+            window_start=_when(table, row.line, "window_start", v, instants),
+            window_end=_when(table, row.line, "window_end", v, instants),
             timezone=v.get("timezone") or "UTC", pool=from_spreadsheet(v.get("pool", "")),
             rank=_int(table, row.line, "rank", v),
             expected_value=_decimal(table, row.line, "expected_value", v),
