@@ -304,11 +304,11 @@ def _genesys_files(plan: Plan, debtors: Mapping[str, Debtor], day: str, options:
     lists, refused = genesys.group_lists(plan.contacts, options.min_minutes)
     files: dict[str, bytes] = {}
     manifest = []
-    utc, local = _Instants(), _Instants()
+    instants = _Instants()
     for gl in lists:
         name = genesys.file_name(day, gl)
         # Genesys takes contact lists as comma-separated UTF-8 only.
-        files[name] = _csv_text(genesys.COLUMNS, genesys.rows(gl, plan.plan_id, debtors, utc.utc, local.local),
+        files[name] = _csv_text(genesys.COLUMNS, genesys.rows(gl, plan.plan_id, debtors, instants.utc, instants.local),
                                 ",").encode()
         manifest.append(genesys.manifest_row(name, gl, _utc))
     name = f"genesys_{day}_lists.csv"
@@ -433,6 +433,7 @@ class _Instants:
     offset) and held in the entry, so that an id is not reused meanwhile."""
 
     def __init__(self) -> None:
+        # (id,) for the UTC text, (id, zone) for the local one: one dict holds both.
         self.seen: dict[tuple, tuple[dt.datetime, str]] = {}
 
     def utc(self, t: dt.datetime) -> str:

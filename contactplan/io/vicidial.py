@@ -328,10 +328,11 @@ def lead_row(lead: Lead, plan_id: str, list_id: int, variant: str, memo: dict | 
     # Leads share most values (plan id, list id, phone code, state, owner code): when those were
     # judged fine together before and the lead's own ones fit, the row is fine. Otherwise every
     # filled column in layout order (blank ones cannot be refused), so the first refusal is named.
-    shared = (variant, plan_id, row[2], row[3], row[13], row[16], lead.clock)
+    shared = (variant, plan_id, row[_LIST_ID], row[_PHONE_CODE], row[_STATE], row[_COUNTRY], lead.clock)
     # (The rank is digits, at most 32767: never refused.)
-    if shared in _fine and len(row[0]) <= _ID_WIDTH and len(comments) <= _COMMENTS_WIDTH and len(row[4]) <= 100 \
-            and not STRIPPED.search(row[0]) and not STRIPPED.search(row[4]):
+    own, phone = row[_LEAD_CODE], row[_PHONE]
+    if shared in _fine and len(own) <= _LEAD_CODE_WIDTH and len(comments) <= _COMMENTS_WIDTH \
+            and len(phone) <= _PHONE_WIDTH and not STRIPPED.search(own) and not STRIPPED.search(phone):
         return row
     for k, column in _FILLED[variant]:
         refusal = _refusal(column, row[k])
@@ -362,7 +363,10 @@ _FILLED = {variant: tuple((k, name) for k, name in enumerate(layout) if name in 
 # The values leads share (lead_row's ``shared``) that VICIdial keeps as they are, together
 # (bounded; a refusal is worded each time, in the reader's language).
 _fine: set[tuple[str, ...]] = set()
-_ID_WIDTH, _COMMENTS_WIDTH = WIDTHS["vendor_lead_code"], WIDTHS["comments"]
+_LEAD_CODE, _LIST_ID, _PHONE_CODE, _PHONE, _STATE, _COUNTRY = map(COLUMNS.index, (
+    "vendor_lead_code", "list_id", "phone_code", "phone_number", "state", "country_code"))
+_LEAD_CODE_WIDTH, _COMMENTS_WIDTH = WIDTHS["vendor_lead_code"], WIDTHS["comments"]
+_PHONE_WIDTH = WIDTHS.get("phone_number", 100)  # _refusal's width for it
 
 
 def file_name(day: str, vl: VicidialList, list_id: int) -> str:
